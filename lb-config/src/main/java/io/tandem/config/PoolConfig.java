@@ -1,0 +1,32 @@
+package io.tandem.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A pool of backends and how requests are spread over them.
+ *
+ * @param hashOn    the key of {@code consistent-hash}, absent otherwise
+ * @param health    active health checks, absent for passive-only pools
+ * @param retries   how many other backends a request may be retried on
+ * @param slowStart ramp time of a backend that comes back, zero for none
+ * @param sticky    sticky-session cookie, absent when not sticky
+ */
+public record PoolConfig(
+        String name,
+        StrategyName strategy,
+        Optional<HashOn> hashOn,
+        List<BackendConfig> backends,
+        Optional<HealthConfig> health,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        Duration idleTimeout,
+        int retries,
+        Duration slowStart,
+        Optional<StickyConfig> sticky) {
+
+    public PoolConfig {
+        backends = List.copyOf(backends);
+    }
+}

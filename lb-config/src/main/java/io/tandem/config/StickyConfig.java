@@ -1,0 +1,4 @@
+package io.tandem.config;
+
+/** Sticky sessions: a cookie that names the backend a client was sent to. */
+public record StickyConfig(String cookie) {}

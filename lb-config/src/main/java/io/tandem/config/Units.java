@@ -1,0 +1,80 @@
+package io.tandem.config;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parsers for the config's durations ({@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}) and sizes ({@code 64KiB}). */
+public final class Units {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB|KB|MB|GB)");
+
+    private Units() {}
+
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration; expected a number with a unit: "
+                    + "250ms, 2s, 1m or 1h");
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        switch (m.group(2)) {
+            case "ms": return Duration.ofMillis(n);
+            case "s": return Duration.ofSeconds(n);
+            case "m": return Duration.ofMinutes(n);
+            default: return Duration.ofHours(n);
+        }
+    }
+
+    /** Returns a size in bytes. KiB/MiB/GiB are powers of 1024; KB/MB/GB are powers of 1000. */
+    public static long parseSize(String text) {
+        Matcher m = SIZE.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a size; expected a number with a unit: "
+                    + "512B, 64KiB or 1MiB");
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        long unit;
+        switch (m.group(2)) {
+            case "B": unit = 1; break;
+            case "KiB": unit = 1L << 10; break;
+            case "MiB": unit = 1L << 20; break;
+            case "GiB": unit = 1L << 30; break;
+            case "KB": unit = 1_000; break;
+            case "MB": unit = 1_000_000; break;
+            default: unit = 1_000_000_000; break;
+        }
+        return Math.multiplyExact(n, unit);
+    }
+
+    /** Formats a duration the way the config writes it, for messages and /status. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,139 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built jar as a process in front of two stub backends: the first real request path. */
+class FoundationIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static StubBackend b;
+    static TandemProcess tandem;
+    static int port;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = new StubBackend("a");
+        b = new StubBackend("b");
+        port = Ports.free();
+        int admin = Ports.free();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners:",
+                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
+                "admin: { bind: 127.0.0.1:" + admin + " }",
+                "pools:",
+                "  web:",
+                "    strategy: round-robin",
+                "    backends:",
+                "      - { address: " + a.address() + " }",
+                "      - { address: " + b.address() + " }",
+                ""));
+        tandem = TandemProcess.run(dir, config, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) {
+            tandem.close();
+        }
+        a.close();
+        b.close();
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    // Four requests are answered alternately by each backend, in round-robin order.
+    @Test
+    void requestsAlternateBetweenBackends() throws Exception {
+        List<String> answeredBy = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("hello from " + r.headers().firstValue("X-Backend").orElseThrow());
+            answeredBy.add(r.headers().firstValue("X-Backend").orElseThrow());
+        }
+        assertThat(answeredBy.get(0)).isNotEqualTo(answeredBy.get(1));
+        assertThat(answeredBy).containsExactly(answeredBy.get(0), answeredBy.get(1), answeredBy.get(0),
+                answeredBy.get(1));
+        assertThat(answeredBy).containsOnly("a", "b");
+    }
+
+    // A 1 MiB upload reaches the backend byte for byte (length and SHA-256 match).
+    @Test
+    void oneMebibyteUploadPassesThrough() throws Exception {
+        byte[] body = new byte[1 << 20];
+        new Random(42).nextBytes(body);
+        String expected = body.length + " " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(expected);
+    }
+
+    // A 10 MiB download arrives byte for byte.
+    @Test
+    void tenMebibyteDownloadPassesThrough() throws Exception {
+        long size = 10L << 20;
+        HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(uri("/download?bytes=" + size)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        long i = 0;
+        long mismatches = 0;
+        try (InputStream in = r.body()) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                for (int k = 0; k < n; k++) {
+                    if (buf[k] != StubBackend.pattern(i + k)) {
+                        mismatches++;
+                    }
+                }
+                i += n;
+            }
+        }
+        assertThat(i).isEqualTo(size);
+        assertThat(mismatches).isZero();
+    }
+
+    // A missing config file: exit code 2 and a message naming the file.
+    @Test
+    void missingConfigExitsTwo() throws Exception {
+        Path missing = dir.resolve("missing.yaml");
+        TandemProcess p = TandemProcess.start(dir, "run", "-c", missing.toString());
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(p.output()).contains(missing + ": no such file");
+    }
+
+    // Unknown commands print the usage and exit 2.
+    @Test
+    void unknownCommandExitsTwo() throws Exception {
+        TandemProcess p = TandemProcess.start(dir, "frobnicate");
+        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(p.output()).contains("unknown command 'frobnicate'").contains("usage: tandem");
+    }
+}

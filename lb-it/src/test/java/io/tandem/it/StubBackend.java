@@ -1,0 +1,113 @@
+package io.tandem.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on a loopback port that names itself in {@code X-Backend}.
+ * <ul>
+ *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>
+ *   <li>{@code POST /upload} answers the length and SHA-256 of the body it read</li>
+ *   <li>{@code /status/N} answers status N</li>
+ *   <li>anything else answers {@code hello from NAME}</li>
+ * </ul>
+ * Each answer carries {@code X-Seen-*} echoes of the forwarding headers it got.
+ */
+final class StubBackend implements AutoCloseable {
+
+    final String name;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(8);
+    final AtomicInteger requests = new AtomicInteger();
+    final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+
+    StubBackend(String name) throws IOException {
+        this.name = name;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    /** Byte i of every download: a pattern that detects shifted, lost or repeated bytes. */
+    static byte pattern(long i) {
+        return (byte) ((i * 31 + (i >>> 8)) & 0xff);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        requests.incrementAndGet();
+        lastHeaders.clear();
+        ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
+        ex.getResponseHeaders().set("X-Backend", name);
+        String path = ex.getRequestURI().getPath();
+        try (ex) {
+            if (path.equals("/download")) {
+                long n = Long.parseLong(ex.getRequestURI().getQuery().replace("bytes=", ""));
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream out = ex.getResponseBody()) {
+                    byte[] buf = new byte[16 * 1024];
+                    for (long sent = 0; sent < n; ) {
+                        int len = (int) Math.min(buf.length, n - sent);
+                        for (int i = 0; i < len; i++) {
+                            buf[i] = pattern(sent + i);
+                        }
+                        out.write(buf, 0, len);
+                        sent += len;
+                    }
+                }
+            } else if (path.equals("/upload")) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                long length = 0;
+                try (InputStream in = ex.getRequestBody()) {
+                    byte[] buf = new byte[16 * 1024];
+                    for (int r; (r = in.read(buf)) >= 0; ) {
+                        sha.update(buf, 0, r);
+                        length += r;
+                    }
+                }
+                reply(ex, 200, length + " " + HexFormat.of().formatHex(sha.digest()));
+            } else if (path.startsWith("/status/")) {
+                reply(ex, Integer.parseInt(path.substring("/status/".length())), name);
+            } else {
+                reply(ex, 200, "hello from " + name);
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static void reply(HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,108 @@
+package io.tandem.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The built {@code tandem.jar} run as a separate process, as operators run it.
+ * Output (stdout and stderr merged) is kept in a file for assertions and
+ * failure messages.
+ */
+final class TandemProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of(System.getProperty("tandem.jar", "../lb-server/target/tandem.jar"));
+
+    private final Process process;
+    private final Path output;
+
+    private TandemProcess(Process process, Path output) {
+        this.process = process;
+        this.output = output;
+    }
+
+    /** Starts {@code tandem ARGS...} with a small heap. */
+    static TandemProcess start(Path workDir, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dtandem.threads=2", "-jar", JAR.toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(workDir, "tandem-", ".log");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        return new TandemProcess(p, out);
+    }
+
+    /** Starts {@code tandem run -c CONFIG} and waits until its admin port answers /healthz. */
+    static TandemProcess run(Path workDir, Path config, int adminPort) throws IOException {
+        TandemProcess t = start(workDir, "run", "-c", config.toString());
+        t.awaitHealthy(adminPort);
+        return t;
+    }
+
+    void awaitHealthy(int adminPort) {
+        HttpClient client = HttpClient.newHttpClient();
+        Poll.until(Duration.ofSeconds(30), "tandem admin /healthz on port " + adminPort + "\n" + output(), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("tandem exited with " + process.exitValue() + ":\n" + output());
+            }
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + adminPort + "/healthz")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    /** Waits for the process to exit by itself and returns its exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("tandem did not exit within " + timeout + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String output() {
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(output unreadable: " + e + ")";
+        }
+    }
+
+    static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}

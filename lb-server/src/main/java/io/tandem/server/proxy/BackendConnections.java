@@ -1,0 +1,78 @@
+package io.tandem.server.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.tandem.core.pool.Backend;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Idle keep-alive connections to backends, one set per event loop (DESIGN.md
+ * decision 1): a connection is only ever used by the loop that opened it, so
+ * the pool needs no locks. Access only from an event loop thread.
+ */
+final class BackendConnections {
+
+    /** Idle connections kept per (event loop, backend); more are closed when released. */
+    static final int MAX_IDLE_PER_BACKEND = 256;
+
+    private static final FastThreadLocal<BackendConnections> PER_LOOP = new FastThreadLocal<>() {
+        @Override
+        protected BackendConnections initialValue() {
+            return new BackendConnections();
+        }
+    };
+
+    private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+
+    private BackendConnections() {}
+
+    /** The pool of the calling event loop. */
+    static BackendConnections current() {
+        return PER_LOOP.get();
+    }
+
+    /** An idle open connection to {@code backend}, most recently used first, or null. */
+    Channel poll(Backend backend) {
+        ArrayDeque<Channel> q = idle.get(backend);
+        if (q == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = q.pollFirst()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /** Keeps an idle connection for reuse, or closes it when the pool is full. */
+    void offer(Backend backend, Channel ch) {
+        ArrayDeque<Channel> q = idle.computeIfAbsent(backend, b -> new ArrayDeque<>());
+        if (q.size() >= MAX_IDLE_PER_BACKEND) {
+            ch.close();
+            return;
+        }
+        q.addFirst(ch);
+    }
+
+    /** Forgets a connection that closed while idle. */
+    void remove(Backend backend, Channel ch) {
+        ArrayDeque<Channel> q = idle.get(backend);
+        if (q != null) {
+            q.remove(ch);
+        }
+    }
+
+    /** Closes every idle connection to {@code backend} (it was removed or drained). */
+    void closeAll(Backend backend) {
+        ArrayDeque<Channel> q = idle.remove(backend);
+        if (q != null) {
+            for (Channel ch : q) {
+                ch.close();
+            }
+        }
+    }
+}

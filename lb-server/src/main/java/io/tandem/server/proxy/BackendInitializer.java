@@ -1,0 +1,37 @@
+package io.tandem.server.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.tandem.core.pool.Backend;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The pipeline of a backend connection: HTTP/1.1 client codec, idle reaper, {@link BackendHandler}. */
+final class BackendInitializer extends ChannelInitializer<Channel> {
+
+    /** Largest response head accepted from a backend. */
+    static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
+
+    private final Backend backend;
+    private final Duration idleTimeout;
+
+    BackendInitializer(Backend backend, Duration idleTimeout) {
+        this.backend = backend;
+        this.idleTimeout = idleTimeout;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                .setMaxChunkSize(64 * 1024);
+        ch.pipeline()
+                .addLast("codec", new HttpClientCodec(decoder, HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
+                        HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
+                .addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                .addLast("backend", new BackendHandler(backend));
+    }
+}

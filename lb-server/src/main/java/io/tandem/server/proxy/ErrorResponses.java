@@ -1,0 +1,41 @@
+package io.tandem.server.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** The short plain-text answers Tandem gives itself (DESIGN.md, "Errors users see"). */
+final class ErrorResponses {
+
+    private ErrorResponses() {}
+
+    /**
+     * Writes an error answer; closes the connection after it when {@code close}.
+     * Never a stack trace: {@code message} is one sentence for a person.
+     */
+    static void send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter) {
+        ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (retryAfter != null) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            client.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            client.writeAndFlush(response);
+        }
+    }
+}

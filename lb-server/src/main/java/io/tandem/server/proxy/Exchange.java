@@ -1,0 +1,450 @@
+package io.tandem.server.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tandem.core.pool.Backend;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request and its response, from the request head to the response end:
+ * picks a backend, takes or opens a connection to it on the client's event
+ * loop, streams both bodies with backpressure, retries where it is safe, and
+ * answers 502/503/504 itself when it must.
+ *
+ * <p>Confined to the client channel's event loop: no field needs a lock.
+ */
+final class Exchange {
+
+    private final FrontendHandler front;
+    private final Channel client;
+    private final HttpRequest request;
+    private final PoolRuntime pool;
+    private final int listenerIndex;
+    private final boolean clientKeepAlive;
+    private final boolean clientHttp10;
+    private final boolean idempotent;
+    private final long startNanos = System.nanoTime();
+    /** Request body parts received before a backend connection was ready. */
+    private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(2);
+    private final Backend[] tried;
+    private int triedCount;
+
+    private Backend backend;
+    /** True while {@link #backend} counts this exchange among its in-flight requests. */
+    private boolean counted;
+    private Channel upstream;
+    private boolean upstreamReused;
+    private boolean staleRetried;
+    private boolean requestComplete;
+    private boolean bodyForwarded;
+    private boolean informational;
+    private boolean responseStarted;
+    private boolean upstreamKeepAlive;
+    private boolean keepClient;
+    private boolean done;
+    private int status;
+    private ScheduledFuture<?> responseTimer;
+
+    Exchange(FrontendHandler front, Channel client, HttpRequest request, PoolRuntime pool, int listenerIndex,
+             boolean clientKeepAlive) {
+        this.front = front;
+        this.client = client;
+        this.request = request;
+        this.pool = pool;
+        this.listenerIndex = listenerIndex;
+        this.clientKeepAlive = clientKeepAlive;
+        this.keepClient = clientKeepAlive;
+        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.idempotent = isIdempotent(request.method());
+        this.tried = new Backend[pool.config().retries() + 1];
+    }
+
+    PoolRuntime pool() {
+        return pool;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    /** Whether the client connection may be read now for this exchange's sake. */
+    boolean wantsRequestBytes() {
+        if (requestComplete) {
+            return true;
+        }
+        return upstream != null && upstream.isWritable();
+    }
+
+    void start() {
+        attempt();
+    }
+
+    private void attempt() {
+        Backend next = pickUntried();
+        if (next == null) {
+            if (triedCount == 0) {
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "No backend of pool '" + pool.name() + "' is up.", "1");
+            } else {
+                fail(HttpResponseStatus.BAD_GATEWAY, "No backend of pool '" + pool.name() + "' could be reached.", null);
+            }
+            return;
+        }
+        tried[triedCount++] = next;
+        use(next);
+    }
+
+    private void use(Backend next) {
+        backend = next;
+        backend.requestStarted();
+        counted = true;
+        Channel idle = BackendConnections.current().poll(next);
+        if (idle != null) {
+            attach(idle, true);
+        } else {
+            connect(next);
+        }
+    }
+
+    /** A backend from the pool that this exchange has not tried yet, or null. */
+    private Backend pickUntried() {
+        if (triedCount >= tried.length) {
+            return null;
+        }
+        java.util.List<Backend> live = pool.pool().live();
+        for (int i = 0; i <= live.size(); i++) {
+            Backend b = pool.pool().pick(front);
+            if (b == null) {
+                return null;
+            }
+            if (!wasTried(b)) {
+                return b;
+            }
+        }
+        // Random strategies may keep drawing tried ones: take the first untried in order.
+        for (Backend b : live) {
+            if (!wasTried(b)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private boolean wasTried(Backend b) {
+        for (int i = 0; i < triedCount; i++) {
+            if (tried[i] == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void connect(Backend target) {
+        int connectMillis = (int) Math.min(Integer.MAX_VALUE, pool.config().connectTimeout().toMillis());
+        Bootstrap b = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(front.transport().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new BackendInitializer(target, pool.config().idleTimeout()));
+        b.connect(target.socketAddress()).addListener((ChannelFuture f) -> {
+            if (done || backend != target || upstream != null) {
+                // The client left, or this attempt was abandoned, while connecting.
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            if (f.isSuccess()) {
+                attach(f.channel(), false);
+            } else {
+                attemptFailed();
+            }
+        });
+    }
+
+    private void attach(Channel ch, boolean reused) {
+        upstream = ch;
+        upstreamReused = reused;
+        ch.pipeline().get(BackendHandler.class).bind(this);
+        ch.config().setAutoRead(client.isWritable());
+        ch.write(request, ch.voidPromise());
+        HttpContent c;
+        while ((c = unsent.poll()) != null) {
+            bodyForwarded |= c.content().isReadable();
+            ch.write(c, ch.voidPromise());
+        }
+        ch.flush();
+        if (requestComplete) {
+            armResponseTimer();
+        }
+        front.updateClientRead();
+    }
+
+    /** A part of the request body from the client. */
+    void requestContent(HttpContent content) {
+        if (done) {
+            content.release();
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (upstream == null) {
+            unsent.add(content);
+            return;
+        }
+        bodyForwarded |= content.content().isReadable();
+        upstream.write(content, upstream.voidPromise());
+        if (requestComplete) {
+            armResponseTimer();
+        }
+        if (!upstream.isWritable()) {
+            front.updateClientRead();
+        }
+    }
+
+    void flushUpstream() {
+        if (upstream != null) {
+            upstream.flush();
+        }
+    }
+
+    void flushToClient() {
+        client.flush();
+    }
+
+    /** A part of the response from the backend. */
+    void onResponse(HttpObject msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse) {
+            HttpResponse response = (HttpResponse) msg;
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                onUpstreamClosed(response.decoderResult().cause());
+                return;
+            }
+            int code = response.status().code();
+            if (code >= 100 && code < 200 && code != 101) {
+                // 100 Continue and other interim answers pass through; the real one follows.
+                informational = true;
+                ForwardedHeaders.removeHopByHop(response.headers());
+                client.write(response, client.voidPromise());
+                return;
+            }
+            startResponse(response, code);
+        }
+        if (msg instanceof HttpContent) {
+            if (informational) {
+                // The empty end the codec emits after an interim response.
+                informational = false;
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            client.write(msg, client.voidPromise());
+            if (msg instanceof LastHttpContent) {
+                complete();
+                return;
+            }
+        }
+        if (!client.isWritable()) {
+            upstream.config().setAutoRead(false);
+        }
+    }
+
+    private void startResponse(HttpResponse response, int code) {
+        responseStarted = true;
+        cancelResponseTimer();
+        status = code;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        ForwardedHeaders.removeHopByHop(response.headers());
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (clientHttp10 && HttpUtil.isTransferEncodingChunked(response)) {
+            // An HTTP/1.0 client cannot read chunks: send the body close-delimited.
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            keepClient = false;
+        }
+        if (!keepClient) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        client.write(response, client.voidPromise());
+    }
+
+    private void complete() {
+        // The end of a response is always flushed: the backend handler that
+        // would flush at read-complete is unbound below.
+        client.flush();
+        done = true;
+        cancelResponseTimer();
+        release();
+        pool.meters().requests(backend, listenerIndex).record(status, System.nanoTime() - startNanos);
+        Channel ch = upstream;
+        upstream = null;
+        ch.pipeline().get(BackendHandler.class).unbind();
+        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive()) {
+            ch.config().setAutoRead(true);
+            BackendConnections.current().offer(backend, ch);
+        } else {
+            ch.close();
+        }
+        // A response that ended before the request did leaves the client's
+        // remaining body unread: the connection cannot carry another request.
+        front.exchangeDone(this, keepClient && requestComplete);
+    }
+
+    /** The backend connection closed or failed before the response ended. */
+    void onUpstreamClosed(Throwable cause) {
+        if (done) {
+            return;
+        }
+        Channel ch = upstream;
+        upstream = null;
+        cancelResponseTimer();
+        release();
+        if (ch != null) {
+            ch.pipeline().get(BackendHandler.class).unbind();
+            ch.close();
+        }
+        if (responseStarted) {
+            // Part of the response is with the client already: only closing tells it.
+            done = true;
+            pool.meters().requests(backend, listenerIndex).record(status, System.nanoTime() - startNanos);
+            front.exchangeAborted(this);
+            return;
+        }
+        if (bodyForwarded) {
+            fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
+            return;
+        }
+        if (requestComplete) {
+            // The head is kept; re-send the end of an empty body.
+            unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        if (upstreamReused && !staleRetried) {
+            // A keep-alive connection the backend had closed: the request was never
+            // read, so it goes again on a fresh connection to the same backend.
+            staleRetried = true;
+            use(backend);
+        } else if (idempotent || !upstreamReused) {
+            retryOrFail();
+        } else {
+            unsent.clear();
+            fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
+        }
+    }
+
+    private void attemptFailed() {
+        release();
+        retryOrFail();
+    }
+
+    private void retryOrFail() {
+        if (triedCount < tried.length) {
+            attempt();
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY, "No backend of pool '" + pool.name() + "' could be reached.", null);
+        }
+    }
+
+    private void armResponseTimer() {
+        if (responseTimer != null || responseStarted) {
+            return;
+        }
+        long nanos = pool.config().responseTimeout().toNanos();
+        responseTimer = client.eventLoop().schedule(this::responseTimedOut, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelResponseTimer() {
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
+    }
+
+    private void responseTimedOut() {
+        responseTimer = null;
+        if (done || responseStarted) {
+            return;
+        }
+        Channel ch = upstream;
+        upstream = null;
+        if (ch != null) {
+            ch.pipeline().get(BackendHandler.class).unbind();
+            ch.close();
+        }
+        release();
+        fail(HttpResponseStatus.GATEWAY_TIMEOUT, "The backend did not answer in time.", null);
+    }
+
+    private void fail(HttpResponseStatus code, String message, String retryAfter) {
+        done = true;
+        cancelResponseTimer();
+        HttpContent c;
+        while ((c = unsent.poll()) != null) {
+            c.release();
+        }
+        front.exchangeFailed(this, code, message, retryAfter, !(keepClient && requestComplete));
+    }
+
+    void clientWritabilityChanged() {
+        if (upstream != null) {
+            upstream.config().setAutoRead(client.isWritable());
+        }
+    }
+
+    void upstreamWritabilityChanged() {
+        front.updateClientRead();
+    }
+
+    /** The client went away: drop everything, the backend connection cannot be reused. */
+    void abort() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelResponseTimer();
+        release();
+        HttpContent c;
+        while ((c = unsent.poll()) != null) {
+            c.release();
+        }
+        if (upstream != null) {
+            upstream.pipeline().get(BackendHandler.class).unbind();
+            upstream.close();
+            upstream = null;
+        }
+    }
+
+    /** Ends this exchange's count on its backend, once. */
+    private void release() {
+        if (counted) {
+            counted = false;
+            backend.requestEnded();
+        }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+}

@@ -1,0 +1,309 @@
+package io.tandem.server.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tandem.core.strategy.RequestContext;
+import io.tandem.server.Transport;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client end of a proxied connection. Decoded requests become
+ * {@link Exchange}s, one at a time and in order: requests a client pipelines
+ * wait in {@link #pending} (reading stops while any wait) until the response
+ * before them has ended.
+ *
+ * <p>Confined to the client channel's event loop. Also the
+ * {@link RequestContext} strategies read, so a pick allocates nothing.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestContext {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final ListenerRuntime listener;
+    private final long headerTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+    private HttpRequest request;
+    private ScheduledFuture<?> timer;
+    private boolean timerIsIdle;
+    private boolean closing;
+    private String clientIp = "unknown";
+    private byte[] clientAddress;
+
+    FrontendHandler(ListenerRuntime listener) {
+        this.listener = listener;
+        this.headerTimeoutNanos = listener.routing().listener().headerTimeout().toNanos();
+        this.idleTimeoutNanos = listener.routing().listener().idleTimeout().toNanos();
+    }
+
+    Transport transport() {
+        return listener.transport();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            if (remote.getAddress() != null) {
+                clientAddress = remote.getAddress().getAddress();
+                clientIp = remote.getAddress().getHostAddress();
+            }
+        }
+        armTimer(false);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!pending.isEmpty() || (current != null && msg instanceof HttpRequest)) {
+            pending.add(msg);
+            updateClientRead();
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
+        if (msg instanceof HttpRequest) {
+            onRequest((HttpRequest) msg);
+        } else if (msg instanceof HttpContent) {
+            if (current != null && !current.requestComplete()) {
+                current.requestContent((HttpContent) msg);
+            } else {
+                // The rest of a request that was already answered (an error before its body).
+                ReferenceCountUtil.release(msg);
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        cancelTimer();
+        if (req.decoderResult().isFailure()) {
+            rejectMalformed(req);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        PoolRuntime pool = listener.routing().route(host, req.uri());
+        ForwardedHeaders.removeHopByHop(req.headers());
+        ForwardedHeaders.addForwarding(req.headers(), clientIp, host);
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && host == null) {
+            // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
+            req.headers().set(HttpHeaderNames.HOST, "");
+        }
+        // Backends are always spoken to in HTTP/1.1 keep-alive, whatever the client speaks.
+        req.setProtocolVersion(HttpVersion.HTTP_1_1);
+        request = req;
+        current = new Exchange(this, ctx.channel(), req, pool, listener.index(), keepAlive);
+        updateClientRead();
+        current.start();
+    }
+
+    private void rejectMalformed(HttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        ReferenceCountUtil.release(req);
+        HttpResponseStatus status;
+        String message;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            message = "The request line is longer than this listener accepts.";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            message = "The request headers are larger than this listener accepts.";
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.BAD_REQUEST;
+            message = "The request is malformed: a part of it is too long.";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            message = "The request is malformed.";
+        }
+        log.debug("rejected request from {}: {}", clientIp, cause == null ? "?" : cause.getMessage());
+        listener.metrics().localResponses(listener.name(), null, status.code()).increment();
+        reject(status, message);
+    }
+
+    private void reject(HttpResponseStatus status, String message) {
+        closing = true;
+        releasePending();
+        ErrorResponses.send(ctx.channel(), status, message, true, null);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.flushUpstream();
+        }
+    }
+
+    /** The exchange ended with its response fully written; the next request may start. */
+    void exchangeDone(Exchange e, boolean keepAlive) {
+        assert ctx.channel().eventLoop().inEventLoop();
+        current = null;
+        request = null;
+        if (!keepAlive) {
+            closeAfterFlush();
+            return;
+        }
+        armTimer(true);
+        drainPending();
+        updateClientRead();
+    }
+
+    /** The exchange failed before a response began: answer with its error. */
+    void exchangeFailed(Exchange e, HttpResponseStatus status, String message, String retryAfter, boolean close) {
+        current = null;
+        request = null;
+        listener.metrics().localResponses(listener.name(), e.pool().name(), status.code()).increment();
+        if (close) {
+            closing = true;
+            releasePending();
+        }
+        ErrorResponses.send(ctx.channel(), status, message, close, retryAfter);
+        if (!close) {
+            armTimer(true);
+            drainPending();
+            updateClientRead();
+        }
+    }
+
+    /** The backend failed mid-response: the client learns it only by the connection closing. */
+    void exchangeAborted(Exchange e) {
+        current = null;
+        request = null;
+        closeAfterFlush();
+    }
+
+    private void closeAfterFlush() {
+        closing = true;
+        releasePending();
+        ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void drainPending() {
+        while (!closing && !pending.isEmpty()) {
+            if (current != null && pending.peek() instanceof HttpRequest) {
+                return;
+            }
+            handle(pending.poll());
+        }
+    }
+
+    /** Reads from the client only while there is room for what it sends. */
+    void updateClientRead() {
+        boolean want = !closing && pending.isEmpty() && (current == null || current.wantsRequestBytes());
+        if (ctx.channel().config().isAutoRead() != want) {
+            ctx.channel().config().setAutoRead(want);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.clientWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        cancelTimer();
+        if (current != null) {
+            current.abort();
+            current = null;
+        }
+        releasePending();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", clientIp, cause.toString());
+        ctx.close();
+    }
+
+    private void armTimer(boolean idle) {
+        cancelTimer();
+        timerIsIdle = idle;
+        timer = ctx.channel().eventLoop().schedule(this::timerFired, idle ? idleTimeoutNanos : headerTimeoutNanos,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void timerFired() {
+        timer = null;
+        if (current != null || closing) {
+            return;
+        }
+        if (timerIsIdle) {
+            closing = true;
+            ctx.close();
+        } else {
+            listener.metrics().localResponses(listener.name(), null, 408).increment();
+            reject(HttpResponseStatus.REQUEST_TIMEOUT, "The request headers did not arrive in time.");
+        }
+    }
+
+    private void releasePending() {
+        Object msg;
+        while ((msg = pending.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public byte[] sourceAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public CharSequence header(CharSequence name) {
+        return request == null ? null : request.headers().get(name);
+    }
+
+    @Override
+    public CharSequence cookie(CharSequence name) {
+        if (request == null) {
+            return null;
+        }
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            CharSequence value = Cookies.find(header, name);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,96 @@
+package io.tandem.server.proxy;
+
+import io.tandem.config.ListenerConfig;
+import io.tandem.config.RouteConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A listener's routes, resolved to pools: immutable, swapped whole on reload.
+ * First match wins; no match goes to the listener's default pool.
+ */
+public final class Routing {
+
+    private final ListenerConfig listener;
+    private final Route[] routes;
+    private final PoolRuntime defaultPool;
+
+    private record Route(String host, String pathPrefix, PoolRuntime pool) {}
+
+    public Routing(ListenerConfig listener, Map<String, PoolRuntime> pools) {
+        this.listener = listener;
+        List<RouteConfig> configured = listener.routes();
+        this.routes = new Route[configured.size()];
+        for (int i = 0; i < routes.length; i++) {
+            RouteConfig r = configured.get(i);
+            routes[i] = new Route(r.host(), r.pathPrefix(), pools.get(r.pool()));
+        }
+        this.defaultPool = pools.get(listener.pool());
+    }
+
+    public ListenerConfig listener() {
+        return listener;
+    }
+
+    /**
+     * Returns the pool for a request.
+     *
+     * @param host the Host header, possibly with a port, or null
+     * @param uri  the request-target (origin or absolute form)
+     */
+    public PoolRuntime route(String host, String uri) {
+        if (routes.length == 0) {
+            return defaultPool;
+        }
+        String path = path(uri);
+        String hostname = hostname(host);
+        for (Route r : routes) {
+            if (r.host != null && !r.host.equals(hostname)) {
+                continue;
+            }
+            if (r.pathPrefix != null && !path.startsWith(r.pathPrefix)) {
+                continue;
+            }
+            return r.pool;
+        }
+        return defaultPool;
+    }
+
+    static String hostname(String host) {
+        if (host == null) {
+            return null;
+        }
+        int end = host.length();
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            end = close < 0 ? end : close + 1;
+        } else {
+            int colon = host.indexOf(':');
+            end = colon < 0 ? end : colon;
+        }
+        return host.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String path(String uri) {
+        int start = 0;
+        if (!uri.startsWith("/")) {
+            int scheme = uri.indexOf("://");
+            if (scheme >= 0) {
+                int slash = uri.indexOf('/', scheme + 3);
+                if (slash < 0) {
+                    return "/";
+                }
+                start = slash;
+            }
+        }
+        int end = uri.length();
+        for (int i = start; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
+            }
+        }
+        return uri.substring(start, end);
+    }
+}
