@@ -100,9 +100,10 @@ public final class ConfigLoader {
                 }
             }
             Optional<FailoverConfig> failover = Optional.ofNullable(failover(top.section("failover")));
+            Duration shutdownTimeout = top.duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT);
             top.rejectUnknownKeys();
             checkReferences(listeners, listenerMarks, pools, poolsSection != null);
-            return new TandemConfig(file, listeners, admin, pools, failover);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout);
         }
 
         private boolean problemsAreFrom(Section top, String key) {

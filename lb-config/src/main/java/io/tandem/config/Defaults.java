@@ -10,6 +10,8 @@ public final class Defaults {
     public static final int MAX_HEADER_SIZE = 32 * 1024;
     public static final int MAX_URI_LENGTH = 8 * 1024;
 
+    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
     public static final String ADMIN_BIND = "127.0.0.1:9901";
 
     public static final StrategyName STRATEGY = StrategyName.ROUND_ROBIN;

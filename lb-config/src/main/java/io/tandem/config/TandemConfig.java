@@ -9,13 +9,15 @@ import java.util.Optional;
  *
  * @param source   the file it was read from (for /status and messages)
  * @param failover the pair settings, absent for a single node
+ * @param shutdownTimeout how long a stopping daemon lets in-flight requests finish
  */
 public record TandemConfig(
         String source,
         List<ListenerConfig> listeners,
         AdminConfig admin,
         Map<String, PoolConfig> pools,
-        Optional<FailoverConfig> failover) {
+        Optional<FailoverConfig> failover,
+        java.time.Duration shutdownTimeout) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>
  *   <li>{@code POST /upload} answers the length and SHA-256 of the body it read</li>
+ *   <li>{@code GET /hold?bytes=N} streams the first half of a download, then waits
+ *       until the test calls {@link #releaseHeld()}, then streams the rest</li>
  *   <li>{@code /status/N} answers status N</li>
  *   <li>anything else answers {@code hello from NAME}</li>
  * </ul>
@@ -32,6 +34,9 @@ final class StubBackend implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(8);
     final AtomicInteger requests = new AtomicInteger();
     final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    /** Counts down when a /hold response has sent its first half. */
+    final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
 
     StubBackend(String name) throws IOException {
         this.name = name;
@@ -61,19 +66,28 @@ final class StubBackend implements AutoCloseable {
         ex.getResponseHeaders().set("X-Backend", name);
         String path = ex.getRequestURI().getPath();
         try (ex) {
-            if (path.equals("/download")) {
+            if (path.equals("/download") || path.equals("/hold")) {
                 long n = Long.parseLong(ex.getRequestURI().getQuery().replace("bytes=", ""));
                 ex.sendResponseHeaders(200, 0);
                 try (OutputStream out = ex.getResponseBody()) {
+                    long half = path.equals("/hold") ? n / 2 : -1;
                     byte[] buf = new byte[16 * 1024];
                     for (long sent = 0; sent < n; ) {
-                        int len = (int) Math.min(buf.length, n - sent);
+                        if (sent == half) {
+                            out.flush();
+                            holding.countDown();
+                            held.await();
+                        }
+                        long end = sent < half ? half : n;
+                        int len = (int) Math.min(buf.length, end - sent);
                         for (int i = 0; i < len; i++) {
                             buf[i] = pattern(sent + i);
                         }
                         out.write(buf, 0, len);
                         sent += len;
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             } else if (path.equals("/upload")) {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -94,6 +108,11 @@ final class StubBackend implements AutoCloseable {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IOException(e);
         }
+    }
+
+    /** Lets held /hold responses finish. */
+    void releaseHeld() {
+        held.countDown();
     }
 
     private static void reply(HttpExchange ex, int status, String body) throws IOException {

@@ -27,7 +27,9 @@ public final class Main {
             "usage: tandem <command> [options]",
             "",
             "commands:",
-            "  run   -c FILE [--pid-file FILE]   run the load balancer (foreground, logs to stdout)",
+            "  run   -c FILE [--pid-file FILE] [--watch]",
+            "                                    run the load balancer (foreground, logs to stdout);",
+            "                                    SIGHUP reloads FILE, --watch also reloads when it changes",
             "  check -c FILE                     validate FILE, print every problem; exit 0 or 2",
             "  demo                              3 demo backends + balancer on 127.0.0.1:8080 + admin on :9901",
             "  version                           print the version",
@@ -37,9 +39,8 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
-        if (code != OK || (args.length > 0 && !args[0].equals("run") && !args[0].equals("demo"))) {
-            System.exit(code);
-        }
+        System.out.flush();
+        System.exit(code);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -83,6 +84,7 @@ public final class Main {
     private static final class Options {
         Path config;
         Path pidFile;
+        boolean watch;
 
         static Options parse(String command, String[] args) {
             Options o = new Options();
@@ -93,6 +95,8 @@ public final class Main {
                     o.config = Path.of(value(args, ++i, a));
                 } else if (command.equals("run") && a.equals("--pid-file")) {
                     o.pidFile = Path.of(value(args, ++i, a));
+                } else if (command.equals("run") && a.equals("--watch")) {
+                    o.watch = true;
                 } else {
                     throw new IllegalArgumentException("unknown option '" + a + "' for '" + command + "'");
                 }
@@ -155,13 +159,39 @@ public final class Main {
             return FAILURE;
         }
         log.info("tandem {} running with {} (admin on {})", Version.get(), options.config, server.adminAddress());
-        awaitShutdown(() -> {
-            log.info("shutting down");
-            server.close();
-            if (options.pidFile != null) {
-                options.pidFile.toFile().delete();
+        Runnable reload = () -> server.reloadAsync();
+        ConfigWatcher watcher = null;
+        if (options.watch) {
+            try {
+                watcher = new ConfigWatcher(options.config, reload);
+            } catch (java.io.IOException e) {
+                log.error("cannot watch {}: {}; SIGHUP and the admin API still reload", options.config, e.toString());
             }
+        }
+        SignalControl signals = new SignalControl();
+        signals.install(reload, () -> {
+            int unfinished = server.shutdown(server.config().shutdownTimeout());
+            log.info("stopped{}", unfinished == 0 ? "" : " (" + unfinished + " connection(s) cut at the timeout)");
         });
+        try {
+            signals.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (java.io.IOException e) {
+                log.debug("closing the watcher: {}", e.toString());
+            }
+        }
+        if (options.pidFile != null) {
+            try {
+                Files.deleteIfExists(options.pidFile);
+            } catch (java.io.IOException e) {
+                log.warn("cannot remove pid file {}: {}", options.pidFile, e.toString());
+            }
+        }
         return OK;
     }
 

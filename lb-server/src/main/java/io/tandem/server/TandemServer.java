@@ -1,13 +1,23 @@
 package io.tandem.server;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tandem.config.BackendConfig;
+import io.tandem.config.ConfigException;
+import io.tandem.config.ConfigLoader;
+import io.tandem.config.HostPort;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.PoolConfig;
+import io.tandem.config.Problem;
 import io.tandem.config.TandemConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
@@ -15,50 +25,87 @@ import io.tandem.core.strategy.Strategies;
 import io.tandem.server.admin.AdminServer;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
+import io.tandem.server.proxy.BackendConnectionsControl;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
+import io.tandem.server.proxy.ShutdownEvent;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One running Tandem node: event loops, pools, listeners and the admin
- * endpoint built from a config. {@link #start()} binds everything or fails;
- * {@link #close()} stops accepting, lets in-flight requests end, and releases
- * the event loops.
+ * endpoint built from a config.
+ *
+ * <p>{@link #start()} binds everything or fails. {@link #reload} builds the
+ * routing of a new config beside the running one, carrying over the
+ * {@link Backend} objects (health state, in-flight counts, pooled connections)
+ * of backends that stay, then swaps each listener's routing with one write;
+ * requests in flight finish on the routing they started with.
+ * {@link #shutdown} stops accepting and lets in-flight requests finish.
+ *
+ * <p>Control operations (start, reload, shutdown) are serialized on this
+ * object; the data path never takes its lock.
  */
 public final class TandemServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
 
-    private final TandemConfig config;
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyMetrics metrics = new ProxyMetrics();
-    private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
-    private final List<ListenerRuntime> listeners = new ArrayList<>();
-    private final List<Channel> serverChannels = new ArrayList<>();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     private final Instant startedAt = Instant.now();
+    private final java.util.concurrent.ExecutorService control = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "tandem-control");
+                t.setDaemon(true);
+                return t;
+            });
+    private final Counter reloadsOk;
+    private final Counter reloadsError;
+    private volatile TandemConfig config;
+    private volatile Instant loadedAt = startedAt;
+    private volatile Map<String, PoolRuntime> pools = Map.of();
     private AdminServer admin;
+    private HostPort adminBind;
+
+    /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
+    private record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
 
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
         this.transport = Transport.best();
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
+        this.reloadsOk = Counter.builder("tandem_config_reloads_total").description("Config reloads by result")
+                .tag("result", "ok").register(metrics.registry());
+        this.reloadsError = Counter.builder("tandem_config_reloads_total").description("Config reloads by result")
+                .tag("result", "error").register(metrics.registry());
     }
 
     public TandemConfig config() {
         return config;
+    }
+
+    /** When the config in force was loaded. */
+    public Instant loadedAt() {
+        return loadedAt;
     }
 
     public Map<String, PoolRuntime> pools() {
@@ -66,7 +113,11 @@ public final class TandemServer implements AutoCloseable {
     }
 
     public List<ListenerRuntime> listeners() {
-        return listeners;
+        synchronized (this) {
+            List<ListenerRuntime> out = new ArrayList<>();
+            listeners.values().forEach(l -> out.add(l.runtime()));
+            return out;
+        }
     }
 
     public ProxyMetrics metrics() {
@@ -81,29 +132,20 @@ public final class TandemServer implements AutoCloseable {
         return transport;
     }
 
-    /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
-    public void start() throws InterruptedException {
-        List<String> listenerNames = new ArrayList<>();
-        for (ListenerConfig l : config.listeners()) {
-            listenerNames.add(l.name());
-        }
-        for (PoolConfig p : config.pools().values()) {
-            List<Backend> backends = new ArrayList<>();
-            for (BackendConfig b : p.backends()) {
-                backends.add(new Backend(b.address(), b.weight(), b.backup()));
-            }
-            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p));
-            pools.put(p.name(), new PoolRuntime(p, pool, new PoolMeters(metrics, pool, listenerNames)));
-        }
+    /** Builds pools and binds admin and listeners; on failure, everything bound so far is closed. */
+    public synchronized void start() throws InterruptedException {
+        pools = buildPools(config, Map.of());
+        pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         try {
             admin = new AdminServer(this);
             admin.bind(acceptGroup, config.admin().bind());
+            adminBind = config.admin().bind();
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
-                ListenerRuntime runtime = new ListenerRuntime(l.name(), i, new Routing(l, pools), metrics, transport);
-                listeners.add(runtime);
-                serverChannels.add(bind(runtime, l));
-                log.info("listener {} on {} (pool {}, transport {})", l.name(), l.bind(), l.pool(), transport.name());
+                BoundListener bound = bind(l, new Routing(l, i, pools));
+                listeners.put(l.name(), bound);
+                log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
+                        l.pool(), transport.name());
             }
         } catch (RuntimeException | InterruptedException e) {
             close();
@@ -111,7 +153,187 @@ public final class TandemServer implements AutoCloseable {
         }
     }
 
-    private Channel bind(ListenerRuntime runtime, ListenerConfig l) throws InterruptedException {
+    /**
+     * Reads {@code file} and applies it. An invalid file, or a listener that
+     * cannot bind, leaves the running config in force; the result lists why.
+     */
+    public synchronized ReloadResult reload(Path file) {
+        TandemConfig next;
+        try {
+            next = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            List<String> problems = new ArrayList<>();
+            for (Problem p : e.problems()) {
+                problems.add(p.toString());
+            }
+            return refuse(problems);
+        }
+        return apply(next);
+    }
+
+    /**
+     * Reloads the file the running config came from, on the control thread
+     * (never on an event loop: binding waits for the loops).
+     */
+    public java.util.concurrent.CompletableFuture<ReloadResult> reloadAsync() {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> reload(Path.of(config.source())), control);
+    }
+
+    /** Applies a validated config; see {@link #reload}. */
+    public synchronized ReloadResult apply(TandemConfig next) {
+        Map<String, PoolRuntime> nextPools = buildPools(next, pools);
+        AdminServer nextAdmin = null;
+        if (!next.admin().bind().equals(adminBind)) {
+            nextAdmin = new AdminServer(this);
+            try {
+                nextAdmin.bind(acceptGroup, next.admin().bind());
+            } catch (Exception e) {
+                return refuse(List.of("admin: cannot bind " + next.admin().bind() + ": " + describe(e)));
+            }
+        }
+        // Bind what is new first: if anything cannot bind, nothing has changed yet.
+        Map<String, BoundListener> opened = new LinkedHashMap<>();
+        Map<String, Routing> routings = new LinkedHashMap<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig l = next.listeners().get(i);
+            Routing routing = new Routing(l, i, nextPools);
+            routings.put(l.name(), routing);
+            BoundListener current = listeners.get(l.name());
+            if (current != null && current.bind().equals(l.bind())) {
+                continue;
+            }
+            try {
+                opened.put(l.name(), bind(l, routing));
+            } catch (Exception e) {
+                opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
+                if (nextAdmin != null) {
+                    nextAdmin.close();
+                }
+                return refuse(List.of("listeners." + l.name() + ": cannot bind " + l.bind() + ": " + describe(e)));
+            }
+        }
+        // Commit: every step below is a swap or a close, none can fail.
+        List<String> changes = new ArrayList<>();
+        Map<String, BoundListener> nextListeners = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            BoundListener current = listeners.get(l.name());
+            BoundListener fresh = opened.get(l.name());
+            if (fresh != null) {
+                nextListeners.put(l.name(), fresh);
+                changes.add(current == null ? "+listener " + l.name() : "~listener " + l.name() + " now on " + l.bind());
+            } else {
+                current.runtime().routing(routings.get(l.name()));
+                nextListeners.put(l.name(), current);
+            }
+        }
+        for (Map.Entry<String, BoundListener> e : listeners.entrySet()) {
+            BoundListener replacedBy = nextListeners.get(e.getKey());
+            if (replacedBy != e.getValue()) {
+                // Stop accepting; its open connections finish on the routing they have.
+                e.getValue().channel().close();
+                if (replacedBy == null) {
+                    changes.add("-listener " + e.getKey());
+                }
+            }
+        }
+        listeners.clear();
+        listeners.putAll(nextListeners);
+        if (nextAdmin != null) {
+            admin.close();
+            admin = nextAdmin;
+            adminBind = next.admin().bind();
+        }
+        retireRemovedBackends(pools, nextPools, changes);
+        nextPools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
+        pools = nextPools;
+        config = next;
+        loadedAt = Instant.now();
+        reloadsOk.increment();
+        String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
+        log.info("config reloaded from {}: {}", next.source(), summary);
+        return ReloadResult.applied(summary);
+    }
+
+    private ReloadResult refuse(List<String> problems) {
+        reloadsError.increment();
+        for (String p : problems) {
+            log.error("reload refused: {}", p);
+        }
+        log.error("reload refused with {} problem(s); the running config stays in force", problems.size());
+        return ReloadResult.refused(problems);
+    }
+
+    /**
+     * Builds the pools of {@code next}. A backend with the same address and
+     * backup flag in a pool of the same name is the same {@link Backend}
+     * object, so its state, counters and pooled connections carry over.
+     */
+    private Map<String, PoolRuntime> buildPools(TandemConfig next, Map<String, PoolRuntime> previous) {
+        List<String> listenerNames = new ArrayList<>();
+        for (ListenerConfig l : next.listeners()) {
+            listenerNames.add(l.name());
+        }
+        Map<String, PoolRuntime> built = new LinkedHashMap<>();
+        for (PoolConfig p : next.pools().values()) {
+            PoolRuntime old = previous.get(p.name());
+            List<Backend> backends = new ArrayList<>();
+            Map<Backend, Integer> reweigh = new IdentityHashMap<>();
+            for (BackendConfig bc : p.backends()) {
+                Backend kept = old == null ? null : old.pool().backend(bc.address().toString());
+                if (kept != null && kept.backup() == bc.backup()) {
+                    backends.add(kept);
+                    if (kept.configuredWeight() != bc.weight()) {
+                        reweigh.put(kept, bc.weight());
+                    }
+                } else {
+                    backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
+                }
+            }
+            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p));
+            reweigh.forEach(pool::setConfiguredWeight);
+            built.put(p.name(), new PoolRuntime(p, pool, new PoolMeters(metrics, pool, listenerNames)));
+        }
+        return Collections.unmodifiableMap(built);
+    }
+
+    /**
+     * Backends of the old pools that the new ones do not carry: no new
+     * requests reach them (they are in no routing), in-flight ones finish,
+     * their idle connections close now and busy ones after their response.
+     */
+    private void retireRemovedBackends(Map<String, PoolRuntime> old, Map<String, PoolRuntime> next,
+                                       List<String> changes) {
+        Set<Backend> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        next.values().forEach(p -> kept.addAll(p.pool().backends()));
+        for (PoolRuntime p : old.values()) {
+            for (Backend b : p.pool().backends()) {
+                if (kept.contains(b)) {
+                    continue;
+                }
+                b.retire();
+                changes.add("-backend " + p.name() + "/" + b.id());
+                for (EventExecutor loop : workerGroup) {
+                    loop.execute(() -> BackendConnectionsControl.closeIdle(b));
+                }
+                for (String name : List.of("tandem_backend_up", "tandem_backend_active_requests")) {
+                    for (Meter m : metrics.registry().find(name).tags("pool", p.name(), "backend", b.id()).meters()) {
+                        metrics.registry().remove(m);
+                    }
+                }
+            }
+        }
+        for (PoolRuntime p : next.values()) {
+            PoolRuntime before = old.get(p.name());
+            for (Backend b : p.pool().backends()) {
+                if (before == null || before.pool().backends().stream().noneMatch(x -> x == b)) {
+                    changes.add("+backend " + p.name() + "/" + b.id());
+                }
+            }
+        }
+    }
+
+    private BoundListener bind(ListenerConfig l, Routing routing) throws InterruptedException {
+        ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, clients);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -120,29 +342,69 @@ public final class TandemServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ProxyInitializer(runtime));
-        return b.bind(l.bind().resolve()).sync().channel();
+        Channel ch = b.bind(l.bind().resolve()).sync().channel();
+        return new BoundListener(runtime, ch, l.bind());
     }
 
     /** The address a listener is bound to (useful with port 0). */
-    public java.net.InetSocketAddress listenerAddress(int index) {
-        return (java.net.InetSocketAddress) serverChannels.get(index).localAddress();
+    public synchronized InetSocketAddress listenerAddress(String name) {
+        return (InetSocketAddress) listeners.get(name).channel().localAddress();
     }
 
-    public java.net.InetSocketAddress adminAddress() {
+    public InetSocketAddress adminAddress() {
         return admin.address();
     }
 
-    @Override
-    public void close() {
-        for (Channel ch : serverChannels) {
-            ch.close().awaitUninterruptibly();
+    /**
+     * Graceful stop: stop accepting (new connections are refused), close idle
+     * client connections, let each busy one finish its current response (sent
+     * with {@code Connection: close}), for at most {@code timeout}. Returns
+     * the number of client connections still open when the time ran out.
+     */
+    public int shutdown(Duration timeout) {
+        synchronized (this) {
+            for (BoundListener l : listeners.values()) {
+                l.channel().close().awaitUninterruptibly();
+            }
+            log.info("stopped accepting; {} client connection(s) finishing (at most {})", clients.size(),
+                    io.tandem.config.Units.format(timeout));
         }
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(ShutdownEvent.INSTANCE));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = clients.size();
+        if (left > 0) {
+            log.warn("shutdown timeout: closing {} client connection(s) with requests still in flight", left);
+        }
+        close();
+        return left;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (BoundListener l : listeners.values()) {
+            l.channel().close().awaitUninterruptibly();
+        }
+        clients.close().awaitUninterruptibly();
         if (admin != null) {
             admin.close();
         }
-        // A quiet period lets requests in flight end before the loops stop.
-        workerGroup.shutdownGracefully(200, Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS)
-                .awaitUninterruptibly();
-        acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        control.shutdownNow();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 }

@@ -18,10 +18,11 @@ public final class Backend {
     private final HostPort address;
     private final InetSocketAddress socketAddress;
     private final boolean backup;
-    private final int configuredWeight;
+    private volatile int configuredWeight;
     private volatile int weight;
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean retired;
 
     public Backend(HostPort address, int weight, boolean backup) {
         this.id = address.toString();
@@ -56,6 +57,10 @@ public final class Backend {
         return configuredWeight;
     }
 
+    void configuredWeight(int weight) {
+        this.configuredWeight = weight;
+    }
+
     /** The current weight (configured, changed at runtime, or ramped by slow start). */
     public int weight() {
         return weight;
@@ -86,6 +91,19 @@ public final class Backend {
     /** Called by the proxy when that request's exchange ends, however it ends. */
     public void requestEnded() {
         inFlight.decrementAndGet();
+    }
+
+    /**
+     * True once a reload removed this backend: requests in flight finish, but
+     * its connections are closed rather than kept for reuse.
+     */
+    public boolean retired() {
+        return retired;
+    }
+
+    /** Marks the backend removed by a reload. Repeating is harmless. */
+    public void retire() {
+        retired = true;
     }
 
     @Override

@@ -80,6 +80,15 @@ public final class BackendPool {
         }
     }
 
+    /**
+     * Applies a new configured weight (a reload changed it): both the target
+     * weight and the current one, then republishes.
+     */
+    public synchronized void setConfiguredWeight(Backend backend, int weight) {
+        backend.configuredWeight(weight);
+        setWeight(backend, weight);
+    }
+
     private synchronized void rebuild() {
         List<Backend> up = new ArrayList<>();
         for (Backend b : backends) {

@@ -41,6 +41,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
         String path = new QueryStringDecoder(req.uri()).path();
+        if (path.equals("/api/v1/reload")) {
+            reload(ctx, req);
+            return;
+        }
         FullHttpResponse response;
         switch (path) {
             case "/metrics":
@@ -58,6 +62,48 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 response = text(HttpResponseStatus.NOT_FOUND, "No such admin path: " + path + "\n",
                         "text/plain; charset=utf-8");
         }
+        respond(ctx, req, response);
+    }
+
+    /**
+     * POST /api/v1/reload: 200 with a summary when applied, 422 with every
+     * problem when refused (the running config stays). Runs on the control
+     * thread; the answer is written back on this channel's loop.
+     */
+    private void reload(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.method().equals(HttpMethod.POST)) {
+            respond(ctx, req, notAllowed());
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        server.reloadAsync().whenComplete((result, error) -> ctx.executor().execute(() -> {
+            ObjectNode body = JSON.createObjectNode();
+            HttpResponseStatus status;
+            if (error != null) {
+                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                body.put("applied", false);
+                body.put("summary", "reload failed: " + error);
+            } else {
+                status = result.applied() ? HttpResponseStatus.OK : HttpResponseStatus.UNPROCESSABLE_ENTITY;
+                body.put("applied", result.applied());
+                body.put("summary", result.summary());
+                ArrayNode problems = body.putArray("problems");
+                result.problems().forEach(problems::add);
+            }
+            FullHttpResponse response;
+            try {
+                response = text(status, JSON.writeValueAsString(body) + "\n", "application/json");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "reload: cannot encode result\n",
+                        "text/plain; charset=utf-8");
+            }
+            HttpUtil.setKeepAlive(response, keepAlive);
+            ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
+                    : ChannelFutureListener.CLOSE);
+        }));
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse response) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpUtil.setKeepAlive(response, keepAlive);
         if (keepAlive) {
@@ -75,6 +121,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", Version.get());
         root.put("config", server.config().source());
+        root.put("configLoadedAt", server.loadedAt().toString());
         root.put("uptimeSeconds", Duration.between(server.startedAt(), Instant.now()).toSeconds());
         ArrayNode listeners = root.putArray("listeners");
         for (ListenerConfig l : server.config().listeners()) {

@@ -301,7 +301,7 @@ final class Exchange {
         Channel ch = upstream;
         upstream = null;
         ch.pipeline().get(BackendHandler.class).unbind();
-        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive()) {
+        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive() && !backend.retired()) {
             ch.config().setAutoRead(true);
             BackendConnections.current().offer(backend, ch);
         } else {

@@ -46,6 +46,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private ScheduledFuture<?> timer;
     private boolean timerIsIdle;
     private boolean closing;
+    /** Set when the daemon shuts down: the current response is the last on this connection. */
+    private boolean draining;
     private String clientIp = "unknown";
     private byte[] clientAddress;
 
@@ -110,7 +112,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         String host = req.headers().get(HttpHeaderNames.HOST);
-        PoolRuntime pool = listener.routing().route(host, req.uri());
+        // One read of the routing: a reload swaps it whole, this request keeps the one it saw.
+        Routing routing = listener.routing();
+        PoolRuntime pool = routing.route(host, req.uri());
         ForwardedHeaders.removeHopByHop(req.headers());
         ForwardedHeaders.addForwarding(req.headers(), clientIp, host);
         if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && host == null) {
@@ -120,7 +124,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         // Backends are always spoken to in HTTP/1.1 keep-alive, whatever the client speaks.
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         request = req;
-        current = new Exchange(this, ctx.channel(), req, pool, listener.index(), keepAlive);
+        current = new Exchange(this, ctx.channel(), req, pool, routing.listenerIndex(), keepAlive && !draining);
         updateClientRead();
         current.start();
     }
@@ -166,7 +170,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         assert ctx.channel().eventLoop().inEventLoop();
         current = null;
         request = null;
-        if (!keepAlive) {
+        if (!keepAlive || draining) {
             closeAfterFlush();
             return;
         }
@@ -180,6 +184,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         current = null;
         request = null;
         listener.metrics().localResponses(listener.name(), e.pool().name(), status.code()).increment();
+        close |= draining;
         if (close) {
             closing = true;
             releasePending();
@@ -220,6 +225,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (ctx.channel().config().isAutoRead() != want) {
             ctx.channel().config().setAutoRead(want);
         }
+    }
+
+    /**
+     * The daemon is shutting down: an idle connection closes now, a busy one
+     * after its current response (sent with {@code Connection: close}).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ShutdownEvent.INSTANCE) {
+            draining = true;
+            if (current == null) {
+                closing = true;
+                releasePending();
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -9,15 +9,16 @@ import io.tandem.server.metrics.ProxyMetrics;
 public final class ListenerRuntime {
 
     private final String name;
-    private final int index;
     private final ProxyMetrics metrics;
     private final io.tandem.server.Transport transport;
+    private final io.netty.channel.group.ChannelGroup clients;
     private volatile Routing routing;
 
-    public ListenerRuntime(String name, int index, Routing routing, ProxyMetrics metrics,
-                           io.tandem.server.Transport transport) {
+    /** @param clients where every accepted client connection is registered (for graceful shutdown) */
+    public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, io.tandem.server.Transport transport,
+                           io.netty.channel.group.ChannelGroup clients) {
         this.name = name;
-        this.index = index;
+        this.clients = clients;
         this.routing = routing;
         this.metrics = metrics;
         this.transport = transport;
@@ -25,11 +26,6 @@ public final class ListenerRuntime {
 
     public String name() {
         return name;
-    }
-
-    /** Position of the listener in the config; indexes per-listener meters. */
-    public int index() {
-        return index;
     }
 
     public Routing routing() {
@@ -42,6 +38,10 @@ public final class ListenerRuntime {
 
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    public io.netty.channel.group.ChannelGroup clients() {
+        return clients;
     }
 
     public io.tandem.server.Transport transport() {

@@ -20,6 +20,7 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        listener.clients().add(ch);
         ListenerConfig config = listener.routing().listener();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxUriLength() + REQUEST_LINE_OVERHEAD)

@@ -12,13 +12,19 @@ import java.util.Map;
 public final class Routing {
 
     private final ListenerConfig listener;
+    private final int listenerIndex;
     private final Route[] routes;
     private final PoolRuntime defaultPool;
 
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
-    public Routing(ListenerConfig listener, Map<String, PoolRuntime> pools) {
+    /**
+     * @param listenerIndex the listener's position in the config these pools were
+     *                      built with; indexes the pools' per-listener meters
+     */
+    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
         this.listener = listener;
+        this.listenerIndex = listenerIndex;
         List<RouteConfig> configured = listener.routes();
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
@@ -30,6 +36,10 @@ public final class Routing {
 
     public ListenerConfig listener() {
         return listener;
+    }
+
+    public int listenerIndex() {
+        return listenerIndex;
     }
 
     /**
