@@ -157,4 +157,54 @@ class ReloadIT {
         Downloads.Result result = download.get(60, TimeUnit.SECONDS);
         assertThat(result).isEqualTo(new Downloads.Result(200, size, 0, "leaving"));
     }
+
+    // A reload that adds a listener opens it; one that removes it stops accepting on it.
+    @Test
+    void listenersOpenAndCloseOnReload() throws Exception {
+        StubBackend a = stub("a");
+        startTandem(a);
+        int second = Ports.free();
+        String base = Files.readString(config);
+        Files.writeString(config, base.replace("pool: web }\n",
+                "pool: web }\n  - { name: extra, bind: 127.0.0.1:" + second + ", pool: web }\n"));
+        assertThat(reload().body()).contains("+listener extra");
+        HttpResponse<String> viaSecond = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + second + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(viaSecond.headers().firstValue("X-Backend")).contains("a");
+
+        Files.writeString(config, base);
+        assertThat(reload().body()).contains("-listener extra");
+        Poll.until(Duration.ofSeconds(10), "listener extra to stop accepting", () -> {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", second)) {
+                return false;
+            } catch (java.io.IOException e) {
+                return true;
+            }
+        });
+        assertThat(get("/").statusCode()).isEqualTo(200);
+    }
+
+    // With --watch, saving the file is enough: the new backend takes traffic.
+    @Test
+    void watchReloadsWhenTheFileChanges() throws Exception {
+        StubBackend a = stub("a");
+        StubBackend b = stub("b");
+        port = Ports.free();
+        admin = Ports.free();
+        config = dir.resolve("tandem.yaml");
+        writeConfig(a);
+        TandemProcess t = TandemProcess.start(dir, "run", "-c", config.toString(), "--watch");
+        toClose.add(t);
+        t.awaitHealthy(admin);
+        assertThat(get("/").headers().firstValue("X-Backend")).contains("a");
+        writeConfig(b);
+        Poll.until(Duration.ofSeconds(15), "requests to reach b after the file changed", () -> {
+            try {
+                return get("/").headers().firstValue("X-Backend").orElse("").equals("b");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertThat(t.output()).contains("changed: reloading").contains("-backend web/" + a.address());
+    }
 }
