@@ -2,41 +2,76 @@ package io.tandem.config;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads a Tandem YAML file into a validated {@link TandemConfig}. Every problem
- * of the file is collected and thrown together in one {@link ConfigException}.
+ * of the file is collected, sorted by position, and thrown together in one
+ * {@link ConfigException}; {@code tandem check} and {@code tandem run} print
+ * the same list. Stateless; safe from any thread.
  */
 public final class ConfigLoader {
 
+    private static final String NAME_CHARS = "[A-Za-z0-9._-]+";
+
     private ConfigLoader() {}
 
+    /** Reads {@code file} with the process environment for {@code ${NAME}} substitution. */
     public static TandemConfig load(Path file) throws ConfigException {
+        return load(file, System::getenv);
+    }
+
+    /** Reads {@code file}; {@code env} answers {@code ${NAME}} references (null when unset). */
+    public static TandemConfig load(Path file, Function<String, String> env) throws ConfigException {
         String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(List.of(new Problem(null, null, name
+                    + ": cannot read: is a directory; expected a YAML file")));
+        }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(new Problem(null, null, name + ": no such file")));
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ConfigException(List.of(new Problem(null, null, name + ": cannot read: " + e.getMessage())));
+            throw new ConfigException(List.of(new Problem(null, null, name + ": cannot read: " + describe(e))));
         }
-        return parse(text, name);
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(text, name, env, dir == null ? Path.of("").toAbsolutePath() : dir, new HashSet<>());
     }
 
-    /** Parses {@code text}; {@code file} names it in problems. */
+    /**
+     * Parses {@code text} with the process environment; {@code file} names it in
+     * problems, and relative file paths in it resolve against the working directory.
+     */
     public static TandemConfig parse(String text, String file) throws ConfigException {
+        return parse(text, file, System::getenv);
+    }
+
+    /** Parses {@code text}; {@code env} answers {@code ${NAME}} references (null when unset). */
+    public static TandemConfig parse(String text, String file, Function<String, String> env) throws ConfigException {
+        return parse(text, file, env, Path.of("").toAbsolutePath(), new HashSet<>());
+    }
+
+    /** The full parse; {@code keysRead} collects the registry paths the binder asked for (for tests). */
+    static TandemConfig parse(String text, String file, Function<String, String> env, Path baseDir,
+                              Set<String> keysRead) throws ConfigException {
         List<Problem> problems = new ArrayList<>();
-        YamlNode root = new YamlTreeReader(file, problems).read(text);
+        YamlNode root = new YamlTreeReader(file, problems, env).read(text);
         if (root == null) {
             if (problems.isEmpty()) {
                 problems.add(new Problem(new Mark(file, 1, 1), "", "the file is empty; expected at least "
@@ -44,145 +79,191 @@ public final class ConfigLoader {
             }
             throw new ConfigException(problems);
         }
-        TandemConfig config = new Binder(problems).bind(root, file);
+        Section top = Section.root(root, new Section.Context(problems, baseDir, keysRead));
+        TandemConfig config = top == null ? null : new Binder(file).bind(top);
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+            List<Problem> sorted = new ArrayList<>(problems);
+            sorted.sort(Comparator.comparing((Problem p) -> p.mark() == null ? 0 : p.mark().line())
+                    .thenComparing(p -> p.mark() == null ? 0 : p.mark().column()));
+            throw new ConfigException(sorted);
         }
         return config;
     }
 
-    /** Binds the tree to records; one instance per parse. */
+    /** An I/O failure as a short phrase ("permission denied"), without Java class names. */
+    static String describe(Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : Units.lower(message);
+    }
+
+    /** Binds the sections of one file to records and checks what spans sections; one instance per parse. */
     private static final class Binder {
 
-        private final List<Problem> problems;
+        private final String file;
+        /** Names of the pools the file defines, or null when {@code pools} itself is broken. */
+        private Set<String> poolNames;
 
-        Binder(List<Problem> problems) {
-            this.problems = problems;
+        Binder(String file) {
+            this.file = file;
         }
 
-        TandemConfig bind(YamlNode root, String file) {
-            Section top = Section.of(root, "", problems);
-            if (top == null) {
-                return null;
+        TandemConfig bind(Section top) {
+            Map<String, PoolConfig> pools = new LinkedHashMap<>();
+            List<Section> poolSections = top.named("pools");
+            poolNames = top.names("pools");
+            for (Section p : poolSections) {
+                pools.put(p.name(), pool(p));
             }
             List<ListenerConfig> listeners = new ArrayList<>();
-            List<Mark> listenerMarks = new ArrayList<>();
-            List<YamlNode> listenerNodes = top.list("listeners", true);
-            if (top.has("listeners") && listenerNodes.isEmpty() && problemsAreFrom(top, "listeners")) {
-                problems.add(new Problem(top.node("listeners").mark(), "listeners", "needs at least one listener"));
+            List<Section> listenerSections = top.list("listeners");
+            for (Section l : listenerSections) {
+                listeners.add(listener(l));
             }
-            for (int i = 0; i < listenerNodes.size(); i++) {
-                ListenerConfig l = listener(listenerNodes.get(i), "listeners[" + i + "]", i);
-                if (l != null) {
-                    listeners.add(l);
-                    listenerMarks.add(listenerNodes.get(i).mark());
-                }
-            }
-            AdminConfig admin = admin(top.section("admin"));
-            Map<String, PoolConfig> pools = new LinkedHashMap<>();
-            Map<String, Mark> poolMarks = new HashMap<>();
-            Section poolsSection = top.section("pools");
-            if (poolsSection == null && !top.has("pools")) {
-                problems.add(new Problem(top.mark(), "pools", "is required"));
-            }
-            if (poolsSection != null) {
-                YamlNode.MapNode map = (YamlNode.MapNode) top.node("pools");
-                for (Map.Entry<String, YamlNode.Entry> e : map.entries().entrySet()) {
-                    PoolConfig p = pool(e.getKey(), e.getValue().value(), "pools." + e.getKey());
-                    poolsSection.node(e.getKey());
-                    if (p != null) {
-                        pools.put(p.name(), p);
-                        poolMarks.put(p.name(), e.getValue().keyMark());
-                    }
-                }
-                if (map.entries().isEmpty()) {
-                    problems.add(new Problem(map.mark(), "pools", "needs at least one pool"));
-                }
-            }
-            Optional<FailoverConfig> failover = Optional.ofNullable(failover(top.section("failover")));
-            Duration shutdownTimeout = top.duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT);
-            top.rejectUnknownKeys();
-            checkReferences(listeners, listenerMarks, pools, poolsSection != null);
+            Section adminSection = top.section("admin");
+            AdminConfig admin = admin(adminSection);
+            checkListeners(listenerSections, listeners, adminSection, admin);
+            Optional<FailoverConfig> failover = top.has("failover")
+                    ? Optional.of(failover(top.section("failover"))) : Optional.empty();
+            Duration shutdownTimeout = top.duration("shutdown-timeout");
             return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout);
         }
 
-        private boolean problemsAreFrom(Section top, String key) {
-            return top.node(key) instanceof YamlNode.ListNode;
+        private ListenerConfig listener(Section s) {
+            String name = s.string("name");
+            if (name == null) {
+                name = "listener-" + s.index();
+            } else if (!name.matches(NAME_CHARS)) {
+                s.problem("name", "'" + name + "' is not a valid name; expected letters, digits, '.', '_' and '-'");
+            }
+            HostPort bind = s.address("bind");
+            String pool = s.string("pool");
+            checkPoolReference(s, "pool", pool);
+            Section timeouts = s.section("timeouts");
+            Duration headerTimeout = timeouts.duration("header");
+            Duration idleTimeout = timeouts.duration("idle");
+            Section limits = s.section("limits");
+            int headerSize = (int) limits.size("header-size");
+            int uriLength = (int) limits.size("uri-length");
+            List<RouteConfig> routes = new ArrayList<>();
+            Map<String, Integer> seenRoutes = new HashMap<>();
+            for (Section r : s.list("routes")) {
+                RouteConfig route = route(r);
+                String key = route.host() + " " + route.pathPrefix();
+                Integer first = seenRoutes.putIfAbsent(key, r.index());
+                if (first != null && (route.host() != null || route.pathPrefix() != null)) {
+                    r.problem(null, "never matches: routes[" + first + "] has the same host and path-prefix");
+                }
+                routes.add(route);
+            }
+            Section log = s.section("access-log");
+            AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
+                    AccessLogConfig.Format.fromConfig(log.choice("format")));
+            return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
+                    accessLog);
         }
 
-        private ListenerConfig listener(YamlNode node, String path, int index) {
-            Section s = Section.of(node, path, problems);
-            if (s == null) {
-                return null;
+        private RouteConfig route(Section r) {
+            String host = r.string("host");
+            String prefix = r.string("path-prefix");
+            String pool = r.string("pool");
+            if (host == null && prefix == null) {
+                r.problem(null, "a route needs host, path-prefix or both");
             }
-            String name = s.string("name", "listener-" + index, false);
-            HostPort bind = s.parsed("bind", null, true, HostPort::parse);
-            String pool = s.string("pool", null, true);
-            Duration headerTimeout = Defaults.LISTENER_HEADER_TIMEOUT;
-            Duration idleTimeout = Defaults.LISTENER_IDLE_TIMEOUT;
-            Section timeouts = s.section("timeouts");
-            if (timeouts != null) {
-                headerTimeout = positive(timeouts, "header", Defaults.LISTENER_HEADER_TIMEOUT);
-                idleTimeout = positive(timeouts, "idle", Defaults.LISTENER_IDLE_TIMEOUT);
-                timeouts.rejectUnknownKeys();
+            if (host != null && !host.matches("[A-Za-z0-9.-]+")) {
+                r.problem("host", "'" + host + "' is not a host name; expected a name such as api.example.com "
+                        + "(no scheme, port or path: the port of the Host header is ignored)");
             }
-            int headerSize = Defaults.MAX_HEADER_SIZE;
-            int uriLength = Defaults.MAX_URI_LENGTH;
-            Section limits = s.section("limits");
-            if (limits != null) {
-                headerSize = size(limits, "header-size", Defaults.MAX_HEADER_SIZE, 1024, 1 << 20);
-                uriLength = size(limits, "uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20);
-                limits.rejectUnknownKeys();
+            if (prefix != null && !prefix.startsWith("/")) {
+                r.problem("path-prefix", "'" + prefix + "' must start with /");
             }
-            List<RouteConfig> routes = new ArrayList<>();
-            List<YamlNode> routeNodes = s.list("routes", false);
-            for (int i = 0; i < routeNodes.size(); i++) {
-                Section r = Section.of(routeNodes.get(i), path + ".routes[" + i + "]", problems);
-                if (r == null) {
+            checkPoolReference(r, "pool", pool);
+            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool);
+        }
+
+        private void checkPoolReference(Section s, String key, String pool) {
+            if (pool == null || poolNames == null || poolNames.contains(pool)) {
+                return;
+            }
+            String hint = Suggestions.closest(pool, poolNames);
+            s.problem(key, "no pool named '" + pool + "'" + (hint != null ? "; did you mean '" + hint + "'?"
+                    : "; pools are " + String.join(", ", poolNames.stream().sorted().toList())));
+        }
+
+        /**
+         * Two listeners cannot bind the same port on the same address, nor on
+         * any address when one of them is the wildcard; the admin server counts.
+         */
+        private void checkListeners(List<Section> sections, List<ListenerConfig> listeners, Section adminSection,
+                                    AdminConfig admin) {
+            Map<String, Integer> names = new HashMap<>();
+            List<Integer> bound = new ArrayList<>();
+            for (int i = 0; i < listeners.size(); i++) {
+                ListenerConfig l = listeners.get(i);
+                Section s = sections.get(i);
+                Integer firstName = names.putIfAbsent(l.name(), s.index());
+                if (firstName != null) {
+                    s.problem(s.has("name") ? "name" : null, "'" + l.name() + "' is already the name of listeners["
+                            + firstName + "]");
+                }
+                if (l.bind() == null) {
                     continue;
                 }
-                String host = r.string("host", null, false);
-                String prefix = r.string("path-prefix", null, false);
-                String routePool = r.string("pool", null, true);
-                if (host == null && prefix == null) {
-                    r.problem(null, "a route needs 'host', 'path-prefix' or both");
+                for (int j : bound) {
+                    HostPort other = listeners.get(j).bind();
+                    if (overlap(l.bind(), other)) {
+                        s.problem("bind", l.bind().equals(other)
+                                ? l.bind() + " is already the bind of listeners[" + sections.get(j).index() + "]"
+                                : l.bind() + " overlaps listeners[" + sections.get(j).index() + "].bind " + other
+                                + " (same port, and one of them binds every address)");
+                        break;
+                    }
                 }
-                if (prefix != null && !prefix.startsWith("/")) {
-                    r.problem("path-prefix", "'" + prefix + "' must start with /");
+                bound.add(i);
+                if (admin.bind() != null && overlap(l.bind(), admin.bind())) {
+                    String what = (l.bind().equals(admin.bind()) ? "is also" : "overlaps") + " the admin bind "
+                            + admin.bind();
+                    if (adminSection.has("bind")) {
+                        adminSection.problem("bind", admin.bind() + " " + (l.bind().equals(admin.bind())
+                                ? "is already" : "overlaps") + " the bind of listeners[" + s.index() + "] " + l.bind());
+                    } else {
+                        s.problem("bind", l.bind() + " " + what + " (the default; set admin.bind to move it)");
+                    }
                 }
-                r.rejectUnknownKeys();
-                routes.add(new RouteConfig(host == null ? null : Units.lower(host), prefix, routePool));
             }
-            s.rejectUnknownKeys();
-            return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes);
+        }
+
+        private static boolean overlap(HostPort a, HostPort b) {
+            return a.port() == b.port() && (a.isWildcard() || b.isWildcard() || a.host().equals(b.host()));
         }
 
         private AdminConfig admin(Section s) {
-            if (s == null) {
-                return new AdminConfig(HostPort.parse(Defaults.ADMIN_BIND), null);
+            HostPort bind = s.address("bind");
+            String tokenFile = s.file("token-file");
+            if (tokenFile != null) {
+                String token = readFile(s, "token-file", tokenFile,
+                        "expected a file holding the admin bearer token (e.g. openssl rand -hex 32)");
+                if (token != null && token.isBlank()) {
+                    s.problem("token-file", tokenFile + " is empty; expected a file holding the admin bearer token "
+                            + "(e.g. openssl rand -hex 32)");
+                }
             }
-            HostPort bind = s.parsed("bind", HostPort.parse(Defaults.ADMIN_BIND), false, HostPort::parse);
-            String tokenFile = s.string("token-file", null, false);
-            s.rejectUnknownKeys();
             return new AdminConfig(bind, tokenFile);
         }
 
-        private PoolConfig pool(String name, YamlNode node, String path) {
-            Section s = Section.of(node, path, problems);
-            if (s == null) {
-                return null;
+        private PoolConfig pool(Section s) {
+            String name = s.name();
+            if (!name.matches(NAME_CHARS)) {
+                s.problem(null, "'" + name + "' is not a valid pool name; expected letters, digits, '.', '_' and '-' "
+                        + "(it appears in URLs and metric labels)");
             }
-            StrategyName strategy = s.parsed("strategy", Defaults.STRATEGY, false, text -> {
-                StrategyName found = StrategyName.fromConfig(text);
-                if (found == null) {
-                    String hint = Suggestions.closest(text, StrategyName.configNames());
-                    throw new IllegalArgumentException("'" + text + "' is not a strategy; "
-                            + (hint != null ? "did you mean '" + hint + "'? " : "")
-                            + "expected one of " + String.join(", ", StrategyName.configNames()));
-                }
-                return found;
-            });
-            HashOn hashOn = s.parsed("hash-on", null, false, HashOn::parse);
+            StrategyName strategy = StrategyName.fromConfig(s.choice("strategy"));
+            HashOn hashOn = s.hashOn("hash-on");
             if (hashOn != null && strategy != StrategyName.CONSISTENT_HASH) {
                 s.problem("hash-on", "only applies to strategy: consistent-hash (this pool uses "
                         + strategy.configName() + ")");
@@ -192,27 +273,17 @@ public final class ConfigLoader {
             }
             List<BackendConfig> backends = new ArrayList<>();
             Map<HostPort, Integer> seen = new HashMap<>();
-            List<YamlNode> backendNodes = s.list("backends", true);
-            if (s.has("backends") && backendNodes.isEmpty() && s.node("backends") instanceof YamlNode.ListNode) {
-                s.problem("backends", "needs at least one backend");
-            }
-            for (int i = 0; i < backendNodes.size(); i++) {
-                String bpath = path + ".backends[" + i + "]";
-                Section b = Section.of(backendNodes.get(i), bpath, problems);
-                if (b == null) {
-                    continue;
-                }
-                HostPort address = b.parsed("address", null, true, HostPort::parse);
-                int weight = b.integer("weight", Defaults.WEIGHT, 0, Defaults.MAX_WEIGHT);
-                boolean backup = b.bool("backup", false);
-                b.rejectUnknownKeys();
+            for (Section b : s.list("backends")) {
+                HostPort address = b.address("address");
+                int weight = b.integer("weight");
+                boolean backup = b.bool("backup");
                 if (address == null) {
                     continue;
                 }
                 if (address.isWildcard()) {
                     b.problem("address", "a backend needs a concrete host, not *");
                 }
-                Integer first = seen.putIfAbsent(address, i);
+                Integer first = seen.putIfAbsent(address, b.index());
                 if (first != null) {
                     b.problem("address", address + " is already backends[" + first + "] of this pool");
                 }
@@ -221,141 +292,196 @@ public final class ConfigLoader {
             if (!backends.isEmpty() && backends.stream().allMatch(BackendConfig::backup)) {
                 s.problem("backends", "every backend is a backup; a pool needs at least one primary backend");
             }
-            HealthConfig health = health(s.section("health"));
-            Duration connect = Defaults.CONNECT_TIMEOUT;
-            Duration response = Defaults.RESPONSE_TIMEOUT;
-            Duration idle = Defaults.POOL_IDLE_TIMEOUT;
+            Optional<HealthConfig> health = s.has("health") ? Optional.of(health(s.section("health")))
+                    : Optional.empty();
             Section timeouts = s.section("timeouts");
-            if (timeouts != null) {
-                connect = positive(timeouts, "connect", Defaults.CONNECT_TIMEOUT);
-                response = positive(timeouts, "response", Defaults.RESPONSE_TIMEOUT);
-                idle = positive(timeouts, "idle", Defaults.POOL_IDLE_TIMEOUT);
-                timeouts.rejectUnknownKeys();
-            }
-            int retries = s.integer("retries", Defaults.RETRIES, 0, 10);
-            Duration slowStart = s.duration("slow-start", Defaults.SLOW_START);
-            StickyConfig sticky = null;
-            Section st = s.section("sticky");
-            if (st != null) {
-                String cookie = st.string("cookie", null, true);
-                st.rejectUnknownKeys();
+            Duration connect = timeouts.duration("connect");
+            Duration response = timeouts.duration("response");
+            Duration idle = timeouts.duration("idle");
+            int retries = s.integer("retries");
+            Duration slowStart = s.duration("slow-start");
+            Optional<StickyConfig> sticky = Optional.empty();
+            if (s.has("sticky")) {
+                Section st = s.section("sticky");
+                String cookie = st.string("cookie");
                 if (cookie != null && !cookie.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-                    st.problem("cookie", "'" + cookie + "' is not a valid cookie name");
+                    st.problem("cookie", "'" + cookie + "' is not a valid cookie name; expected letters, digits "
+                            + "and !#$%&'*+.^_`|~-");
                 }
-                sticky = cookie == null ? null : new StickyConfig(cookie);
+                sticky = cookie == null ? Optional.empty() : Optional.of(new StickyConfig(cookie));
             }
-            s.rejectUnknownKeys();
-            return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, Optional.ofNullable(health),
-                    connect, response, idle, retries, slowStart, Optional.ofNullable(sticky));
+            OutlierConfig outlier = outlier(s.section("outlier"));
+            return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
+                    idle, retries, slowStart, sticky, outlier);
         }
 
         private HealthConfig health(Section s) {
-            if (s == null) {
-                return null;
-            }
-            String path = s.string("path", Defaults.HEALTH_PATH, false);
+            HealthConfig.Type type = HealthConfig.Type.valueOf(Units.upper(s.choice("type")));
+            String path = s.string("path");
             if (!path.startsWith("/")) {
                 s.problem("path", "'" + path + "' must start with /");
             }
-            Duration interval = positive(s, "interval", Defaults.HEALTH_INTERVAL);
-            Duration timeout = positive(s, "timeout", Defaults.HEALTH_TIMEOUT);
-            int rise = s.integer("rise", Defaults.HEALTH_RISE, 1, 100);
-            int fall = s.integer("fall", Defaults.HEALTH_FALL, 1, 100);
-            StatusRanges expect = s.parsed("expect-status", StatusRanges.parse(Defaults.HEALTH_EXPECT_STATUS), false,
-                    StatusRanges::parse);
-            s.rejectUnknownKeys();
-            return new HealthConfig(path, interval, timeout, rise, fall, expect);
+            String method = s.choice("method");
+            String host = s.string("host");
+            if (host != null && !host.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+                s.problem("host", "'" + host + "' is not a host name; expected e.g. www.example.com");
+            }
+            Duration interval = s.duration("interval");
+            Duration downInterval = s.duration("down-interval");
+            Duration timeout = s.duration("timeout");
+            int rise = s.integer("rise");
+            int fall = s.integer("fall");
+            StatusRanges expect = s.statusRanges("expect-status");
+            String expectBody = s.string("expect-body");
+            if (expectBody != null && expectBody.isEmpty()) {
+                s.problem("expect-body", "is empty; expected a text the response body contains");
+            }
+            HealthConfig.InitialState initial = HealthConfig.InitialState.valueOf(Units.upper(s.choice("initial-state")));
+            if (type == HealthConfig.Type.TCP) {
+                for (String httpOnly : List.of("path", "method", "host", "expect-status", "expect-body")) {
+                    if (s.has(httpOnly)) {
+                        s.problem(httpOnly, "only applies to type: http (this check is type: tcp)");
+                    }
+                }
+            }
+            return new HealthConfig(path, interval, timeout, rise, fall, expect, type, method, host, expectBody,
+                    downInterval == null ? interval : downInterval, initial);
+        }
+
+        private OutlierConfig outlier(Section s) {
+            int failures = s.integer("consecutive-failures");
+            int fivexx = s.integer("consecutive-5xx");
+            Duration ejection = s.duration("ejection-time");
+            Duration maxEjection = s.duration("max-ejection-time");
+            int percent = s.integer("max-ejected-percent");
+            if (maxEjection.compareTo(ejection) < 0) {
+                s.problem(s.has("max-ejection-time") ? "max-ejection-time" : "ejection-time",
+                        "max-ejection-time " + Units.format(maxEjection) + " is shorter than ejection-time "
+                                + Units.format(ejection) + "; expected at least the ejection time");
+            }
+            return new OutlierConfig(failures, fivexx, ejection, maxEjection, percent);
         }
 
         private FailoverConfig failover(Section s) {
-            if (s == null) {
-                return null;
+            String node = s.string("node");
+            if (node != null && (!node.matches(NAME_CHARS) || node.length() > 64)) {
+                s.problem("node", "'" + node + "' is not a valid node name; expected up to 64 letters, digits, "
+                        + "'.', '_' and '-'");
             }
-            String node = s.string("node", null, true);
-            int priority = s.integer("priority", Defaults.FAILOVER_PRIORITY, 1, 254);
-            HostPort bind = s.parsed("bind", null, true, HostPort::parse);
-            HostPort peer = s.parsed("peer", null, true, HostPort::parse);
-            Duration advert = s.duration("advert-interval", Defaults.ADVERT_INTERVAL);
-            if (advert.compareTo(Defaults.MIN_ADVERT_INTERVAL) < 0) {
-                s.problem("advert-interval", Units.format(advert) + " is too short; expected at least "
-                        + Units.format(Defaults.MIN_ADVERT_INTERVAL));
+            int clusterId = s.integer("cluster-id");
+            int priority = s.integer("priority");
+            HostPort bind = s.address("bind");
+            HostPort peer = s.address("peer");
+            HostPort multicast = s.address("multicast");
+            if (peer == null && multicast == null && !s.has("peer") && !s.has("multicast")) {
+                s.problem(null, "needs a peer (the other node's heartbeat address, e.g. peer: 10.0.0.3:5405) "
+                        + "or a multicast group");
             }
-            String keyFile = s.string("auth-key-file", null, true);
-            if (keyFile != null && !Files.isReadable(Path.of(keyFile))) {
-                s.problem("auth-key-file", "cannot read " + keyFile + "; expected a file with 64 hex characters "
-                        + "(openssl rand -hex 32)");
+            if (peer != null && multicast != null) {
+                s.problem("multicast", "set either peer or multicast, not both");
             }
-            boolean preempt = s.bool("preempt", Defaults.PREEMPT);
+            if (peer != null && peer.isWildcard()) {
+                s.problem("peer", "the peer needs a concrete address, not *");
+            } else if (peer != null && peer.equals(bind)) {
+                s.problem("peer", peer + " is this node's own bind; expected the other node's address");
+            }
+            if (multicast != null && !IpLiteral.isMulticast(multicast.host())) {
+                s.problem("multicast", "'" + multicast.host() + "' is not a multicast group address; expected "
+                        + "e.g. 224.0.0.18:5405 (224.0.0.0/4) or [ff02::12]:5405");
+            }
+            Duration advert = s.duration("advert-interval");
+            String keyFile = s.file("auth-key-file");
+            if (keyFile != null) {
+                String key = readFile(s, "auth-key-file", keyFile,
+                        "expected a file with 64 hex characters (openssl rand -hex 32)");
+                if (key != null && !key.trim().matches("[0-9a-fA-F]{64}")) {
+                    s.problem("auth-key-file", keyFile + " does not hold 64 hex characters; expected the output of "
+                            + "openssl rand -hex 32");
+                }
+            }
+            boolean preempt = s.bool("preempt");
+            Duration preemptDelay = s.duration("preempt-delay");
+            if (!preempt && s.has("preempt-delay")) {
+                s.problem("preempt-delay", "only applies with preempt: true");
+            }
+            Section track = s.section("track");
+            FailoverConfig.TrackConfig tracking = new FailoverConfig.TrackConfig(track.bool("no-backend-up"),
+                    track.bool("listener-failed"));
             List<FailoverConfig.VipConfig> vips = new ArrayList<>();
-            List<YamlNode> vipNodes = s.list("vip", false);
-            for (int i = 0; i < vipNodes.size(); i++) {
-                Section v = Section.of(vipNodes.get(i), s.child("vip[" + i + "]"), problems);
-                if (v == null) {
-                    continue;
+            Map<String, Integer> seenVips = new HashMap<>();
+            for (Section v : s.list("vip")) {
+                String address = v.string("address");
+                String iface = v.string("interface");
+                if (address != null) {
+                    String bad = cidrProblem(address);
+                    if (bad != null) {
+                        v.problem("address", bad);
+                    } else {
+                        Integer first = seenVips.putIfAbsent(address.substring(0, address.indexOf('/')), v.index());
+                        if (first != null) {
+                            v.problem("address", address + " is already vip[" + first + "]");
+                        }
+                    }
                 }
-                String address = v.string("address", null, true);
-                String iface = v.string("interface", null, true);
-                if (address != null && !address.matches("[0-9a-fA-F:.]+/\\d{1,3}")) {
-                    v.problem("address", "'" + address + "' is not an address with prefix; expected e.g. 10.0.0.100/24");
+                if (iface != null && !iface.matches("[A-Za-z0-9._@:-]{1,15}")) {
+                    v.problem("interface", "'" + iface + "' is not a network interface name; expected e.g. eth0 "
+                            + "(at most 15 characters)");
                 }
-                v.rejectUnknownKeys();
                 vips.add(new FailoverConfig.VipConfig(address, iface));
             }
-            String notify = s.string("notify", null, false);
-            s.rejectUnknownKeys();
-            return new FailoverConfig(node, priority, bind, peer, advert, keyFile, preempt, vips, notify);
+            String notify = s.file("notify");
+            if (notify != null) {
+                Path script = Path.of(notify);
+                if (!Files.exists(script)) {
+                    s.problem("notify", "cannot run " + notify + ": no such file; expected an executable script");
+                } else if (!Files.isRegularFile(script) || !Files.isExecutable(script)) {
+                    s.problem("notify", "cannot run " + notify + ": not an executable file (chmod +x)");
+                }
+            }
+            if (vips.isEmpty() && notify == null && !s.has("vip") && !s.has("notify")) {
+                s.problem(null, "needs a vip to move or a notify script to call (or both); expected e.g. "
+                        + "vip: [ { address: 10.0.0.100/24, interface: eth0 } ]");
+            }
+            return new FailoverConfig(node, priority, bind, peer, advert, keyFile, preempt, vips, notify, clusterId,
+                    preemptDelay, tracking, multicast);
         }
 
-        private void checkReferences(List<ListenerConfig> listeners, List<Mark> marks,
-                                     Map<String, PoolConfig> pools, boolean poolsValid) {
-            Map<HostPort, Integer> binds = new HashMap<>();
-            for (int i = 0; i < listeners.size(); i++) {
-                ListenerConfig l = listeners.get(i);
-                String path = "listeners[" + i + "]";
-                if (l.bind() != null) {
-                    Integer first = binds.putIfAbsent(l.bind(), i);
-                    if (first != null) {
-                        problems.add(new Problem(marks.get(i), path + ".bind", l.bind()
-                                + " is already the bind of listeners[" + first + "]"));
-                    }
-                }
-                if (!poolsValid) {
-                    continue;
-                }
-                if (l.pool() != null && !pools.containsKey(l.pool())) {
-                    problems.add(new Problem(marks.get(i), path + ".pool", unknownPool(l.pool(), pools)));
-                }
-                for (int r = 0; r < l.routes().size(); r++) {
-                    String rp = l.routes().get(r).pool();
-                    if (rp != null && !pools.containsKey(rp)) {
-                        problems.add(new Problem(marks.get(i), path + ".routes[" + r + "].pool", unknownPool(rp, pools)));
-                    }
-                }
+        /** Reads a small file named by {@code key}; null (with a problem) when it cannot be read. */
+        private static String readFile(Section s, String key, String file, String expected) {
+            Path path = Path.of(file);
+            if (Files.isDirectory(path)) {
+                s.problem(key, "cannot read " + file + ": is a directory; " + expected);
+                return null;
+            }
+            try {
+                return Files.readString(path, StandardCharsets.UTF_8);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                s.problem(key, "cannot read " + file + ": " + describe(e) + "; " + expected);
+                return null;
             }
         }
 
-        private static String unknownPool(String name, Map<String, PoolConfig> pools) {
-            String hint = Suggestions.closest(name, pools.keySet());
-            return "no pool named '" + name + "'" + (hint != null ? "; did you mean '" + hint + "'?"
-                    : "; pools are " + String.join(", ", pools.keySet()));
-        }
-
-        private static Duration positive(Section s, String key, Duration dflt) {
-            Duration d = s.duration(key, dflt);
-            if (d.isZero()) {
-                s.problem(key, "must be greater than 0");
-                return dflt;
+        /** Why {@code text} is not an IP address with a prefix length, or null when it is one. */
+        private static String cidrProblem(String text) {
+            String expected = "expected an address with prefix length such as 10.0.0.100/24 or fd00::100/64";
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                return "'" + text + "' has no prefix length; " + expected;
             }
-            return d;
-        }
-
-        private static int size(Section s, String key, int dflt, int min, int max) {
-            long bytes = s.parsed(key, (long) dflt, false, Units::parseSize);
-            if (bytes < min || bytes > max) {
-                s.problem(key, bytes + " bytes is out of range; expected " + min + "B-" + (max >> 10) + "KiB");
-                return dflt;
+            byte[] address = IpLiteral.parse(text.substring(0, slash));
+            if (address == null) {
+                return "'" + text + "' is not an IP address with prefix length; " + expected;
             }
-            return (int) bytes;
+            int max = address.length * 8;
+            try {
+                int prefix = Integer.parseInt(text.substring(slash + 1));
+                if (prefix < 0 || prefix > max) {
+                    return "prefix length " + prefix + " is out of range; expected 0-" + max;
+                }
+            } catch (NumberFormatException e) {
+                return "'" + text + "' has no valid prefix length; " + expected;
+            }
+            return null;
         }
     }
 }

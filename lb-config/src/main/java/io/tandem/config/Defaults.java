@@ -2,38 +2,61 @@ package io.tandem.config;
 
 import java.time.Duration;
 
-/** Every default of the config format, in one place; docs/configuration.md lists the same values. */
+/**
+ * Every default and limit of the config format, in one place. {@link ConfigKeys}
+ * registers them with their keys; docs/configuration.md and docs/tandem.schema.json
+ * list the same values, and tests keep all three in step.
+ */
 public final class Defaults {
+
+    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
     public static final Duration LISTENER_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration LISTENER_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int MAX_HEADER_SIZE = 32 * 1024;
     public static final int MAX_URI_LENGTH = 8 * 1024;
 
-    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    public static final boolean ACCESS_LOG_ENABLED = false;
+    public static final AccessLogConfig.Format ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
 
     public static final String ADMIN_BIND = "127.0.0.1:9901";
 
     public static final StrategyName STRATEGY = StrategyName.ROUND_ROBIN;
     public static final int WEIGHT = 1;
+    public static final int MIN_WEIGHT = 1;
     public static final int MAX_WEIGHT = 1000;
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration POOL_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int RETRIES = 2;
+    public static final int MAX_RETRIES = 10;
     public static final Duration SLOW_START = Duration.ZERO;
 
+    public static final HealthConfig.Type HEALTH_TYPE = HealthConfig.Type.HTTP;
     public static final String HEALTH_PATH = "/";
+    public static final String HEALTH_METHOD = "GET";
     public static final Duration HEALTH_INTERVAL = Duration.ofSeconds(2);
     public static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
     public static final int HEALTH_RISE = 2;
     public static final int HEALTH_FALL = 3;
     public static final String HEALTH_EXPECT_STATUS = "200-399";
+    public static final HealthConfig.InitialState HEALTH_INITIAL_STATE = HealthConfig.InitialState.PROBE;
 
+    public static final int OUTLIER_CONSECUTIVE_FAILURES = 5;
+    /** Zero: consecutive 5xx responses do not eject unless configured. */
+    public static final int OUTLIER_CONSECUTIVE_5XX = 0;
+    public static final Duration OUTLIER_EJECTION_TIME = Duration.ofSeconds(30);
+    public static final Duration OUTLIER_MAX_EJECTION_TIME = Duration.ofSeconds(300);
+    public static final int OUTLIER_MAX_EJECTED_PERCENT = 50;
+
+    public static final int FAILOVER_CLUSTER_ID = 1;
     public static final int FAILOVER_PRIORITY = 100;
     public static final Duration ADVERT_INTERVAL = Duration.ofMillis(100);
     public static final Duration MIN_ADVERT_INTERVAL = Duration.ofMillis(20);
     public static final boolean PREEMPT = true;
+    public static final Duration PREEMPT_DELAY = Duration.ZERO;
+    public static final boolean TRACK_NO_BACKEND_UP = true;
+    public static final boolean TRACK_LISTENER_FAILED = true;
 
     private Defaults() {}
 }

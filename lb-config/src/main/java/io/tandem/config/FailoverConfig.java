@@ -6,8 +6,14 @@ import java.util.List;
 /**
  * Active/passive pairing of two Tandem nodes around virtual IPs.
  *
- * @param priority 1-254, higher wins
- * @param notifyScript script called with MASTER, BACKUP or FAULT; null for none
+ * @param priority       1-254, higher wins
+ * @param peer           the other node's heartbeat address; null when heartbeats go to {@code multicast}
+ * @param authKeyFile    absolute path of the pair key (64 hex characters)
+ * @param notifyScript   script called with MASTER, BACKUP or FAULT; null for none
+ * @param clusterId      1-255; both nodes of a pair use the same id, other pairs on the network another
+ * @param preemptDelay   how long a higher-priority node waits before it takes the VIP back
+ * @param track          the node's own health that makes it step down (FAULT)
+ * @param multicast      group address heartbeats are sent to instead of {@code peer}; null for unicast
  */
 public record FailoverConfig(
         String node,
@@ -18,12 +24,35 @@ public record FailoverConfig(
         String authKeyFile,
         boolean preempt,
         List<VipConfig> vips,
-        String notifyScript) {
+        String notifyScript,
+        int clusterId,
+        Duration preemptDelay,
+        TrackConfig track,
+        HostPort multicast) {
 
     public FailoverConfig {
         vips = List.copyOf(vips);
     }
 
+    /** A unicast pair with the defaults of the settings added after the first model. */
+    public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
+                          String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript) {
+        this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript,
+                Defaults.FAILOVER_CLUSTER_ID, Defaults.PREEMPT_DELAY, TrackConfig.DEFAULT, null);
+    }
+
     /** A virtual IP with prefix length on an interface, e.g. 10.0.0.100/24 on eth0. */
     public record VipConfig(String address, String iface) {}
+
+    /**
+     * What makes a node demote itself to FAULT and release the VIP.
+     *
+     * @param noBackendUp    no backend is up in any pool
+     * @param listenerFailed a listener could not bind or stopped accepting
+     */
+    public record TrackConfig(boolean noBackendUp, boolean listenerFailed) {
+
+        public static final TrackConfig DEFAULT = new TrackConfig(Defaults.TRACK_NO_BACKEND_UP,
+                Defaults.TRACK_LISTENER_FAILED);
+    }
 }

@@ -1,6 +1,8 @@
 package io.tandem.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Active health checks of a pool's backends.
@@ -9,6 +11,12 @@ import java.time.Duration;
  * @param rise         consecutive passes that bring a down backend up
  * @param fall         consecutive failures that take an up backend down
  * @param expectStatus statuses that count as a pass
+ * @param type         an HTTP request or only a TCP connect
+ * @param method       {@code GET} or {@code HEAD}
+ * @param host         Host header of HTTP checks; null sends the backend's own address
+ * @param expectBody   a substring the response body must contain to pass; null for no body check
+ * @param downInterval interval while a backend is down; equals {@code interval} unless set
+ * @param initialState whether a backend starts unknown until its first check, or up
  */
 public record HealthConfig(
         String path,
@@ -16,4 +24,45 @@ public record HealthConfig(
         Duration timeout,
         int rise,
         int fall,
-        StatusRanges expectStatus) {}
+        StatusRanges expectStatus,
+        Type type,
+        String method,
+        String host,
+        String expectBody,
+        Duration downInterval,
+        InitialState initialState) {
+
+    /** HTTP checks as before {@code type} and its companions existed: GET, no body check, probed at start. */
+    public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
+                        StatusRanges expectStatus) {
+        this(path, interval, timeout, rise, fall, expectStatus, Type.HTTP, Defaults.HEALTH_METHOD, null, null,
+                interval, Defaults.HEALTH_INITIAL_STATE);
+    }
+
+    /** What a check does. */
+    public enum Type {
+        /** A request to {@code path}; passes on an expected status (and body). */
+        HTTP,
+        /** A TCP connect; passes when the connection opens within {@code timeout}. */
+        TCP;
+
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A backend's state before its first check completes. */
+    public enum InitialState {
+        /** Every backend is checked once before the listeners accept traffic. */
+        PROBE,
+        /** Backends are assumed up and take traffic at once. */
+        UP;
+
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The methods an HTTP check may use. */
+    public static final List<String> METHODS = List.of("GET", "HEAD");
+}

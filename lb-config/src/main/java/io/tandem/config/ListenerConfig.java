@@ -6,12 +6,14 @@ import java.util.List;
 /**
  * A client-facing listener.
  *
+ * @param name          unique among listeners; {@code listener-INDEX} when not set
  * @param pool          the default pool, used when no route matches
  * @param headerTimeout time a client has to send a whole request head (408 beyond)
  * @param idleTimeout   keep-alive idle time of a client connection
  * @param maxHeaderSize request head size limit (431 beyond)
  * @param maxUriLength  request-target length limit (414 beyond)
  * @param routes        first match wins
+ * @param accessLog     whether and how requests are logged to {@code tandem.access}
  */
 public record ListenerConfig(
         String name,
@@ -21,9 +23,16 @@ public record ListenerConfig(
         Duration idleTimeout,
         int maxHeaderSize,
         int maxUriLength,
-        List<RouteConfig> routes) {
+        List<RouteConfig> routes,
+        AccessLogConfig accessLog) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** A listener without an access log, as before the access log existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, AccessLogConfig.OFF);
     }
 }

@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param retries   how many other backends a request may be retried on
  * @param slowStart ramp time of a backend that comes back, zero for none
  * @param sticky    sticky-session cookie, absent when not sticky
+ * @param outlier   passive health checks; always present, {@link OutlierConfig#DEFAULT} unless set
  */
 public record PoolConfig(
         String name,
@@ -24,9 +25,18 @@ public record PoolConfig(
         Duration idleTimeout,
         int retries,
         Duration slowStart,
-        Optional<StickyConfig> sticky) {
+        Optional<StickyConfig> sticky,
+        OutlierConfig outlier) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** A pool with default outlier detection. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, OutlierConfig.DEFAULT);
     }
 }

@@ -1,5 +1,8 @@
 package io.tandem.config;
 
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -7,9 +10,10 @@ import java.util.Optional;
 /**
  * The whole validated config file: immutable, built once by {@link ConfigLoader}.
  *
- * @param source   the file it was read from (for /status and messages)
- * @param failover the pair settings, absent for a single node
- * @param shutdownTimeout how long a stopping daemon lets in-flight requests finish
+ * @param source          the file it was read from (for /status and messages)
+ * @param pools           in file order
+ * @param failover        the pair settings, absent for a single node
+ * @param shutdownTimeout how long in-flight requests may take to finish after SIGTERM
  */
 public record TandemConfig(
         String source,
@@ -17,11 +21,17 @@ public record TandemConfig(
         AdminConfig admin,
         Map<String, PoolConfig> pools,
         Optional<FailoverConfig> failover,
-        java.time.Duration shutdownTimeout) {
+        Duration shutdownTimeout) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
-        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
+        pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** A config with the default shutdown timeout. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover) {
+        this(source, listeners, admin, pools, failover, Defaults.SHUTDOWN_TIMEOUT);
     }
 
     public PoolConfig pool(String name) {

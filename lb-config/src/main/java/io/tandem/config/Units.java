@@ -10,14 +10,19 @@ public final class Units {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB|KB|MB|GB)");
+    private static final Pattern BARE_NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
 
     private Units() {}
 
+    /** Parses a whole number with a unit: {@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}. */
     public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration; expected a number with a unit: "
-                    + "250ms, 2s, 1m or 1h");
+            String expected = "expected a whole number with a unit such as 250ms, 2s, 1m or 1h";
+            if (text != null && BARE_NUMBER.matcher(text.trim()).matches()) {
+                throw new IllegalArgumentException("'" + text + "' has no unit; " + expected);
+            }
+            throw new IllegalArgumentException("'" + text + "' is not a duration; " + expected);
         }
         long n;
         try {
@@ -37,8 +42,11 @@ public final class Units {
     public static long parseSize(String text) {
         Matcher m = SIZE.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a size; expected a number with a unit: "
-                    + "512B, 64KiB or 1MiB");
+            String expected = "expected a whole number with a unit such as 512B, 64KiB or 1MiB";
+            if (text != null && BARE_NUMBER.matcher(text.trim()).matches()) {
+                throw new IllegalArgumentException("'" + text + "' has no unit; " + expected);
+            }
+            throw new IllegalArgumentException("'" + text + "' is not a size; " + expected);
         }
         long n;
         try {
@@ -74,7 +82,25 @@ public final class Units {
         return ms + "ms";
     }
 
+    /** Formats a size the way the config writes it: the largest binary unit that divides it. */
+    public static String formatSize(long bytes) {
+        if (bytes != 0 && bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + "GiB";
+        }
+        if (bytes != 0 && bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + "MiB";
+        }
+        if (bytes != 0 && bytes % (1L << 10) == 0) {
+            return (bytes >> 10) + "KiB";
+        }
+        return bytes + "B";
+    }
+
     static String lower(String s) {
         return s.toLowerCase(Locale.ROOT);
+    }
+
+    static String upper(String s) {
+        return s.toUpperCase(Locale.ROOT);
     }
 }

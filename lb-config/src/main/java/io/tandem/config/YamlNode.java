@@ -38,4 +38,15 @@ sealed interface YamlNode {
             return text == null ? "nothing" : "a value";
         }
     }
+
+    /**
+     * A scalar whose problem was already reported while reading (an unset
+     * environment variable): binding takes the default and says nothing more.
+     */
+    record Invalid(Mark mark) implements YamlNode {
+        @Override
+        public String kind() {
+            return "an invalid value";
+        }
+    }
 }

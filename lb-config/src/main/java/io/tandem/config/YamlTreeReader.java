@@ -12,10 +12,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads YAML text into a {@link YamlNode} tree with positions, using Jackson's
- * streaming YAML parser. Syntax errors and duplicate keys become {@link Problem}s.
+ * streaming YAML parser, and substitutes environment variables in values.
+ * Syntax errors, duplicate keys and unset variables become {@link Problem}s.
+ * One instance per read; not shared between threads.
  */
 final class YamlTreeReader {
 
@@ -23,10 +27,12 @@ final class YamlTreeReader {
 
     private final String file;
     private final List<Problem> problems;
+    private final Function<String, String> env;
 
-    YamlTreeReader(String file, List<Problem> problems) {
+    YamlTreeReader(String file, List<Problem> problems, Function<String, String> env) {
         this.file = file;
         this.problems = problems;
+        this.env = env;
     }
 
     /** Returns the document's root, or null when the text is empty or could not be parsed. */
@@ -36,11 +42,14 @@ final class YamlTreeReader {
             if (first == null) {
                 return null;
             }
-            return readValue(parser, "");
+            YamlNode root = readValue(parser, "");
+            if (parser.nextToken() != null) {
+                problems.add(new Problem(mark(parser.currentTokenLocation()), "",
+                        "a second YAML document; a config file holds one (remove the ---)"));
+            }
+            return root;
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            Mark mark = at == null ? new Mark(file, 1, 1) : mark(at);
-            problems.add(new Problem(mark, "", "YAML syntax error: " + syntaxMessage(e)));
+            problems.add(syntaxProblem(e));
             return null;
         } catch (IOException e) {
             problems.add(new Problem(new Mark(file, 1, 1), "", "cannot read: " + e.getMessage()));
@@ -79,7 +88,12 @@ final class YamlTreeReader {
             case VALUE_NULL:
                 return new YamlNode.Scalar(mark, null);
             default:
-                return new YamlNode.Scalar(mark, parser.getText());
+                try {
+                    return new YamlNode.Scalar(mark, EnvSubstitution.apply(parser.getText(), env));
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem(mark, path, e.getMessage()));
+                    return new YamlNode.Invalid(mark);
+                }
         }
     }
 
@@ -87,11 +101,39 @@ final class YamlTreeReader {
         return new Mark(file, Math.max(1, location.getLineNr()), Math.max(1, location.getColumnNr()));
     }
 
-    /** The parser's message without Jackson's location suffix, which we print ourselves. */
-    private static String syntaxMessage(JsonProcessingException e) {
+    /**
+     * A syntax error at the position SnakeYAML found it (Jackson's own location
+     * is where the failing token began, often a line earlier), in one line.
+     */
+    private Problem syntaxProblem(JsonProcessingException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof MarkedYAMLException) {
+            MarkedYAMLException y = (MarkedYAMLException) cause;
+            org.yaml.snakeyaml.error.Mark at = y.getProblemMark();
+            Mark mark = at == null ? new Mark(file, 1, 1) : new Mark(file, at.getLine() + 1, at.getColumn() + 1);
+            String problem = y.getProblem() == null ? "" : y.getProblem();
+            String message;
+            if (problem.contains("\\t(TAB)") || problem.contains("\t")) {
+                message = "found a tab; YAML indents with spaces, never tabs";
+            } else {
+                message = oneLine(problem);
+                org.yaml.snakeyaml.error.Mark contextAt = y.getContextMark();
+                if (y.getContext() != null) {
+                    message += " (" + oneLine(y.getContext())
+                            + (contextAt == null ? "" : " that starts at line " + (contextAt.getLine() + 1)
+                            + ", column " + (contextAt.getColumn() + 1)) + ")";
+                }
+            }
+            return new Problem(mark, "", "YAML syntax error: " + message);
+        }
+        JsonLocation at = e.getLocation();
+        Mark mark = at == null ? new Mark(file, 1, 1) : mark(at);
         String message = e.getOriginalMessage();
         int cut = message.indexOf("\n at [Source");
-        message = cut >= 0 ? message.substring(0, cut) : message;
-        return message.replace('\n', ' ').replaceAll("\\s+", " ").trim();
+        return new Problem(mark, "", "YAML syntax error: " + oneLine(cut >= 0 ? message.substring(0, cut) : message));
+    }
+
+    private static String oneLine(String s) {
+        return s.replace('\n', ' ').replaceAll("\\s+", " ").trim();
     }
 }

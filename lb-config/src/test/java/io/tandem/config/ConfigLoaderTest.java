@@ -56,7 +56,7 @@ class ConfigLoaderTest {
             "  auth-key-file: KEYFILE",
             "  preempt: true",
             "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]",
-            "  notify: /etc/tandem/notify.sh",
+            "  notify: NOTIFY",
             "");
 
     // The example of DESIGN.md parses into the model with every value where it belongs.
@@ -64,7 +64,11 @@ class ConfigLoaderTest {
     void designExampleParsesIntoTheModel() throws Exception {
         Path key = dir.resolve("pair.key");
         Files.writeString(key, "00".repeat(32));
-        TandemConfig c = ConfigLoader.parse(DESIGN_EXAMPLE.replace("KEYFILE", key.toString()), "t.yaml");
+        Path notify = dir.resolve("notify.sh");
+        Files.writeString(notify, "#!/bin/sh\n");
+        notify.toFile().setExecutable(true);
+        TandemConfig c = ConfigLoader.parse(DESIGN_EXAMPLE.replace("KEYFILE", key.toString())
+                .replace("NOTIFY", notify.toString()), "t.yaml");
 
         ListenerConfig l = c.listeners().get(0);
         assertThat(l.name()).isEqualTo("web");

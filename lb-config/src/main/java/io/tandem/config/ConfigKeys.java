@@ -1,0 +1,150 @@
+package io.tandem.config;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The config format as data: every key, what it holds, its range and its
+ * default (taken from {@link Defaults}). {@link ConfigLoader} binds files
+ * against these shapes and rejects every key not registered here; the tests
+ * walk the same shapes to keep docs/tandem.schema.json and
+ * docs/configuration.md in step. Immutable constants.
+ */
+final class ConfigKeys {
+
+    private static final Duration ZERO = Duration.ZERO;
+    private static final Duration ONE_MS = Duration.ofMillis(1);
+
+    static final Shape LISTENER_TIMEOUTS = Shape.of("listener timeouts")
+            .duration("header", Defaults.LISTENER_HEADER_TIMEOUT, ONE_MS)
+            .duration("idle", Defaults.LISTENER_IDLE_TIMEOUT, ONE_MS)
+            .build();
+
+    static final Shape LIMITS = Shape.of("limits")
+            .size("header-size", Defaults.MAX_HEADER_SIZE, 1024, 1 << 20)
+            .size("uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20)
+            .build();
+
+    static final Shape ROUTE = Shape.of("route")
+            .string("host", false, null)
+            .string("path-prefix", false, null)
+            .string("pool", true, null)
+            .build();
+
+    static final Shape ACCESS_LOG = Shape.of("access log")
+            .bool("enabled", Defaults.ACCESS_LOG_ENABLED)
+            .choice("format", "an access log format", Defaults.ACCESS_LOG_FORMAT.configName(),
+                    names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
+            .build();
+
+    static final Shape LISTENER = Shape.of("listener")
+            .string("name", false, null)
+            .address("bind", true, null)
+            .string("pool", true, null)
+            .nested("timeouts", LISTENER_TIMEOUTS)
+            .nested("limits", LIMITS)
+            .listOf("routes", ROUTE, false, 0)
+            .nested("access-log", ACCESS_LOG)
+            .build();
+
+    static final Shape ADMIN = Shape.of("admin")
+            .address("bind", false, HostPort.parse(Defaults.ADMIN_BIND))
+            .file("token-file", false)
+            .build();
+
+    static final Shape BACKEND = Shape.of("backend")
+            .address("address", true, null)
+            .integer("weight", Defaults.WEIGHT, Defaults.MIN_WEIGHT, Defaults.MAX_WEIGHT)
+            .bool("backup", false)
+            .build();
+
+    static final Shape HEALTH = Shape.of("health check")
+            .choice("type", "a health check type", Defaults.HEALTH_TYPE.configName(),
+                    names(HealthConfig.Type.values(), HealthConfig.Type::configName))
+            .string("path", false, Defaults.HEALTH_PATH)
+            .choice("method", "a health check method", Defaults.HEALTH_METHOD, HealthConfig.METHODS)
+            .string("host", false, null)
+            .duration("interval", Defaults.HEALTH_INTERVAL, ONE_MS)
+            .duration("down-interval", null, ONE_MS)
+            .duration("timeout", Defaults.HEALTH_TIMEOUT, ONE_MS)
+            .integer("rise", Defaults.HEALTH_RISE, 1, 100)
+            .integer("fall", Defaults.HEALTH_FALL, 1, 100)
+            .statusRanges("expect-status", StatusRanges.parse(Defaults.HEALTH_EXPECT_STATUS))
+            .string("expect-body", false, null)
+            .choice("initial-state", "an initial state", Defaults.HEALTH_INITIAL_STATE.configName(),
+                    names(HealthConfig.InitialState.values(), HealthConfig.InitialState::configName))
+            .build();
+
+    static final Shape POOL_TIMEOUTS = Shape.of("pool timeouts")
+            .duration("connect", Defaults.CONNECT_TIMEOUT, ONE_MS)
+            .duration("response", Defaults.RESPONSE_TIMEOUT, ONE_MS)
+            .duration("idle", Defaults.POOL_IDLE_TIMEOUT, ONE_MS)
+            .build();
+
+    static final Shape STICKY = Shape.of("sticky")
+            .string("cookie", true, null)
+            .build();
+
+    static final Shape OUTLIER = Shape.of("outlier detection")
+            .integer("consecutive-failures", Defaults.OUTLIER_CONSECUTIVE_FAILURES, 0, 1000)
+            .integer("consecutive-5xx", Defaults.OUTLIER_CONSECUTIVE_5XX, 0, 1000)
+            .duration("ejection-time", Defaults.OUTLIER_EJECTION_TIME, ONE_MS)
+            .duration("max-ejection-time", Defaults.OUTLIER_MAX_EJECTION_TIME, ONE_MS)
+            .integer("max-ejected-percent", Defaults.OUTLIER_MAX_EJECTED_PERCENT, 0, 100)
+            .build();
+
+    static final Shape POOL = Shape.of("pool")
+            .choice("strategy", "a strategy", Defaults.STRATEGY.configName(), StrategyName.configNames())
+            .hashOn("hash-on")
+            .listOf("backends", BACKEND, true, 1)
+            .nested("health", HEALTH)
+            .nested("timeouts", POOL_TIMEOUTS)
+            .integer("retries", Defaults.RETRIES, 0, Defaults.MAX_RETRIES)
+            .duration("slow-start", Defaults.SLOW_START, ZERO)
+            .nested("sticky", STICKY)
+            .nested("outlier", OUTLIER)
+            .build();
+
+    static final Shape TRACK = Shape.of("track")
+            .bool("no-backend-up", Defaults.TRACK_NO_BACKEND_UP)
+            .bool("listener-failed", Defaults.TRACK_LISTENER_FAILED)
+            .build();
+
+    static final Shape VIP = Shape.of("vip")
+            .string("address", true, null)
+            .string("interface", true, null)
+            .build();
+
+    static final Shape FAILOVER = Shape.of("failover")
+            .string("node", true, null)
+            .integer("cluster-id", Defaults.FAILOVER_CLUSTER_ID, 1, 255)
+            .integer("priority", Defaults.FAILOVER_PRIORITY, 1, 254)
+            .address("bind", true, null)
+            .address("peer", false, null)
+            .address("multicast", false, null)
+            .duration("advert-interval", Defaults.ADVERT_INTERVAL, Defaults.MIN_ADVERT_INTERVAL)
+            .file("auth-key-file", true)
+            .bool("preempt", Defaults.PREEMPT)
+            .duration("preempt-delay", Defaults.PREEMPT_DELAY, ZERO)
+            .nested("track", TRACK)
+            .listOf("vip", VIP, false, 0)
+            .file("notify", false)
+            .build();
+
+    static final Shape ROOT = Shape.of("Tandem config")
+            .listOf("listeners", LISTENER, true, 1)
+            .nested("admin", ADMIN)
+            .namedMapOf("pools", POOL, true, 1)
+            .nested("failover", FAILOVER)
+            .duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT, ZERO)
+            .build();
+
+    private ConfigKeys() {}
+
+    private static <E> List<String> names(E[] values, Function<E, String> name) {
+        return Arrays.stream(values).map(name).collect(Collectors.toList());
+    }
+}
