@@ -18,12 +18,12 @@ final class ConfigKeys {
     private static final Duration ZERO = Duration.ZERO;
     private static final Duration ONE_MS = Duration.ofMillis(1);
 
-    static final Shape LISTENER_TIMEOUTS = Shape.of("listener timeouts")
+    static final Shape LISTENER_TIMEOUTS = Shape.of("timeout")
             .duration("header", Defaults.LISTENER_HEADER_TIMEOUT, ONE_MS)
             .duration("idle", Defaults.LISTENER_IDLE_TIMEOUT, ONE_MS)
             .build();
 
-    static final Shape LIMITS = Shape.of("limits")
+    static final Shape LIMITS = Shape.of("limit")
             .size("header-size", Defaults.MAX_HEADER_SIZE, 1024, 1 << 20)
             .size("uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20)
             .build();
@@ -34,7 +34,7 @@ final class ConfigKeys {
             .string("pool", true, null)
             .build();
 
-    static final Shape ACCESS_LOG = Shape.of("access log")
+    static final Shape ACCESS_LOG = Shape.of("access-log")
             .bool("enabled", Defaults.ACCESS_LOG_ENABLED)
             .choice("format", "an access log format", Defaults.ACCESS_LOG_FORMAT.configName(),
                     names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
@@ -78,7 +78,7 @@ final class ConfigKeys {
                     names(HealthConfig.InitialState.values(), HealthConfig.InitialState::configName))
             .build();
 
-    static final Shape POOL_TIMEOUTS = Shape.of("pool timeouts")
+    static final Shape POOL_TIMEOUTS = Shape.of("timeout")
             .duration("connect", Defaults.CONNECT_TIMEOUT, ONE_MS)
             .duration("response", Defaults.RESPONSE_TIMEOUT, ONE_MS)
             .duration("idle", Defaults.POOL_IDLE_TIMEOUT, ONE_MS)
@@ -88,7 +88,7 @@ final class ConfigKeys {
             .string("cookie", true, null)
             .build();
 
-    static final Shape OUTLIER = Shape.of("outlier detection")
+    static final Shape OUTLIER = Shape.of("outlier")
             .integer("consecutive-failures", Defaults.OUTLIER_CONSECUTIVE_FAILURES, 0, 1000)
             .integer("consecutive-5xx", Defaults.OUTLIER_CONSECUTIVE_5XX, 0, 1000)
             .duration("ejection-time", Defaults.OUTLIER_EJECTION_TIME, ONE_MS)
@@ -134,7 +134,7 @@ final class ConfigKeys {
             .file("notify", false)
             .build();
 
-    static final Shape ROOT = Shape.of("Tandem config")
+    static final Shape ROOT = Shape.of("top-level")
             .listOf("listeners", LISTENER, true, 1)
             .nested("admin", ADMIN)
             .namedMapOf("pools", POOL, true, 1)

@@ -69,8 +69,8 @@ final class Section {
 
     private static String expectedMap(Shape shape) {
         List<String> keys = new ArrayList<>(shape.slots().keySet());
-        String some = String.join(", ", keys.subList(0, Math.min(3, keys.size())));
-        return "a " + shape.noun() + ": a map with keys such as " + some;
+        String some = String.join(", ", keys.subList(0, Math.min(3, keys.size()))) + (keys.size() > 3 ? ", ..." : "");
+        return "a map of " + shape.noun() + " keys (" + some + ")";
     }
 
     /** The dotted key path of this map, e.g. {@code pools.web.health}; empty for the root. */
