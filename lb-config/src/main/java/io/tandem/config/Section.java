@@ -50,7 +50,8 @@ final class Section {
 
     /**
      * Opens {@code value} as a map, or reports what it is instead and returns null.
-     * {@code at} overrides the section's position (a pool is where its name is written).
+     * {@code at} overrides the section's position: a nested map or a pool is
+     * where its key is written, so "needs a peer" points at {@code failover:}.
      */
     private static Section open(YamlNode value, String path, String shapePath, Shape shape, Context context,
                                 String name, int index, Mark at) {
@@ -79,9 +80,8 @@ final class Section {
     }
 
     /**
-     * Where this map starts (for a pool: where its name is written), or where
-     * its key's value is when that is not a map, or the parent's position when
-     * the key is absent.
+     * Where this map's key is written (a nested map, a pool) or where a list
+     * item starts; for an absent map, where its parent's key is.
      */
     Mark mark() {
         return mark;
@@ -124,8 +124,9 @@ final class Section {
         Shape.Nested slot = slot(key, Shape.Nested.class);
         YamlNode n = raw(key);
         Section s = n == null || isNull(n) ? null
-                : open(n, child(key), shapeChild(key), slot.shape(), context, null, -1, null);
-        return s != null ? s : new Section(null, valueMark(key), child(key), shapeChild(key), slot.shape(), context,
+                : open(n, child(key), shapeChild(key), slot.shape(), context, null, -1,
+                        node.entries().get(key).keyMark());
+        return s != null ? s : new Section(null, mark, child(key), shapeChild(key), slot.shape(), context,
                 null, -1);
     }
 

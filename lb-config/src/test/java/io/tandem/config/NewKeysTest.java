@@ -156,7 +156,7 @@ class NewKeysTest {
                 "  auth-key-file: " + missing,
                 "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]")))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:7:3: failover: needs a peer (the other node's heartbeat address, e.g. peer: "
+                        "t.yaml:6:1: failover: needs a peer (the other node's heartbeat address, e.g. peer: "
                                 + "10.0.0.3:5405) or a multicast group",
                         "t.yaml:9:18: failover.auth-key-file: cannot read " + missing + ": no such file; expected a "
                                 + "file with 64 hex characters (openssl rand -hex 32)"));
@@ -205,7 +205,7 @@ class NewKeysTest {
                 "  auth-key-file: " + keyFile(),
                 "  advert-interval: 10ms")))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:7:3: failover: needs a vip to move or a notify script to call (or both); expected "
+                        "t.yaml:6:1: failover: needs a vip to move or a notify script to call (or both); expected "
                                 + "e.g. vip: [ { address: 10.0.0.100/24, interface: eth0 } ]",
                         "t.yaml:11:20: failover.advert-interval: 10ms is too short; expected at least 20ms"));
     }
