@@ -5,10 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +20,10 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 /**
  * Reads YAML text into a {@link YamlNode} tree with positions, using Jackson's
  * streaming YAML parser, and substitutes environment variables in values.
- * Syntax errors, duplicate keys and unset variables become {@link Problem}s.
+ * Anchors ({@code &name}), aliases ({@code *name}) and merge keys
+ * ({@code <<: *name}) are resolved here, so a pool can reuse another's
+ * health section. Syntax errors, duplicate keys, unknown aliases and unset
+ * variables become {@link Problem}s.
  * One instance per read; not shared between threads.
  */
 final class YamlTreeReader {
@@ -28,6 +33,7 @@ final class YamlTreeReader {
     private final String file;
     private final List<Problem> problems;
     private final Function<String, String> env;
+    private final Map<String, YamlNode> anchors = new HashMap<>();
 
     YamlTreeReader(String file, List<Problem> problems, Function<String, String> env) {
         this.file = file;
@@ -59,22 +65,49 @@ final class YamlTreeReader {
 
     private YamlNode readValue(JsonParser parser, String path) throws IOException {
         Mark mark = mark(parser.currentTokenLocation());
+        YAMLParser yaml = (YAMLParser) parser;
+        if (yaml.isCurrentAlias()) {
+            String name = parser.getText();
+            YamlNode target = anchors.get(name);
+            if (target == null) {
+                problems.add(new Problem(mark, path, "*" + name + " refers to no anchor; expected &" + name
+                        + " on a value earlier in the file"));
+                return new YamlNode.Invalid(mark);
+            }
+            return target;
+        }
+        String anchor = yaml.getCurrentAnchor();
+        YamlNode node = readNode(parser, path, mark);
+        if (anchor != null) {
+            anchors.put(anchor, node);
+        }
+        return node;
+    }
+
+    private YamlNode readNode(JsonParser parser, String path, Mark mark) throws IOException {
         JsonToken token = parser.currentToken();
         switch (token) {
             case START_OBJECT: {
                 Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
+                List<YamlNode.Entry> merged = new ArrayList<>();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
                     Mark keyMark = mark(parser.currentTokenLocation());
                     parser.nextToken();
                     String childPath = path.isEmpty() ? key : path + "." + key;
                     YamlNode value = readValue(parser, childPath);
-                    if (entries.containsKey(key)) {
+                    if (key.equals("<<")) {
+                        merge(value, childPath, merged);
+                    } else if (entries.containsKey(key)) {
                         problems.add(new Problem(keyMark, childPath, "duplicate key (first at line "
                                 + entries.get(key).keyMark().line() + ")"));
                     } else {
                         entries.put(key, new YamlNode.Entry(keyMark, value));
                     }
+                }
+                for (YamlNode.Entry e : merged) {
+                    YamlNode.MapNode from = (YamlNode.MapNode) e.value();
+                    from.entries().forEach(entries::putIfAbsent);
                 }
                 return new YamlNode.MapNode(mark, entries);
             }
@@ -97,6 +130,23 @@ final class YamlTreeReader {
         }
     }
 
+    /**
+     * A merge key ({@code <<: *defaults} or {@code <<: [ *a, *b ]}): its maps'
+     * keys join the map unless the map sets them itself; earlier maps win.
+     */
+    private void merge(YamlNode value, String path, List<YamlNode.Entry> merged) {
+        List<YamlNode> sources = value instanceof YamlNode.ListNode ? ((YamlNode.ListNode) value).items()
+                : List.of(value);
+        for (YamlNode source : sources) {
+            if (source instanceof YamlNode.MapNode) {
+                merged.add(new YamlNode.Entry(source.mark(), source));
+            } else if (!(source instanceof YamlNode.Invalid)) {
+                problems.add(new Problem(source.mark(), path, "<< merges a map or a list of maps, such as "
+                        + "<<: *defaults; found " + source.kind()));
+            }
+        }
+    }
+
     private Mark mark(JsonLocation location) {
         return new Mark(file, Math.max(1, location.getLineNr()), Math.max(1, location.getColumnNr()));
     }
@@ -115,6 +165,8 @@ final class YamlTreeReader {
             String message;
             if (problem.contains("\\t(TAB)") || problem.contains("\t")) {
                 message = "found a tab; YAML indents with spaces, never tabs";
+            } else if ("while scanning an alias".equals(y.getContext())) {
+                message = "an unquoted * starts a YAML alias; quote a wildcard address: '*:8080'";
             } else {
                 message = oneLine(problem);
                 org.yaml.snakeyaml.error.Mark contextAt = y.getContextMark();
