@@ -10,6 +10,8 @@ public final class Units {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB|KB|MB|GB)");
+    /** Longer timeouts are typos, and would overflow timers that count nanoseconds. */
+    static final Duration MAX_DURATION = Duration.ofHours(1000);
     private static final Pattern BARE_NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
 
     private Units() {}
@@ -28,14 +30,19 @@ public final class Units {
         try {
             n = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is too large");
+            throw new IllegalArgumentException("'" + text + "' is too long; expected at most " + format(MAX_DURATION));
         }
+        Duration d;
         switch (m.group(2)) {
-            case "ms": return Duration.ofMillis(n);
-            case "s": return Duration.ofSeconds(n);
-            case "m": return Duration.ofMinutes(n);
-            default: return Duration.ofHours(n);
+            case "ms": d = Duration.ofMillis(n); break;
+            case "s": d = Duration.ofSeconds(n); break;
+            case "m": d = Duration.ofMinutes(n); break;
+            default: d = Duration.ofHours(n); break;
         }
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long; expected at most " + format(MAX_DURATION));
+        }
+        return d;
     }
 
     /** Returns a size in bytes. KiB/MiB/GiB are powers of 1024; KB/MB/GB are powers of 1000. */

@@ -121,6 +121,10 @@ final class YamlTreeReader {
             case VALUE_NULL:
                 return new YamlNode.Scalar(mark, null);
             default:
+                if (parser.getText().isEmpty()) {
+                    // "key:" followed by nothing reads as an empty string; it means not set, like ~.
+                    return new YamlNode.Scalar(mark, null);
+                }
                 try {
                     return new YamlNode.Scalar(mark, EnvSubstitution.apply(parser.getText(), env));
                 } catch (IllegalArgumentException e) {

@@ -28,6 +28,9 @@ class ValueFormatsTest {
                 "'1.5s' is not a duration; expected a whole number with a unit such as 250ms, 2s, 1m or 1h");
         assertThatThrownBy(() -> Units.parseDuration("2 sec")).hasMessage(
                 "'2 sec' is not a duration; expected a whole number with a unit such as 250ms, 2s, 1m or 1h");
+        assertThatThrownBy(() -> Units.parseDuration("1001h")).hasMessage("'1001h' is too long; expected at most 1000h");
+        assertThatThrownBy(() -> Units.parseDuration("99999999999999999999ms")).hasMessage(
+                "'99999999999999999999ms' is too long; expected at most 1000h");
     }
 
     // Durations print back the way the config writes them.

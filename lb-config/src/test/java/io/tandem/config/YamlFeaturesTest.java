@@ -92,4 +92,27 @@ class YamlFeaturesTest {
         assertThat(problems("- listeners", "- pools"))
                 .isEqualTo("t.yaml:1:1: expected a map of top-level keys (listeners, admin, pools, ...), found a list");
     }
+
+    // A required value written as nothing needs a value; a section written as nothing has all its defaults.
+    @Test
+    void emptyValuesAndSections() throws Exception {
+        assertThat(problems(
+                "listeners:",
+                "  - bind:",
+                "    pool: web",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo("t.yaml:2:10: listeners[0].bind: needs a value");
+        TandemConfig c = parse(
+                "listeners:",
+                "  - { bind: 127.0.0.1:8080, pool: web }",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]",
+                "    health:",
+                "    retries:");
+        assertThat(c.pool("web").health().orElseThrow().interval()).isEqualTo(Defaults.HEALTH_INTERVAL);
+        assertThat(c.pool("web").retries()).isEqualTo(Defaults.RETRIES);
+    }
 }
