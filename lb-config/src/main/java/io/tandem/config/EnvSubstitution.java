@@ -15,7 +15,25 @@ final class EnvSubstitution {
 
     private EnvSubstitution() {}
 
-    /** Returns {@code text} with every reference replaced; throws with a message for the first bad one. */
+    /** A bad reference, and where in the value it starts. */
+    static final class BadReference extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final int offset;
+
+        BadReference(String message, int offset) {
+            super(message);
+            this.offset = offset;
+        }
+
+        /** The index of the reference's {@code $} in the value. */
+        int offset() {
+            return offset;
+        }
+    }
+
+    /** Returns {@code text} with every reference replaced; throws {@link BadReference} for the first bad one. */
     static String apply(String text, Function<String, String> env) {
         if (text.indexOf('$') < 0) {
             return text;
@@ -30,9 +48,13 @@ final class EnvSubstitution {
             } else if (c == '$' && text.startsWith("${", i)) {
                 int close = text.indexOf('}', i + 2);
                 if (close < 0) {
-                    throw new IllegalArgumentException("'" + text + "' has an unclosed ${; " + FORMS);
+                    throw new BadReference("'" + text + "' has an unclosed ${; " + FORMS, i);
                 }
-                out.append(resolve(text.substring(i + 2, close), env));
+                try {
+                    out.append(resolve(text.substring(i + 2, close), env));
+                } catch (IllegalArgumentException e) {
+                    throw new BadReference(e.getMessage(), i);
+                }
                 i = close + 1;
             } else {
                 out.append(c);

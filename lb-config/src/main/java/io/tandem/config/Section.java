@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * instead of throwing, so binding goes on and every problem of the file is
  * reported at once. Keys the shape does not know are reported when the
  * section is opened. Asking for a key the shape does not register is a bug
- * in the loader and throws {@link IllegalStateException}.
+ * in the loader and throws {@link IllegalStateException}. Sections live for
+ * one parse on one thread.
  */
 final class Section {
 

@@ -34,6 +34,7 @@ final class YamlTreeReader {
     private final List<Problem> problems;
     private final Function<String, String> env;
     private final Map<String, YamlNode> anchors = new HashMap<>();
+    private String[] lines;
 
     YamlTreeReader(String file, List<Problem> problems, Function<String, String> env) {
         this.file = file;
@@ -43,6 +44,7 @@ final class YamlTreeReader {
 
     /** Returns the document's root, or null when the text is empty or could not be parsed. */
     YamlNode read(String text) {
+        lines = text.split("\r?\n", -1);
         try (Reader reader = new StringReader(text); JsonParser parser = FACTORY.createParser(reader)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
@@ -127,8 +129,8 @@ final class YamlTreeReader {
                 }
                 try {
                     return new YamlNode.Scalar(mark, EnvSubstitution.apply(parser.getText(), env));
-                } catch (IllegalArgumentException e) {
-                    problems.add(new Problem(mark, path, e.getMessage()));
+                } catch (EnvSubstitution.BadReference e) {
+                    problems.add(new Problem(within(mark, parser.getText(), e.offset()), path, e.getMessage()));
                     return new YamlNode.Invalid(mark);
                 }
         }
@@ -149,6 +151,23 @@ final class YamlTreeReader {
                         + "<<: *defaults; found " + source.kind()));
             }
         }
+    }
+
+    /**
+     * The position of character {@code offset} of a scalar that starts at
+     * {@code start}: exact when the scalar is written on one line as is (plain
+     * or quoted without escapes), else the scalar's start.
+     */
+    private Mark within(Mark start, String value, int offset) {
+        if (start.line() > lines.length) {
+            return start;
+        }
+        String line = lines[start.line() - 1];
+        int at = start.column() - 1;
+        if (at < line.length() && (line.charAt(at) == '\'' || line.charAt(at) == '"')) {
+            at++;
+        }
+        return line.startsWith(value, at) ? new Mark(file, start.line(), at + offset + 1) : start;
     }
 
     private Mark mark(JsonLocation location) {

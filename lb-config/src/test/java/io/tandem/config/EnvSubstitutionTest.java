@@ -68,7 +68,7 @@ class EnvSubstitutionTest {
                 new BackendConfig(new HostPort("127.0.0.1", 9001), 1, true));
     }
 
-    // An unset variable is one problem at the value that names it, and binding says nothing more about that key.
+    // An unset variable is one problem at its ${ (quoted or not), and binding says nothing more about that key.
     @Test
     void unsetVariableIsAProblemWithPosition() {
         assertThat(problems(Map.of(),
@@ -78,13 +78,27 @@ class EnvSubstitutionTest {
                 "  web:",
                 "    backends: [ { address: '${BACKEND}:80' } ]"))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:2:13: listeners[0].bind: environment variable TANDEM_BIND is not set; set it or "
+                        "t.yaml:2:14: listeners[0].bind: environment variable TANDEM_BIND is not set; set it or "
                                 + "give a default: ${TANDEM_BIND:-value}",
-                        "t.yaml:5:28: pools.web.backends[0].address: environment variable BACKEND is not set; set "
+                        "t.yaml:5:29: pools.web.backends[0].address: environment variable BACKEND is not set; set "
                                 + "it or give a default: ${BACKEND:-value}"));
     }
 
-    // A substituted value that is wrong is reported like a written one, at the reference.
+    // A reference in the middle of a plain value is pointed at exactly.
+    @Test
+    void positionOfAReferenceInsideAValue() {
+        assertThat(problems(Map.of(),
+                "listeners:",
+                "  - bind: 127.0.0.1:${TANDEM_PORT}",
+                "    pool: web",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo("t.yaml:2:21: listeners[0].bind: environment variable TANDEM_PORT is not set; set it or "
+                        + "give a default: ${TANDEM_PORT:-value}");
+    }
+
+    // A substituted value that is wrong is reported like a written one, at the value.
     @Test
     void badSubstitutedValue() {
         assertThat(problems(Map.of("PORT", "http"),

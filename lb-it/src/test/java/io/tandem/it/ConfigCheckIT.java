@@ -109,7 +109,7 @@ class ConfigCheckIT {
                 f + ":9:34: pools.web.health.rise: 0 is out of range; expected 1-100",
                 f + ":10:1: failover: needs a peer (the other node's heartbeat address, e.g. peer: 10.0.0.3:5405) "
                         + "or a multicast group",
-                f + ":12:9: failover.bind: environment variable HEARTBEAT is not set; set it or give a default: "
+                f + ":12:10: failover.bind: environment variable HEARTBEAT is not set; set it or give a default: "
                         + "${HEARTBEAT:-value}",
                 f + ":13:18: failover.auth-key-file: cannot read " + dir.resolve("missing.key") + ": no such file; "
                         + "expected a file with 64 hex characters (openssl rand -hex 32)",
