@@ -226,13 +226,13 @@ public final class ConfigLoader {
                 }
                 bound.add(i);
                 if (admin.bind() != null && overlap(l.bind(), admin.bind())) {
-                    String what = (l.bind().equals(admin.bind()) ? "is also" : "overlaps") + " the admin bind "
-                            + admin.bind();
+                    boolean same = l.bind().equals(admin.bind());
                     if (adminSection.has("bind")) {
-                        adminSection.problem("bind", admin.bind() + " " + (l.bind().equals(admin.bind())
-                                ? "is already" : "overlaps") + " the bind of listeners[" + s.index() + "] " + l.bind());
+                        adminSection.problem("bind", admin.bind() + (same ? " is already" : " overlaps")
+                                + " the bind of listeners[" + s.index() + "] " + l.bind());
                     } else {
-                        s.problem("bind", l.bind() + " " + what + " (the default; set admin.bind to move it)");
+                        s.problem("bind", l.bind() + (same ? " is also" : " overlaps") + " the admin bind "
+                                + admin.bind() + " (the default; set admin.bind to move it)");
                     }
                 }
             }
