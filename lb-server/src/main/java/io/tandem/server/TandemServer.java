@@ -1,7 +1,5 @@
 package io.tandem.server;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -23,6 +21,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.strategy.Strategies;
 import io.tandem.server.admin.AdminServer;
+import io.tandem.server.admin.AdminToken;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.BackendConnectionsControl;
@@ -43,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +67,7 @@ public final class TandemServer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
-    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     private final Instant startedAt = Instant.now();
@@ -77,11 +77,10 @@ public final class TandemServer implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-    private final Counter reloadsOk;
-    private final Counter reloadsError;
     private volatile TandemConfig config;
     private volatile Instant loadedAt = startedAt;
     private volatile Map<String, PoolRuntime> pools = Map.of();
+    private volatile Supplier<FailoverStatus> failover = () -> FailoverStatus.STANDALONE;
     private AdminServer admin;
     private HostPort adminBind;
 
@@ -93,10 +92,6 @@ public final class TandemServer implements AutoCloseable {
         this.transport = Transport.best();
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
-        this.reloadsOk = Counter.builder("tandem_config_reloads_total").description("Config reloads by result")
-                .tag("result", "ok").register(metrics.registry());
-        this.reloadsError = Counter.builder("tandem_config_reloads_total").description("Config reloads by result")
-                .tag("result", "error").register(metrics.registry());
     }
 
     public TandemConfig config() {
@@ -132,20 +127,35 @@ public final class TandemServer implements AutoCloseable {
         return transport;
     }
 
-    /** Builds pools and binds admin and listeners; on failure, everything bound so far is closed. */
+    /** This node's failover role and peer, as the admin API shows them; standalone without failover. */
+    public FailoverStatus failoverStatus() {
+        return failover.get();
+    }
+
+    /** Makes the admin API ask {@code source} for the failover status (the failover runtime sets it). */
+    public void failoverStatus(Supplier<FailoverStatus> source) {
+        this.failover = source;
+    }
+
+    /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         try {
-            admin = new AdminServer(this);
-            admin.bind(acceptGroup, config.admin().bind());
-            adminBind = config.admin().bind();
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 BoundListener bound = bind(l, new Routing(l, i, pools));
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
                         l.pool(), transport.name());
+            }
+            // The admin port opens last: once /healthz answers, every listener is bound.
+            admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
+            admin.bind(acceptGroup, config.admin().bind());
+            adminBind = config.admin().bind();
+            if (!metrics.requestMetrics()) {
+                log.warn("per-request metrics are off (-D{}=false): a benchmarking switch, not for production",
+                        ProxyMetrics.REQUEST_METRICS_PROPERTY);
             }
         } catch (RuntimeException | InterruptedException e) {
             close();
@@ -183,8 +193,14 @@ public final class TandemServer implements AutoCloseable {
     public synchronized ReloadResult apply(TandemConfig next) {
         Map<String, PoolRuntime> nextPools = buildPools(next, pools);
         AdminServer nextAdmin = null;
+        AdminToken nextToken;
+        try {
+            nextToken = AdminToken.load(next.admin().tokenFile());
+        } catch (IllegalStateException e) {
+            return refuse(List.of("admin.token-file: " + e.getMessage()));
+        }
         if (!next.admin().bind().equals(adminBind)) {
-            nextAdmin = new AdminServer(this);
+            nextAdmin = new AdminServer(this, nextToken);
             try {
                 nextAdmin.bind(acceptGroup, next.admin().bind());
             } catch (Exception e) {
@@ -242,20 +258,22 @@ public final class TandemServer implements AutoCloseable {
             admin.close();
             admin = nextAdmin;
             adminBind = next.admin().bind();
+        } else {
+            admin.useToken(nextToken);
         }
         retireRemovedBackends(pools, nextPools, changes);
         nextPools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools = nextPools;
         config = next;
         loadedAt = Instant.now();
-        reloadsOk.increment();
+        metrics.configReloaded(true);
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
         return ReloadResult.applied(summary);
     }
 
     private ReloadResult refuse(List<String> problems) {
-        reloadsError.increment();
+        metrics.configReloaded(false);
         for (String p : problems) {
             log.error("reload refused: {}", p);
         }
@@ -315,11 +333,7 @@ public final class TandemServer implements AutoCloseable {
                 for (EventExecutor loop : workerGroup) {
                     loop.execute(() -> BackendConnectionsControl.closeIdle(b));
                 }
-                for (String name : List.of("tandem_backend_up", "tandem_backend_active_requests")) {
-                    for (Meter m : metrics.registry().find(name).tags("pool", p.name(), "backend", b.id()).meters()) {
-                        metrics.registry().remove(m);
-                    }
-                }
+                PoolMeters.removeGauges(metrics, p.name(), b);
             }
         }
         for (PoolRuntime p : next.values()) {
@@ -346,9 +360,10 @@ public final class TandemServer implements AutoCloseable {
         return new BoundListener(runtime, ch, l.bind());
     }
 
-    /** The address a listener is bound to (useful with port 0). */
+    /** The address a listener is bound to (useful with port 0), or null when there is no such listener. */
     public synchronized InetSocketAddress listenerAddress(String name) {
-        return (InetSocketAddress) listeners.get(name).channel().localAddress();
+        BoundListener l = listeners.get(name);
+        return l == null ? null : (InetSocketAddress) l.channel().localAddress();
     }
 
     public InetSocketAddress adminAddress() {

@@ -22,6 +22,7 @@ public final class Backend {
     private volatile int weight;
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean retired;
 
     public Backend(HostPort address, int weight, boolean backup) {
@@ -91,6 +92,21 @@ public final class Backend {
     /** Called by the proxy when that request's exchange ends, however it ends. */
     public void requestEnded() {
         inFlight.decrementAndGet();
+    }
+
+    /** Open connections to this backend, busy and idle, from every event loop. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Called by the proxy when a connection to this backend opens. */
+    public void connectionOpened() {
+        connections.incrementAndGet();
+    }
+
+    /** Called by the proxy when that connection closes. */
+    public void connectionClosed() {
+        connections.decrementAndGet();
     }
 
     /**

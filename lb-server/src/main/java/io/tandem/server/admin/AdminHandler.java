@@ -1,9 +1,5 @@
 package io.tandem.server.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -18,93 +14,133 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.tandem.config.ListenerConfig;
-import io.tandem.core.pool.Backend;
-import io.tandem.server.TandemServer;
-import io.tandem.server.Version;
-import io.tandem.server.proxy.PoolRuntime;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Answers the admin API on the admin listener's event loop. */
+/**
+ * The HTTP end of the admin API, on the admin listener's event loop: routes
+ * each call through {@link AdminRouter}, asks for the bearer token on
+ * mutating routes, refuses cross-site browser calls to them, and writes the
+ * endpoint's answer. 404 for unknown paths, 405 (with Allow) for a known path
+ * with the wrong method, 401 for a missing or wrong token, 500 with a short
+ * message if an endpoint fails.
+ */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
-    private final TandemServer server;
+    private final AdminRouter router;
+    private final java.util.function.Supplier<AdminToken> token;
 
-    AdminHandler(TandemServer server) {
-        this.server = server;
+    /** @param token the token in force, asked on every mutating call (a reload may change it) */
+    AdminHandler(AdminRouter router, java.util.function.Supplier<AdminToken> token) {
+        this.router = router;
+        this.token = token;
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
-        String path = new QueryStringDecoder(req.uri()).path();
-        if (path.equals("/api/v1/reload")) {
-            reload(ctx, req);
-            return;
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean head = req.method().equals(HttpMethod.HEAD);
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !req.decoderResult().isFailure();
+        CompletionStage<AdminResponse> answer;
+        if (req.decoderResult().isFailure()) {
+            answer = CompletableFuture.completedFuture(
+                    AdminResponse.text(HttpResponseStatus.BAD_REQUEST, "Malformed request."));
+        } else {
+            answer = answer(ctx, req);
         }
-        FullHttpResponse response;
-        switch (path) {
-            case "/metrics":
-                response = get(req) ? text(HttpResponseStatus.OK, server.metrics().registry().scrape(),
-                        "text/plain; version=0.0.4; charset=utf-8") : notAllowed();
-                break;
-            case "/healthz":
-                response = get(req) ? text(HttpResponseStatus.OK, "ok\n", "text/plain; charset=utf-8") : notAllowed();
-                break;
-            case "/status":
-                response = get(req) ? text(HttpResponseStatus.OK, JSON.writeValueAsString(status()),
-                        "application/json") : notAllowed();
-                break;
-            default:
-                response = text(HttpResponseStatus.NOT_FOUND, "No such admin path: " + path + "\n",
-                        "text/plain; charset=utf-8");
+        String what = req.method() + " " + req.uri();
+        // The request is released when this method returns; the answer may come later, from another thread.
+        answer.whenComplete((response, error) -> {
+            AdminResponse r = response;
+            if (error != null) {
+                log.warn("admin: {} failed", what, error);
+                r = AdminResponse.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "The admin call failed: " + error.getClass().getSimpleName());
+            }
+            AdminResponse out = r;
+            if (ctx.executor().inEventLoop()) {
+                write(ctx, head, keepAlive, out);
+            } else {
+                ctx.executor().execute(() -> write(ctx, head, keepAlive, out));
+            }
+        });
+    }
+
+    private CompletionStage<AdminResponse> answer(ChannelHandlerContext ctx, FullHttpRequest req) {
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.rawPath();
+        AdminRouter.Match match = router.match(req.method(), path);
+        if (match.route() == null) {
+            if (match.allowed().isEmpty()) {
+                return done(AdminResponse.text(HttpResponseStatus.NOT_FOUND, "No such admin path: " + uri.path()));
+            }
+            String allow = String.join(", ", match.allowed());
+            return done(AdminResponse.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "Method " + req.method() + " is not allowed on " + uri.path() + "; use " + allow + ".")
+                    .withHeader("Allow", allow));
         }
-        respond(ctx, req, response);
+        String client = client(ctx);
+        if (match.route().mutating()) {
+            if (!token.get().permits(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                log.warn("admin: refused {} {} from {}: missing or wrong bearer token", req.method(), uri.path(),
+                        client);
+                return done(AdminResponse.text(HttpResponseStatus.UNAUTHORIZED,
+                        "This call needs the admin token: Authorization: Bearer TOKEN (admin.token-file).")
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"tandem\""));
+            }
+            if (crossSite(req)) {
+                log.warn("admin: refused cross-site {} {} from {} (Origin {})", req.method(), uri.path(), client,
+                        req.headers().get(HttpHeaderNames.ORIGIN));
+                return done(AdminResponse.text(HttpResponseStatus.FORBIDDEN,
+                        "Cross-site requests may not change this node (Origin does not match Host)."));
+            }
+        }
+        AdminRequest request = new AdminRequest(req.method(), uri.path(), match.params(), uri.parameters(),
+                req.content().toString(StandardCharsets.UTF_8), req.headers(), client);
+        return match.route().endpoint().handle(request);
+    }
+
+    private static CompletionStage<AdminResponse> done(AdminResponse response) {
+        return CompletableFuture.completedFuture(response);
     }
 
     /**
-     * POST /api/v1/reload: 200 with a summary when applied, 422 with every
-     * problem when refused (the running config stays). Runs on the control
-     * thread; the answer is written back on this channel's loop.
+     * A browser on another site may send a simple POST to a loopback port; its
+     * Origin then names that site. Calls without Origin (curl, scripts) and
+     * from the status page itself pass.
      */
-    private void reload(ChannelHandlerContext ctx, FullHttpRequest req) {
-        if (!req.method().equals(HttpMethod.POST)) {
-            respond(ctx, req, notAllowed());
-            return;
+    private static boolean crossSite(FullHttpRequest req) {
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin == null) {
+            return false;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        server.reloadAsync().whenComplete((result, error) -> ctx.executor().execute(() -> {
-            ObjectNode body = JSON.createObjectNode();
-            HttpResponseStatus status;
-            if (error != null) {
-                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-                body.put("applied", false);
-                body.put("summary", "reload failed: " + error);
-            } else {
-                status = result.applied() ? HttpResponseStatus.OK : HttpResponseStatus.UNPROCESSABLE_ENTITY;
-                body.put("applied", result.applied());
-                body.put("summary", result.summary());
-                ArrayNode problems = body.putArray("problems");
-                result.problems().forEach(problems::add);
-            }
-            FullHttpResponse response;
-            try {
-                response = text(status, JSON.writeValueAsString(body) + "\n", "application/json");
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "reload: cannot encode result\n",
-                        "text/plain; charset=utf-8");
-            }
-            HttpUtil.setKeepAlive(response, keepAlive);
-            ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
-                    : ChannelFutureListener.CLOSE);
-        }));
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        return host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host));
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse response) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+    private static String client(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
+            InetSocketAddress a = (InetSocketAddress) ctx.channel().remoteAddress();
+            return a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+        }
+        return String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    private static void write(ChannelHandlerContext ctx, boolean head, boolean keepAlive, AdminResponse answer) {
+        ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body());
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(), body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        for (Map.Entry<String, String> h : answer.headers().entrySet()) {
+            response.headers().set(h.getKey(), h.getValue());
+        }
         HttpUtil.setKeepAlive(response, keepAlive);
         if (keepAlive) {
             ctx.writeAndFlush(response);
@@ -113,53 +149,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static boolean get(FullHttpRequest req) {
-        return req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
-    }
-
-    private ObjectNode status() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("version", Version.get());
-        root.put("config", server.config().source());
-        root.put("configLoadedAt", server.loadedAt().toString());
-        root.put("uptimeSeconds", Duration.between(server.startedAt(), Instant.now()).toSeconds());
-        ArrayNode listeners = root.putArray("listeners");
-        for (ListenerConfig l : server.config().listeners()) {
-            ObjectNode n = listeners.addObject();
-            n.put("name", l.name());
-            n.put("bind", l.bind().toString());
-            n.put("pool", l.pool());
-        }
-        ObjectNode pools = root.putObject("pools");
-        for (PoolRuntime p : server.pools().values()) {
-            ObjectNode pn = pools.putObject(p.name());
-            pn.put("strategy", p.config().strategy().configName());
-            ArrayNode backends = pn.putArray("backends");
-            for (Backend b : p.pool().backends()) {
-                ObjectNode bn = backends.addObject();
-                bn.put("address", b.id());
-                bn.put("state", b.state().label());
-                bn.put("weight", b.weight());
-                bn.put("backup", b.backup());
-                bn.put("activeRequests", b.inFlight());
-            }
-        }
-        return root;
-    }
-
-    private static FullHttpResponse notAllowed() {
-        return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed.\n", "text/plain; charset=utf-8");
-    }
-
-    private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
-        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
-        return r;
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection failed: {}", cause.toString());
         ctx.close();
     }
 }

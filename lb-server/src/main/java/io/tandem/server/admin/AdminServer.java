@@ -11,14 +11,29 @@ import io.tandem.config.HostPort;
 import io.tandem.server.TandemServer;
 import java.net.InetSocketAddress;
 
-/** The admin HTTP endpoint (metrics, status, health) on its own listener. */
+/**
+ * The admin HTTP endpoint (status page, metrics, status, health, backend
+ * control) on its own listener, served by the accept event loop. Loopback by
+ * default (admin.bind); mutating calls need the admin.token-file token when
+ * one is configured.
+ */
 public final class AdminServer {
 
     private final TandemServer server;
+    private final AdminRouter router;
+    private volatile AdminToken token;
     private Channel channel;
 
-    public AdminServer(TandemServer server) {
+    /** Builds the API; mutating calls need {@code token} ({@link AdminToken#load}). */
+    public AdminServer(TandemServer server, AdminToken token) {
         this.server = server;
+        this.router = new AdminApi(server).router();
+        this.token = token;
+    }
+
+    /** Switches to another token (a reload changed admin.token-file); the calls that follow need it. */
+    public void useToken(AdminToken token) {
+        this.token = token;
     }
 
     public void bind(EventLoopGroup group, HostPort address) throws InterruptedException {
@@ -32,7 +47,7 @@ public final class AdminServer {
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(64 * 1024))
-                                .addLast(new AdminHandler(server));
+                                .addLast(new AdminHandler(router, () -> token));
                     }
                 });
         channel = b.bind(address.resolve()).sync().channel();

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.pool.Backend;
+import io.tandem.server.metrics.BackendMeters;
 
 /**
  * The end of a backend connection: hands response parts to the exchange it
@@ -15,10 +16,18 @@ import io.tandem.core.pool.Backend;
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final Backend backend;
+    private final BackendMeters meters;
     private Exchange exchange;
 
-    BackendHandler(Backend backend) {
+    BackendHandler(Backend backend, BackendMeters meters) {
         this.backend = backend;
+        this.meters = meters;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        meters.connectionOpened();
+        ctx.fireChannelActive();
     }
 
     void bind(Exchange exchange) {
@@ -56,6 +65,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        meters.connectionClosed();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;

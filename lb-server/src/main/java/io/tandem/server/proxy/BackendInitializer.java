@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tandem.core.pool.Backend;
+import io.tandem.server.metrics.BackendMeters;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -16,10 +17,12 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
     static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
 
     private final Backend backend;
+    private final BackendMeters meters;
     private final Duration idleTimeout;
 
-    BackendInitializer(Backend backend, Duration idleTimeout) {
+    BackendInitializer(Backend backend, BackendMeters meters, Duration idleTimeout) {
         this.backend = backend;
+        this.meters = meters;
         this.idleTimeout = idleTimeout;
     }
 
@@ -32,6 +35,6 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
                 .addLast("codec", new HttpClientCodec(decoder, HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
                         HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
                 .addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
-                .addLast("backend", new BackendHandler(backend));
+                .addLast("backend", new BackendHandler(backend, meters));
     }
 }

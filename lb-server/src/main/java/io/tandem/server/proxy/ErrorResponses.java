@@ -20,9 +20,11 @@ final class ErrorResponses {
     /**
      * Writes an error answer; closes the connection after it when {@code close}.
      * Never a stack trace: {@code message} is one sentence for a person.
+     * Returns the length of the body.
      */
-    static void send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter) {
+    static int send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter) {
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        int length = body.readableBytes();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -37,5 +39,6 @@ final class ErrorResponses {
         } else {
             client.writeAndFlush(response);
         }
+        return length;
     }
 }

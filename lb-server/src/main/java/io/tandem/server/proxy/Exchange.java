@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.pool.Backend;
+import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.metrics.RetryCause;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -36,9 +38,11 @@ final class Exchange {
     private final HttpRequest request;
     private final PoolRuntime pool;
     private final int listenerIndex;
+    private final AccessLog accessLog;
     private final boolean clientKeepAlive;
     private final boolean clientHttp10;
     private final boolean idempotent;
+    private final String requestId;
     private final long startNanos = System.nanoTime();
     /** Request body parts received before a backend connection was ready. */
     private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(2);
@@ -46,6 +50,8 @@ final class Exchange {
     private int triedCount;
 
     private Backend backend;
+    /** The meters of {@link #backend}, resolved once per attempt. */
+    private BackendMeters meters;
     /** True while {@link #backend} counts this exchange among its in-flight requests. */
     private boolean counted;
     private Channel upstream;
@@ -59,24 +65,53 @@ final class Exchange {
     private boolean keepClient;
     private boolean done;
     private int status;
+    /** Response body bytes written to the client. */
+    private long responseBytes;
     private ScheduledFuture<?> responseTimer;
 
-    Exchange(FrontendHandler front, Channel client, HttpRequest request, PoolRuntime pool, int listenerIndex,
-             boolean clientKeepAlive) {
+    Exchange(FrontendHandler front, Channel client, HttpRequest request, PoolRuntime pool, Routing routing,
+             boolean clientKeepAlive, String requestId) {
         this.front = front;
         this.client = client;
         this.request = request;
         this.pool = pool;
-        this.listenerIndex = listenerIndex;
+        this.listenerIndex = routing.listenerIndex();
+        this.accessLog = routing.accessLog();
         this.clientKeepAlive = clientKeepAlive;
         this.keepClient = clientKeepAlive;
         this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.idempotent = isIdempotent(request.method());
+        this.requestId = requestId;
         this.tried = new Backend[pool.config().retries() + 1];
     }
 
     PoolRuntime pool() {
         return pool;
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    int listenerIndex() {
+        return listenerIndex;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** The backend of the last attempt, or null when none was picked. */
+    String backendId() {
+        return backend == null ? null : backend.id();
     }
 
     boolean requestComplete() {
@@ -92,10 +127,11 @@ final class Exchange {
     }
 
     void start() {
-        attempt();
+        attempt(null);
     }
 
-    private void attempt() {
+    /** Picks an untried backend and sends the request there; {@code retry} says why this is not the first try. */
+    private void attempt(RetryCause retry) {
         Backend next = pickUntried();
         if (next == null) {
             if (triedCount == 0) {
@@ -105,11 +141,17 @@ final class Exchange {
             }
             return;
         }
+        if (retry != null) {
+            pool.meters().retried(retry);
+        }
         tried[triedCount++] = next;
         use(next);
     }
 
     private void use(Backend next) {
+        if (backend != next) {
+            meters = pool.meters().of(next);
+        }
         backend = next;
         backend.requestStarted();
         counted = true;
@@ -161,7 +203,7 @@ final class Exchange {
                 .channel(front.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new BackendInitializer(target, pool.config().idleTimeout()));
+                .handler(new BackendInitializer(target, meters, pool.config().idleTimeout()));
         b.connect(target.socketAddress()).addListener((ChannelFuture f) -> {
             if (done || backend != target || upstream != null) {
                 // The client left, or this attempt was abandoned, while connecting.
@@ -259,6 +301,7 @@ final class Exchange {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            responseBytes += ((HttpContent) msg).content().readableBytes();
             client.write(msg, client.voidPromise());
             if (msg instanceof LastHttpContent) {
                 complete();
@@ -297,7 +340,7 @@ final class Exchange {
         done = true;
         cancelResponseTimer();
         release();
-        pool.meters().requests(backend, listenerIndex).record(status, System.nanoTime() - startNanos);
+        finished();
         Channel ch = upstream;
         upstream = null;
         ch.pipeline().get(BackendHandler.class).unbind();
@@ -328,9 +371,14 @@ final class Exchange {
         if (responseStarted) {
             // Part of the response is with the client already: only closing tells it.
             done = true;
-            pool.meters().requests(backend, listenerIndex).record(status, System.nanoTime() - startNanos);
+            meters.failed();
+            finished();
             front.exchangeAborted(this);
             return;
+        }
+        boolean stale = upstreamReused && !staleRetried && !bodyForwarded;
+        if (!stale) {
+            meters.failed();
         }
         if (bodyForwarded) {
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
@@ -340,13 +388,14 @@ final class Exchange {
             // The head is kept; re-send the end of an empty body.
             unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        if (upstreamReused && !staleRetried) {
+        if (stale) {
             // A keep-alive connection the backend had closed: the request was never
             // read, so it goes again on a fresh connection to the same backend.
             staleRetried = true;
+            pool.meters().retried(RetryCause.STALE_CONNECTION);
             use(backend);
         } else if (idempotent || !upstreamReused) {
-            retryOrFail();
+            retryOrFail(RetryCause.RESET);
         } else {
             unsent.clear();
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
@@ -355,12 +404,13 @@ final class Exchange {
 
     private void attemptFailed() {
         release();
-        retryOrFail();
+        meters.failed();
+        retryOrFail(RetryCause.CONNECT_FAILURE);
     }
 
-    private void retryOrFail() {
+    private void retryOrFail(RetryCause cause) {
         if (triedCount < tried.length) {
-            attempt();
+            attempt(cause);
         } else {
             fail(HttpResponseStatus.BAD_GATEWAY, "No backend of pool '" + pool.name() + "' could be reached.", null);
         }
@@ -393,6 +443,7 @@ final class Exchange {
             ch.close();
         }
         release();
+        meters.failed();
         fail(HttpResponseStatus.GATEWAY_TIMEOUT, "The backend did not answer in time.", null);
     }
 
@@ -433,6 +484,14 @@ final class Exchange {
             upstream.close();
             upstream = null;
         }
+    }
+
+    /** Records the response the backend gave (whole or cut short) in the meters and the access log. */
+    private void finished() {
+        long nanos = System.nanoTime() - startNanos;
+        meters.requests(listenerIndex).record(status, nanos);
+        accessLog.log(front.clientIp(), request.method().name(), request.uri(), status, backend.id(),
+                responseBytes, nanos, requestId);
     }
 
     /** Ends this exchange's count on its backend, once. */

@@ -61,6 +61,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         return listener.transport();
     }
 
+    String clientIp() {
+        return clientIp;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -116,7 +120,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         Routing routing = listener.routing();
         PoolRuntime pool = routing.route(host, req.uri());
         ForwardedHeaders.removeHopByHop(req.headers());
-        ForwardedHeaders.addForwarding(req.headers(), clientIp, host);
+        String requestId = ForwardedHeaders.addForwarding(req.headers(), clientIp, host);
         if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && host == null) {
             // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
             req.headers().set(HttpHeaderNames.HOST, "");
@@ -124,7 +128,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         // Backends are always spoken to in HTTP/1.1 keep-alive, whatever the client speaks.
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         request = req;
-        current = new Exchange(this, ctx.channel(), req, pool, routing.listenerIndex(), keepAlive && !draining);
+        current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, requestId);
         updateClientRead();
         current.start();
     }
@@ -148,14 +152,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             message = "The request is malformed.";
         }
         log.debug("rejected request from {}: {}", clientIp, cause == null ? "?" : cause.getMessage());
-        listener.metrics().localResponses(listener.name(), null, status.code()).increment();
-        reject(status, message);
+        listener.meters().localAnswer(status.code());
+        long bytes = reject(status, message);
+        listener.routing().accessLog().log(clientIp, req.method().name(), req.uri(), status.code(), null, bytes,
+                0, null);
     }
 
-    private void reject(HttpResponseStatus status, String message) {
+    private long reject(HttpResponseStatus status, String message) {
         closing = true;
         releasePending();
-        ErrorResponses.send(ctx.channel(), status, message, true, null);
+        return ErrorResponses.send(ctx.channel(), status, message, true, null);
     }
 
     @Override
@@ -183,13 +189,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     void exchangeFailed(Exchange e, HttpResponseStatus status, String message, String retryAfter, boolean close) {
         current = null;
         request = null;
-        listener.metrics().localResponses(listener.name(), e.pool().name(), status.code()).increment();
+        e.pool().meters().localAnswer(e.listenerIndex(), status.code());
         close |= draining;
         if (close) {
             closing = true;
             releasePending();
         }
-        ErrorResponses.send(ctx.channel(), status, message, close, retryAfter);
+        long bytes = ErrorResponses.send(ctx.channel(), status, message, close, retryAfter);
+        e.accessLog().log(clientIp, e.request().method().name(), e.request().uri(), status.code(),
+                e.backendId(), bytes, System.nanoTime() - e.startNanos(), e.requestId());
         if (!close) {
             armTimer(true);
             drainPending();
@@ -294,7 +302,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             closing = true;
             ctx.close();
         } else {
-            listener.metrics().localResponses(listener.name(), null, 408).increment();
+            listener.meters().localAnswer(408);
             reject(HttpResponseStatus.REQUEST_TIMEOUT, "The request headers did not arrive in time.");
         }
     }

@@ -1,26 +1,34 @@
 package io.tandem.server.proxy;
 
+import io.netty.channel.group.ChannelGroup;
+import io.tandem.server.Transport;
+import io.tandem.server.metrics.ListenerMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 
 /**
  * What a listener's connections share: its current routing (replaced whole on
- * reload, read once per request) and the settings of the data path.
+ * reload, read once per request; it carries the access log too), its meters,
+ * and the settings of the data path.
  */
 public final class ListenerRuntime {
 
     private final String name;
     private final ProxyMetrics metrics;
-    private final io.tandem.server.Transport transport;
-    private final io.netty.channel.group.ChannelGroup clients;
+    private final ListenerMeters meters;
+    private final ClientTraffic traffic;
+    private final Transport transport;
+    private final ChannelGroup clients;
     private volatile Routing routing;
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
-    public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, io.tandem.server.Transport transport,
-                           io.netty.channel.group.ChannelGroup clients) {
+    public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
+                           ChannelGroup clients) {
         this.name = name;
         this.clients = clients;
         this.routing = routing;
         this.metrics = metrics;
+        this.meters = metrics.listener(name);
+        this.traffic = metrics.requestMetrics() ? new ClientTraffic(meters) : null;
         this.transport = transport;
     }
 
@@ -40,11 +48,20 @@ public final class ListenerRuntime {
         return metrics;
     }
 
-    public io.netty.channel.group.ChannelGroup clients() {
+    public ListenerMeters meters() {
+        return meters;
+    }
+
+    /** The byte and connection counter of this listener's pipelines, or null when request metrics are off. */
+    ClientTraffic traffic() {
+        return traffic;
+    }
+
+    public ChannelGroup clients() {
         return clients;
     }
 
-    public io.tandem.server.Transport transport() {
+    public Transport transport() {
         return transport;
     }
 }

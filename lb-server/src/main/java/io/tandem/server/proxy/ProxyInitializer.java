@@ -6,7 +6,10 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.tandem.config.ListenerConfig;
 
-/** The pipeline of a client connection: HTTP/1.1 server codec with the listener's limits, then the proxy. */
+/**
+ * The pipeline of a client connection: the byte counter (when request metrics
+ * are on), the HTTP/1.1 server codec with the listener's limits, then the proxy.
+ */
 public final class ProxyInitializer extends ChannelInitializer<Channel> {
 
     /** Room in the request line for the method and version around the URI. */
@@ -27,6 +30,9 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true);
+        if (listener.traffic() != null) {
+            ch.pipeline().addLast("traffic", listener.traffic());
+        }
         ch.pipeline()
                 .addLast("codec", new HttpServerCodec(decoder))
                 .addLast("proxy", new FrontendHandler(listener));

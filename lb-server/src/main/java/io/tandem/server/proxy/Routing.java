@@ -13,6 +13,7 @@ public final class Routing {
 
     private final ListenerConfig listener;
     private final int listenerIndex;
+    private final AccessLog accessLog;
     private final Route[] routes;
     private final PoolRuntime defaultPool;
 
@@ -25,6 +26,7 @@ public final class Routing {
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
         this.listener = listener;
         this.listenerIndex = listenerIndex;
+        this.accessLog = AccessLog.of(listener.name(), listener.accessLog());
         List<RouteConfig> configured = listener.routes();
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
@@ -40,6 +42,11 @@ public final class Routing {
 
     public int listenerIndex() {
         return listenerIndex;
+    }
+
+    /** The listener's access log as this config sets it (a reload may turn it on or off). */
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     /**

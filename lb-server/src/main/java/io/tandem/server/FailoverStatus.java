@@ -1,0 +1,18 @@
+package io.tandem.server;
+
+/**
+ * What the admin API and status page show of this node's place in a failover
+ * pair: an immutable snapshot, asked for whenever /status is built.
+ *
+ * @param role      {@code standalone} without a failover section, else the
+ *                  failover state machine's role in lower case (master, backup, fault)
+ * @param node      this node's name, null when standalone
+ * @param priority  this node's priority, 0 when standalone
+ * @param peer      the peer's heartbeat address, null when standalone
+ * @param peerRole  the role the peer announced last, null when not heard (or standalone)
+ */
+public record FailoverStatus(String role, String node, int priority, String peer, String peerRole) {
+
+    /** A node without a failover section. */
+    public static final FailoverStatus STANDALONE = new FailoverStatus("standalone", null, 0, null, null);
+}

@@ -1,0 +1,210 @@
+package io.tandem.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.tandem.config.Defaults;
+import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendState;
+import io.tandem.server.TandemServer;
+import io.tandem.server.proxy.PoolRuntime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin endpoints of DESIGN.md and the routes that reach them. Each
+ * endpoint is a small method; a mutating one logs what it changed and who
+ * asked. Runs on the admin event loop; the server objects it changes are
+ * thread-safe (a pool republishes its live view under its own lock).
+ */
+final class AdminApi {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
+    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+    private static final byte[] STATUS_PAGE = resource("status.html");
+
+    private final TandemServer server;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final StatusReport status;
+    private final AdminRouter router;
+
+    AdminApi(TandemServer server) {
+        this.server = server;
+        this.status = new StatusReport(json, server);
+        this.router = new AdminRouter()
+                .get("/", this::page)
+                .get("/metrics", this::metrics)
+                .get("/status", this::status)
+                .get("/healthz", r -> AdminResponse.text(HttpResponseStatus.OK, "ok"))
+                .post("/api/v1/pools/{pool}/backends/{backend}/drain", this::drain)
+                .post("/api/v1/pools/{pool}/backends/{backend}/enable", this::enable)
+                .post("/api/v1/pools/{pool}/backends/{backend}/weight", this::weight)
+                .postDeferred("/api/v1/reload", this::reload);
+    }
+
+    AdminRouter router() {
+        return router;
+    }
+
+    private AdminResponse page(AdminRequest r) {
+        return new AdminResponse(HttpResponseStatus.OK, "text/html; charset=utf-8", STATUS_PAGE, Map.of())
+                .withHeader("Cache-Control", "no-store");
+    }
+
+    private AdminResponse metrics(AdminRequest r) {
+        return new AdminResponse(HttpResponseStatus.OK, PROMETHEUS,
+                server.metrics().registry().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+    }
+
+    private AdminResponse status(AdminRequest r) throws IOException {
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(status.build()))
+                .withHeader("Cache-Control", "no-store");
+    }
+
+    /**
+     * Same as SIGHUP: 200 with a summary when applied, 422 with every problem
+     * when refused (the running config stays). Runs on the control thread.
+     */
+    private CompletionStage<AdminResponse> reload(AdminRequest r) {
+        log.info("admin: reload asked by {}", r.client());
+        return server.reloadAsync().thenApply(result -> {
+            ObjectNode body = json.createObjectNode();
+            body.put("applied", result.applied());
+            body.put("summary", result.summary());
+            ArrayNode problems = body.putArray("problems");
+            result.problems().forEach(problems::add);
+            try {
+                return AdminResponse.json(result.applied() ? HttpResponseStatus.OK
+                        : HttpResponseStatus.UNPROCESSABLE_ENTITY, json.writeValueAsString(body));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Takes a backend out of rotation: no new requests, those in flight finish. */
+    private AdminResponse drain(AdminRequest r) throws IOException {
+        return setState(r, BackendState.DRAINING);
+    }
+
+    /** Puts a backend back into rotation. */
+    private AdminResponse enable(AdminRequest r) throws IOException {
+        return setState(r, BackendState.UP);
+    }
+
+    private AdminResponse setState(AdminRequest r, BackendState state) throws IOException {
+        Target t = target(r);
+        if (t.problem != null) {
+            return t.problem;
+        }
+        BackendState old = t.pool.pool().setState(t.backend, state);
+        if (old != state) {
+            log.info("admin: backend {} of pool {} {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
+                    old.label(), state.label(), r.client());
+        }
+        return backendAnswer(t);
+    }
+
+    /** Sets a backend's current weight, 0-1000 (0: no new requests, like a drain that keeps its state). */
+    private AdminResponse weight(AdminRequest r) throws IOException {
+        Target t = target(r);
+        if (t.problem != null) {
+            return t.problem;
+        }
+        String text = r.query("weight");
+        if (text == null) {
+            text = bodyWeight(r);
+        }
+        if (text == null) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "weight is required: ?weight=N, a form body weight=N or JSON {\"weight\": N}");
+        }
+        int weight;
+        try {
+            weight = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            weight = -1;
+        }
+        if (weight < 0 || weight > Defaults.MAX_WEIGHT) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "weight must be a whole number from 0 to " + Defaults.MAX_WEIGHT + "; got '" + text + "'");
+        }
+        int old = t.backend.weight();
+        t.pool.pool().setWeight(t.backend, weight);
+        if (old != weight) {
+            log.info("admin: backend {} of pool {} weight {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
+                    old, weight, r.client());
+        }
+        return backendAnswer(t);
+    }
+
+    /** The weight from a JSON or form body, or null when the body has none. */
+    private String bodyWeight(AdminRequest r) throws IOException {
+        String body = r.body().strip();
+        if (body.isEmpty()) {
+            return null;
+        }
+        if (body.startsWith("{")) {
+            JsonNode node;
+            try {
+                node = json.readTree(body);
+            } catch (IOException e) {
+                return "(malformed JSON)";
+            }
+            JsonNode w = node.get("weight");
+            return w == null ? null : w.asText();
+        }
+        List<String> values = new QueryStringDecoder(body, false).parameters().get("weight");
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private AdminResponse backendAnswer(Target t) throws IOException {
+        return AdminResponse.json(HttpResponseStatus.OK,
+                json.writeValueAsString(status.backend(json.createObjectNode().put("pool", t.pool.name()), t.pool,
+                        t.backend)));
+    }
+
+    /** The pool and backend a call names, or the 404 that says which one is unknown. */
+    private Target target(AdminRequest r) {
+        String poolName = r.param("pool");
+        PoolRuntime pool = server.pools().get(poolName);
+        if (pool == null) {
+            return new Target(null, null, AdminResponse.text(HttpResponseStatus.NOT_FOUND,
+                    "no pool named '" + poolName + "'; pools are " + String.join(", ", server.pools().keySet())));
+        }
+        String id = r.param("backend");
+        Backend backend = pool.pool().backend(id);
+        if (backend == null) {
+            StringBuilder known = new StringBuilder();
+            for (Backend b : pool.pool().backends()) {
+                known.append(known.length() == 0 ? "" : ", ").append(b.id());
+            }
+            return new Target(pool, null, AdminResponse.text(HttpResponseStatus.NOT_FOUND,
+                    "pool '" + poolName + "' has no backend '" + id + "'; its backends are " + known));
+        }
+        return new Target(pool, backend, null);
+    }
+
+    private record Target(PoolRuntime pool, Backend backend, AdminResponse problem) {}
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AdminApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

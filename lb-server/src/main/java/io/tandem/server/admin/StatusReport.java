@@ -1,0 +1,98 @@
+package io.tandem.server.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.config.ListenerConfig;
+import io.tandem.core.pool.Backend;
+import io.tandem.server.FailoverStatus;
+import io.tandem.server.TandemServer;
+import io.tandem.server.Version;
+import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.proxy.ListenerRuntime;
+import io.tandem.server.proxy.PoolRuntime;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The {@code /status} document: what this node runs and how each backend is
+ * doing, built fresh from the server's live objects on every call (the
+ * admin event loop; everything read is thread-safe). docs/operations.md
+ * describes every field.
+ */
+final class StatusReport {
+
+    private final ObjectMapper json;
+    private final TandemServer server;
+
+    StatusReport(ObjectMapper json, TandemServer server) {
+        this.json = json;
+        this.server = server;
+    }
+
+    ObjectNode build() {
+        Instant now = Instant.now();
+        ObjectNode root = json.createObjectNode();
+        root.put("version", Version.get());
+        root.put("config", server.config().source());
+        root.put("configLoadedAt", server.loadedAt().toString());
+        root.put("startedAt", server.startedAt().toString());
+        root.put("uptimeSeconds", Duration.between(server.startedAt(), now).toSeconds());
+        root.put("time", now.toString());
+        root.put("requestMetrics", server.metrics().requestMetrics());
+        failover(root.putObject("failover"), server.failoverStatus());
+        ArrayNode listeners = root.putArray("listeners");
+        for (ListenerRuntime runtime : server.listeners()) {
+            ListenerConfig l = runtime.routing().listener();
+            ObjectNode n = listeners.addObject();
+            n.put("name", l.name());
+            n.put("bind", l.bind().toString());
+            InetSocketAddress bound = server.listenerAddress(l.name());
+            n.put("address", bound == null ? null : bound.getAddress().getHostAddress() + ":" + bound.getPort());
+            n.put("pool", l.pool());
+            n.put("routes", l.routes().size());
+            n.put("clientConnections", runtime.meters().connections());
+            n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");
+        }
+        ObjectNode pools = root.putObject("pools");
+        for (PoolRuntime p : server.pools().values()) {
+            ObjectNode pn = pools.putObject(p.name());
+            pn.put("strategy", p.config().strategy().configName());
+            pn.put("healthChecks", p.config().health().isPresent());
+            pn.put("retries", p.config().retries());
+            pn.put("live", p.pool().live().size());
+            ArrayNode backends = pn.putArray("backends");
+            for (Backend b : p.pool().backends()) {
+                backend(backends.addObject(), p, b);
+            }
+        }
+        return root;
+    }
+
+    /** One backend, as in /status and in the answers of the backend endpoints. */
+    ObjectNode backend(ObjectNode bn, PoolRuntime p, Backend b) {
+        BackendMeters m = p.meters().of(b);
+        bn.put("address", b.id());
+        bn.put("state", b.state().label());
+        bn.put("weight", b.weight());
+        bn.put("configuredWeight", b.configuredWeight());
+        bn.put("backup", b.backup());
+        bn.put("activeRequests", b.inFlight());
+        bn.put("connections", b.connections());
+        bn.put("responses", m.responses(0));
+        bn.put("serverErrors", m.responses(500));
+        bn.put("failures", m.failures());
+        // The active health checker fills this in; without checks there is no last result.
+        bn.putNull("lastCheck");
+        return bn;
+    }
+
+    private static void failover(ObjectNode n, FailoverStatus f) {
+        n.put("role", f.role());
+        n.put("node", f.node());
+        n.put("priority", f.priority());
+        n.put("peer", f.peer());
+        n.put("peerRole", f.peerRole());
+    }
+}

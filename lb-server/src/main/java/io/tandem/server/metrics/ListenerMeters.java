@@ -1,0 +1,67 @@
+package io.tandem.server.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The traffic of one listener: bytes read from and written to its clients,
+ * its open client connections, and the answers it gives without a pool
+ * (400, 408, 414, 431). The byte and connection counts are {@link LongAdder}s
+ * that every event loop adds to without contention; Prometheus reads their
+ * sums at scrape time.
+ */
+public final class ListenerMeters {
+
+    private final String name;
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder connections = new LongAdder();
+    private final StatusCounters localAnswers;
+
+    // Named without _total: the Prometheus registry appends it to counters.
+    ListenerMeters(ProxyMetrics metrics, String name) {
+        this.name = name;
+        Tags tags = Tags.of("listener", name);
+        FunctionCounter.builder("tandem_bytes_received", bytesReceived, LongAdder::sum)
+                .description("Bytes read from client connections (request heads and bodies)")
+                .tags(tags).register(metrics.registry());
+        FunctionCounter.builder("tandem_bytes_sent", bytesSent, LongAdder::sum)
+                .description("Bytes written to client connections (response heads and bodies)")
+                .tags(tags).register(metrics.registry());
+        Gauge.builder("tandem_client_connections", connections, LongAdder::sum)
+                .description("Open client connections").tags(tags).register(metrics.registry());
+        localAnswers = new StatusCounters(metrics.registry(), Tags.of("listener", name, "pool", "", "backend", ""));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void received(long bytes) {
+        bytesReceived.add(bytes);
+    }
+
+    public void sent(long bytes) {
+        bytesSent.add(bytes);
+    }
+
+    public void connectionOpened() {
+        connections.increment();
+    }
+
+    public void connectionClosed() {
+        connections.decrement();
+    }
+
+    /** Open client connections now. */
+    public long connections() {
+        return connections.sum();
+    }
+
+    /** Counts an answer this listener gave before any pool was chosen (a malformed or late request). */
+    public void localAnswer(int status) {
+        localAnswers.increment(status);
+    }
+}
