@@ -32,8 +32,15 @@ final class TandemProcess implements AutoCloseable {
 
     /** Starts {@code tandem ARGS...} with a small heap. */
     static TandemProcess start(Path workDir, String... args) throws IOException {
+        return start(workDir, List.of(), args);
+    }
+
+    /** Starts {@code tandem ARGS...} with extra JVM options (system properties) before {@code -jar}. */
+    static TandemProcess start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-Dtandem.threads=2", "-jar", JAR.toAbsolutePath().toString()));
+                "-Dtandem.threads=2"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "tandem-", ".log");
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)

@@ -334,13 +334,15 @@ final class Exchange {
     }
 
     private void complete() {
-        // The end of a response is always flushed: the backend handler that
-        // would flush at read-complete is unbound below.
-        client.flush();
         done = true;
         cancelResponseTimer();
         release();
+        // Counted before the end is flushed: whoever has seen the response
+        // end sees it in the metrics too.
         finished();
+        // The end of a response is always flushed: the backend handler that
+        // would flush at read-complete is unbound below.
+        client.flush();
         Channel ch = upstream;
         upstream = null;
         ch.pipeline().get(BackendHandler.class).unbind();

@@ -1,0 +1,208 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scrapes /metrics of the real daemon after traffic this test sent and
+ * knows exactly, and reads the Prometheus text format back.
+ */
+class MetricsIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static StubBackend b;
+    static String dead1;
+    static String dead2;
+    static TandemProcess tandem;
+    static AdminClient admin;
+    static int web;
+    static int raw;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = new StubBackend("a");
+        b = new StubBackend("b");
+        // Free ports nobody listens on: connecting is refused at once.
+        dead1 = "127.0.0.1:" + Ports.free();
+        dead2 = "127.0.0.1:" + Ports.free();
+        web = Ports.free();
+        raw = Ports.free();
+        int adminPort = Ports.free();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners:",
+                "  - name: web",
+                "    bind: 127.0.0.1:" + web,
+                "    pool: web",
+                "    routes: [ { path-prefix: /flaky/, pool: flaky } ]",
+                "  - { name: raw, bind: 127.0.0.1:" + raw + ", pool: web }",
+                "admin: { bind: 127.0.0.1:" + adminPort + " }",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: " + a.address() + " }, { address: " + b.address() + " } ]",
+                "  flaky:",
+                "    retries: 1",
+                "    backends: [ { address: " + dead1 + " }, { address: " + dead2 + " } ]",
+                ""));
+        tandem = TandemProcess.run(dir, config, adminPort);
+        admin = new AdminClient(adminPort);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) {
+            tandem.close();
+        }
+        a.close();
+        b.close();
+    }
+
+    private static int get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    // Four 200s, two 503s from the backends and one 502 after a retry show up as exact counters per backend.
+    @Test
+    void requestsRetriesAndLocalAnswersAreCountedExactly() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            assertThat(get("/")).isEqualTo(200);
+        }
+        assertThat(get("/status/503")).isEqualTo(503);
+        assertThat(get("/status/503")).isEqualTo(503);
+        assertThat(get("/flaky/x")).isEqualTo(502);
+
+        PrometheusText m = admin.metrics();
+        assertThat(m.types).containsEntry("tandem_requests_total", "counter")
+                .containsEntry("tandem_request_duration_seconds", "histogram")
+                .containsEntry("tandem_retries_total", "counter")
+                .containsEntry("tandem_backend_up", "gauge");
+        String[] webA = {"listener", "web", "pool", "web", "backend", a.address()};
+        String[] webB = {"listener", "web", "pool", "web", "backend", b.address()};
+        // Round-robin over two backends: each took two of the four 200s and one of the two 503s.
+        assertThat(m.value("tandem_requests_total", with(webA, "code", "200"))).isEqualTo(2.0);
+        assertThat(m.value("tandem_requests_total", with(webB, "code", "200"))).isEqualTo(2.0);
+        assertThat(m.value("tandem_requests_total", with(webA, "code", "503"))).isEqualTo(1.0);
+        assertThat(m.value("tandem_requests_total", with(webB, "code", "503"))).isEqualTo(1.0);
+        assertThat(m.value("tandem_request_duration_seconds_count", webA)).isEqualTo(3.0);
+        assertThat(m.value("tandem_request_duration_seconds_bucket", with(webA, "le", "+Inf"))).isEqualTo(3.0);
+        assertThat(m.value("tandem_request_duration_seconds_bucket", with(webA, "le", "10.0"))).isEqualTo(3.0);
+        assertThat(m.has("tandem_request_duration_seconds_bucket", with(webA, "le", "0.001"))).isTrue();
+        // The 502 is Tandem's own answer: no backend label, one retry after the first refused connect.
+        assertThat(m.value("tandem_requests_total", "listener", "web", "pool", "flaky", "backend", "", "code", "502"))
+                .isEqualTo(1.0);
+        assertThat(m.value("tandem_retries_total", "pool", "flaky", "cause", "connect-failure")).isEqualTo(1.0);
+        assertThat(m.value("tandem_retries_total", "pool", "flaky", "cause", "reset")).isEqualTo(0.0);
+        assertThat(m.value("tandem_retries_total", "pool", "web", "cause", "connect-failure")).isEqualTo(0.0);
+        assertThat(m.value("tandem_backend_failures_total", "pool", "flaky", "backend", dead1)).isEqualTo(1.0);
+        assertThat(m.value("tandem_backend_failures_total", "pool", "flaky", "backend", dead2)).isEqualTo(1.0);
+        assertThat(m.value("tandem_backend_failures_total", "pool", "web", "backend", a.address())).isEqualTo(0.0);
+        // Nothing is in flight once every response has ended; every backend is up.
+        assertThat(m.value("tandem_backend_active_requests", "pool", "web", "backend", a.address())).isEqualTo(0.0);
+        assertThat(m.value("tandem_backend_up", "pool", "flaky", "backend", dead1)).isEqualTo(1.0);
+        assertThat(m.value("tandem_backend_connections", "pool", "flaky", "backend", dead1)).isEqualTo(0.0);
+        assertThat(m.value("tandem_config_reloads_total", "result", "ok")).isEqualTo(0.0);
+        assertThat(m.value("tandem_config_reloads_total", "result", "error")).isEqualTo(0.0);
+    }
+
+    // Bytes in and out of a listener are the exact bytes of the one request and response on it.
+    @Test
+    void bytesAndClientConnectionsOfAListenerAreExact() throws Exception {
+        byte[] request = "GET /bytes HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] response;
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), raw)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request);
+            out.flush();
+            response = readAll(s.getInputStream());
+        }
+        assertThat(new String(response, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200 OK");
+        Poll.until(Duration.ofSeconds(10), "the closed connection to leave the gauge",
+                () -> admin.metrics().value("tandem_client_connections", "listener", "raw") == 0.0);
+        PrometheusText m = admin.metrics();
+        assertThat(m.value("tandem_bytes_received_total", "listener", "raw")).isEqualTo(request.length);
+        assertThat(m.value("tandem_bytes_sent_total", "listener", "raw")).isEqualTo(response.length);
+
+        try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), raw)) {
+            Poll.until(Duration.ofSeconds(10), "one open client connection on raw",
+                    () -> admin.metrics().value("tandem_client_connections", "listener", "raw") == 1.0);
+        }
+        Poll.until(Duration.ofSeconds(10), "no open client connection on raw",
+                () -> admin.metrics().value("tandem_client_connections", "listener", "raw") == 0.0);
+    }
+
+    // JVM memory and Netty direct memory are exported next to Tandem's own meters.
+    @Test
+    void jvmAndNettyMemoryAreExported() {
+        PrometheusText m = admin.metrics();
+        assertThat(m.samples).anyMatch(s -> s.name().equals("jvm_memory_used_bytes")
+                && "heap".equals(s.labels().get("area")) && s.value() > 0);
+        assertThat(m.types).containsKeys("netty_direct_memory_used_bytes", "netty_pooled_direct_memory_bytes",
+                "process_files_open_files");
+    }
+
+    // With the benchmarking switch off, requests still flow and no per-request meter is made.
+    @Test
+    void requestMetricsSwitchOffLeavesOutPerRequestMeters() throws Exception {
+        Path off = dir.resolve("off");
+        Files.createDirectories(off);
+        int port = Ports.free();
+        int adminPort = Ports.free();
+        Path config = off.resolve("tandem.yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners: [ { name: web, bind: 127.0.0.1:" + port + ", pool: web } ]",
+                "admin: { bind: 127.0.0.1:" + adminPort + " }",
+                "pools: { web: { backends: [ { address: " + a.address() + " } ] } }",
+                ""));
+        try (TandemProcess t = TandemProcess.start(off, List.of("-Dtandem.metrics.requests=false"),
+                "run", "-c", config.toString())) {
+            t.awaitHealthy(adminPort);
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).isEqualTo("hello from a");
+            PrometheusText m = new AdminClient(adminPort).metrics();
+            assertThat(m.samples).noneMatch(s -> s.name().startsWith("tandem_requests_total")
+                    || s.name().startsWith("tandem_request_duration_seconds"));
+            assertThat(m.value("tandem_bytes_received_total", "listener", "web")).isEqualTo(0.0);
+            assertThat(m.value("tandem_backend_up", "pool", "web", "backend", a.address())).isEqualTo(1.0);
+            assertThat(t.output()).contains("per-request metrics are off");
+        }
+    }
+
+    private static String[] with(String[] labels, String key, String value) {
+        String[] all = java.util.Arrays.copyOf(labels, labels.length + 2);
+        all[labels.length] = key;
+        all[labels.length + 1] = value;
+        return all;
+    }
+
+    private static byte[] readAll(InputStream in) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+}
