@@ -49,7 +49,13 @@ final class Browser implements AutoCloseable {
     /** Starts chromedriver on a free loopback port and opens a headless Chromium session. */
     static Browser start(Path workDir) throws IOException {
         Path chromedriver = find("CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
-        Path chromium = find("CHROMIUM", "/usr/bin/chromium", "/usr/bin/chromium-browser");
+        Path chromium = find("CHROMIUM", "/usr/bin/chromium");
+        String bundled = System.getenv("CHROMEWEBDRIVER");
+        if ((chromedriver == null || chromium == null) && bundled != null) {
+            // A CI image with Google Chrome and its matching driver instead of Debian's chromium.
+            chromedriver = find("CHROMEDRIVER", bundled + "/chromedriver");
+            chromium = find("CHROMIUM", "/usr/bin/google-chrome");
+        }
         if (chromedriver == null || chromium == null) {
             String what = "headless browser tests need chromium and chromium-driver (apt-get install -y chromium "
                     + "chromium-driver); found chromedriver=" + chromedriver + ", chromium=" + chromium;

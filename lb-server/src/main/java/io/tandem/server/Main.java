@@ -224,8 +224,9 @@ public final class Main {
         out.println("Tandem demo is running: 3 demo backends behind one balancer.");
         out.println();
         out.println("  balancer   http://127.0.0.1:8080/");
+        out.println("  status     http://127.0.0.1:9901/   (live page: drain and enable backends there)");
         out.println("  metrics    http://127.0.0.1:9901/metrics");
-        out.println("  status     http://127.0.0.1:9901/status");
+        out.println("  status     http://127.0.0.1:9901/status (JSON)");
         out.println();
         out.println("Try it (each answer names the backend that served it):");
         out.println("  for i in 1 2 3 4; do curl -s -D - -o /dev/null http://127.0.0.1:8080/ | grep X-Backend; done");

@@ -1,0 +1,117 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The access log of the real daemon: one line per request on the
+ * {@code tandem.access} logger, text on one listener, JSON on another, none
+ * on a third (off by default).
+ */
+class AccessLogIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static TandemProcess tandem;
+    static int text;
+    static int json;
+    static int quiet;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = new StubBackend("a");
+        text = Ports.free();
+        json = Ports.free();
+        quiet = Ports.free();
+        int adminPort = Ports.free();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners:",
+                "  - { name: plain, bind: 127.0.0.1:" + text + ", pool: web, access-log: { enabled: true } }",
+                "  - { name: structured, bind: 127.0.0.1:" + json + ", pool: web,",
+                "      access-log: { enabled: true, format: json } }",
+                "  - { name: quiet, bind: 127.0.0.1:" + quiet + ", pool: web }",
+                "admin: { bind: 127.0.0.1:" + adminPort + " }",
+                "pools:",
+                "  web: { backends: [ { address: " + a.address() + " } ] }",
+                ""));
+        tandem = TandemProcess.run(dir, config, adminPort);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) {
+            tandem.close();
+        }
+        a.close();
+    }
+
+    static HttpResponse<String> get(int port, String path, String requestId) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("X-Request-Id", requestId).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String lineWith(String needle) {
+        Poll.until(Duration.ofSeconds(10), "an access log line with " + needle,
+                () -> tandem.output().contains(needle));
+        return Arrays.stream(tandem.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+    }
+
+    // A text line names listener, client, request, status, body bytes, backend, duration and request id.
+    @Test
+    void textLineHasEveryField() throws Exception {
+        HttpResponse<String> r = get(text, "/status/404?q=1", "text-id-1");
+        assertThat(r.statusCode()).isEqualTo(404);
+        String line = lineWith("text-id-1");
+        String expected = "^\\S+Z plain 127\\.0\\.0\\.1 \"GET /status/404\\?q=1\" 404 1 "
+                + Pattern.quote(a.address()) + " \\d+\\.\\d{6} text-id-1$";
+        assertThat(line).matches(expected);
+    }
+
+    // A JSON line is one object with the same fields; a quote in the path cannot break it.
+    @Test
+    void jsonLineIsOneObject() throws Exception {
+        HttpResponse<String> r = get(json, "/x%22y", "json-id-1");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode line = new ObjectMapper().readTree(lineWith("json-id-1"));
+        assertThat(line.path("listener").asText()).isEqualTo("structured");
+        assertThat(line.path("client").asText()).isEqualTo("127.0.0.1");
+        assertThat(line.path("method").asText()).isEqualTo("GET");
+        assertThat(line.path("path").asText()).isEqualTo("/x%22y");
+        assertThat(line.path("status").asInt()).isEqualTo(200);
+        assertThat(line.path("bytes").asLong()).isEqualTo("hello from a".length());
+        assertThat(line.path("backend").asText()).isEqualTo(a.address());
+        assertThat(line.path("duration").asDouble()).isGreaterThan(0.0).isLessThan(10.0);
+        assertThat(line.path("request_id").asText()).isEqualTo("json-id-1");
+        assertThat(line.path("time").asText()).endsWith("Z");
+    }
+
+    // A listener without access-log writes no line.
+    @Test
+    void offByDefault() throws Exception {
+        assertThat(get(quiet, "/", "quiet-id-1").statusCode()).isEqualTo(200);
+        // A logged request on another listener after it proves the log is written in order and caught up.
+        assertThat(get(text, "/", "after-quiet-1").statusCode()).isEqualTo(200);
+        lineWith("after-quiet-1");
+        assertThat(tandem.output()).doesNotContain("quiet-id-1");
+    }
+}

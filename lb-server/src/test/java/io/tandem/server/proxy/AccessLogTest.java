@@ -1,0 +1,73 @@
+package io.tandem.server.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.tandem.config.AccessLogConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class AccessLogTest {
+
+    private final Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+
+    @BeforeEach
+    void capture() {
+        lines.start();
+        logger.addAppender(lines);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(lines);
+    }
+
+    // Off is the no-op instance: nothing reaches the logger.
+    @Test
+    void offWritesNothing() {
+        AccessLog log = AccessLog.of("web", AccessLogConfig.OFF);
+        assertThat(log).isSameAs(AccessLog.OFF);
+        log.log("10.0.0.1", "GET", "/", 200, "b:80", 5, 1_000_000, "id");
+        assertThat(lines.list).isEmpty();
+    }
+
+    // A text line has every field in order; quotes and control characters in the target are escaped.
+    @Test
+    void textLineEscapesTheTarget() {
+        AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.TEXT))
+                .log("10.0.0.1", "GET", "/a\"b\nc", 502, null, 42, 3_412_999, null);
+        assertThat(lines.list).hasSize(1);
+        assertThat(lines.list.get(0).getFormattedMessage())
+                .matches("^\\S+Z web 10\\.0\\.0\\.1 \"GET /a\\\\\"b\\\\u000ac\" 502 42 - 0\\.003412 -$");
+    }
+
+    // A JSON line is one object; a null backend and request id are JSON nulls.
+    @Test
+    void jsonLineIsValidJson() throws Exception {
+        AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.JSON))
+                .log("::1", "POST", "/x\\y\"", 200, "10.0.0.11:80", 7, 1_500_000_000L, "req-1");
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(lines.list.get(0).getFormattedMessage());
+        assertThat(n.path("listener").asText()).isEqualTo("web");
+        assertThat(n.path("client").asText()).isEqualTo("::1");
+        assertThat(n.path("method").asText()).isEqualTo("POST");
+        assertThat(n.path("path").asText()).isEqualTo("/x\\y\"");
+        assertThat(n.path("status").asInt()).isEqualTo(200);
+        assertThat(n.path("bytes").asLong()).isEqualTo(7);
+        assertThat(n.path("backend").asText()).isEqualTo("10.0.0.11:80");
+        assertThat(n.path("duration").asDouble()).isEqualTo(1.5);
+        assertThat(n.path("request_id").asText()).isEqualTo("req-1");
+
+        lines.list.clear();
+        AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.JSON))
+                .log("::1", "GET", "/", 503, null, 0, 0, null);
+        n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.list.get(0).getFormattedMessage());
+        assertThat(n.path("backend").isNull()).isTrue();
+        assertThat(n.path("request_id").isNull()).isTrue();
+    }
+}
