@@ -50,7 +50,10 @@ class StatusPageIT {
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, String.join("\n",
                 "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web, routes: [ { path-prefix: /api/, pool: api } ] }",
+                "  - name: web",
+                "    bind: 127.0.0.1:" + port,
+                "    pool: web",
+                "    routes: [ { path-prefix: /api/, pool: api }, { path-prefix: /status/, pool: api } ]",
                 "admin: { bind: 127.0.0.1:" + adminPort + ", token-file: " + token + " }",
                 "pools:",
                 "  web:",
@@ -123,7 +126,24 @@ class StatusPageIT {
             String rps = browser.text(row("api", c.address()) + " td.rps");
             return rps != null && !rps.equals("–") && Double.parseDouble(rps) > 0;
         });
-        assertThat(browser.text(row("api", c.address()) + " td.errors")).isIn("0.0 %", "–");
+    }
+
+    // Answers of 500 from a backend show up as its error rate.
+    @Test
+    void showsTheErrorRateOfABackend() throws Exception {
+        AtomicInteger sent = new AtomicInteger();
+        Poll.until(Duration.ofSeconds(30), "an error rate on the api backend's row", () -> {
+            try {
+                if (sent.incrementAndGet() > 1000) {
+                    throw new AssertionError("no error rate shown after 1000 requests");
+                }
+                assertThat(answer("/status/500")).isEqualTo("c");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            String errors = browser.text(row("api", c.address()) + " td.errors");
+            return errors != null && errors.endsWith(" %") && Double.parseDouble(errors.replace(" %", "")) > 0;
+        });
     }
 
     // Drain clicked on the page without the token is refused; with it the row turns draining and traffic avoids it.
