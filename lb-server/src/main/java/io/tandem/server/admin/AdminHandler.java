@@ -87,7 +87,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String client = client(ctx);
         if (match.route().mutating()) {
-            if (!token.get().permits(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+            AdminToken t = token.get();
+            if (!t.permits(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
                 log.warn("admin: refused {} {} from {}: missing or wrong bearer token", req.method(), uri.path(),
                         client);
                 return done(AdminResponse.text(HttpResponseStatus.UNAUTHORIZED,
@@ -99,6 +100,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         req.headers().get(HttpHeaderNames.ORIGIN));
                 return done(AdminResponse.text(HttpResponseStatus.FORBIDDEN,
                         "Cross-site requests may not change this node (Origin does not match Host)."));
+            }
+            if (!t.required() && !addressedByIp(req)) {
+                log.warn("admin: refused {} {} from {} to Host {}: no admin token, and not addressed by IP",
+                        req.method(), uri.path(), client, req.headers().get(HttpHeaderNames.HOST));
+                return done(AdminResponse.text(HttpResponseStatus.FORBIDDEN,
+                        "Without admin.token-file, changes are only taken at an IP address or localhost "
+                                + "(Host header); set a token to manage this node by name."));
             }
         }
         AdminRequest request = new AdminRequest(req.method(), uri.path(), match.params(), uri.parameters(),
@@ -122,6 +130,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String host = req.headers().get(HttpHeaderNames.HOST);
         return host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host));
+    }
+
+    /**
+     * Whether the Host header names an IP literal or localhost. Without a
+     * token this stops DNS rebinding: a hostile name that resolves to the
+     * loopback address would otherwise make its page same-origin with us.
+     */
+    static boolean addressedByIp(FullHttpRequest req) {
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        if (host == null) {
+            // HTTP/1.0 without Host: not a browser of today.
+            return true;
+        }
+        String name = host.startsWith("[") ? host.substring(0, Math.max(host.indexOf(']') + 1, 1))
+                : host.lastIndexOf(':') >= 0 ? host.substring(0, host.lastIndexOf(':')) : host;
+        return name.equalsIgnoreCase("localhost") || name.startsWith("[")
+                || name.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     private static String client(ChannelHandlerContext ctx) {
