@@ -105,6 +105,24 @@ class AccessLogIT {
         assertThat(line.path("time").asText()).endsWith("Z");
     }
 
+    // A client that leaves mid-response is logged with 499 and the bytes it was sent by then.
+    @Test
+    void clientThatLeavesIsLogged499() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), text)) {
+            s.getOutputStream().write(("GET /download?bytes=200000000 HTTP/1.1\r\nHost: t\r\n"
+                    + "X-Request-Id: leaver-1\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.setSoTimeout(10_000);
+            byte[] some = s.getInputStream().readNBytes(64 * 1024);
+            assertThat(some).hasSize(64 * 1024);
+        }
+        String line = lineWith("leaver-1");
+        assertThat(line).matches("^\\S+Z plain 127\\.0\\.0\\.1 \"GET /download\\?bytes=200000000\" 499 \\d+ "
+                + Pattern.quote(a.address()) + " \\d+\\.\\d{6} leaver-1$");
+        long bytes = Long.parseLong(line.split(" ")[6]);
+        assertThat(bytes).isGreaterThan(0).isLessThan(200_000_000L);
+    }
+
     // A listener without access-log writes no line.
     @Test
     void offByDefault() throws Exception {

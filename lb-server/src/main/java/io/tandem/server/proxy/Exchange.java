@@ -33,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Exchange {
 
+    /** The access log's status for a request whose client left before the response ended. */
+    static final int CLIENT_CLOSED = 499;
+
     private final FrontendHandler front;
     private final Channel client;
     private final HttpRequest request;
@@ -486,6 +489,9 @@ final class Exchange {
             upstream.close();
             upstream = null;
         }
+        // 499, nginx's code for it: the client closed the connection before the response ended.
+        accessLog.log(front.clientIp(), request.method().name(), request.uri(), CLIENT_CLOSED, backendId(),
+                responseBytes, System.nanoTime() - startNanos, requestId);
     }
 
     /** Records the response the backend gave (whole or cut short) in the meters and the access log. */
