@@ -85,7 +85,7 @@ class MetricsIT {
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    // Four 200s, two 503s from the backends and one 502 after a retry show up as exact counters per backend.
+    // Four 200s, two 503s from the backends, one 502 after a retry and one 400 show up as exact counters.
     @Test
     void requestsRetriesAndLocalAnswersAreCountedExactly() throws Exception {
         for (int i = 0; i < 4; i++) {
@@ -94,6 +94,13 @@ class MetricsIT {
         assertThat(get("/status/503")).isEqualTo(503);
         assertThat(get("/status/503")).isEqualTo(503);
         assertThat(get("/flaky/x")).isEqualTo(502);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), web)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\nContent-Length: x\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(readAll(s.getInputStream()), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 400 ");
+        }
 
         PrometheusText m = admin.metrics();
         assertThat(m.types).containsEntry("tandem_requests_total", "counter")
@@ -111,6 +118,9 @@ class MetricsIT {
         assertThat(m.value("tandem_request_duration_seconds_bucket", with(webA, "le", "+Inf"))).isEqualTo(3.0);
         assertThat(m.value("tandem_request_duration_seconds_bucket", with(webA, "le", "10.0"))).isEqualTo(3.0);
         assertThat(m.has("tandem_request_duration_seconds_bucket", with(webA, "le", "0.001"))).isTrue();
+        // The malformed request was answered before any pool was chosen.
+        assertThat(m.value("tandem_requests_total", "listener", "web", "pool", "", "backend", "", "code", "400"))
+                .isEqualTo(1.0);
         // The 502 is Tandem's own answer: no backend label, one retry after the first refused connect.
         assertThat(m.value("tandem_requests_total", "listener", "web", "pool", "flaky", "backend", "", "code", "502"))
                 .isEqualTo(1.0);
