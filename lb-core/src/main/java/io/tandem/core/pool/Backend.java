@@ -1,6 +1,7 @@
 package io.tandem.core.pool;
 
 import io.tandem.config.HostPort;
+import io.tandem.core.strategy.KeyHash;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,11 +20,24 @@ public final class Backend {
     private final InetSocketAddress socketAddress;
     private final boolean backup;
     private volatile int configuredWeight;
+    private final String stickyId;
     private volatile int weight;
+    private volatile int effectiveWeight;
+    /**
+     * When slow start began ramping this backend (pool clock), or
+     * {@link Long#MIN_VALUE} when not ramping. Guarded by the pool's lock.
+     */
+    private long rampStartNanos = Long.MIN_VALUE;
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean retired;
+
+    /**
+     * Effective weights are in 1/16ths of a configured weight (as HAProxy's
+     * BE_WEIGHT_SCALE), so slow start can ramp even a weight-1 backend in steps.
+     */
+    public static final int WEIGHT_SCALE = 16;
 
     public Backend(HostPort address, int weight, boolean backup) {
         this.id = address.toString();
@@ -34,6 +48,10 @@ public final class Backend {
         this.backup = backup;
         this.configuredWeight = weight;
         this.weight = weight;
+        this.effectiveWeight = weight * WEIGHT_SCALE;
+        // Opaque but stable: the same on both nodes of a pair and across restarts,
+        // and it does not tell clients the backend's address.
+        this.stickyId = String.format("%016x", KeyHash.of("tandem-sticky:" + id));
     }
 
     /** The backend's name in the admin API, metrics and logs: its address as configured. */
@@ -62,13 +80,38 @@ public final class Backend {
         this.configuredWeight = weight;
     }
 
-    /** The current weight (configured, changed at runtime, or ramped by slow start). */
+    /** The operator's weight: as configured, or as changed at runtime (0 takes it out of rotation). */
     public int weight() {
         return weight;
     }
 
     void weight(int weight) {
         this.weight = weight;
+    }
+
+    /**
+     * The weight the weighted strategies use, in units of 1/{@link #WEIGHT_SCALE}:
+     * {@code weight() * WEIGHT_SCALE}, less while slow start ramps the backend up.
+     */
+    public int effectiveWeight() {
+        return effectiveWeight;
+    }
+
+    void effectiveWeight(int effectiveWeight) {
+        this.effectiveWeight = effectiveWeight;
+    }
+
+    long rampStartNanos() {
+        return rampStartNanos;
+    }
+
+    void rampStartNanos(long nanos) {
+        this.rampStartNanos = nanos;
+    }
+
+    /** The sticky-session cookie value naming this backend: 16 hex digits, not its address. */
+    public String stickyId() {
+        return stickyId;
     }
 
     public BackendState state() {

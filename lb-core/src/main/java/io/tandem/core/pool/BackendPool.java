@@ -6,6 +6,7 @@ import io.tandem.core.strategy.RequestContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * A named pool of backends and its live view.
@@ -15,20 +16,42 @@ import java.util.List;
  * state or weight rebuilds that snapshot under this pool's lock and publishes
  * it with one write, so a pick never waits and never sees a half-made view.
  * Backups are in the snapshot only while no primary is up.
+ *
+ * <p>Slow start: a backend that turns UP (whoever marks it: health checks,
+ * the admin API, outlier detection ending) starts a ramp of its effective
+ * weight; {@link #updateSlowStart()}, called periodically by the server,
+ * advances it. Time comes from the injected clock.
  */
 public final class BackendPool {
 
     private final String name;
     private final List<Backend> backends;
     private final BalancingStrategy strategy;
+    private final SlowStart slowStart;
+    private final LongSupplier nanoClock;
     private volatile Picker picker;
     private volatile List<Backend> live;
 
     public BackendPool(String name, List<Backend> backends, BalancingStrategy strategy) {
+        this(name, backends, strategy, SlowStart.none(), System::nanoTime);
+    }
+
+    /**
+     * @param slowStart how backends that come back UP are ramped
+     * @param nanoClock monotonic time in nanoseconds ({@code System::nanoTime}; a fake one in tests)
+     */
+    public BackendPool(String name, List<Backend> backends, BalancingStrategy strategy, SlowStart slowStart,
+                       LongSupplier nanoClock) {
         this.name = name;
         this.backends = List.copyOf(backends);
         this.strategy = strategy;
+        this.slowStart = slowStart;
+        this.nanoClock = nanoClock;
         rebuild();
+    }
+
+    public SlowStart slowStart() {
+        return slowStart;
     }
 
     public String name() {
@@ -54,6 +77,23 @@ public final class BackendPool {
         return live;
     }
 
+    /**
+     * The live backend a sticky-session cookie names ({@link Backend#stickyId()}),
+     * or null when none does: unknown value, or that backend is not taking
+     * requests now (down, draining, ejected, or a backup while a primary is up).
+     */
+    public Backend stickyBackend(CharSequence stickyId) {
+        if (stickyId == null) {
+            return null;
+        }
+        for (Backend b : live) {
+            if (b.stickyId().contentEquals(stickyId)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
     /** Picks a backend for a request; null when nothing is up (the caller answers 503). */
     public Backend pick(RequestContext request) {
         return picker.pick(request);
@@ -61,21 +101,36 @@ public final class BackendPool {
 
     /**
      * Sets a backend's state and republishes the live view. Repeating the same
-     * state is harmless. Returns the previous state.
+     * state is harmless. A change to UP starts the backend's slow-start ramp
+     * when the pool has one. Returns the previous state.
      */
     public synchronized BackendState setState(Backend backend, BackendState state) {
         BackendState old = backend.state();
         if (old != state) {
             backend.state(state);
+            if (state == BackendState.UP && slowStart.enabled()) {
+                backend.rampStartNanos(nanoClock.getAsLong());
+            } else if (state != BackendState.UP) {
+                backend.rampStartNanos(Long.MIN_VALUE);
+            }
+            backend.effectiveWeight(effectiveWeight(backend, nanoClock.getAsLong()));
             rebuild();
         }
         return old;
     }
 
-    /** Sets a backend's current weight (runtime change or slow start) and republishes. */
+    /**
+     * Sets a backend's weight (0 to 1000 as in the config; 0 takes it out of
+     * rotation) and republishes. A backend in slow start keeps ramping towards
+     * the new weight. Repeating the same weight is harmless.
+     */
     public synchronized void setWeight(Backend backend, int weight) {
+        if (weight < 0) {
+            throw new IllegalArgumentException("weight " + weight + " is negative");
+        }
         if (backend.weight() != weight) {
             backend.weight(weight);
+            backend.effectiveWeight(effectiveWeight(backend, nanoClock.getAsLong()));
             rebuild();
         }
     }
@@ -87,6 +142,48 @@ public final class BackendPool {
     public synchronized void setConfiguredWeight(Backend backend, int weight) {
         backend.configuredWeight(weight);
         setWeight(backend, weight);
+    }
+
+    /**
+     * Advances the slow-start ramps to the clock's current time and republishes
+     * the live view if a weight changed. Safe to call at any rate; the server
+     * calls it every {@link SlowStart#tickNanos()}. Returns how many backends
+     * are still ramping.
+     */
+    public synchronized int updateSlowStart() {
+        if (!slowStart.enabled()) {
+            return 0;
+        }
+        long now = nanoClock.getAsLong();
+        boolean changed = false;
+        int ramping = 0;
+        for (Backend b : backends) {
+            if (b.rampStartNanos() == Long.MIN_VALUE) {
+                continue;
+            }
+            int w = effectiveWeight(b, now);
+            if (slowStart.finished(now - b.rampStartNanos())) {
+                b.rampStartNanos(Long.MIN_VALUE);
+            } else {
+                ramping++;
+            }
+            if (w != b.effectiveWeight()) {
+                b.effectiveWeight(w);
+                changed = true;
+            }
+        }
+        if (changed) {
+            rebuild();
+        }
+        return ramping;
+    }
+
+    private int effectiveWeight(Backend b, long now) {
+        int full = b.weight() * Backend.WEIGHT_SCALE;
+        if (b.rampStartNanos() == Long.MIN_VALUE) {
+            return full;
+        }
+        return slowStart.weightAt(full, now - b.rampStartNanos());
     }
 
     private synchronized void rebuild() {
