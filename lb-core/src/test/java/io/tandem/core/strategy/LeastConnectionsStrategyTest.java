@@ -1,0 +1,74 @@
+package io.tandem.core.strategy;
+
+import static io.tandem.core.strategy.TestPools.backends;
+import static io.tandem.core.strategy.TestPools.picks;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendPool;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LeastConnectionsStrategyTest {
+
+    private static BackendPool pool(List<Backend> backends) {
+        return new BackendPool("web", backends, BalancingStrategy.leastConnections());
+    }
+
+    private static void inFlight(Backend b, int n) {
+        for (int i = 0; i < n; i++) {
+            b.requestStarted();
+        }
+    }
+
+    // An idle pool is served in rotation, not always by its first backend.
+    @Test
+    void idlePoolRotates() {
+        BackendPool pool = pool(backends(1, 1, 1));
+        assertThat(picks(pool, 6)).isEqualTo("a b c a b c");
+    }
+
+    // The backend with the fewest in-flight requests wins, whatever the rotation says.
+    @Test
+    void fewestInFlightWins() {
+        List<Backend> bs = backends(1, 1, 1);
+        BackendPool pool = pool(bs);
+        inFlight(bs.get(0), 3);
+        inFlight(bs.get(1), 1);
+        inFlight(bs.get(2), 2);
+        assertThat(picks(pool, 3)).isEqualTo("b b b");
+    }
+
+    // Ties among the least loaded rotate among exactly those: a busy, b and c alternate.
+    @Test
+    void tiesRotateAmongTheLeastLoaded() {
+        List<Backend> bs = backends(1, 1, 1);
+        BackendPool pool = pool(bs);
+        inFlight(bs.get(0), 1);
+        assertThat(picks(pool, 4)).isEqualTo("b c b c");
+    }
+
+    // In-flight counts are weighed: 4 in flight at weight 4 is less load than 2 at weight 1.
+    @Test
+    void loadIsInFlightPerWeight() {
+        List<Backend> bs = backends(4, 1);
+        BackendPool pool = pool(bs);
+        inFlight(bs.get(0), 4);
+        inFlight(bs.get(1), 2);
+        assertThat(picks(pool, 2)).isEqualTo("a a");
+        inFlight(bs.get(0), 5);
+        assertThat(picks(pool, 2)).isEqualTo("b b");
+    }
+
+    // Simulated: every pick stays in flight; counts stay proportional to weights 3:1.
+    @Test
+    void heldRequestsSpreadByWeight() {
+        List<Backend> bs = backends(3, 1);
+        BackendPool pool = pool(bs);
+        for (int i = 0; i < 400; i++) {
+            pool.pick(RequestContext.NONE).requestStarted();
+        }
+        assertThat(bs.get(0).inFlight()).isEqualTo(300);
+        assertThat(bs.get(1).inFlight()).isEqualTo(100);
+    }
+}
