@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /hold?bytes=N} streams the first half of a download, then waits
  *       until the test calls {@link #releaseHeld()}, then streams the rest</li>
  *   <li>{@code /status/N} answers status N</li>
+ *   <li>{@code /park} answers only when the test calls {@link #releaseParked()} (at most 30 s later);
+ *       {@link #parked} counts the requests waiting</li>
  *   <li>anything else answers {@code hello from NAME}</li>
  * </ul>
  * Each answer carries {@code X-Seen-*} echoes of the forwarding headers it got.
@@ -37,6 +39,9 @@ final class StubBackend implements AutoCloseable {
     private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
     /** Counts down when a /hold response has sent its first half. */
     final java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    /** Requests to /park that have not been answered yet. */
+    final AtomicInteger parked = new AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch parkGate = new java.util.concurrent.CountDownLatch(1);
 
     StubBackend(String name) throws IOException {
         this.name = name;
@@ -100,6 +105,17 @@ final class StubBackend implements AutoCloseable {
                     }
                 }
                 reply(ex, 200, length + " " + HexFormat.of().formatHex(sha.digest()));
+            } else if (path.equals("/park")) {
+                java.util.concurrent.CountDownLatch gate = parkGate;
+                parked.incrementAndGet();
+                try {
+                    gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    parked.decrementAndGet();
+                }
+                reply(ex, 200, "parked at " + name);
             } else if (path.startsWith("/status/")) {
                 reply(ex, Integer.parseInt(path.substring("/status/".length())), name);
             } else {
@@ -108,6 +124,13 @@ final class StubBackend implements AutoCloseable {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IOException(e);
         }
+    }
+
+    /** Answers every request waiting in /park; later ones wait again. */
+    void releaseParked() {
+        java.util.concurrent.CountDownLatch gate = parkGate;
+        parkGate = new java.util.concurrent.CountDownLatch(1);
+        gate.countDown();
     }
 
     /** Lets held /hold responses finish. */
@@ -126,6 +149,7 @@ final class StubBackend implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseParked();
         server.stop(0);
         executor.shutdownNow();
     }

@@ -19,6 +19,7 @@ import io.tandem.config.Problem;
 import io.tandem.config.TandemConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
+import io.tandem.core.pool.SlowStart;
 import io.tandem.core.strategy.Strategies;
 import io.tandem.server.admin.AdminServer;
 import io.tandem.server.admin.AdminToken;
@@ -141,6 +142,7 @@ public final class TandemServer implements AutoCloseable {
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
+        acceptGroup.next().execute(this::advanceSlowStart);
         try {
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
@@ -307,7 +309,8 @@ public final class TandemServer implements AutoCloseable {
                     backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
                 }
             }
-            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p));
+            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p),
+                    SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
             built.put(p.name(), new PoolRuntime(p, pool, new PoolMeters(metrics, pool, listenerNames)));
         }
@@ -343,6 +346,32 @@ public final class TandemServer implements AutoCloseable {
                     changes.add("+backend " + p.name() + "/" + b.id());
                 }
             }
+        }
+    }
+
+    /**
+     * Advances the slow-start ramps of the current pools (a reload swaps them)
+     * every tenth of the shortest slow-start period, and looks again every
+     * second when no pool has one. Runs on the accept loop, not an I/O loop:
+     * a rebuild (a Maglev table takes ~1 ms) must not delay requests. Ramps
+     * start in BackendPool.setState, whoever marks a backend UP.
+     */
+    private void advanceSlowStart() {
+        long next = TimeUnit.SECONDS.toNanos(1);
+        for (PoolRuntime p : pools.values()) {
+            SlowStart slowStart = p.pool().slowStart();
+            if (!slowStart.enabled()) {
+                continue;
+            }
+            next = Math.min(next, slowStart.tickNanos());
+            try {
+                p.pool().updateSlowStart();
+            } catch (RuntimeException e) {
+                log.error("slow start of pool {} failed", p.name(), e);
+            }
+        }
+        if (!acceptGroup.isShuttingDown()) {
+            acceptGroup.next().schedule(this::advanceSlowStart, next, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -47,6 +47,15 @@ public final class BackendPool {
         this.strategy = strategy;
         this.slowStart = slowStart;
         this.nanoClock = nanoClock;
+        // Backends carried over by a reload keep their ramp if this pool has
+        // slow start too, and are at full weight at once if it has not.
+        long now = nanoClock.getAsLong();
+        for (Backend b : this.backends) {
+            if (!slowStart.enabled()) {
+                b.rampStartNanos(Long.MIN_VALUE);
+            }
+            b.effectiveWeight(effectiveWeight(b, now));
+        }
         rebuild();
     }
 

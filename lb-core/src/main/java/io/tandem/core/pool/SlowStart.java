@@ -4,10 +4,10 @@ import java.time.Duration;
 
 /**
  * Slow start: the weight of a backend that has just come back UP, as a
- * function of the time since it came back. It rises linearly from the lowest
- * non-zero effective weight (1/16 of a weight-1 backend) to the full weight
- * over the configured period, so a cold backend (empty caches, JIT not warm,
- * connection pools empty) is not handed its full share at once.
+ * function of the time since it came back. It rises in ten equal steps from
+ * the lowest non-zero effective weight (1/16 of a weight-1 backend) to the
+ * full weight over the configured period, so a cold backend (empty caches,
+ * JIT not warm, connection pools empty) is not handed its full share at once.
  *
  * <p>Pure and immutable: time is an input. {@link BackendPool} keeps each
  * backend's ramp start and asks this class for the weight; the server calls
@@ -16,6 +16,8 @@ import java.time.Duration;
 public final class SlowStart {
 
     private static final SlowStart NONE = new SlowStart(0);
+
+    private static final int STEPS = 10;
 
     private final long periodNanos;
 
@@ -40,12 +42,9 @@ public final class SlowStart {
         return periodNanos;
     }
 
-    /**
-     * How often the ramp should advance: a tenth of the period (ten steps, as
-     * coarse as an operator would notice), at least every 10 ms.
-     */
+    /** How often the ramp steps: a tenth of the period, and not more often than every 10 ms. */
     public long tickNanos() {
-        return Math.max(10_000_000L, periodNanos / 10);
+        return Math.max(10_000_000L, periodNanos / STEPS);
     }
 
     /**
@@ -58,10 +57,15 @@ public final class SlowStart {
         if (!enabled() || elapsedNanos >= periodNanos || fullWeight <= 1) {
             return fullWeight;
         }
-        long elapsed = Math.max(0, elapsedNanos);
-        // double: fullWeight * elapsed can exceed a long for ramps of days.
-        long w = (long) ((double) fullWeight * elapsed / periodNanos);
+        // Ten steps: 0 %, 10 %, ... 90 % of the period. Calling more often than
+        // every tenth changes nothing, so snapshots are rebuilt ten times per ramp.
+        long step = Math.max(0, elapsedNanos) / tickOf(periodNanos);
+        long w = fullWeight * Math.min(STEPS, step) / STEPS;
         return (int) Math.max(1, Math.min(fullWeight, w));
+    }
+
+    private static long tickOf(long periodNanos) {
+        return Math.max(1, periodNanos / STEPS);
     }
 
     /** Whether a ramp that started {@code elapsedNanos} ago has ended. */

@@ -51,6 +51,8 @@ final class Exchange {
     private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(2);
     private final Backend[] tried;
     private int triedCount;
+    /** The sticky-session cookie the request carried, or null. */
+    private CharSequence stickySent;
 
     private Backend backend;
     /** The meters of {@link #backend}, resolved once per attempt. */
@@ -170,6 +172,13 @@ final class Exchange {
     private Backend pickUntried() {
         if (triedCount >= tried.length) {
             return null;
+        }
+        if (triedCount == 0) {
+            stickySent = StickySessions.sent(pool, front);
+            Backend named = StickySessions.named(pool, stickySent);
+            if (named != null) {
+                return named;
+            }
         }
         java.util.List<Backend> live = pool.pool().live();
         for (int i = 0; i <= live.size(); i++) {
@@ -322,6 +331,7 @@ final class Exchange {
         status = code;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         ForwardedHeaders.removeHopByHop(response.headers());
+        StickySessions.setCookie(pool, stickySent, backend, response.headers());
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (clientHttp10 && HttpUtil.isTransferEncodingChunked(response)) {
             // An HTTP/1.0 client cannot read chunks: send the body close-delimited.

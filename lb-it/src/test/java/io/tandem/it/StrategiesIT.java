@@ -1,0 +1,219 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every balancing strategy, sticky sessions and backup backends through the
+ * real daemon: one tandem process with a listener (and pool) per case, in
+ * front of three stub backends a, b, c that name themselves in X-Backend.
+ */
+class StrategiesIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static StubBackend b;
+    static StubBackend c;
+    static TandemProcess tandem;
+    static final Map<String, Integer> ports = new LinkedHashMap<>();
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = new StubBackend("a");
+        b = new StubBackend("b");
+        c = new StubBackend("c");
+        int admin = Ports.free();
+        String abc = "      - { address: " + a.address() + " }\n"
+                + "      - { address: " + b.address() + " }\n"
+                + "      - { address: " + c.address() + " }\n";
+        Map<String, String> pools = new LinkedHashMap<>();
+        pools.put("rr", "    strategy: round-robin\n    backends:\n" + abc);
+        pools.put("wrr", "    strategy: weighted-round-robin\n    backends:\n"
+                + "      - { address: " + a.address() + ", weight: 5 }\n"
+                + "      - { address: " + b.address() + " }\n"
+                + "      - { address: " + c.address() + " }\n");
+        pools.put("lc", "    strategy: least-connections\n    backends:\n" + abc);
+        pools.put("p2c", "    strategy: power-of-two\n    backends:\n" + abc);
+        pools.put("ch", "    strategy: consistent-hash\n    hash-on: header:X-User\n    backends:\n" + abc);
+        pools.put("random", "    strategy: random\n    backends:\n" + abc);
+        pools.put("sticky", "    strategy: round-robin\n    sticky: { cookie: SRV }\n    backends:\n" + abc);
+        pools.put("backup", "    backends:\n"
+                + "      - { address: " + a.address() + " }\n"
+                + "      - { address: " + b.address() + ", backup: true }\n");
+        pools.put("primaryout", "    backends:\n"
+                + "      - { address: " + a.address() + ", weight: 0 }\n"
+                + "      - { address: " + c.address() + ", weight: 0 }\n"
+                + "      - { address: " + b.address() + ", backup: true }\n");
+        StringBuilder yaml = new StringBuilder("listeners:\n");
+        for (String name : pools.keySet()) {
+            int port = Ports.free();
+            ports.put(name, port);
+            yaml.append("  - { name: ").append(name).append(", bind: 127.0.0.1:").append(port)
+                    .append(", pool: ").append(name).append(" }\n");
+        }
+        yaml.append("admin: { bind: 127.0.0.1:").append(admin).append(" }\npools:\n");
+        pools.forEach((name, body) -> yaml.append("  ").append(name).append(":\n").append(body));
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, yaml.toString());
+        tandem = TandemProcess.run(dir, config, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) {
+            tandem.close();
+        }
+        a.close();
+        b.close();
+        c.close();
+    }
+
+    private static HttpResponse<String> get(String listener, String path, String... headers) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(listener) + path))
+                .timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            r.headers(headers);
+        }
+        HttpResponse<String> response = client.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("status of %s %s", listener, path).isEqualTo(200);
+        return response;
+    }
+
+    private static String backendOf(HttpResponse<String> r) {
+        return r.headers().firstValue("X-Backend").orElseThrow();
+    }
+
+    private static String answers(String listener, int n, String... headers) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(backendOf(get(listener, "/", headers)));
+        }
+        return String.join(" ", out);
+    }
+
+    // round-robin: six requests go a b c a b c.
+    @Test
+    void roundRobin() throws Exception {
+        assertThat(answers("rr", 6)).isEqualTo("a b c a b c");
+    }
+
+    // weighted-round-robin with weights 5,1,1: nginx's smooth order a a b a c a a, twice.
+    @Test
+    void weightedRoundRobin() throws Exception {
+        assertThat(answers("wrr", 14)).isEqualTo("a a b a c a a a a b a c a a");
+    }
+
+    // least-connections: while a holds a request, the next requests alternate between b and c.
+    @Test
+    void leastConnections() throws Exception {
+        CompletableFuture<HttpResponse<String>> hold = client.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get("lc") + "/park")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        try {
+            Poll.until(Duration.ofSeconds(10), "the parked request to reach a", () -> a.parked.get() == 1);
+            // Rotation counter: the parked request took 0; ties b,c are chosen by 1%2, 2%2, ...
+            assertThat(answers("lc", 4)).isEqualTo("c b c b");
+        } finally {
+            a.releaseParked();
+        }
+        assertThat(backendOf(hold.get())).isEqualTo("a");
+    }
+
+    // power-of-two: the backend holding a parked request never wins against an idle one; both idle ones answer.
+    @Test
+    void powerOfTwo() throws Exception {
+        CompletableFuture<HttpResponse<String>> hold = client.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get("p2c") + "/park")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        StubBackend busy;
+        try {
+            Poll.until(Duration.ofSeconds(10), "the parked request to reach a backend",
+                    () -> a.parked.get() + b.parked.get() + c.parked.get() == 1);
+            busy = a.parked.get() == 1 ? a : b.parked.get() == 1 ? b : c;
+            Set<String> answered = new HashSet<>(List.of(answers("p2c", 40).split(" ")));
+            // 40 requests: each idle backend is missed by all with probability 2^-40.
+            assertThat(answered).doesNotContain(busy.name).hasSize(2);
+        } finally {
+            a.releaseParked();
+            b.releaseParked();
+            c.releaseParked();
+        }
+        assertThat(backendOf(hold.get())).isEqualTo(busy.name);
+    }
+
+    // consistent-hash on X-User: each user sticks to one backend; users spread; no header goes round-robin.
+    @Test
+    void consistentHash() throws Exception {
+        Set<String> used = new HashSet<>();
+        for (int u = 0; u < 20; u++) {
+            String first = answers("ch", 1, "X-User", "user-" + u);
+            assertThat(answers("ch", 3, "X-User", "user-" + u)).isEqualTo(first + " " + first + " " + first);
+            used.add(first);
+        }
+        assertThat(used).hasSizeGreaterThan(1);
+        assertThat(answers("ch", 4)).isEqualTo("a b c a");
+    }
+
+    // random: 60 requests reach all three backends and no other.
+    @Test
+    void random() throws Exception {
+        Set<String> answered = new HashSet<>(List.of(answers("random", 60).split(" ")));
+        assertThat(answered).containsExactlyInAnyOrder("a", "b", "c");
+    }
+
+    // sticky: the first answer sets SRV (an opaque id, Path=/, HttpOnly); requests carrying it stay on that
+    // backend without a new cookie; requests without it, or with an unknown id, are balanced and get one.
+    @Test
+    void stickySessions() throws Exception {
+        HttpResponse<String> first = get("sticky", "/");
+        String setCookie = first.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(setCookie).matches("SRV=[0-9a-f]{16}; Path=/; HttpOnly").doesNotContain("127.0.0.1");
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        String owner = backendOf(first);
+        assertThat(owner).isEqualTo("a");
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = get("sticky", "/", "Cookie", "theme=dark; " + cookie);
+            assertThat(backendOf(r)).isEqualTo(owner);
+            assertThat(r.headers().firstValue("Set-Cookie")).isEmpty();
+        }
+        HttpResponse<String> fresh = get("sticky", "/");
+        assertThat(backendOf(fresh)).isEqualTo("b");
+        Optional<String> other = fresh.headers().firstValue("Set-Cookie");
+        assertThat(other).isPresent();
+        assertThat(other.get()).startsWith("SRV=").isNotEqualTo(setCookie);
+        HttpResponse<String> unknown = get("sticky", "/", "Cookie", "SRV=0123456789abcdef");
+        assertThat(backendOf(unknown)).isEqualTo("c");
+        assertThat(unknown.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("SRV=")
+                .doesNotContain("0123456789abcdef");
+    }
+
+    // Backups: a backup takes nothing while a primary is up, and everything when no primary is in rotation.
+    @Test
+    void backupOnlyWhenNoPrimary() throws Exception {
+        assertThat(answers("backup", 4)).isEqualTo("a a a a");
+        assertThat(answers("primaryout", 4)).isEqualTo("b b b b");
+    }
+}

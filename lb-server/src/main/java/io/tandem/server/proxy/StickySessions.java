@@ -1,0 +1,44 @@
+package io.tandem.server.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.tandem.config.StickyConfig;
+import io.tandem.core.pool.Backend;
+import io.tandem.core.strategy.RequestContext;
+import java.util.Optional;
+
+/**
+ * Sticky sessions on any strategy ({@code sticky: { cookie: NAME }}): a
+ * request whose cookie names a backend that is taking requests goes there;
+ * any other request is balanced as usual, and its response sets the cookie
+ * to the backend that answered. The cookie holds {@link Backend#stickyId()},
+ * an opaque id, never the backend's address. Like HAProxy's
+ * {@code cookie NAME insert}, the cookie is left in the request the backend
+ * sees.
+ *
+ * <p>Stateless; called on the client's event loop.
+ */
+final class StickySessions {
+
+    private StickySessions() {}
+
+    /** The cookie value the request carries for this pool's sticky cookie, or null. */
+    static CharSequence sent(PoolRuntime pool, RequestContext request) {
+        Optional<StickyConfig> sticky = pool.config().sticky();
+        return sticky.isEmpty() ? null : request.cookie(sticky.get().cookie());
+    }
+
+    /** The live backend the sent cookie names, or null: then the strategy picks. */
+    static Backend named(PoolRuntime pool, CharSequence sent) {
+        return sent == null ? null : pool.pool().stickyBackend(sent);
+    }
+
+    /** Adds {@code Set-Cookie} naming {@code answered} unless the request already named it. */
+    static void setCookie(PoolRuntime pool, CharSequence sent, Backend answered, HttpHeaders headers) {
+        Optional<StickyConfig> sticky = pool.config().sticky();
+        if (sticky.isEmpty() || (sent != null && answered.stickyId().contentEquals(sent))) {
+            return;
+        }
+        headers.add(HttpHeaderNames.SET_COOKIE, sticky.get().cookie() + "=" + answered.stickyId() + "; Path=/; HttpOnly");
+    }
+}
