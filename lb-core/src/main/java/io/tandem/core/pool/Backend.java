@@ -2,6 +2,8 @@ package io.tandem.core.pool;
 
 import io.tandem.config.HostPort;
 import io.tandem.core.strategy.KeyHash;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,9 +31,22 @@ public final class Backend {
      */
     private long rampStartNanos = Long.MIN_VALUE;
     private volatile BackendState state = BackendState.UP;
-    private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean retired;
+    /**
+     * A field behind a VarHandle rather than an AtomicInteger: least-connections
+     * reads every backend's count on every pick, and this saves a pointer hop.
+     */
+    private volatile int inFlight;
+    private static final VarHandle IN_FLIGHT;
+
+    static {
+        try {
+            IN_FLIGHT = MethodHandles.lookup().findVarHandle(Backend.class, "inFlight", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * Effective weights are in 1/16ths of a configured weight (as HAProxy's
@@ -124,17 +139,17 @@ public final class Backend {
 
     /** Requests sent to this backend whose response has not ended. */
     public int inFlight() {
-        return inFlight.get();
+        return inFlight;
     }
 
     /** Called by the proxy when a request is sent to this backend. */
     public void requestStarted() {
-        inFlight.incrementAndGet();
+        IN_FLIGHT.getAndAdd(this, 1);
     }
 
     /** Called by the proxy when that request's exchange ends, however it ends. */
     public void requestEnded() {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
     }
 
     /** Open connections to this backend, busy and idle, from every event loop. */

@@ -9,10 +9,13 @@ import java.util.List;
  * HAProxy's {@code random}). Needs no shared state at all, so it scales with
  * event loops and balancer nodes without coordination.
  *
- * <p>The snapshot holds the cumulative weights; a pick draws {@code r} in
- * [0, total) and binary-searches the first backend whose cumulative weight
- * exceeds it: O(log n), no allocation. When every weight is equal the draw
- * indexes the array directly. Randomness injected.
+ * <p>Weighted draws use Walker's alias method (Vose's construction, in
+ * integers so the probabilities are exact): the snapshot holds n columns of
+ * height W (the total weight); column i keeps {@code keep[i]} units for
+ * backend i and gives the rest to {@code alias[i]}. A pick draws a column and
+ * a height: two random numbers and one comparison, O(1), where a binary
+ * search over cumulative weights costs log n mispredicted branches. When all
+ * weights are equal one draw indexes the array directly. Randomness injected.
  */
 final class RandomStrategy implements BalancingStrategy {
 
@@ -25,28 +28,71 @@ final class RandomStrategy implements BalancingStrategy {
     @Override
     public Picker newPicker(List<Backend> live, Picker previous) {
         Backend[] backends = live.toArray(new Backend[0]);
-        int[] cumulative = new int[backends.length];
-        int total = 0;
+        int n = backends.length;
+        long[] scaled = new long[n];
+        long total = 0;
         boolean uniform = true;
-        for (int i = 0; i < backends.length; i++) {
-            int w = Math.max(1, backends[i].effectiveWeight());
+        for (int i = 0; i < n; i++) {
+            long w = Math.max(1, backends[i].effectiveWeight());
             uniform &= w == Math.max(1, backends[0].effectiveWeight());
             total += w;
-            cumulative[i] = total;
+            scaled[i] = w * n;
         }
-        return new RandomPicker(backends, uniform ? null : cumulative, total, random);
+        if (uniform || n <= 1) {
+            return new RandomPicker(backends, null, null, 0, random);
+        }
+        // Vose: pair each column under W with one over W, which tops it up.
+        int[] keep = new int[n];
+        int[] alias = new int[n];
+        int[] small = new int[n];
+        int[] large = new int[n];
+        int smalls = 0;
+        int larges = 0;
+        for (int i = 0; i < n; i++) {
+            if (scaled[i] < total) {
+                small[smalls++] = i;
+            } else {
+                large[larges++] = i;
+            }
+        }
+        while (smalls > 0 && larges > 0) {
+            int s = small[--smalls];
+            int l = large[--larges];
+            keep[s] = (int) scaled[s];
+            alias[s] = l;
+            scaled[l] -= total - scaled[s];
+            if (scaled[l] < total) {
+                small[smalls++] = l;
+            } else {
+                large[larges++] = l;
+            }
+        }
+        // Whatever is left is exactly full (integer arithmetic leaves no rounding).
+        while (larges > 0) {
+            int l = large[--larges];
+            keep[l] = (int) total;
+            alias[l] = l;
+        }
+        while (smalls > 0) {
+            int s = small[--smalls];
+            keep[s] = (int) total;
+            alias[s] = s;
+        }
+        return new RandomPicker(backends, keep, alias, (int) total, random);
     }
 
     private static final class RandomPicker implements Picker {
         private final Backend[] backends;
-        /** Running sums of the weights, or null when all weights are equal. */
-        private final int[] cumulative;
+        /** Per column, the height kept by its own backend; null when all weights are equal. */
+        private final int[] keep;
+        private final int[] alias;
         private final int total;
         private final RandomSource random;
 
-        RandomPicker(Backend[] backends, int[] cumulative, int total, RandomSource random) {
+        RandomPicker(Backend[] backends, int[] keep, int[] alias, int total, RandomSource random) {
             this.backends = backends;
-            this.cumulative = cumulative;
+            this.keep = keep;
+            this.alias = alias;
             this.total = total;
             this.random = random;
         }
@@ -57,21 +103,11 @@ final class RandomStrategy implements BalancingStrategy {
             if (n <= 1) {
                 return n == 0 ? null : backends[0];
             }
-            if (cumulative == null) {
-                return backends[random.nextInt(n)];
+            int column = random.nextInt(n);
+            if (keep == null) {
+                return backends[column];
             }
-            int r = random.nextInt(total);
-            int lo = 0;
-            int hi = n - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (cumulative[mid] > r) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            return backends[lo];
+            return random.nextInt(total) < keep[column] ? backends[column] : backends[alias[column]];
         }
     }
 }

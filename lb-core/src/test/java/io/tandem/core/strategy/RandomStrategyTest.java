@@ -21,12 +21,30 @@ class RandomStrategyTest {
         assertThat(picks(pool, 3)).isEqualTo("c a b");
     }
 
-    // Unequal weights: the draw falls into cumulative weight ranges (3,1 scaled by 16: a=[0,48), b=[48,64)).
+    // Unequal weights 3,1 (48 and 16 in sixteenths, total 64): column a is all a; column b keeps
+    // heights 0-31 for b and gives 32-63 to a. Draws are (column, height).
     @Test
-    void unequalWeightsUseCumulativeRanges() {
+    void unequalWeightsUseTheAliasTable() {
         BackendPool pool = new BackendPool("web", backends(3, 1),
-                BalancingStrategy.random(scripted(0, 47, 48, 63)));
-        assertThat(picks(pool, 4)).isEqualTo("a a b b");
+                BalancingStrategy.random(scripted(0, 63, 1, 0, 1, 31, 1, 32)));
+        assertThat(picks(pool, 4)).isEqualTo("a b b a");
+    }
+
+    // The alias table is exact: over every (column, height) pair, weights 7,1,4,1 get exactly 7:1:4:1.
+    @Test
+    void aliasTableIsExact() {
+        int n = 4;
+        int total = (7 + 1 + 4 + 1) * 16;
+        int[] draws = new int[2 * n * total];
+        int k = 0;
+        for (int column = 0; column < n; column++) {
+            for (int height = 0; height < total; height++) {
+                draws[k++] = column;
+                draws[k++] = height;
+            }
+        }
+        BackendPool pool = new BackendPool("web", backends(7, 1, 4, 1), BalancingStrategy.random(scripted(draws)));
+        assertThat(counts(pool, n * total)).isEqualTo(Map.of("a", 7 * 64, "b", 64, "c", 4 * 64, "d", 64));
     }
 
     // 100,000 picks over equal weights: each of 3 within 1% of a third.
