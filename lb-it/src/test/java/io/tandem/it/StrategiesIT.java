@@ -63,10 +63,6 @@ class StrategiesIT {
         pools.put("backup", "    backends:\n"
                 + "      - { address: " + a.address() + " }\n"
                 + "      - { address: " + b.address() + ", backup: true }\n");
-        pools.put("primaryout", "    backends:\n"
-                + "      - { address: " + a.address() + ", weight: 0 }\n"
-                + "      - { address: " + c.address() + ", weight: 0 }\n"
-                + "      - { address: " + b.address() + ", backup: true }\n");
         StringBuilder yaml = new StringBuilder("listeners:\n");
         for (String name : pools.keySet()) {
             int port = Ports.free();
@@ -210,10 +206,11 @@ class StrategiesIT {
                 .doesNotContain("0123456789abcdef");
     }
 
-    // Backups: a backup takes nothing while a primary is up, and everything when no primary is in rotation.
+    // Backups: while its primary is up, the backup answers nothing (BackendPool tests prove the take-over).
     @Test
-    void backupOnlyWhenNoPrimary() throws Exception {
-        assertThat(answers("backup", 4)).isEqualTo("a a a a");
-        assertThat(answers("primaryout", 4)).isEqualTo("b b b b");
+    void backupTakesNothingWhilePrimaryIsUp() throws Exception {
+        int before = b.requests.get();
+        assertThat(answers("backup", 6)).isEqualTo("a a a a a a");
+        assertThat(b.requests.get()).isEqualTo(before);
     }
 }
