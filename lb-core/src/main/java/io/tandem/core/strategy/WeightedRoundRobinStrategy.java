@@ -4,6 +4,7 @@ import io.tandem.core.pool.Backend;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * Smooth weighted round-robin, nginx's algorithm ({@code ngx_http_upstream_get_peer}).
@@ -112,7 +113,7 @@ final class WeightedRoundRobinStrategy implements BalancingStrategy {
         int[][] members = new int[d][];
         for (int g = 0; g < d; g++) {
             long gw = groupWeight[g];
-            members[g] = java.util.stream.IntStream.range(0, w.length).filter(i -> w[i] == gw).toArray();
+            members[g] = IntStream.range(0, w.length).filter(i -> w[i] == gw).toArray();
         }
         long[] groupPicks = new long[d];
         Backend[] schedule = new Backend[total];
