@@ -58,6 +58,7 @@ class StrategiesIT {
         pools.put("lc", "    strategy: least-connections\n    backends:\n" + abc);
         pools.put("p2c", "    strategy: power-of-two\n    backends:\n" + abc);
         pools.put("ch", "    strategy: consistent-hash\n    hash-on: header:X-User\n    backends:\n" + abc);
+        pools.put("chcookie", "    strategy: consistent-hash\n    hash-on: cookie:sid\n    backends:\n" + abc);
         pools.put("random", "    strategy: random\n    backends:\n" + abc);
         pools.put("sticky", "    strategy: round-robin\n    sticky: { cookie: SRV }\n    backends:\n" + abc);
         pools.put("backup", "    backends:\n"
@@ -171,6 +172,19 @@ class StrategiesIT {
         }
         assertThat(used).hasSizeGreaterThan(1);
         assertThat(answers("ch", 4)).isEqualTo("a b c a");
+    }
+
+    // consistent-hash on cookie sid: the same session id sticks among other cookies; ids spread.
+    @Test
+    void consistentHashOnCookie() throws Exception {
+        Set<String> used = new HashSet<>();
+        for (int u = 0; u < 20; u++) {
+            String first = answers("chcookie", 1, "Cookie", "sid=s" + u);
+            assertThat(answers("chcookie", 2, "Cookie", "theme=dark; sid=s" + u + "; lang=en"))
+                    .isEqualTo(first + " " + first);
+            used.add(first);
+        }
+        assertThat(used).hasSizeGreaterThan(1);
     }
 
     // random: 60 requests reach all three backends and no other.

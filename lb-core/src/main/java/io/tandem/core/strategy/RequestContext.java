@@ -30,6 +30,9 @@ public interface RequestContext {
     /** The value of a request header, or null. */
     CharSequence header(CharSequence name);
 
-    /** The value of a request cookie, or null. */
+    /**
+     * The value of a request cookie, or null. May be a window the context
+     * reuses: valid until the next call, so copy it ({@code toString()}) to keep it.
+     */
     CharSequence cookie(CharSequence name);
 }

@@ -52,7 +52,7 @@ final class Exchange {
     private final Backend[] tried;
     private int triedCount;
     /** The sticky-session cookie the request carried, or null. */
-    private CharSequence stickySent;
+    private String stickySent;
 
     private Backend backend;
     /** The meters of {@link #backend}, resolved once per attempt. */

@@ -50,6 +50,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private boolean draining;
     private String clientIp = "unknown";
     private byte[] clientAddress;
+    /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
+    private final Cookies.Value cookieValue = new Cookies.Value();
 
     FrontendHandler(ListenerRuntime listener) {
         this.listener = listener;
@@ -329,8 +331,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (request == null) {
             return null;
         }
-        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            CharSequence value = Cookies.find(header, name);
+        // HTTP/1.1 clients send one Cookie header: look there without allocating.
+        String first = request.headers().get(HttpHeaderNames.COOKIE);
+        if (first == null) {
+            return null;
+        }
+        CharSequence value = Cookies.find(first, name, cookieValue);
+        if (value != null) {
+            return value;
+        }
+        java.util.List<String> all = request.headers().getAll(HttpHeaderNames.COOKIE);
+        for (int i = 1; i < all.size(); i++) {
+            value = Cookies.find(all.get(i), name, cookieValue);
             if (value != null) {
                 return value;
             }

@@ -22,10 +22,14 @@ final class StickySessions {
 
     private StickySessions() {}
 
-    /** The cookie value the request carries for this pool's sticky cookie, or null. */
-    static CharSequence sent(PoolRuntime pool, RequestContext request) {
+    /**
+     * The cookie value the request carries for this pool's sticky cookie, or
+     * null. A copy: the request context's value is only valid until its next lookup.
+     */
+    static String sent(PoolRuntime pool, RequestContext request) {
         Optional<StickyConfig> sticky = pool.config().sticky();
-        return sticky.isEmpty() ? null : request.cookie(sticky.get().cookie());
+        CharSequence value = sticky.isEmpty() ? null : request.cookie(sticky.get().cookie());
+        return value == null ? null : value.toString();
     }
 
     /** The live backend the sent cookie names, or null: then the strategy picks. */
