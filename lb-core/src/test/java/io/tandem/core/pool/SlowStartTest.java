@@ -93,6 +93,31 @@ class SlowStartTest {
         assertThat(pool.updateSlowStart()).isZero();
     }
 
+    // A reload's new pool over the same backend keeps a ramp in progress, or ends it when slow start is gone.
+    @Test
+    void reloadCarriesOrEndsTheRamp() {
+        Backend a = backend(1, 1);
+        Backend b = backend(2, 1);
+        SlowStart tenSeconds = SlowStart.over(Duration.ofSeconds(10));
+        BackendPool first = new BackendPool("web", List.of(a, b), BalancingStrategy.weightedRoundRobin(),
+                tenSeconds, clock::get);
+        first.setState(b, BackendState.DOWN);
+        first.setState(b, BackendState.UP);
+        clock.addAndGet(3 * SECOND);
+        BackendPool reloaded = new BackendPool("web", List.of(a, b), BalancingStrategy.weightedRoundRobin(),
+                tenSeconds, clock::get);
+        assertThat(b.effectiveWeight()).isEqualTo(4);
+        clock.addAndGet(7 * SECOND);
+        assertThat(reloaded.updateSlowStart()).isZero();
+        assertThat(b.effectiveWeight()).isEqualTo(16);
+
+        reloaded.setState(b, BackendState.DOWN);
+        reloaded.setState(b, BackendState.UP);
+        assertThat(b.effectiveWeight()).isEqualTo(1);
+        new BackendPool("web", List.of(a, b), BalancingStrategy.weightedRoundRobin());
+        assertThat(b.effectiveWeight()).isEqualTo(16);
+    }
+
     // Sticky ids name live backends only: unknown ids and down backends give null.
     @Test
     void stickyIdsResolveToLiveBackends() {
