@@ -37,6 +37,7 @@ class StrategiesIT {
     static StubBackend c;
     static TandemProcess tandem;
     static final Map<String, Integer> ports = new LinkedHashMap<>();
+    static int admin;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -45,7 +46,7 @@ class StrategiesIT {
         a = new StubBackend("a");
         b = new StubBackend("b");
         c = new StubBackend("c");
-        int admin = Ports.free();
+        admin = Ports.free();
         String abc = "      - { address: " + a.address() + " }\n"
                 + "      - { address: " + b.address() + " }\n"
                 + "      - { address: " + c.address() + " }\n";
@@ -61,6 +62,10 @@ class StrategiesIT {
         pools.put("chcookie", "    strategy: consistent-hash\n    hash-on: cookie:sid\n    backends:\n" + abc);
         pools.put("random", "    strategy: random\n    backends:\n" + abc);
         pools.put("sticky", "    strategy: round-robin\n    sticky: { cookie: SRV }\n    backends:\n" + abc);
+        pools.put("wrrlive", "    strategy: weighted-round-robin\n    backends:\n" + abc);
+        pools.put("slow", "    strategy: weighted-round-robin\n    slow-start: 60s\n    backends:\n"
+                + "      - { address: " + a.address() + " }\n"
+                + "      - { address: " + b.address() + " }\n");
         pools.put("backup", "    backends:\n"
                 + "      - { address: " + a.address() + " }\n"
                 + "      - { address: " + b.address() + ", backup: true }\n");
@@ -97,6 +102,20 @@ class StrategiesIT {
         HttpResponse<String> response = client.send(r.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("status of %s %s", listener, path).isEqualTo(200);
         return response;
+    }
+
+    /** POST /api/v1/pools/POOL/backends/ADDRESS/ACTION on the admin port; asserts 200. */
+    private static void admin(String pool, StubBackend backend, String action) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+                        + "/api/v1/pools/" + pool + "/backends/" + backend.address() + "/" + action))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s %s of %s: %s", action, backend.name, pool, r.body()).isEqualTo(200);
+    }
+
+    /** How many of the letters in a space-separated answer list are {@code name}. */
+    private static long count(String answers, String name) {
+        return java.util.Arrays.stream(answers.split(" ")).filter(name::equals).count();
     }
 
     private static String backendOf(HttpResponse<String> r) {
@@ -195,7 +214,8 @@ class StrategiesIT {
     }
 
     // sticky: the first answer sets SRV (an opaque id, Path=/, HttpOnly); requests carrying it stay on that
-    // backend without a new cookie; requests without it, or with an unknown id, are balanced and get one.
+    // backend without a new cookie; requests without it, with an unknown id, or naming a drained backend are
+    // balanced and get one; once the backend is enabled again its cookie leads there again.
     @Test
     void stickySessions() throws Exception {
         HttpResponse<String> first = get("sticky", "/");
@@ -218,13 +238,62 @@ class StrategiesIT {
         assertThat(backendOf(unknown)).isEqualTo("c");
         assertThat(unknown.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("SRV=")
                 .doesNotContain("0123456789abcdef");
+        // The named backend drained: the client is balanced elsewhere and gets a cookie for its new backend.
+        admin("sticky", a, "drain");
+        try {
+            HttpResponse<String> moved = get("sticky", "/", "Cookie", cookie);
+            assertThat(backendOf(moved)).isIn("b", "c");
+            String movedCookie = moved.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(movedCookie).startsWith("SRV=").isNotEqualTo(setCookie);
+            String next = movedCookie.substring(0, movedCookie.indexOf(';'));
+            assertThat(answers("sticky", 3, "Cookie", next)).isEqualTo(String.join(" ",
+                    backendOf(moved), backendOf(moved), backendOf(moved)));
+        } finally {
+            admin("sticky", a, "enable");
+        }
+        assertThat(backendOf(get("sticky", "/", "Cookie", cookie))).isEqualTo("a");
     }
 
-    // Backups: while its primary is up, the backup answers nothing (BackendPool tests prove the take-over).
+    // Backups: the backup answers nothing while the primary is up, everything while it is drained,
+    // and nothing again once the primary is enabled.
     @Test
-    void backupTakesNothingWhilePrimaryIsUp() throws Exception {
-        int before = b.requests.get();
-        assertThat(answers("backup", 6)).isEqualTo("a a a a a a");
-        assertThat(b.requests.get()).isEqualTo(before);
+    void backupOnlyWhenNoPrimaryIsUp() throws Exception {
+        assertThat(answers("backup", 4)).isEqualTo("a a a a");
+        admin("backup", a, "drain");
+        try {
+            assertThat(answers("backup", 4)).isEqualTo("b b b b");
+        } finally {
+            admin("backup", a, "enable");
+        }
+        assertThat(answers("backup", 4)).isEqualTo("a a a a");
+    }
+
+    // A weight set at runtime (admin API) rebuilds the smooth schedule: weights 3,1,1 give, over any
+    // two full periods (10 requests), exactly 6 a, 2 b and 2 c.
+    @Test
+    void weightedRoundRobinFollowsRuntimeWeights() throws Exception {
+        assertThat(answers("wrrlive", 3)).isEqualTo("a b c");
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
+                        + "/api/v1/pools/wrrlive/backends/" + a.address() + "/weight?weight=3"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        String ten = answers("wrrlive", 10);
+        assertThat(count(ten, "a")).as(ten).isEqualTo(6);
+        assertThat(count(ten, "b")).as(ten).isEqualTo(2);
+        assertThat(count(ten, "c")).as(ten).isEqualTo(2);
+    }
+
+    // Slow start (60 s): a backend enabled again starts at 1/16 of its share, so any 17 consecutive
+    // requests (one period of weights 16:1) reach it exactly once; before, the two alternated.
+    @Test
+    void slowStartRampsAReturningBackend() throws Exception {
+        String before = answers("slow", 4);
+        assertThat(count(before, "b")).as(before).isEqualTo(2);
+        admin("slow", b, "drain");
+        assertThat(answers("slow", 2)).isEqualTo("a a");
+        admin("slow", b, "enable");
+        String ramping = answers("slow", 17);
+        assertThat(count(ramping, "b")).as(ramping).isEqualTo(1);
+        assertThat(count(ramping, "a")).as(ramping).isEqualTo(16);
     }
 }
