@@ -71,4 +71,37 @@ class LeastConnectionsStrategyTest {
         assertThat(bs.get(0).inFlight()).isEqualTo(300);
         assertThat(bs.get(1).inFlight()).isEqualTo(100);
     }
+
+    private static int port(Backend b) {
+        return b.address().port();
+    }
+
+    // A pool larger than the window: idle, the rotating window start gives plain rotation.
+    @Test
+    void largeIdlePoolRotatesThroughTheWindow() {
+        int[] weights = new int[40];
+        java.util.Arrays.fill(weights, 1);
+        BackendPool pool = pool(backends(weights));
+        for (int i = 0; i < 80; i++) {
+            assertThat(port(pool.pick(RequestContext.NONE))).isEqualTo(i % 40 + 1);
+        }
+    }
+
+    // A pool larger than the window: the least loaded backend wins whenever the
+    // window covers it (starts 5..20 for backend 21 of 40), else the window's first.
+    @Test
+    void largePoolPicksTheLeastLoadedInTheWindow() {
+        int[] weights = new int[40];
+        java.util.Arrays.fill(weights, 1);
+        List<Backend> bs = backends(weights);
+        for (int i = 0; i < 40; i++) {
+            inFlight(bs.get(i), i == 20 ? 0 : 1);
+        }
+        BackendPool pool = pool(bs);
+        int window = LeastConnectionsStrategy.WINDOW;
+        for (int start = 0; start < 40; start++) {
+            int expected = start >= 21 - window && start <= 20 ? 21 : start + 1;
+            assertThat(port(pool.pick(RequestContext.NONE))).as("window from %d", start).isEqualTo(expected);
+        }
+    }
 }
