@@ -1,0 +1,222 @@
+package io.tandem.core.health;
+
+import io.tandem.config.HealthConfig;
+import io.tandem.config.OutlierConfig;
+import io.tandem.config.Units;
+import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendPool;
+import io.tandem.core.pool.BackendState;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The health of one pool's backends: combines what active checks
+ * ({@link HealthCheckSession}), passive outlier detection
+ * ({@link OutlierDetector}) and the operator (drain) say about each backend
+ * into the one {@link BackendState} the balancer reads, and tells the pool
+ * when it changes. An operator's drain wins over everything; then a failed
+ * active check (DOWN); then an ejection; otherwise the backend is UP.
+ *
+ * <p>Thread-safe. Every change runs under this object's lock, and the
+ * {@link Listener} is called under it too, so changes of one pool are
+ * reported in the order they happened. The hot path ({@link #responded})
+ * takes no lock unless a 5xx run reaches its threshold. Time comes from the
+ * injected clock (nanoseconds, monotonic).
+ */
+public final class PoolHealth {
+
+    /** Hears about changes; called under the pool's lock, so it must not block. */
+    public interface Listener {
+
+        /** A backend's state changed (one log line each). */
+        void stateChanged(StateChange change);
+
+        /** A backend was ejected for {@code duration}; it returns by itself when {@link #returnDue} runs then. */
+        void ejected(Backend backend, Duration duration, String reason);
+    }
+
+    private final BackendPool pool;
+    private final List<Backend> backends;
+    private final Map<Backend, Integer> index = new IdentityHashMap<>();
+    private final HealthCheckSession[] sessions;
+    private final OutlierDetector outliers;
+    private final boolean[] drained;
+    private final LongSupplier clock;
+    private final Listener listener;
+
+    public PoolHealth(BackendPool pool, Optional<HealthConfig> health, OutlierConfig outlier, LongSupplier nanoClock,
+                      Listener listener) {
+        this.pool = pool;
+        this.backends = pool.backends();
+        this.clock = nanoClock;
+        this.listener = listener;
+        this.sessions = new HealthCheckSession[backends.size()];
+        this.outliers = new OutlierDetector(outlier, backends.size());
+        this.drained = new boolean[backends.size()];
+        for (int i = 0; i < backends.size(); i++) {
+            index.put(backends.get(i), i);
+            if (health.isPresent()) {
+                HealthConfig h = health.get();
+                sessions[i] = h.initialState() == HealthConfig.InitialState.UP
+                        ? HealthCheckSession.up(h.rise(), h.fall()) : HealthCheckSession.unchecked(h.rise(), h.fall());
+            }
+        }
+        synchronized (this) {
+            for (int i = 0; i < backends.size(); i++) {
+                // An unchecked backend takes no request until its first check passed.
+                pool.setState(backends.get(i), effective(i));
+            }
+        }
+    }
+
+    public String poolName() {
+        return pool.name();
+    }
+
+    /** Whether this pool has active checks. */
+    public boolean activeChecks() {
+        return sessions.length > 0 && sessions[0] != null;
+    }
+
+    /**
+     * An active check of {@code backend} ended. {@code probeStartedNanos}
+     * (same clock) is when it began: a pass ends an ejection only if the
+     * check started after the ejection did. Returns what the result did to
+     * the backend's active health.
+     */
+    public synchronized Transition probed(Backend backend, boolean passed, String detail, long probeStartedNanos) {
+        int i = indexOf(backend);
+        HealthCheckSession s = sessions[i];
+        if (s == null) {
+            throw new IllegalStateException("pool " + pool.name() + " has no active checks");
+        }
+        boolean first = s.status() == HealthCheckSession.Status.UNCHECKED;
+        Transition t = passed ? s.passed() : s.failed();
+        String reason;
+        if (first) {
+            reason = "first check " + (passed ? "passed" : "failed") + ": " + detail;
+        } else if (passed) {
+            reason = s.consecutivePasses() + (s.consecutivePasses() == 1 ? " check passed" : " consecutive checks passed")
+                    + " (last: " + detail + ")";
+        } else {
+            reason = s.consecutiveFailures() + (s.consecutiveFailures() == 1 ? " check failed"
+                    : " consecutive checks failed") + " (last: " + detail + ")";
+        }
+        long now = clock.getAsLong();
+        if (passed && s.status() == HealthCheckSession.Status.UP && outliers.isEjected(i)
+                && probeStartedNanos - outliers.ejectedAt(i) >= 0) {
+            outliers.release(i, now);
+            if (t != Transition.CHANGED) {
+                reason = "a check passed after the ejection (last: " + detail + ")";
+            }
+        }
+        apply(i, reason, first);
+        return t;
+    }
+
+    /**
+     * The proxy could not use a connection to {@code backend}: refused,
+     * timed out, or reset before the response ended. {@code what} says which.
+     */
+    public void connectionFailed(Backend backend, String what) {
+        int i = indexOf(backend);
+        if (outliers.connectionFailed(i)) {
+            eject(i, outliers.consecutiveFailures(i) + " consecutive connection failures (last: " + what + ")");
+        }
+    }
+
+    /** {@code backend} answered a proxied request with {@code status}. Hot path. */
+    public void responded(Backend backend, int status) {
+        int i = indexOf(backend);
+        if (outliers.responded(i, status)) {
+            eject(i, outliers.consecutive5xx(i) + " consecutive 5xx responses (last: " + status + ")");
+        }
+    }
+
+    private synchronized void eject(int i, String why) {
+        long duration = outliers.eject(i, clock.getAsLong());
+        if (duration == 0) {
+            return;
+        }
+        Duration d = Duration.ofNanos(duration);
+        String reason = "ejected for " + Units.format(d) + " after " + why;
+        listener.ejected(backends.get(i), d, reason);
+        apply(i, reason, false);
+    }
+
+    /**
+     * Returns every backend whose ejection time is over. Returns the
+     * nanoseconds until the next ejection ends, or -1 when none is left:
+     * the caller runs this again then.
+     */
+    public synchronized long returnDue() {
+        long now = clock.getAsLong();
+        for (int i : outliers.due(now)) {
+            apply(i, "ejection time over", false);
+        }
+        return outliers.nextDueNanos(now);
+    }
+
+    /** Takes {@code backend} out of rotation: no new requests, in-flight ones finish. Repeating is harmless. */
+    public synchronized BackendState drain(Backend backend) {
+        int i = indexOf(backend);
+        drained[i] = true;
+        apply(i, "drained through the admin API", false);
+        return backend.state();
+    }
+
+    /** Ends a drain; the backend is up again unless active checks or an ejection say otherwise. */
+    public synchronized BackendState enable(Backend backend) {
+        int i = indexOf(backend);
+        drained[i] = false;
+        apply(i, "enabled through the admin API", false);
+        return backend.state();
+    }
+
+    /** What the active checks say of {@code backend}; null when the pool has none. */
+    public synchronized HealthCheckSession.Status checkStatus(Backend backend) {
+        HealthCheckSession s = sessions[indexOf(backend)];
+        return s == null ? null : s.status();
+    }
+
+    public synchronized boolean drained(Backend backend) {
+        return drained[indexOf(backend)];
+    }
+
+    /** Remaining ejection of {@code backend} in nanoseconds, 0 when it is not ejected. */
+    public synchronized long ejectedForNanos(Backend backend) {
+        int i = indexOf(backend);
+        return outliers.isEjected(i) ? Math.max(0, outliers.ejectedUntil(i) - clock.getAsLong()) : 0;
+    }
+
+    private void apply(int i, String reason, boolean always) {
+        Backend b = backends.get(i);
+        BackendState to = effective(i);
+        BackendState from = pool.setState(b, to);
+        if (from != to || always) {
+            listener.stateChanged(new StateChange(pool.name(), b, always ? null : from, to, reason));
+        }
+    }
+
+    private BackendState effective(int i) {
+        if (drained[i]) {
+            return BackendState.DRAINING;
+        }
+        if (sessions[i] != null && sessions[i].status() != HealthCheckSession.Status.UP) {
+            return BackendState.DOWN;
+        }
+        return outliers.isEjected(i) ? BackendState.EJECTED : BackendState.UP;
+    }
+
+    private int indexOf(Backend backend) {
+        Integer i = index.get(backend);
+        if (i == null) {
+            throw new IllegalArgumentException(backend + " is not a backend of pool " + pool.name());
+        }
+        return i;
+    }
+}

@@ -1,0 +1,165 @@
+package io.tandem.core.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.config.HealthConfig;
+import io.tandem.config.HostPort;
+import io.tandem.config.OutlierConfig;
+import io.tandem.config.StatusRanges;
+import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendPool;
+import io.tandem.core.pool.BackendState;
+import io.tandem.core.strategy.BalancingStrategy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class PoolHealthTest {
+
+    private static final long S = 1_000_000_000L;
+
+    private final AtomicLong clock = new AtomicLong(1000 * S);
+    private final List<String> events = new ArrayList<>();
+    private final Backend a = new Backend(new HostPort("127.0.0.1", 9001), 1, false);
+    private final Backend b = new Backend(new HostPort("127.0.0.1", 9002), 1, false);
+    private final BackendPool pool = new BackendPool("web", List.of(a, b), BalancingStrategy.roundRobin());
+
+    private final PoolHealth.Listener listener = new PoolHealth.Listener() {
+        @Override
+        public void stateChanged(StateChange c) {
+            events.add(c.backend() + " " + c.fromLabel() + " -> " + c.to().label() + ": " + c.reason());
+        }
+
+        @Override
+        public void ejected(Backend backend, Duration duration, String reason) {
+            events.add(backend + " ejected " + duration.toSeconds() + "s");
+        }
+    };
+
+    private static HealthConfig health(HealthConfig.InitialState initial) {
+        return new HealthConfig("/", Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 2, StatusRanges.parse("200"),
+                HealthConfig.HealthCheckType.HTTP, "GET", Optional.empty(), Optional.empty(), Duration.ofSeconds(1),
+                initial);
+    }
+
+    private PoolHealth health(HealthConfig.InitialState initial, OutlierConfig outlier) {
+        return new PoolHealth(pool, Optional.of(health(initial)), outlier, clock::get, listener);
+    }
+
+    private static OutlierConfig outlier(int failures, int fivexx, int percent) {
+        return new OutlierConfig(failures, fivexx, Duration.ofSeconds(30), Duration.ofSeconds(300), percent);
+    }
+
+    // Unchecked backends take no traffic; the first check decides and is logged from "unchecked".
+    @Test
+    void firstCheckDecides() {
+        PoolHealth h = health(HealthConfig.InitialState.PROBE, OutlierConfig.defaults());
+        assertThat(pool.live()).isEmpty();
+        assertThat(h.probed(a, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGED);
+        assertThat(h.probed(b, false, "connection refused", clock.get())).isEqualTo(Transition.CHANGED);
+        assertThat(pool.live()).containsExactly(a);
+        assertThat(events).containsExactly(
+                "127.0.0.1:9001 unchecked -> up: first check passed: HTTP 200",
+                "127.0.0.1:9002 unchecked -> down: first check failed: connection refused");
+    }
+
+    // initial-state up: in rotation at once, taken down after fall failures with one log line.
+    @Test
+    void assumedUpGoesDownAfterFall() {
+        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.defaults());
+        assertThat(pool.live()).containsExactly(a, b);
+        assertThat(h.probed(a, false, "HTTP 500", clock.get())).isEqualTo(Transition.CHANGE_PENDING);
+        assertThat(pool.live()).containsExactly(a, b);
+        assertThat(h.probed(a, false, "HTTP 500", clock.get())).isEqualTo(Transition.CHANGED);
+        assertThat(pool.live()).containsExactly(b);
+        assertThat(events).containsExactly("127.0.0.1:9001 up -> down: 2 consecutive checks failed (last: HTTP 500)");
+        h.probed(a, true, "HTTP 200", clock.get());
+        h.probed(a, true, "HTTP 200", clock.get());
+        assertThat(a.state()).isEqualTo(BackendState.UP);
+        assertThat(events).last().isEqualTo("127.0.0.1:9001 down -> up: 2 consecutive checks passed (last: HTTP 200)");
+    }
+
+    // Five connection failures eject a backend for 30s; it returns when returnDue runs after that time.
+    @Test
+    void passiveEjectionAndReturn() {
+        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(5, 0, 50), clock::get, listener);
+        for (int k = 0; k < 5; k++) {
+            h.connectionFailed(a, "connection refused");
+        }
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        assertThat(pool.live()).containsExactly(b);
+        assertThat(h.returnDue()).isEqualTo(30 * S);
+        clock.addAndGet(30 * S);
+        assertThat(h.returnDue()).isEqualTo(-1);
+        assertThat(a.state()).isEqualTo(BackendState.UP);
+        assertThat(events).containsExactly(
+                "127.0.0.1:9001 ejected 30s",
+                "127.0.0.1:9001 up -> ejected: ejected for 30s after 5 consecutive connection failures "
+                        + "(last: connection refused)",
+                "127.0.0.1:9001 ejected -> up: ejection time over");
+    }
+
+    // With 50% of two backends, the second failing backend is not ejected while the first is out.
+    @Test
+    void neverMoreThanMaxEjectedPercent() {
+        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(1, 0, 50), clock::get, listener);
+        h.connectionFailed(a, "connection refused");
+        h.connectionFailed(b, "connection refused");
+        h.connectionFailed(b, "connection refused");
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        assertThat(b.state()).isEqualTo(BackendState.UP);
+        assertThat(pool.live()).containsExactly(b);
+    }
+
+    // consecutive-5xx ejects; a passing active check that started after the ejection brings it back, an older one does not.
+    @Test
+    void passingCheckEndsEjection() {
+        PoolHealth h = health(HealthConfig.InitialState.UP, outlier(5, 3, 50));
+        long before = clock.get();
+        clock.addAndGet(S);
+        h.responded(a, 500);
+        h.responded(a, 502);
+        h.responded(a, 503);
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        h.probed(a, true, "HTTP 200", before);
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        h.probed(a, true, "HTTP 200", clock.get());
+        assertThat(a.state()).isEqualTo(BackendState.UP);
+        assertThat(events).last().isEqualTo("127.0.0.1:9001 ejected -> up: a check passed after the ejection "
+                + "(last: HTTP 200)");
+    }
+
+    // Drain wins over every other state; enable returns to what the checks say, and repeating either is harmless.
+    @Test
+    void drainAndEnable() {
+        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.defaults());
+        assertThat(h.drain(a)).isEqualTo(BackendState.DRAINING);
+        assertThat(h.drain(a)).isEqualTo(BackendState.DRAINING);
+        assertThat(pool.live()).containsExactly(b);
+        h.probed(a, false, "HTTP 500", clock.get());
+        h.probed(a, false, "HTTP 500", clock.get());
+        assertThat(a.state()).isEqualTo(BackendState.DRAINING);
+        assertThat(h.checkStatus(a)).isEqualTo(HealthCheckSession.Status.DOWN);
+        assertThat(h.enable(a)).isEqualTo(BackendState.DOWN);
+        assertThat(h.enable(a)).isEqualTo(BackendState.DOWN);
+        assertThat(events).containsExactly(
+                "127.0.0.1:9001 up -> draining: drained through the admin API",
+                "127.0.0.1:9001 draining -> down: enabled through the admin API");
+    }
+
+    // A 2xx answer ends a run of connection failures, so scattered failures never eject.
+    @Test
+    void responsesResetFailureRuns() {
+        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(3, 0, 50), clock::get, listener);
+        for (int k = 0; k < 10; k++) {
+            h.connectionFailed(a, "connection reset");
+            h.connectionFailed(a, "connection reset");
+            h.responded(a, 200);
+        }
+        assertThat(a.state()).isEqualTo(BackendState.UP);
+        assertThat(events).isEmpty();
+    }
+}
