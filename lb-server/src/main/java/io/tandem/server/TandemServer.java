@@ -17,11 +17,14 @@ import io.tandem.config.ListenerConfig;
 import io.tandem.config.PoolConfig;
 import io.tandem.config.Problem;
 import io.tandem.config.TandemConfig;
+import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.SlowStart;
 import io.tandem.core.strategy.Strategies;
 import io.tandem.server.admin.AdminServer;
+import io.tandem.server.health.HealthChecks;
+import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
@@ -83,6 +86,7 @@ public final class TandemServer implements AutoCloseable {
     private volatile Map<String, PoolRuntime> pools = Map.of();
     private volatile Supplier<FailoverStatus> failover = () -> FailoverStatus.STANDALONE;
     private AdminServer admin;
+    private volatile HealthChecks healthChecks;
     private HostPort adminBind;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
@@ -128,6 +132,11 @@ public final class TandemServer implements AutoCloseable {
         return transport;
     }
 
+    /** The active checks of every pool (for /status); null before start. */
+    public HealthChecks healthChecks() {
+        return healthChecks;
+    }
+
     /** This node's failover role and peer, as the admin API shows them; standalone without failover. */
     public FailoverStatus failoverStatus() {
         return failover.get();
@@ -144,6 +153,10 @@ public final class TandemServer implements AutoCloseable {
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         acceptGroup.next().execute(this::advanceSlowStart);
         try {
+            // Every backend of a probe-first pool is checked before a listener accepts a connection.
+            healthChecks = new HealthChecks(pools.values(), workerGroup, transport);
+            healthChecks.probeAtStart();
+            healthChecks.start();
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 BoundListener bound = bind(l, new Routing(l, i, pools));
@@ -312,7 +325,11 @@ public final class TandemServer implements AutoCloseable {
             BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p),
                     SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
-            built.put(p.name(), new PoolRuntime(p, pool, new PoolMeters(metrics, pool, listenerNames)));
+            PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
+            HealthEvents events = new HealthEvents(workerGroup, meters);
+            PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
+            events.attach(health);
+            built.put(p.name(), new PoolRuntime(p, pool, meters, health));
         }
         return Collections.unmodifiableMap(built);
     }
@@ -435,6 +452,9 @@ public final class TandemServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (healthChecks != null) {
+            healthChecks.close();
+        }
         for (BoundListener l : listeners.values()) {
             l.channel().close().awaitUninterruptibly();
         }

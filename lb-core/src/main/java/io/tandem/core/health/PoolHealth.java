@@ -161,19 +161,22 @@ public final class PoolHealth {
         return outliers.nextDueNanos(now);
     }
 
-    /** Takes {@code backend} out of rotation: no new requests, in-flight ones finish. Repeating is harmless. */
-    public synchronized BackendState drain(Backend backend) {
+    /**
+     * Takes {@code backend} out of rotation: no new requests, in-flight ones
+     * finish. Repeating is harmless. {@code reason} goes to the log line.
+     */
+    public synchronized BackendState drain(Backend backend, String reason) {
         int i = indexOf(backend);
         drained[i] = true;
-        apply(i, "drained through the admin API", false);
+        apply(i, reason, false);
         return backend.state();
     }
 
     /** Ends a drain; the backend is up again unless active checks or an ejection say otherwise. */
-    public synchronized BackendState enable(Backend backend) {
+    public synchronized BackendState enable(Backend backend, String reason) {
         int i = indexOf(backend);
         drained[i] = false;
-        apply(i, "enabled through the admin API", false);
+        apply(i, reason, false);
         return backend.state();
     }
 

@@ -136,15 +136,15 @@ class PoolHealthTest {
     @Test
     void drainAndEnable() {
         PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.defaults());
-        assertThat(h.drain(a)).isEqualTo(BackendState.DRAINING);
-        assertThat(h.drain(a)).isEqualTo(BackendState.DRAINING);
+        assertThat(h.drain(a, "drained through the admin API")).isEqualTo(BackendState.DRAINING);
+        assertThat(h.drain(a, "drained through the admin API")).isEqualTo(BackendState.DRAINING);
         assertThat(pool.live()).containsExactly(b);
         h.probed(a, false, "HTTP 500", clock.get());
         h.probed(a, false, "HTTP 500", clock.get());
         assertThat(a.state()).isEqualTo(BackendState.DRAINING);
         assertThat(h.checkStatus(a)).isEqualTo(HealthCheckSession.Status.DOWN);
-        assertThat(h.enable(a)).isEqualTo(BackendState.DOWN);
-        assertThat(h.enable(a)).isEqualTo(BackendState.DOWN);
+        assertThat(h.enable(a, "enabled through the admin API")).isEqualTo(BackendState.DOWN);
+        assertThat(h.enable(a, "enabled through the admin API")).isEqualTo(BackendState.DOWN);
         assertThat(events).containsExactly(
                 "127.0.0.1:9001 up -> draining: drained through the admin API",
                 "127.0.0.1:9001 draining -> down: enabled through the admin API");

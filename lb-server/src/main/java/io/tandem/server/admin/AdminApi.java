@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
 import io.tandem.core.pool.Backend;
-import io.tandem.core.pool.BackendState;
 import io.tandem.server.TandemServer;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
@@ -92,26 +91,27 @@ final class AdminApi {
         });
     }
 
-    /** Takes a backend out of rotation: no new requests, those in flight finish. */
+    /**
+     * Takes a backend out of rotation: no new requests, those in flight
+     * finish, its idle connections close. The pool's health keeps the drain
+     * (across reloads) and logs the change.
+     */
     private AdminResponse drain(AdminRequest r) throws IOException {
-        return setState(r, BackendState.DRAINING);
-    }
-
-    /** Puts a backend back into rotation. */
-    private AdminResponse enable(AdminRequest r) throws IOException {
-        return setState(r, BackendState.UP);
-    }
-
-    private AdminResponse setState(AdminRequest r, BackendState state) throws IOException {
         Target t = target(r);
         if (t.problem != null) {
             return t.problem;
         }
-        BackendState old = t.pool.pool().setState(t.backend, state);
-        if (old != state) {
-            log.info("admin: backend {} of pool {} {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
-                    old.label(), state.label(), r.client());
+        t.pool.health().drain(t.backend, "drained through the admin API (asked by " + r.client() + ")");
+        return backendAnswer(t);
+    }
+
+    /** Ends a drain: the backend is up again unless its health checks or an ejection say otherwise. */
+    private AdminResponse enable(AdminRequest r) throws IOException {
+        Target t = target(r);
+        if (t.problem != null) {
+            return t.problem;
         }
+        t.pool.health().enable(t.backend, "enabled through the admin API (asked by " + r.client() + ")");
         return backendAnswer(t);
     }
 

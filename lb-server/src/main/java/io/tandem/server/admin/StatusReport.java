@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.config.ListenerConfig;
+import io.tandem.core.health.HealthCheckSession;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.FailoverStatus;
 import io.tandem.server.TandemServer;
 import io.tandem.server.Version;
+import io.tandem.server.health.LastCheck;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
@@ -83,9 +85,34 @@ final class StatusReport {
         bn.put("responses", m.responses(0));
         bn.put("serverErrors", m.responses(500));
         bn.put("failures", m.failures());
-        // The active health checker fills this in; without checks there is no last result.
-        bn.putNull("lastCheck");
+        health(bn, p, b);
         return bn;
+    }
+
+    /**
+     * What health says of a backend: {@code drained}, {@code ejectedForMillis}
+     * while ejected, {@code checks} (active checks alone: up, down, unchecked;
+     * null without checks) and {@code lastCheck} (null without checks or
+     * before the first).
+     */
+    private void health(ObjectNode bn, PoolRuntime p, Backend b) {
+        bn.put("drained", p.health().drained(b));
+        long ejectedNanos = p.health().ejectedForNanos(b);
+        if (ejectedNanos > 0) {
+            bn.put("ejectedForMillis", ejectedNanos / 1_000_000);
+        }
+        HealthCheckSession.Status checks = p.health().checkStatus(b);
+        bn.put("checks", checks == null ? null : checks.label());
+        LastCheck last = server.healthChecks() == null ? null : server.healthChecks().lastCheck(b);
+        if (last == null) {
+            bn.putNull("lastCheck");
+        } else {
+            ObjectNode lc = bn.putObject("lastCheck");
+            lc.put("result", last.result().outcome().label());
+            lc.put("detail", last.result().detail());
+            lc.put("time", last.at().toString());
+            lc.put("durationMillis", last.durationMillis());
+        }
     }
 
     private static void failover(ObjectNode n, FailoverStatus f) {

@@ -31,8 +31,12 @@ public final class PoolMeters {
     private final Map<Backend, BackendMeters> backends = new IdentityHashMap<>();
     private final Counter[] retries = new Counter[RetryCause.values().length];
     private final StatusCounters[] localAnswers;
+    private final ProxyMetrics metrics;
+    private final String poolName;
 
     public PoolMeters(ProxyMetrics metrics, BackendPool pool, List<String> listeners) {
+        this.metrics = metrics;
+        this.poolName = pool.name();
         for (Backend b : pool.backends()) {
             backends.put(b, new BackendMeters(metrics, pool.name(), b, listeners));
         }
@@ -70,6 +74,8 @@ public final class PoolMeters {
             Gauge.builder("tandem_backend_connections", b, Backend::connections)
                     .description("Open connections to the backend, busy and idle")
                     .tags(tags).register(metrics.registry());
+            // Shown from the start (at 0), so alerts on its increase work before the first ejection.
+            ejections(metrics, pool.name(), b);
         }
     }
 
@@ -94,6 +100,27 @@ public final class PoolMeters {
     /** Retries counted so far for {@code cause}. */
     public long retries(RetryCause cause) {
         return (long) retries[cause.ordinal()].count();
+    }
+
+    /** Counts one active check of {@code backend} with its result ({@code pass}, {@code fail}, {@code timeout}). */
+    public void healthCheck(Backend backend, String result) {
+        // Not the request path: a check runs every interval, so the registry lookup is fine.
+        Counter.builder("tandem_health_checks_total")
+                .description("Active health checks, by pool, backend and result")
+                .tags("pool", poolName, "backend", backend.id(), "result", result)
+                .register(metrics.registry()).increment();
+    }
+
+    /** Counts one passive outlier ejection of {@code backend}. */
+    public void ejection(Backend backend) {
+        ejections(metrics, poolName, backend).increment();
+    }
+
+    private static Counter ejections(ProxyMetrics metrics, String pool, Backend backend) {
+        return Counter.builder("tandem_backend_ejections_total")
+                .description("Passive outlier ejections, by pool and backend")
+                .tags("pool", pool, "backend", backend.id())
+                .register(metrics.registry());
     }
 
     /** Counts an answer the proxy gave itself for this pool through the listener at {@code listenerIndex}. */

@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendState;
+import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
 import java.util.ArrayDeque;
@@ -227,6 +229,7 @@ final class Exchange {
             if (f.isSuccess()) {
                 attach(f.channel(), false);
             } else {
+                pool.health().connectionFailed(target, NetErrors.describe(f.cause()));
                 attemptFailed();
             }
         });
@@ -327,6 +330,7 @@ final class Exchange {
 
     private void startResponse(HttpResponse response, int code) {
         responseStarted = true;
+        pool.health().responded(backend, code);
         cancelResponseTimer();
         status = code;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
@@ -359,7 +363,8 @@ final class Exchange {
         Channel ch = upstream;
         upstream = null;
         ch.pipeline().get(BackendHandler.class).unbind();
-        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive() && !backend.retired()) {
+        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive() && !backend.retired()
+                && backend.state() == BackendState.UP) {
             ch.config().setAutoRead(true);
             BackendConnections.current().offer(backend, ch);
         } else {
@@ -387,6 +392,7 @@ final class Exchange {
             // Part of the response is with the client already: only closing tells it.
             done = true;
             meters.failed();
+            pool.health().connectionFailed(backend, "connection lost mid-response: " + NetErrors.describe(cause));
             finished();
             front.exchangeAborted(this);
             return;
@@ -394,6 +400,8 @@ final class Exchange {
         boolean stale = upstreamReused && !staleRetried && !bodyForwarded;
         if (!stale) {
             meters.failed();
+            pool.health().connectionFailed(backend, "connection lost before the response: "
+                    + NetErrors.describe(cause));
         }
         if (bodyForwarded) {
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);

@@ -1,0 +1,33 @@
+package io.tandem.server.health;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.tandem.config.HealthConfig;
+import io.tandem.core.pool.Backend;
+import io.tandem.server.Transport;
+
+/**
+ * One kind of active check. A probe opens its own short-lived connection to
+ * the backend on the given event loop, never a pooled one, and always ends
+ * within the configured timeout with a {@link ProbeResult} (the future never
+ * fails).
+ */
+public interface HealthProbe {
+
+    Future<ProbeResult> probe(EventLoop loop, Backend backend);
+
+    /** The probe a pool's {@code health} section asks for. */
+    static HealthProbe of(HealthConfig config, Transport transport) {
+        return config.type() == HealthConfig.HealthCheckType.TCP ? tcp(config, transport) : http(config, transport);
+    }
+
+    /** An HTTP request; passes on an expected status (and body substring, if configured). */
+    static HealthProbe http(HealthConfig config, Transport transport) {
+        return new HttpProbe(config, transport);
+    }
+
+    /** A TCP connect; passes when the connection is accepted. */
+    static HealthProbe tcp(HealthConfig config, Transport transport) {
+        return new TcpProbe(config.timeout(), transport);
+    }
+}

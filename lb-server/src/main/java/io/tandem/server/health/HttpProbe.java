@@ -1,0 +1,170 @@
+package io.tandem.server.health;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.tandem.config.HealthConfig;
+import io.tandem.core.pool.Backend;
+import io.tandem.server.NetErrors;
+import io.tandem.server.Transport;
+import io.tandem.server.Version;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An HTTP/1.1 check: {@code METHOD path} with the configured Host header (the
+ * backend's address by default) and {@code Connection: close}. Passes when
+ * the status is one of {@code expect-status} and, if {@code expect-body} is
+ * set, the first {@link #MAX_BODY} bytes of the body contain it.
+ */
+final class HttpProbe implements HealthProbe {
+
+    /** Bytes of a check response's body searched for {@code expect-body}. */
+    static final int MAX_BODY = 64 * 1024;
+
+    private final HealthConfig config;
+    private final Transport transport;
+    private final HttpMethod method;
+    private final byte[] expectBody;
+    private final String userAgent = "tandem-health-check/" + Version.get();
+
+    HttpProbe(HealthConfig config, Transport transport) {
+        this.config = config;
+        this.transport = transport;
+        this.method = HttpMethod.valueOf(config.method());
+        this.expectBody = config.expectBody().map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
+    }
+
+    @Override
+    public Future<ProbeResult> probe(EventLoop loop, Backend backend) {
+        Promise<ProbeResult> promise = loop.newPromise();
+        String host = config.host().orElse(backend.address().toString());
+        return ProbeAttempt.start(loop, transport, backend, config.timeout(), promise, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast(new HttpClientCodec(4096, 16 * 1024, 16 * 1024))
+                        .addLast(new Exchange(promise, host));
+            }
+        });
+    }
+
+    /** Sends the check request when connected and judges the answer. */
+    private final class Exchange extends ChannelInboundHandlerAdapter {
+
+        private final Promise<ProbeResult> promise;
+        private final String host;
+        private int status;
+        private ByteBuf body;
+
+        Exchange(Promise<ProbeResult> promise, String host) {
+            this.promise = promise;
+            this.host = host;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, config.path(),
+                    Unpooled.EMPTY_BUFFER);
+            req.headers()
+                    .set(HttpHeaderNames.HOST, host)
+                    .set(HttpHeaderNames.USER_AGENT, userAgent)
+                    .set(HttpHeaderNames.ACCEPT, "*/*")
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(req);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (promise.isDone()) {
+                    return;
+                }
+                if (msg instanceof HttpResponse) {
+                    HttpResponse r = (HttpResponse) msg;
+                    if (r.decoderResult().isFailure()) {
+                        promise.trySuccess(ProbeResult.fail("malformed response: "
+                                + NetErrors.describe(r.decoderResult().cause())));
+                        return;
+                    }
+                    status = r.status().code();
+                    if (!config.expectStatus().contains(status)) {
+                        promise.trySuccess(ProbeResult.fail("HTTP " + status + " (expected " + config.expectStatus()
+                                + ")"));
+                        return;
+                    }
+                    if (expectBody == null) {
+                        promise.trySuccess(ProbeResult.pass("HTTP " + status));
+                        return;
+                    }
+                    body = ctx.alloc().heapBuffer(256, MAX_BODY);
+                }
+                if (msg instanceof HttpContent && body != null) {
+                    ByteBuf part = ((HttpContent) msg).content();
+                    body.writeBytes(part, part.readerIndex(), Math.min(part.readableBytes(), body.maxWritableBytes()));
+                    if (contains(body, expectBody)) {
+                        promise.trySuccess(ProbeResult.pass("HTTP " + status + ", body has the expected text"));
+                    } else if (msg instanceof LastHttpContent || !body.isWritable()) {
+                        promise.trySuccess(ProbeResult.fail("HTTP " + status + ", body lacks '"
+                                + new String(expectBody, StandardCharsets.UTF_8) + "'"));
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            release();
+            promise.trySuccess(ProbeResult.fail(status == 0 ? "connection closed before the response"
+                    : "connection closed before the body ended"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            promise.trySuccess(ProbeResult.fail(NetErrors.describe(cause)));
+            ctx.close();
+        }
+
+        private void release() {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+        }
+    }
+
+    /** Whether {@code haystack}'s readable bytes contain {@code needle}. */
+    static boolean contains(ByteBuf haystack, byte[] needle) {
+        int start = haystack.readerIndex();
+        int end = haystack.writerIndex() - needle.length;
+        outer:
+        for (int i = start; i <= end; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (haystack.getByte(i + k) != needle[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
