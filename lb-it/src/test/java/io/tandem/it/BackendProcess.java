@@ -92,6 +92,13 @@ final class BackendProcess implements AutoCloseable {
         }
     }
 
+    /** Sets the status the backend answers to proxied requests. */
+    void answer(int status) {
+        if (!Integer.toString(status).equals(get("/control/answer/" + status))) {
+            throw new AssertionError("backend " + name + " did not switch its answer to " + status);
+        }
+    }
+
     /** GET on the backend itself; the body, or null when it does not answer 200. */
     String get(String path) {
         try {

@@ -65,6 +65,12 @@ class HealthIT {
 
     /** Starts backends a, b, c (health modes as given; null: no process on its port) and Tandem in front. */
     private void start(String... healthModes) throws Exception {
+        startWith("    health: { path: /health, interval: " + INTERVAL.toMillis() + "ms, timeout: " + TIMEOUT.toMillis()
+                + "ms, rise: " + RISE + ", fall: " + FALL + " }\n", healthModes);
+    }
+
+    /** Starts backends and Tandem; {@code poolLines} are the pool's health/outlier lines. */
+    private void startWith(String poolLines, String... healthModes) throws Exception {
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i < healthModes.length; i++) {
             int p = Ports.free();
@@ -83,10 +89,8 @@ class HealthIT {
                 "  web:",
                 "    retries: 2",
                 "    timeouts: { connect: 500ms, response: 2s }",
-                "    health: { path: /health, interval: " + INTERVAL.toMillis() + "ms, timeout: " + TIMEOUT.toMillis()
-                        + "ms, rise: " + RISE + ", fall: " + FALL + " }",
-                "    backends:",
                 ""));
+        yaml.append(poolLines).append("    backends:\n");
         for (int p : ports) {
             yaml.append("      - { address: 127.0.0.1:").append(p).append(" }\n");
         }
@@ -367,5 +371,54 @@ class HealthIT {
         assertThat(admin("POST", "/api/v1/pools/nope/backends/" + b.address() + "/drain").statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/api/v1/pools/web/backends/127.0.0.1:1/drain").statusCode()).isEqualTo(404);
         assertThat(admin("GET", "/api/v1/pools/web/backends/" + b.address() + "/drain").statusCode()).isEqualTo(405);
+    }
+
+    // Passive only (no active checks): a killed backend is ejected by connection failures with no failed
+    // client request, returns after ejection-time, and is ejected again for twice as long.
+    @Test
+    void connectionFailuresEjectAndRepeatsDouble() throws Exception {
+        startWith("    outlier: { consecutive-failures: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
+        BackendProcess b = backend("b");
+        load = LoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
+        awaitCompleted(300);
+        b.kill();
+        awaitState(b.address(), "ejected", Duration.ofSeconds(5));
+        Poll.until(Duration.ofSeconds(10), "a second ejection of b\n" + tandem.output(),
+                () -> transitions(b.address()).size() >= 3);
+        List<LoadLoop.Result> results = load.stop();
+
+        assertThat(failures(results)).as("failed client requests").isEmpty();
+        assertThat(transitions(b.address()).subList(0, 3)).containsExactly(
+                "up -> ejected: ejected for 1s after 3 consecutive connection failures (last: connection refused)",
+                "ejected -> up: ejection time over",
+                "up -> ejected: ejected for 2s after 3 consecutive connection failures (last: connection refused)");
+        assertThat(metric("tandem_backend_ejections_total", "backend=\"" + b.address() + "\",pool=\"web\""))
+                .isGreaterThanOrEqualTo(2.0);
+        assertThat(backendStatus(b.address()).has("checks")).isFalse();
+    }
+
+    // consecutive-5xx: 3 — one client in sequence sees exactly three 503s from a failing backend per ejection.
+    @Test
+    void consecutive5xxEject() throws Exception {
+        startWith("    outlier: { consecutive-5xx: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
+        BackendProcess b = backend("b");
+        b.answer(503);
+        load = LoadLoop.start(port, 1, 100_000, Duration.ofSeconds(30));
+        awaitState(b.address(), "ejected", Duration.ofSeconds(5));
+        Poll.until(Duration.ofSeconds(10), "b back after its ejection\n" + tandem.output(),
+                () -> transitions(b.address()).size() >= 2);
+        b.answer(200);
+        int atHealthy = load.completed();
+        awaitCompleted(atHealthy + 100);
+        List<LoadLoop.Result> results = load.stop();
+
+        List<LoadLoop.Result> from503 = results.stream().filter(r -> r.status() == 503).collect(Collectors.toList());
+        double ejections = metric("tandem_backend_ejections_total", "backend=\"" + b.address() + "\",pool=\"web\"");
+        assertThat(from503).allSatisfy(r -> assertThat(r.backend()).isEqualTo("b"));
+        assertThat(transitions(b.address()).get(0))
+                .isEqualTo("up -> ejected: ejected for 1s after 3 consecutive 5xx responses (last: 503)");
+        // Each ejection came after exactly three 503s in a row; at most one more run may be under way.
+        assertThat((double) from503.size()).isBetween(3 * ejections, 3 * ejections + 2);
+        assertThat(failures(results).size()).isEqualTo(from503.size());
     }
 }

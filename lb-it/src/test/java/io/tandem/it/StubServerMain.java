@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * it ({@link BackendProcess} starts it). Needs only the JDK.
  * <ul>
  *   <li>{@code /health}: by mode {@code ok} 200, {@code fail} 500, {@code flap} 200 and 500 in turn</li>
- *   <li>{@code POST /control/health/MODE} switches the mode; {@code GET /control/stats} counts requests</li>
- *   <li>anything else: 200 {@code hello from NAME}, with {@code X-Backend: NAME}</li>
+ *   <li>{@code /control/health/MODE} switches the mode; {@code /control/stats} counts requests</li>
+ *   <li>{@code /control/answer/STATUS} sets the status of the answer to everything else</li>
+ *   <li>anything else: 200 (or that status) {@code hello from NAME}, with {@code X-Backend: NAME}</li>
  * </ul>
  * Usage: {@code StubServerMain NAME PORT [HEALTH_MODE]}; prints {@code ready} when listening.
  */
@@ -27,6 +28,7 @@ public final class StubServerMain {
     private final AtomicReference<String> mode;
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger checks = new AtomicInteger();
+    private final AtomicInteger answer = new AtomicInteger(200);
 
     private StubServerMain(String name, String mode) {
         this.name = name;
@@ -57,11 +59,14 @@ public final class StubServerMain {
                 mode.set(path.substring("/control/health/".length()));
                 checks.set(0);
                 reply(ex, 200, mode.get());
+            } else if (path.startsWith("/control/answer/")) {
+                answer.set(Integer.parseInt(path.substring("/control/answer/".length())));
+                reply(ex, 200, Integer.toString(answer.get()));
             } else if (path.equals("/control/stats")) {
                 reply(ex, 200, "requests=" + requests.get() + " checks=" + checks.get());
             } else {
                 requests.incrementAndGet();
-                reply(ex, 200, "hello from " + name);
+                reply(ex, answer.get(), "hello from " + name);
             }
         }
     }
