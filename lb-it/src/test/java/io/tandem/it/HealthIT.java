@@ -379,13 +379,13 @@ class HealthIT {
     void connectionFailuresEjectAndRepeatsDouble() throws Exception {
         startWith("    outlier: { consecutive-failures: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
         BackendProcess b = backend("b");
-        load = LoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
+        load = SocketLoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
         awaitCompleted(300);
         b.kill();
         awaitState(b.address(), "ejected", Duration.ofSeconds(5));
         Poll.until(Duration.ofSeconds(10), "a second ejection of b\n" + tandem.output(),
                 () -> transitions(b.address()).size() >= 3);
-        List<LoadLoop.Result> results = load.stop();
+        List<SocketLoadLoop.Result> results = load.stop();
 
         assertThat(failures(results)).as("failed client requests").isEmpty();
         assertThat(transitions(b.address()).subList(0, 3)).containsExactly(
@@ -403,16 +403,16 @@ class HealthIT {
         startWith("    outlier: { consecutive-5xx: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
         BackendProcess b = backend("b");
         b.answer(503);
-        load = LoadLoop.start(port, 1, 100_000, Duration.ofSeconds(30));
+        load = SocketLoadLoop.start(port, 1, 100_000, Duration.ofSeconds(30));
         awaitState(b.address(), "ejected", Duration.ofSeconds(5));
         Poll.until(Duration.ofSeconds(10), "b back after its ejection\n" + tandem.output(),
                 () -> transitions(b.address()).size() >= 2);
         b.answer(200);
         int atHealthy = load.completed();
         awaitCompleted(atHealthy + 100);
-        List<LoadLoop.Result> results = load.stop();
+        List<SocketLoadLoop.Result> results = load.stop();
 
-        List<LoadLoop.Result> from503 = results.stream().filter(r -> r.status() == 503).collect(Collectors.toList());
+        List<SocketLoadLoop.Result> from503 = results.stream().filter(r -> r.status() == 503).collect(Collectors.toList());
         double ejections = metric("tandem_backend_ejections_total", "backend=\"" + b.address() + "\",pool=\"web\"");
         assertThat(from503).allSatisfy(r -> assertThat(r.backend()).isEqualTo("b"));
         assertThat(transitions(b.address()).get(0))
