@@ -46,6 +46,8 @@ class HealthIT {
 
     final List<BackendProcess> backends = new ArrayList<>();
     TandemProcess tandem;
+    final List<Integer> ports = new ArrayList<>();
+    String poolLines;
     int port;
     int admin;
     SocketLoadLoop load;
@@ -71,7 +73,7 @@ class HealthIT {
 
     /** Starts backends and Tandem; {@code poolLines} are the pool's health/outlier lines. */
     private void startWith(String poolLines, String... healthModes) throws Exception {
-        List<Integer> ports = new ArrayList<>();
+        this.poolLines = poolLines;
         for (int i = 0; i < healthModes.length; i++) {
             int p = Ports.free();
             ports.add(p);
@@ -81,6 +83,12 @@ class HealthIT {
         }
         port = Ports.free();
         admin = Ports.free();
+        Path config = writeConfig();
+        tandem = TandemProcess.run(dir, config, admin);
+    }
+
+    /** Writes tandem.yaml for the backends on {@link #ports}. */
+    private Path writeConfig() throws IOException {
         StringBuilder yaml = new StringBuilder(String.join("\n",
                 "listeners:",
                 "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
@@ -96,7 +104,7 @@ class HealthIT {
         }
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, yaml);
-        tandem = TandemProcess.run(dir, config, admin);
+        return config;
     }
 
     private BackendProcess backend(String name) {
@@ -420,5 +428,42 @@ class HealthIT {
         // Each ejection came after exactly three 503s in a row; at most one more run may be under way.
         assertThat((double) from503.size()).isBetween(3 * ejections, 3 * ejections + 2);
         assertThat(failures(results).size()).isEqualTo(from503.size());
+    }
+
+    // A reload keeps what health knows of the backends that stay (a drain, a dead backend stays down without
+    // a new "first check"), checks an added backend before it gets traffic, and no request fails meanwhile.
+    @Test
+    void reloadKeepsHealthStateAndChecksAddedBackends() throws Exception {
+        start("ok", "ok", null);
+        BackendProcess b = backend("b");
+        String dead = "127.0.0.1:" + ports.get(2);
+        assertThat(admin("POST", "/api/v1/pools/web/backends/" + b.address() + "/drain").statusCode()).isEqualTo(200);
+        BackendProcess d = BackendProcess.start(dir, "d", Ports.free(), "ok");
+        backends.add(d);
+        load = SocketLoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
+        awaitCompleted(200);
+
+        ports.add(d.port);
+        writeConfig();
+        long reloadAt = System.nanoTime();
+        HttpResponse<String> r = admin("POST", "/api/v1/reload");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        awaitState(d.address(), "up", Duration.ofSeconds(10));
+        awaitCompleted(load.completed() + 300);
+        List<SocketLoadLoop.Result> results = load.stop();
+
+        assertThat(failures(results)).as("failed client requests").isEmpty();
+        assertThat(state(b.address())).isEqualTo("draining");
+        assertThat(state(dead)).isEqualTo("down");
+        assertThat(transitions(b.address())).containsExactly(
+                "unchecked -> up: first check passed: HTTP 200",
+                "up -> draining: drained through the admin API");
+        assertThat(transitions(dead)).containsExactly("unchecked -> down: first check failed: connection refused");
+        assertThat(transitions(d.address())).containsExactly("unchecked -> up: first check passed: HTTP 200");
+        List<SocketLoadLoop.Result> afterReload = results.stream().filter(x -> x.sentNanos() > reloadAt)
+                .collect(Collectors.toList());
+        assertThat(answeredBy(afterReload, "b")).isZero();
+        assertThat(answeredBy(afterReload, "d")).isPositive();
+        assertThat(backendStatus(b.address()).path("lastCheck").path("result").asText()).isEqualTo("pass");
     }
 }

@@ -151,6 +151,7 @@ public final class TandemServer implements AutoCloseable {
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
+        pools.values().forEach(p -> p.health().activate(null));
         acceptGroup.next().execute(this::advanceSlowStart);
         try {
             // Every backend of a probe-first pool is checked before a listener accepts a connection.
@@ -244,6 +245,20 @@ public final class TandemServer implements AutoCloseable {
             }
         }
         // Commit: every step below is a swap or a close, none can fail.
+        // Health first: backends new to a pool are out of rotation until checked before any routing sees them.
+        for (PoolRuntime p : nextPools.values()) {
+            PoolRuntime before = pools.get(p.name());
+            p.health().activate(before == null ? null : before.health());
+        }
+        for (PoolRuntime p : pools.values()) {
+            if (!nextPools.containsKey(p.name())) {
+                p.health().retire();
+            }
+        }
+        HealthChecks previousChecks = healthChecks;
+        healthChecks = new HealthChecks(nextPools.values(), workerGroup, transport, previousChecks);
+        previousChecks.close();
+        healthChecks.start();
         List<String> changes = new ArrayList<>();
         Map<String, BoundListener> nextListeners = new LinkedHashMap<>();
         for (ListenerConfig l : next.listeners()) {

@@ -47,6 +47,14 @@ public final class HealthCheckSession {
         return new HealthCheckSession(rise, fall, Status.UP);
     }
 
+    /** A session that goes on where {@code from} stood (a config reload), with the new rise and fall. */
+    public static HealthCheckSession carried(HealthCheckSession from, int rise, int fall) {
+        HealthCheckSession s = new HealthCheckSession(rise, fall, from.status);
+        s.passes = from.passes;
+        s.failures = from.failures;
+        return s;
+    }
+
     public Status status() {
         return status;
     }

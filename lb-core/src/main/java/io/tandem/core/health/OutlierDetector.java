@@ -173,6 +173,21 @@ public final class OutlierDetector {
         return next;
     }
 
+    /** Backend {@code i} takes over the ejection state of backend {@code j} of {@code from} (a config reload). */
+    public void carry(int i, OutlierDetector from, int j) {
+        if (ejected[i]) {
+            ejectedCount--;
+        }
+        ejected[i] = from.ejected[j];
+        ejectedAt[i] = from.ejectedAt[j];
+        ejectedUntil[i] = from.ejectedUntil[j];
+        repeats[i] = from.repeats[j];
+        returnedAt[i] = from.returnedAt[j];
+        if (ejected[i]) {
+            ejectedCount++;
+        }
+    }
+
     private void resetCounters(int i) {
         failures.set(i, 0);
         fivexx.set(i, 0);

@@ -21,6 +21,11 @@ import java.util.function.LongSupplier;
  * when it changes. An operator's drain wins over everything; then a failed
  * active check (DOWN); then an ejection; otherwise the backend is UP.
  *
+ * <p>Building one changes nothing; {@link #activate} puts it in force, at
+ * start or when a reload commits, taking over what the pool health it
+ * replaces knew of the backends that stay. A replaced one passes the proxy's
+ * late reports on and otherwise does nothing.
+ *
  * <p>Thread-safe. Every change runs under this object's lock, and the
  * {@link Listener} is called under it too, so changes of one pool are
  * reported in the order they happened. The hot path ({@link #responded})
@@ -35,8 +40,11 @@ public final class PoolHealth {
         /** A backend's state changed (one log line each). */
         void stateChanged(StateChange change);
 
-        /** A backend was ejected for {@code duration}; it returns by itself when {@link #returnDue} runs then. */
+        /** A backend was ejected for {@code duration} (counted; the state change is reported apart). */
         void ejected(Backend backend, Duration duration, String reason);
+
+        /** {@link #returnDue} should run in {@code nanos}: an ejection ends then. */
+        void returnDueIn(long nanos);
     }
 
     private final BackendPool pool;
@@ -47,6 +55,9 @@ public final class PoolHealth {
     private final boolean[] drained;
     private final LongSupplier clock;
     private final Listener listener;
+    /** Set when a reload replaced this pool health (or removed the pool); then this one acts no more. */
+    private volatile boolean retired;
+    private volatile PoolHealth successor;
 
     public PoolHealth(BackendPool pool, Optional<HealthConfig> health, OutlierConfig outlier, LongSupplier nanoClock,
                       Listener listener) {
@@ -65,12 +76,56 @@ public final class PoolHealth {
                         ? HealthCheckSession.up(h.rise(), h.fall()) : HealthCheckSession.unchecked(h.rise(), h.fall());
             }
         }
-        synchronized (this) {
-            for (int i = 0; i < backends.size(); i++) {
-                // An unchecked backend takes no request until its first check passed.
-                pool.setState(backends.get(i), effective(i));
+    }
+
+    /**
+     * Puts this pool health in force. At start ({@code previous} null) every
+     * backend gets its state: an unchecked one takes no request until its
+     * first check passed. At a reload's commit, backends that stay (the same
+     * {@link Backend} objects) keep what {@code previous} knew of them (check
+     * counters, ejection, drain; a pool that gains checks assumes them up),
+     * new ones start as at start, and {@code previous} retires.
+     */
+    public void activate(PoolHealth previous) {
+        if (previous == null) {
+            synchronized (this) {
+                for (int i = 0; i < backends.size(); i++) {
+                    pool.setState(backends.get(i), effective(i));
+                }
+            }
+            return;
+        }
+        synchronized (previous) {
+            synchronized (this) {
+                for (int i = 0; i < backends.size(); i++) {
+                    Integer j = previous.index.get(backends.get(i));
+                    if (j == null) {
+                        pool.setState(backends.get(i), effective(i));
+                        continue;
+                    }
+                    drained[i] = previous.drained[j];
+                    if (sessions[i] != null) {
+                        HealthCheckSession before = previous.sessions[j];
+                        sessions[i] = before != null
+                                ? HealthCheckSession.carried(before, sessions[i].rise(), sessions[i].fall())
+                                : HealthCheckSession.up(sessions[i].rise(), sessions[i].fall());
+                    }
+                    outliers.carry(i, previous.outliers, j);
+                    apply(i, "config reloaded", false);
+                }
+                previous.successor = this;
+                previous.retired = true;
+                long next = outliers.nextDueNanos(clock.getAsLong());
+                if (next >= 0) {
+                    listener.returnDueIn(next);
+                }
             }
         }
+    }
+
+    /** Stops acting: a reload removed the pool. */
+    public synchronized void retire() {
+        retired = true;
     }
 
     public String poolName() {
@@ -89,6 +144,9 @@ public final class PoolHealth {
      * the backend's active health.
      */
     public synchronized Transition probed(Backend backend, boolean passed, String detail, long probeStartedNanos) {
+        if (retired) {
+            return Transition.UNCHANGED;
+        }
         int i = indexOf(backend);
         HealthCheckSession s = sessions[i];
         if (s == null) {
@@ -123,6 +181,13 @@ public final class PoolHealth {
      * timed out, or reset before the response ended. {@code what} says which.
      */
     public void connectionFailed(Backend backend, String what) {
+        if (retired) {
+            PoolHealth next = successor;
+            if (next != null && next.index.containsKey(backend)) {
+                next.connectionFailed(backend, what);
+            }
+            return;
+        }
         int i = indexOf(backend);
         if (outliers.connectionFailed(i)) {
             eject(i, outliers.consecutiveFailures(i) + " consecutive connection failures (last: " + what + ")");
@@ -131,6 +196,13 @@ public final class PoolHealth {
 
     /** {@code backend} answered a proxied request with {@code status}. Hot path. */
     public void responded(Backend backend, int status) {
+        if (retired) {
+            PoolHealth next = successor;
+            if (next != null && next.index.containsKey(backend)) {
+                next.responded(backend, status);
+            }
+            return;
+        }
         int i = indexOf(backend);
         if (outliers.responded(i, status)) {
             eject(i, outliers.consecutive5xx(i) + " consecutive 5xx responses (last: " + status + ")");
@@ -138,6 +210,9 @@ public final class PoolHealth {
     }
 
     private synchronized void eject(int i, String why) {
+        if (retired) {
+            return;
+        }
         long duration = outliers.eject(i, clock.getAsLong());
         if (duration == 0) {
             return;
@@ -145,6 +220,7 @@ public final class PoolHealth {
         Duration d = Duration.ofNanos(duration);
         String reason = "ejected for " + Units.format(d) + " after " + why;
         listener.ejected(backends.get(i), d, reason);
+        listener.returnDueIn(duration);
         apply(i, reason, false);
     }
 
@@ -154,6 +230,9 @@ public final class PoolHealth {
      * the caller runs this again then.
      */
     public synchronized long returnDue() {
+        if (retired) {
+            return -1;
+        }
         long now = clock.getAsLong();
         for (int i : outliers.due(now)) {
             apply(i, "ejection time over", false);
@@ -166,6 +245,9 @@ public final class PoolHealth {
      * finish. Repeating is harmless. {@code reason} goes to the log line.
      */
     public synchronized BackendState drain(Backend backend, String reason) {
+        if (retired && successor != null) {
+            return successor.drain(backend, reason);
+        }
         int i = indexOf(backend);
         drained[i] = true;
         apply(i, reason, false);
@@ -174,6 +256,9 @@ public final class PoolHealth {
 
     /** Ends a drain; the backend is up again unless active checks or an ejection say otherwise. */
     public synchronized BackendState enable(Backend backend, String reason) {
+        if (retired && successor != null) {
+            return successor.enable(backend, reason);
+        }
         int i = indexOf(backend);
         drained[i] = false;
         apply(i, reason, false);

@@ -37,6 +37,11 @@ class PoolHealthTest {
         public void ejected(Backend backend, Duration duration, String reason) {
             events.add(backend + " ejected " + duration.toSeconds() + "s");
         }
+
+        @Override
+        public void returnDueIn(long nanos) {
+            events.add("return due in " + nanos / S + "s");
+        }
     };
 
     private static HealthConfig health(HealthConfig.InitialState initial) {
@@ -46,7 +51,16 @@ class PoolHealthTest {
     }
 
     private PoolHealth health(HealthConfig.InitialState initial, OutlierConfig outlier) {
-        return new PoolHealth(pool, Optional.of(health(initial)), outlier, clock::get, listener);
+        return active(new PoolHealth(pool, Optional.of(health(initial)), outlier, clock::get, listener));
+    }
+
+    private PoolHealth passive(OutlierConfig outlier) {
+        return active(new PoolHealth(pool, Optional.empty(), outlier, clock::get, listener));
+    }
+
+    private static PoolHealth active(PoolHealth h) {
+        h.activate(null);
+        return h;
     }
 
     private static OutlierConfig outlier(int failures, int fivexx, int percent) {
@@ -85,7 +99,7 @@ class PoolHealthTest {
     // Five connection failures eject a backend for 30s; it returns when returnDue runs after that time.
     @Test
     void passiveEjectionAndReturn() {
-        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(5, 0, 50), clock::get, listener);
+        PoolHealth h = passive(outlier(5, 0, 50));
         for (int k = 0; k < 5; k++) {
             h.connectionFailed(a, "connection refused");
         }
@@ -97,6 +111,7 @@ class PoolHealthTest {
         assertThat(a.state()).isEqualTo(BackendState.UP);
         assertThat(events).containsExactly(
                 "127.0.0.1:9001 ejected 30s",
+                "return due in 30s",
                 "127.0.0.1:9001 up -> ejected: ejected for 30s after 5 consecutive connection failures "
                         + "(last: connection refused)",
                 "127.0.0.1:9001 ejected -> up: ejection time over");
@@ -105,7 +120,7 @@ class PoolHealthTest {
     // With 50% of two backends, the second failing backend is not ejected while the first is out.
     @Test
     void neverMoreThanMaxEjectedPercent() {
-        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(1, 0, 50), clock::get, listener);
+        PoolHealth h = passive(outlier(1, 0, 50));
         h.connectionFailed(a, "connection refused");
         h.connectionFailed(b, "connection refused");
         h.connectionFailed(b, "connection refused");
@@ -153,7 +168,7 @@ class PoolHealthTest {
     // A 2xx answer ends a run of connection failures, so scattered failures never eject.
     @Test
     void responsesResetFailureRuns() {
-        PoolHealth h = new PoolHealth(pool, Optional.empty(), outlier(3, 0, 50), clock::get, listener);
+        PoolHealth h = passive(outlier(3, 0, 50));
         for (int k = 0; k < 10; k++) {
             h.connectionFailed(a, "connection reset");
             h.connectionFailed(a, "connection reset");
@@ -161,5 +176,46 @@ class PoolHealthTest {
         }
         assertThat(a.state()).isEqualTo(BackendState.UP);
         assertThat(events).isEmpty();
+    }
+
+    // Building a pool health changes nothing; a reload's activate keeps drain, check state and ejection of
+    // backends that stay, starts new ones unchecked, and the replaced one only forwards the proxy's reports.
+    @Test
+    void reloadCarriesStateOfBackendsThatStay() {
+        PoolHealth before = health(HealthConfig.InitialState.PROBE, outlier(1, 0, 100));
+        before.probed(a, true, "HTTP 200", clock.get());
+        before.probed(b, true, "HTTP 200", clock.get());
+        before.drain(a, "drained through the admin API");
+        before.connectionFailed(b, "connection refused");
+        assertThat(a.state()).isEqualTo(BackendState.DRAINING);
+        assertThat(b.state()).isEqualTo(BackendState.EJECTED);
+
+        Backend c = new Backend(new HostPort("127.0.0.1", 9003), 1, false);
+        BackendPool next = new BackendPool("web", List.of(a, b, c), BalancingStrategy.roundRobin());
+        PoolHealth after = new PoolHealth(next, Optional.of(health(HealthConfig.InitialState.PROBE)),
+                outlier(1, 0, 100), clock::get, listener);
+        assertThat(c.state()).isEqualTo(BackendState.UP);
+        events.clear();
+        clock.addAndGet(10 * S);
+        after.activate(before);
+
+        assertThat(a.state()).isEqualTo(BackendState.DRAINING);
+        assertThat(b.state()).isEqualTo(BackendState.EJECTED);
+        assertThat(c.state()).isEqualTo(BackendState.DOWN);
+        assertThat(next.live()).isEmpty();
+        assertThat(after.checkStatus(b)).isEqualTo(HealthCheckSession.Status.UP);
+        assertThat(events).containsExactly("return due in 20s");
+
+        assertThat(before.probed(b, false, "ignored", clock.get())).isEqualTo(Transition.UNCHANGED);
+        assertThat(before.returnDue()).isEqualTo(-1);
+        after.enable(a, "enabled through the admin API");
+        after.probed(c, true, "HTTP 200", clock.get());
+        assertThat(next.live()).containsExactly(a, c);
+        clock.addAndGet(20 * S);
+        assertThat(after.returnDue()).isEqualTo(-1);
+        assertThat(next.live()).containsExactly(a, b, c);
+        before.connectionFailed(a, "connection refused");
+        assertThat(a.state()).as("a report to the replaced pool health reaches its successor")
+                .isEqualTo(BackendState.EJECTED);
     }
 }

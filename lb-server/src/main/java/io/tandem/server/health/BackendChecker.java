@@ -30,7 +30,8 @@ final class BackendChecker {
     private ScheduledFuture<?> next;
 
     BackendChecker(PoolHealth health, Backend backend, HealthProbe probe, ProbeSchedule schedule, EventLoop loop,
-                   PoolMeters meters) {
+                   PoolMeters meters, LastCheck last) {
+        this.last = last;
         this.health = health;
         this.backend = backend;
         this.probe = probe;
@@ -61,7 +62,8 @@ final class BackendChecker {
 
     /** Starts the regular checks, the first at a random point of the first interval. */
     void start() {
-        loop.execute(() -> scheduleIn(schedule.firstDelayNanos(down())));
+        boolean unchecked = health.checkStatus(backend) == HealthCheckSession.Status.UNCHECKED;
+        loop.execute(() -> scheduleIn(unchecked ? 0 : schedule.firstDelayNanos(down())));
     }
 
     void stop() {

@@ -34,6 +34,15 @@ public final class HealthChecks implements AutoCloseable {
     private Duration longestTimeout = Duration.ZERO;
 
     public HealthChecks(Collection<PoolRuntime> pools, EventLoopGroup group, Transport transport) {
+        this(pools, group, transport, null);
+    }
+
+    /**
+     * The checks of {@code pools} after a reload: a backend that stays keeps
+     * its last check from {@code previous} (which the caller closes).
+     */
+    public HealthChecks(Collection<PoolRuntime> pools, EventLoopGroup group, Transport transport,
+                        HealthChecks previous) {
         for (PoolRuntime p : pools) {
             if (p.config().health().isEmpty()) {
                 continue;
@@ -42,7 +51,8 @@ public final class HealthChecks implements AutoCloseable {
             HealthProbe probe = HealthProbe.of(h, transport);
             ProbeSchedule schedule = new ProbeSchedule(h.interval(), h.downInterval(), ThreadLocalRandom.current());
             for (Backend b : p.pool().backends()) {
-                BackendChecker c = new BackendChecker(p.health(), b, probe, schedule, group.next(), p.meters());
+                BackendChecker c = new BackendChecker(p.health(), b, probe, schedule, group.next(), p.meters(),
+                        previous == null ? null : previous.lastCheck(b));
                 checkers.add(c);
                 byBackend.put(b, c);
                 if (h.initialState() == HealthConfig.InitialState.PROBE) {
@@ -76,7 +86,7 @@ public final class HealthChecks implements AutoCloseable {
         }
     }
 
-    /** Starts the regular checks of every backend. */
+    /** Starts the regular checks of every backend (at once for one still unchecked, as after a reload added it). */
     public void start() {
         for (BackendChecker c : checkers) {
             c.start();

@@ -1,12 +1,13 @@
 package io.tandem.server.health;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.tandem.core.health.PoolHealth;
 import io.tandem.core.health.StateChange;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendState;
 import io.tandem.server.metrics.PoolMeters;
-import io.tandem.server.proxy.BackendConnections;
+import io.tandem.server.proxy.BackendConnectionsControl;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,15 +47,22 @@ public final class HealthEvents implements PoolHealth.Listener {
         } else {
             log.info(line, args);
         }
-        if (c.to() != BackendState.UP) {
-            BackendConnections.closeIdle(group, c.backend());
+        if (c.to() != BackendState.UP && !group.isShuttingDown()) {
+            Backend b = c.backend();
+            for (EventExecutor loop : group) {
+                loop.execute(() -> BackendConnectionsControl.closeIdle(b));
+            }
         }
     }
 
     @Override
     public void ejected(Backend backend, Duration duration, String reason) {
         meters.ejection(backend);
-        scheduleReturn(duration.toNanos());
+    }
+
+    @Override
+    public void returnDueIn(long nanos) {
+        scheduleReturn(nanos);
     }
 
     private void scheduleReturn(long delayNanos) {

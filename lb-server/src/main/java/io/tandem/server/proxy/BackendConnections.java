@@ -12,7 +12,7 @@ import java.util.Map;
  * decision 1): a connection is only ever used by the loop that opened it, so
  * the pool needs no locks. Access only from an event loop thread.
  */
-public final class BackendConnections {
+final class BackendConnections {
 
     /** Idle connections kept per (event loop, backend); more are closed when released. */
     static final int MAX_IDLE_PER_BACKEND = 256;
@@ -63,19 +63,6 @@ public final class BackendConnections {
         ArrayDeque<Channel> q = idle.get(backend);
         if (q != null) {
             q.remove(ch);
-        }
-    }
-
-    /**
-     * Closes the idle connections to {@code backend} on every event loop of
-     * {@code group}, each on its own loop. Requests in flight keep theirs.
-     */
-    public static void closeIdle(io.netty.channel.EventLoopGroup group, Backend backend) {
-        if (group.isShuttingDown()) {
-            return;
-        }
-        for (io.netty.util.concurrent.EventExecutor loop : group) {
-            loop.execute(() -> current().closeAll(backend));
         }
     }
 
