@@ -68,6 +68,9 @@ final class BackendChecker {
 
     void stop() {
         stopped = true;
+        if (loop.isShuttingDown()) {
+            return;
+        }
         loop.execute(() -> {
             if (next != null) {
                 next.cancel(false);
