@@ -335,8 +335,8 @@ class HealthIT {
         assertThat(state(b.address())).isEqualTo("up");
     }
 
-    // Drain under load: no request fails, no request sent after the drain reaches the backend,
-    // /status and /metrics show it; enable brings it back. Bad admin calls get 404 and 405.
+    // Drain under load: no request fails, no request sent after the drain reaches the backend, its pooled
+    // connections close, /status and /metrics show it; enable brings it back. Bad admin calls get 404 and 405.
     @Test
     void drainUnderLoadSendsNothingNew() throws Exception {
         start("ok", "ok", "ok");
@@ -344,11 +344,15 @@ class HealthIT {
         load = SocketLoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
         awaitCompleted(300);
 
+        assertThat(TcpConnections.establishedTo(b.port)).as("pooled connections to b before the drain").isPositive();
         HttpResponse<String> drained = admin("POST", "/api/v1/pools/web/backends/" + b.address() + "/drain");
         long drainedAt = System.nanoTime();
         assertThat(drained.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(drained.body()).path("state").asText()).isEqualTo("draining");
         int atDrain = load.completed();
+        // Idle pooled connections close at once, busy ones after their response.
+        Poll.until(Duration.ofSeconds(5), "no connection to the drained backend",
+                () -> TcpConnections.establishedTo(b.port) == 0);
         awaitCompleted(atDrain + 500);
         JsonNode s = backendStatus(b.address());
         assertThat(s.path("state").asText()).isEqualTo("draining");
