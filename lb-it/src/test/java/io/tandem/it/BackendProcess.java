@@ -35,8 +35,10 @@ final class BackendProcess implements AutoCloseable {
         Path classes = Path.of(StubServerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path log = Files.createTempFile(dir, "backend-" + name + "-", ".log");
         Process p = new ProcessBuilder(List.of(TandemProcess.javaBinary(), "-Xmx48m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", classes.toString(), StubServerMain.class.getName(), name,
-                Integer.toString(port), healthMode))
+                "-XX:TieredStopAtLevel=1",
+                // Without it the JDK server's separate header and body writes wait on delayed ACKs.
+                "-Dsun.net.httpserver.nodelay=true",
+                "-cp", classes.toString(), StubServerMain.class.getName(), name, Integer.toString(port), healthMode))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         BackendProcess b = new BackendProcess(name, port, p, log);
         Poll.until(Duration.ofSeconds(20), "backend " + name + " on port " + port, () -> {
