@@ -46,7 +46,7 @@ class PoolHealthTest {
 
     private static HealthConfig health(HealthConfig.InitialState initial) {
         return new HealthConfig("/", Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 2, StatusRanges.parse("200"),
-                HealthConfig.HealthCheckType.HTTP, "GET", Optional.empty(), Optional.empty(), Duration.ofSeconds(1),
+                HealthConfig.Type.HTTP, "GET", null, null, Duration.ofSeconds(1),
                 initial);
     }
 
@@ -70,7 +70,7 @@ class PoolHealthTest {
     // Unchecked backends take no traffic; the first check decides and is logged from "unchecked".
     @Test
     void firstCheckDecides() {
-        PoolHealth h = health(HealthConfig.InitialState.PROBE, OutlierConfig.defaults());
+        PoolHealth h = health(HealthConfig.InitialState.PROBE, OutlierConfig.DEFAULT);
         assertThat(pool.live()).isEmpty();
         assertThat(h.probed(a, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGED);
         assertThat(h.probed(b, false, "connection refused", clock.get())).isEqualTo(Transition.CHANGED);
@@ -83,7 +83,7 @@ class PoolHealthTest {
     // initial-state up: in rotation at once, taken down after fall failures with one log line.
     @Test
     void assumedUpGoesDownAfterFall() {
-        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.defaults());
+        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.DEFAULT);
         assertThat(pool.live()).containsExactly(a, b);
         assertThat(h.probed(a, false, "HTTP 500", clock.get())).isEqualTo(Transition.CHANGE_PENDING);
         assertThat(pool.live()).containsExactly(a, b);
@@ -150,7 +150,7 @@ class PoolHealthTest {
     // Drain wins over every other state; enable returns to what the checks say, and repeating either is harmless.
     @Test
     void drainAndEnable() {
-        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.defaults());
+        PoolHealth h = health(HealthConfig.InitialState.UP, OutlierConfig.DEFAULT);
         assertThat(h.drain(a, "drained through the admin API")).isEqualTo(BackendState.DRAINING);
         assertThat(h.drain(a, "drained through the admin API")).isEqualTo(BackendState.DRAINING);
         assertThat(pool.live()).containsExactly(b);

@@ -18,7 +18,7 @@ public interface HealthProbe {
 
     /** The probe a pool's {@code health} section asks for. */
     static HealthProbe of(HealthConfig config, Transport transport) {
-        return config.type() == HealthConfig.HealthCheckType.TCP ? tcp(config, transport) : http(config, transport);
+        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport) : http(config, transport);
     }
 
     /** An HTTP request; passes on an expected status (and body substring, if configured). */

@@ -48,13 +48,13 @@ final class HttpProbe implements HealthProbe {
         this.config = config;
         this.transport = transport;
         this.method = HttpMethod.valueOf(config.method());
-        this.expectBody = config.expectBody().map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(null);
+        this.expectBody = config.expectBody() == null ? null : config.expectBody().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public Future<ProbeResult> probe(EventLoop loop, Backend backend) {
         Promise<ProbeResult> promise = loop.newPromise();
-        String host = config.host().orElse(backend.address().toString());
+        String host = config.host() != null ? config.host() : backend.address().toString();
         return ProbeAttempt.start(loop, transport, backend, config.timeout(), promise, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {

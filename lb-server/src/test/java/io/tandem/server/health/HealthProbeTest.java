@@ -17,7 +17,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -62,8 +61,8 @@ class HealthProbeTest {
 
     private static HealthConfig http(String path, String method, String host, String expectBody) {
         return new HealthConfig(path, Duration.ofSeconds(1), Duration.ofMillis(300), 2, 2,
-                StatusRanges.parse("200-399"), HealthConfig.HealthCheckType.HTTP, method, Optional.ofNullable(host),
-                Optional.ofNullable(expectBody), Duration.ofSeconds(1), HealthConfig.InitialState.PROBE);
+                StatusRanges.parse("200-399"), HealthConfig.Type.HTTP, method, host,
+                expectBody, Duration.ofSeconds(1), HealthConfig.InitialState.PROBE);
     }
 
     private static Backend backend(int port) {
