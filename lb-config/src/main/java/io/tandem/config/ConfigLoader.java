@@ -336,6 +336,10 @@ public final class ConfigLoader {
             if (expectBody != null && expectBody.isEmpty()) {
                 s.problem("expect-body", "is empty; expected a text the response body contains");
             }
+            if (expectBody != null && method.equals("HEAD")) {
+                // The check could never pass: a HEAD response has no body to search.
+                s.problem("expect-body", "a HEAD response has no body; use method: GET");
+            }
             HealthConfig.InitialState initial = HealthConfig.InitialState.valueOf(Units.upper(s.choice("initial-state")));
             if (type == HealthConfig.Type.TCP) {
                 for (String httpOnly : List.of("path", "method", "host", "expect-status", "expect-body")) {

@@ -72,7 +72,6 @@ class NewKeysTest {
                 "      type: http",
                 "      method: HEAD",
                 "      host: www.example.com",
-                "      expect-body: OK",
                 "      interval: 5s",
                 "      down-interval: 1s",
                 "      initial-state: up",
@@ -96,7 +95,7 @@ class NewKeysTest {
         assertThat(c.listeners().get(0).accessLog()).isEqualTo(new AccessLogConfig(true, AccessLogConfig.Format.JSON));
         HealthConfig h = c.pool("web").health().orElseThrow();
         assertThat(h).isEqualTo(new HealthConfig("/", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3,
-                StatusRanges.parse("200-399"), HealthConfig.Type.HTTP, "HEAD", "www.example.com", "OK",
+                StatusRanges.parse("200-399"), HealthConfig.Type.HTTP, "HEAD", "www.example.com", null,
                 Duration.ofSeconds(1), HealthConfig.InitialState.UP));
         assertThat(c.pool("web").outlier()).isEqualTo(new OutlierConfig(3, 10, Duration.ofSeconds(10),
                 Duration.ofMinutes(2), 34));
@@ -118,6 +117,15 @@ class NewKeysTest {
                         "t.yaml:6:32: pools.web.health.path: only applies to type: http (this check is type: tcp)",
                         "t.yaml:6:57: pools.web.health.expect-status: only applies to type: http (this check is "
                                 + "type: tcp)"));
+    }
+
+    // expect-body is read with a GET check; with method HEAD it could never pass and is refused at its value.
+    @Test
+    void expectBodyNeedsABody() throws Exception {
+        assertThat(parse(with("    health: { expect-body: OK }")).pool("web").health().orElseThrow().expectBody())
+                .isEqualTo("OK");
+        assertThat(problems(with("    health: { method: HEAD, expect-body: ok }")))
+                .isEqualTo("t.yaml:6:42: pools.web.health.expect-body: a HEAD response has no body; use method: GET");
     }
 
     // Choices are exact words; a wrong case gets the right spelling suggested.
