@@ -14,6 +14,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class HealthChecks implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthChecks.class);
+
+    /**
+     * Jitter for every pool: each event loop draws from its own
+     * ThreadLocalRandom, taken on the drawing thread so that it is seeded.
+     */
+    private static final RandomGenerator RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final List<BackendChecker> checkers = new ArrayList<>();
     private final List<BackendChecker> probedAtStart = new ArrayList<>();
@@ -49,7 +56,7 @@ public final class HealthChecks implements AutoCloseable {
             }
             HealthConfig h = p.config().health().get();
             HealthProbe probe = HealthProbe.of(h, transport);
-            ProbeSchedule schedule = new ProbeSchedule(h.interval(), h.downInterval(), ThreadLocalRandom.current());
+            ProbeSchedule schedule = new ProbeSchedule(h.interval(), h.downInterval(), RANDOM);
             for (Backend b : p.pool().backends()) {
                 BackendChecker c = new BackendChecker(p.health(), b, probe, schedule, group.next(), p.meters(),
                         previous == null ? null : previous.lastCheck(b));
