@@ -377,8 +377,8 @@ class HealthIT {
                 "b")).as("requests reaching b after enable").isPositive();
         assertThat(transitions(b.address())).containsExactly(
                 "unchecked -> up: first check passed: HTTP 200",
-                "up -> draining: drained through the admin API",
-                "draining -> up: enabled through the admin API");
+                "up -> draining: drained through the admin API (asked by 127.0.0.1)",
+                "draining -> up: enabled through the admin API (asked by 127.0.0.1)");
 
         assertThat(admin("POST", "/api/v1/pools/nope/backends/" + b.address() + "/drain").statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/api/v1/pools/web/backends/127.0.0.1:1/drain").statusCode()).isEqualTo(404);
@@ -461,7 +461,7 @@ class HealthIT {
         assertThat(state(dead)).isEqualTo("down");
         assertThat(transitions(b.address())).containsExactly(
                 "unchecked -> up: first check passed: HTTP 200",
-                "up -> draining: drained through the admin API");
+                "up -> draining: drained through the admin API (asked by 127.0.0.1)");
         assertThat(transitions(dead)).containsExactly("unchecked -> down: first check failed: connection refused");
         assertThat(transitions(d.address())).containsExactly("unchecked -> up: first check passed: HTTP 200");
         List<SocketLoadLoop.Result> afterReload = results.stream().filter(x -> x.sentNanos() > reloadAt)
