@@ -88,6 +88,16 @@ public final class OutlierDetector {
         return false;
     }
 
+    /** The {@code consecutive-failures} setting (0: off). */
+    public int failureThreshold() {
+        return consecutiveFailures;
+    }
+
+    /** The {@code consecutive-5xx} setting (0: off). */
+    public int fivexxThreshold() {
+        return consecutive5xx;
+    }
+
     /** Failures of backend {@code i} in the current run. */
     public int consecutiveFailures(int i) {
         return failures.get(i);

@@ -190,7 +190,8 @@ public final class PoolHealth {
         }
         int i = indexOf(backend);
         if (outliers.connectionFailed(i)) {
-            eject(i, outliers.consecutiveFailures(i) + " consecutive connection failures (last: " + what + ")");
+            // The threshold, not the counter: loops failing at once may have counted past it.
+            eject(i, outliers.failureThreshold() + " consecutive connection failures (last: " + what + ")");
         }
     }
 
@@ -205,7 +206,7 @@ public final class PoolHealth {
         }
         int i = indexOf(backend);
         if (outliers.responded(i, status)) {
-            eject(i, outliers.consecutive5xx(i) + " consecutive 5xx responses (last: " + status + ")");
+            eject(i, outliers.fivexxThreshold() + " consecutive 5xx responses (last: " + status + ")");
         }
     }
 
