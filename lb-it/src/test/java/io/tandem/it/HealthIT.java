@@ -403,7 +403,8 @@ class HealthIT {
         List<String> t = transitions(b.address());
         // The run that first ejects b may end with a request in flight at the kill or with a refusal.
         assertThat(t.get(0)).matches("up -> ejected: ejected for 1s after 3 consecutive connection failures "
-                + "\\(last: (connection refused|connection lost (before the response|mid-response): connection (closed|reset))\\)");
+                + "\\(last: (connection refused"
+                + "|connection lost (before the response|mid-response): connection (closed|reset))\\)");
         assertThat(t.subList(1, 3)).containsExactly(
                 "ejected -> up: ejection time over",
                 "up -> ejected: ejected for 2s after 3 consecutive connection failures (last: connection refused)");

@@ -9,6 +9,7 @@ import io.tandem.core.health.PoolHealth;
 import io.tandem.core.health.ProbeSchedule;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.metrics.PoolMeters;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
@@ -19,19 +20,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class BackendChecker {
 
+    /**
+     * The least time the start-up check gets: the first connections of a
+     * starting JVM load and compile the whole network path, which can take a
+     * few hundred milliseconds on a busy machine, and a start-up failure
+     * would keep a healthy backend out until {@code rise} later checks pass.
+     */
+    static final Duration START_TIMEOUT_FLOOR = Duration.ofSeconds(2);
+
     private final PoolHealth health;
     private final Backend backend;
     private final HealthProbe probe;
     private final ProbeSchedule schedule;
     private final EventLoop loop;
     private final PoolMeters meters;
+    private final Duration timeout;
     private volatile LastCheck last;
     private volatile boolean stopped;
     private ScheduledFuture<?> next;
 
     BackendChecker(PoolHealth health, Backend backend, HealthProbe probe, ProbeSchedule schedule, EventLoop loop,
-                   PoolMeters meters, LastCheck last) {
+                   PoolMeters meters, Duration timeout, LastCheck last) {
         this.last = last;
+        this.timeout = timeout;
         this.health = health;
         this.backend = backend;
         this.probe = probe;
@@ -52,7 +63,8 @@ final class BackendChecker {
     Future<ProbeResult> checkOnce() {
         long started = System.nanoTime();
         Promise<ProbeResult> applied = loop.newPromise();
-        Future<ProbeResult> f = probe.probe(loop, backend);
+        Duration startTimeout = timeout.compareTo(START_TIMEOUT_FLOOR) < 0 ? START_TIMEOUT_FLOOR : timeout;
+        Future<ProbeResult> f = probe.probe(loop, backend, startTimeout);
         f.addListener(done -> {
             record(f.getNow(), started);
             applied.setSuccess(f.getNow());
@@ -84,7 +96,7 @@ final class BackendChecker {
             return;
         }
         long started = System.nanoTime();
-        Future<ProbeResult> f = probe.probe(loop, backend);
+        Future<ProbeResult> f = probe.probe(loop, backend, timeout);
         f.addListener(done -> {
             record(f.getNow(), started);
             scheduleIn(schedule.nextDelayNanos(started, System.nanoTime(), down()));

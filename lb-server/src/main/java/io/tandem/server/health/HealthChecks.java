@@ -59,7 +59,7 @@ public final class HealthChecks implements AutoCloseable {
             ProbeSchedule schedule = new ProbeSchedule(h.interval(), h.downInterval(), RANDOM);
             for (Backend b : p.pool().backends()) {
                 BackendChecker c = new BackendChecker(p.health(), b, probe, schedule, group.next(), p.meters(),
-                        previous == null ? null : previous.lastCheck(b));
+                        h.timeout(), previous == null ? null : previous.lastCheck(b));
                 checkers.add(c);
                 byBackend.put(b, c);
                 if (h.initialState() == HealthConfig.InitialState.PROBE) {
@@ -82,7 +82,9 @@ public final class HealthChecks implements AutoCloseable {
         for (BackendChecker c : probedAtStart) {
             results.add(c.checkOnce());
         }
-        long deadline = System.nanoTime() + longestTimeout.plusSeconds(5).toNanos();
+        Duration longest = longestTimeout.compareTo(BackendChecker.START_TIMEOUT_FLOOR) < 0
+                ? BackendChecker.START_TIMEOUT_FLOOR : longestTimeout;
+        long deadline = System.nanoTime() + longest.plusSeconds(5).toNanos();
         for (Future<ProbeResult> f : results) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !f.await(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {

@@ -5,16 +5,16 @@ import io.netty.util.concurrent.Future;
 import io.tandem.config.HealthConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.Transport;
+import java.time.Duration;
 
 /**
  * One kind of active check. A probe opens its own short-lived connection to
  * the backend on the given event loop, never a pooled one, and always ends
- * within the configured timeout with a {@link ProbeResult} (the future never
- * fails).
+ * within {@code timeout} with a {@link ProbeResult} (the future never fails).
  */
 public interface HealthProbe {
 
-    Future<ProbeResult> probe(EventLoop loop, Backend backend);
+    Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout);
 
     /** The probe a pool's {@code health} section asks for. */
     static HealthProbe of(HealthConfig config, Transport transport) {
@@ -28,6 +28,6 @@ public interface HealthProbe {
 
     /** A TCP connect; passes when the connection is accepted. */
     static HealthProbe tcp(HealthConfig config, Transport transport) {
-        return new TcpProbe(config.timeout(), transport);
+        return new TcpProbe(transport);
     }
 }

@@ -26,6 +26,7 @@ import io.tandem.server.NetErrors;
 import io.tandem.server.Transport;
 import io.tandem.server.Version;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * An HTTP/1.1 check: {@code METHOD path} with the configured Host header (the
@@ -52,10 +53,10 @@ final class HttpProbe implements HealthProbe {
     }
 
     @Override
-    public Future<ProbeResult> probe(EventLoop loop, Backend backend) {
+    public Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout) {
         Promise<ProbeResult> promise = loop.newPromise();
         String host = config.host() != null ? config.host() : backend.address().toString();
-        return ProbeAttempt.start(loop, transport, backend, config.timeout(), promise, new ChannelInitializer<Channel>() {
+        return ProbeAttempt.start(loop, transport, backend, timeout, promise, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()

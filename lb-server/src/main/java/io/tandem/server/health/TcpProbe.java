@@ -9,16 +9,14 @@ import java.time.Duration;
 /** Passes when the backend accepts a TCP connection within the timeout; closes it at once. */
 final class TcpProbe implements HealthProbe {
 
-    private final Duration timeout;
     private final Transport transport;
 
-    TcpProbe(Duration timeout, Transport transport) {
-        this.timeout = timeout;
+    TcpProbe(Transport transport) {
         this.transport = transport;
     }
 
     @Override
-    public Future<ProbeResult> probe(EventLoop loop, Backend backend) {
+    public Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout) {
         return ProbeAttempt.start(loop, transport, backend, timeout, loop.newPromise(), null);
     }
 }
