@@ -282,12 +282,13 @@ public final class PoolHealth {
         return outliers.isEjected(i) ? Math.max(0, outliers.ejectedUntil(i) - clock.getAsLong()) : 0;
     }
 
-    private void apply(int i, String reason, boolean always) {
+    /** Publishes backend {@code i}'s state; {@code first}: its first check result (no slow start then). */
+    private void apply(int i, String reason, boolean first) {
         Backend b = backends.get(i);
         BackendState to = effective(i);
-        BackendState from = pool.setState(b, to);
-        if (from != to || always) {
-            listener.stateChanged(new StateChange(pool.name(), b, always ? null : from, to, reason));
+        BackendState from = pool.setState(b, to, !first);
+        if (from != to || first) {
+            listener.stateChanged(new StateChange(pool.name(), b, first ? null : from, to, reason));
         }
     }
 

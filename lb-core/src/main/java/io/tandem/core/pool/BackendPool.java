@@ -114,10 +114,20 @@ public final class BackendPool {
      * when the pool has one. Returns the previous state.
      */
     public synchronized BackendState setState(Backend backend, BackendState state) {
+        return setState(backend, state, true);
+    }
+
+    /**
+     * As {@link #setState(Backend, BackendState)}; with {@code ramp} false a
+     * backend that goes UP takes its full weight at once. Health uses that
+     * for a backend's first check, like HAProxy, which never slow-starts a
+     * server it has not seen failing.
+     */
+    public synchronized BackendState setState(Backend backend, BackendState state, boolean ramp) {
         BackendState old = backend.state();
         if (old != state) {
             backend.state(state);
-            if (state == BackendState.UP && slowStart.enabled()) {
+            if (state == BackendState.UP && slowStart.enabled() && ramp) {
                 backend.rampStartNanos(nanoClock.getAsLong());
             } else if (state != BackendState.UP) {
                 backend.rampStartNanos(Long.MIN_VALUE);

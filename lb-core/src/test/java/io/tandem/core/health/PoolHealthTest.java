@@ -218,4 +218,26 @@ class PoolHealthTest {
         assertThat(a.state()).as("a report to the replaced pool health reaches its successor")
                 .isEqualTo(BackendState.EJECTED);
     }
+
+    // With slow start, a backend whose first check passes takes its full weight at once; one that comes back
+    // after being down ramps up.
+    @Test
+    void slowStartOnlyForBackendsThatCameBack() {
+        Backend x = new Backend(new HostPort("127.0.0.1", 9005), 100, false);
+        BackendPool slow = new BackendPool("slow", List.of(x),
+                BalancingStrategy.roundRobin(), io.tandem.core.pool.SlowStart.over(Duration.ofSeconds(30)), clock::get);
+        PoolHealth h = active(new PoolHealth(slow, Optional.of(health(HealthConfig.InitialState.PROBE)),
+                OutlierConfig.DEFAULT, clock::get, listener));
+        h.probed(x, true, "HTTP 200", clock.get());
+        int atFirstCheck = x.effectiveWeight();
+        h.probed(x, false, "HTTP 500", clock.get());
+        h.probed(x, false, "HTTP 500", clock.get());
+        h.probed(x, true, "HTTP 200", clock.get());
+        h.probed(x, true, "HTTP 200", clock.get());
+        assertThat(x.state()).isEqualTo(BackendState.UP);
+        assertThat(x.effectiveWeight()).isLessThan(atFirstCheck);
+        clock.addAndGet(31 * S);
+        slow.updateSlowStart();
+        assertThat(x.effectiveWeight()).as("full weight after the ramp").isEqualTo(atFirstCheck);
+    }
 }
