@@ -1,0 +1,268 @@
+package io.tandem.core.failover;
+
+import java.time.Duration;
+
+/**
+ * The role of one node of a pair, after RFC 5798 (VRRPv3) section 6.4, driven by heartbeats, ticks and the
+ * node's own health. Pure: time comes in as {@code now} (nanoseconds of a monotonic clock), decisions go out
+ * as {@link Outcome}s; the caller sends heartbeats and moves the VIPs. Confined to the heartbeat thread.
+ *
+ * <p>Departures from the RFC, each because a pair has exactly two members:
+ * <ul>
+ *   <li>A node starts as BACKUP (never straight to MASTER): a restarted node must first learn whether its
+ *       peer is serving, and it removes a VIP an earlier run left behind.</li>
+ *   <li>A priority-0 heartbeat (a handover: the master stops or goes FAULT) makes the backup MASTER at once
+ *       instead of after the skew time; there is no third node to race with.</li>
+ *   <li>A backup with {@code preempt} that hears a lower-priority master takes over on that heartbeat (after
+ *       {@code preempt-delay}) instead of letting its master-down timer run out; the lower master steps
+ *       down on the first heartbeat it hears from it.</li>
+ *   <li>Ties of priority go to the greater node name (the RFC compares primary IP addresses).</li>
+ *   <li>FAULT: while the node's own health says it cannot serve, it holds no VIP and sends heartbeats that
+ *       say so; a master going FAULT hands over with priority 0.</li>
+ *   <li>Backups send heartbeats too (state BACKUP), so each node sees its peer; only MASTER heartbeats and
+ *       handovers move the other node.</li>
+ * </ul>
+ */
+public final class FailoverStateMachine {
+
+    /** Re-announcing the VIPs runs processes; more often than this does not help clients. */
+    static final long REANNOUNCE_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final String node;
+    private final int priority;
+    private final long advertNanos;
+    private final boolean preempt;
+    private final long preemptDelayNanos;
+
+    private FailoverState state = FailoverState.INIT;
+    private long masterAdvertNanos;
+    private long masterDownAt;
+    private long nextHeartbeatAt;
+    private long lowerMasterSince = -1;
+    private long lastTickAt;
+    private long lastReannounceAt;
+    private boolean reannouncedOnce;
+    private String faultReason;
+    private String masterNode;
+
+    public FailoverStateMachine(String node, int priority, Duration advertInterval, boolean preempt,
+                                Duration preemptDelay) {
+        if (priority < 1 || priority > 254) {
+            throw new IllegalArgumentException("priority must be 1-254, got " + priority);
+        }
+        this.node = node;
+        this.priority = priority;
+        this.advertNanos = advertInterval.toNanos();
+        this.preempt = preempt;
+        this.preemptDelayNanos = preemptDelay.toNanos();
+        this.masterAdvertNanos = advertNanos;
+    }
+
+    public FailoverState state() {
+        return state;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    /** The node the last accepted MASTER heartbeat came from while this node was BACKUP, or null. */
+    public String masterNode() {
+        return state == FailoverState.MASTER ? node : masterNode;
+    }
+
+    /** When {@link #onTick} must run next (a heartbeat is due or the master-down timer runs out). */
+    public long nextDeadline() {
+        return state == FailoverState.BACKUP ? Math.min(nextHeartbeatAt, masterDownAt) : nextHeartbeatAt;
+    }
+
+    /** RFC 5798: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256. */
+    long skewNanos() {
+        return (256 - priority) * masterAdvertNanos / 256;
+    }
+
+    /** RFC 5798: Master_Down_Interval = (3 * Master_Adver_Interval) + Skew_Time. */
+    long masterDownNanos() {
+        return 3 * masterAdvertNanos + skewNanos();
+    }
+
+    /** INIT -> BACKUP (or FAULT if tracking already says so). */
+    public Outcome start(long now) {
+        if (state != FailoverState.INIT) {
+            return Outcome.NONE;
+        }
+        lastTickAt = now;
+        masterAdvertNanos = advertNanos;
+        masterDownAt = now + masterDownNanos();
+        if (faultReason != null) {
+            return move(FailoverState.FAULT, "started; " + faultReason, now, Send.HEARTBEAT);
+        }
+        return move(FailoverState.BACKUP, "started; waiting " + millis(masterDownNanos()) + " for a master",
+                now, Send.HEARTBEAT);
+    }
+
+    /** A heartbeat of the peer that passed authentication and the replay check. */
+    public Outcome onHeartbeat(Heartbeat hb, long now) {
+        if (hb.node().equals(node)) {
+            return Outcome.NONE;
+        }
+        if (hb.priority() == 0) {
+            return onHandover(hb, now);
+        }
+        if (hb.state() != FailoverState.MASTER) {
+            return Outcome.NONE;
+        }
+        boolean peerWins = hb.priority() > priority || (hb.priority() == priority && hb.node().compareTo(node) > 0);
+        switch (state) {
+            case BACKUP:
+                if (!preempt || peerWins) {
+                    acceptMaster(hb, now);
+                    return Outcome.NONE;
+                }
+                if (lowerMasterSince < 0) {
+                    lowerMasterSince = now;
+                }
+                if (now - lowerMasterSince >= preemptDelayNanos) {
+                    return move(FailoverState.MASTER, "preempting lower-priority master " + hb.node() + " ("
+                            + hb.priority() + " < " + priority + ")", now, Send.HEARTBEAT);
+                }
+                // Within preempt-delay the lower master keeps serving and keeps this node's timer fed.
+                acceptMaster(hb, now);
+                return Outcome.NONE;
+            case MASTER:
+                if (peerWins) {
+                    acceptMaster(hb, now);
+                    return move(FailoverState.BACKUP, "heard master " + hb.node() + " with "
+                            + (hb.priority() > priority ? "higher priority " + hb.priority() + " > " + priority
+                                    : "equal priority and greater name"), now, Send.HEARTBEAT);
+                }
+                // Split brain: tell the other master now so it steps down within one heartbeat, and win the
+                // clients' ARP caches back from it.
+                return new Outcome(null, Send.HEARTBEAT, reannounce(now));
+            default:
+                return Outcome.NONE;
+        }
+    }
+
+    private Outcome onHandover(Heartbeat hb, long now) {
+        switch (state) {
+            case BACKUP:
+                return move(FailoverState.MASTER, "peer " + hb.node() + " handed over (priority 0)", now,
+                        Send.HEARTBEAT);
+            case MASTER:
+                // RFC 5798: a master hearing priority 0 sends an advertisement at once.
+                return new Outcome(null, Send.HEARTBEAT, false);
+            default:
+                return Outcome.NONE;
+        }
+    }
+
+    private void acceptMaster(Heartbeat hb, long now) {
+        masterNode = hb.node();
+        masterAdvertNanos = Duration.ofMillis(Math.max(1, hb.advertIntervalMillis())).toNanos();
+        masterDownAt = now + masterDownNanos();
+        if (preempt && (hb.priority() > priority || (hb.priority() == priority && hb.node().compareTo(node) > 0))) {
+            lowerMasterSince = -1;
+        }
+    }
+
+    /** Time passes: the master-down timer may run out, a heartbeat may be due. */
+    public Outcome onTick(long now) {
+        if (state == FailoverState.INIT) {
+            return Outcome.NONE;
+        }
+        boolean stalled = now - lastTickAt > masterDownNanos();
+        lastTickAt = now;
+        if (state == FailoverState.BACKUP && now - masterDownAt >= 0) {
+            return move(FailoverState.MASTER, "no heartbeat from " + (masterNode == null ? "a master" : masterNode)
+                    + " for " + millis(masterDownNanos()), now, Send.HEARTBEAT);
+        }
+        Send send = now - nextHeartbeatAt >= 0 ? Send.HEARTBEAT : Send.NONE;
+        if (send == Send.HEARTBEAT) {
+            nextHeartbeatAt = now + advertNanos;
+        }
+        // A master whose own thread stood still (a frozen container, a long pause) may have lost the
+        // clients' ARP caches to the peer meanwhile.
+        boolean reannounce = state == FailoverState.MASTER && stalled && reannounce(now);
+        return send == Send.NONE && !reannounce ? Outcome.NONE : new Outcome(null, send, reannounce);
+    }
+
+    /**
+     * The node's own health: null when it can serve, else why not. MASTER or BACKUP -> FAULT on a reason
+     * (a master hands over with priority 0); FAULT -> BACKUP when it clears. Repeating a value is harmless.
+     */
+    public Outcome onTracking(String reason, long now) {
+        String before = faultReason;
+        faultReason = reason;
+        if (reason != null && (state == FailoverState.MASTER || state == FailoverState.BACKUP)) {
+            Send send = state == FailoverState.MASTER ? Send.HANDOVER : Send.HEARTBEAT;
+            return move(FailoverState.FAULT, reason, now, send);
+        }
+        if (reason == null && state == FailoverState.FAULT) {
+            masterAdvertNanos = advertNanos;
+            masterDownAt = now + masterDownNanos();
+            lowerMasterSince = -1;
+            return move(FailoverState.BACKUP, "recovered from: " + before, now, Send.HEARTBEAT);
+        }
+        return Outcome.NONE;
+    }
+
+    /** Clean stop: -> INIT; a master hands over with a priority-0 heartbeat. */
+    public Outcome shutdown(long now) {
+        if (state == FailoverState.INIT) {
+            return Outcome.NONE;
+        }
+        Send send = state == FailoverState.MASTER ? Send.HANDOVER : Send.NONE;
+        return move(FailoverState.INIT, "shutting down", now, send);
+    }
+
+    private boolean reannounce(long now) {
+        if (reannouncedOnce && now - lastReannounceAt < REANNOUNCE_MIN_GAP_NANOS) {
+            return false;
+        }
+        reannouncedOnce = true;
+        lastReannounceAt = now;
+        return true;
+    }
+
+    private Outcome move(FailoverState to, String reason, long now, Send send) {
+        FailoverState from = state;
+        state = to;
+        lowerMasterSince = -1;
+        if (to == FailoverState.MASTER) {
+            masterNode = null;
+        }
+        if (send != Send.NONE) {
+            nextHeartbeatAt = now + advertNanos;
+        }
+        return new Outcome(new Transition(from, to, reason), send, false);
+    }
+
+    private static String millis(long nanos) {
+        return (nanos / 1_000_000) + "ms";
+    }
+
+    /** What to send now. */
+    public enum Send {
+        NONE,
+        /** A heartbeat with this node's priority and new state. */
+        HEARTBEAT,
+        /** A priority-0 heartbeat: the peer should take over at once. */
+        HANDOVER
+    }
+
+    /** A role change with its reason, for the log line and the metrics. */
+    public record Transition(FailoverState from, FailoverState to, String reason) {}
+
+    /**
+     * What the caller must do: apply a transition (VIPs, notify, log), send a heartbeat, re-announce the
+     * VIPs with gratuitous ARP.
+     */
+    public record Outcome(Transition transition, Send send, boolean reannounce) {
+        public static final Outcome NONE = new Outcome(null, Send.NONE, false);
+    }
+}

@@ -1,0 +1,23 @@
+package io.tandem.core.failover;
+
+/**
+ * One heartbeat of a pair member, as sent on the wire (authenticated by {@link HeartbeatCodec}).
+ *
+ * @param clusterId the pair's id; packets of another pair on the same network are dropped
+ * @param node the sender's node name
+ * @param priority 1-254, or 0 for a handover (the sender gives up MASTER now)
+ * @param advertIntervalMillis the sender's heartbeat interval
+ * @param state the sender's role
+ * @param vipsHeld whether the sender has its VIPs configured and announced
+ * @param bootEpoch when the sender's process started (ms since 1970); orders restarts
+ * @param sequence counts the sender's heartbeats within one boot epoch
+ */
+public record Heartbeat(
+        int clusterId,
+        String node,
+        int priority,
+        int advertIntervalMillis,
+        FailoverState state,
+        boolean vipsHeld,
+        long bootEpoch,
+        long sequence) {}

@@ -1,0 +1,284 @@
+package io.tandem.core.failover;
+
+import static io.tandem.core.failover.FailoverState.BACKUP;
+import static io.tandem.core.failover.FailoverState.FAULT;
+import static io.tandem.core.failover.FailoverState.INIT;
+import static io.tandem.core.failover.FailoverState.MASTER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.core.failover.FailoverStateMachine.Outcome;
+import io.tandem.core.failover.FailoverStateMachine.Send;
+import io.tandem.core.failover.FailoverStateMachine.Transition;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FailoverStateMachineTest {
+
+    static final long MS = 1_000_000L;
+    static final Duration ADVERT = Duration.ofMillis(100);
+    /** 3 x 100ms + (256 - 150) x 100ms / 256 = 341.40625ms for priority 150. */
+    static final long DOWN_150 = 300 * MS + 106 * 100 * MS / 256;
+    static final long DOWN_100 = 300 * MS + 156 * 100 * MS / 256;
+
+    static FailoverStateMachine machine(String node, int priority, boolean preempt, Duration preemptDelay) {
+        return new FailoverStateMachine(node, priority, ADVERT, preempt, preemptDelay);
+    }
+
+    static FailoverStateMachine started(String node, int priority) {
+        FailoverStateMachine m = machine(node, priority, true, Duration.ZERO);
+        m.start(0);
+        return m;
+    }
+
+    static Heartbeat hb(String node, int priority, FailoverState state) {
+        return new Heartbeat(1, node, priority, 100, state, state == MASTER, 1, 1);
+    }
+
+    static FailoverStateMachine master(String node, int priority, long now) {
+        FailoverStateMachine m = started(node, priority);
+        Outcome o = m.onTick(now);
+        assertThat(o.transition().to()).isEqualTo(MASTER);
+        return m;
+    }
+
+    // INIT -> BACKUP at start, with a heartbeat and the RFC's master-down interval as the next deadline.
+    @Test
+    void startsAsBackupWithTheMasterDownTimer() {
+        FailoverStateMachine m = machine("a", 150, true, Duration.ZERO);
+        Outcome o = m.start(0);
+        assertThat(o.transition()).isEqualTo(new Transition(INIT, BACKUP, "started; waiting 341ms for a master"));
+        assertThat(o.send()).isEqualTo(Send.HEARTBEAT);
+        assertThat(m.masterDownNanos()).isEqualTo(DOWN_150);
+        assertThat(m.skewNanos()).isEqualTo(106 * 100 * MS / 256);
+        assertThat(m.nextDeadline()).isEqualTo(100 * MS);
+    }
+
+    // BACKUP -> MASTER exactly when the master-down interval runs out, not a nanosecond before.
+    @Test
+    void backupBecomesMasterWhenTheMasterDownTimerExpires() {
+        FailoverStateMachine m = started("a", 150);
+        assertThat(m.onTick(DOWN_150 - 1).transition()).isNull();
+        assertThat(m.state()).isEqualTo(BACKUP);
+        Outcome o = m.onTick(DOWN_150);
+        assertThat(o.transition()).isEqualTo(new Transition(BACKUP, MASTER, "no heartbeat from a master for 341ms"));
+        assertThat(o.send()).isEqualTo(Send.HEARTBEAT);
+    }
+
+    // A lower priority waits longer (bigger skew), so the better backup wins a simultaneous start.
+    @Test
+    void lowerPriorityHasTheLongerMasterDownInterval() {
+        assertThat(started("b", 100).masterDownNanos()).isEqualTo(DOWN_100).isGreaterThan(DOWN_150);
+    }
+
+    // Heartbeats of a higher-priority master keep a backup a backup; the timer restarts on each.
+    @Test
+    void higherMasterHeartbeatsKeepTheBackup() {
+        FailoverStateMachine m = started("b", 100);
+        for (long t = 90 * MS; t < 3000 * MS; t += 100 * MS) {
+            assertThat(m.onHeartbeat(hb("a", 150, MASTER), t)).isEqualTo(Outcome.NONE);
+            assertThat(m.onTick(t + 1).transition()).isNull();
+        }
+        assertThat(m.state()).isEqualTo(BACKUP);
+        assertThat(m.masterNode()).isEqualTo("a");
+        assertThat(m.onTick(2990 * MS + DOWN_100).transition().to()).isEqualTo(MASTER);
+    }
+
+    // BACKUP heartbeats of the peer do not feed the master-down timer.
+    @Test
+    void backupHeartbeatsDoNotFeedTheTimer() {
+        FailoverStateMachine m = started("b", 100);
+        m.onHeartbeat(hb("a", 150, BACKUP), 200 * MS);
+        assertThat(m.onTick(DOWN_100).transition()).isEqualTo(
+                new Transition(BACKUP, MASTER, "no heartbeat from a master for 360ms"));
+    }
+
+    // The backup's timer follows the interval the master advertises (RFC's Master_Adver_Interval).
+    @Test
+    void backupLearnsTheMastersInterval() {
+        FailoverStateMachine m = started("b", 100);
+        m.onHeartbeat(new Heartbeat(1, "a", 150, 1000, MASTER, true, 1, 1), 0);
+        assertThat(m.masterDownNanos()).isEqualTo(3000 * MS + 156 * 1000 * MS / 256);
+        assertThat(m.onTick(DOWN_100).transition()).isNull();
+    }
+
+    // preempt: a higher-priority backup that hears a lower master takes over on that heartbeat.
+    @Test
+    void preemptTakesOverFromALowerMaster() {
+        FailoverStateMachine m = started("a", 150);
+        Outcome o = m.onHeartbeat(hb("b", 100, MASTER), 50 * MS);
+        assertThat(o.transition()).isEqualTo(
+                new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
+        assertThat(o.send()).isEqualTo(Send.HEARTBEAT);
+    }
+
+    // preempt: false: a higher-priority backup leaves a lower master alone.
+    @Test
+    void withoutPreemptTheLowerMasterStays() {
+        FailoverStateMachine m = machine("a", 150, false, Duration.ZERO);
+        m.start(0);
+        for (long t = 0; t < 5000 * MS; t += 100 * MS) {
+            assertThat(m.onHeartbeat(hb("b", 100, MASTER), t)).isEqualTo(Outcome.NONE);
+            assertThat(m.onTick(t + 1).transition()).isNull();
+        }
+        assertThat(m.state()).isEqualTo(BACKUP);
+    }
+
+    // preempt-delay: the lower master keeps the VIP for the delay, then the first heartbeat after it preempts.
+    @Test
+    void preemptDelayPostponesThePreemption() {
+        FailoverStateMachine m = machine("a", 150, true, Duration.ofSeconds(2));
+        m.start(0);
+        for (long t = 100 * MS; t < 2100 * MS; t += 100 * MS) {
+            assertThat(m.onHeartbeat(hb("b", 100, MASTER), t).transition()).isNull();
+            assertThat(m.onTick(t + 1).transition()).isNull();
+        }
+        Outcome o = m.onHeartbeat(hb("b", 100, MASTER), 2100 * MS);
+        assertThat(o.transition()).isEqualTo(
+                new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
+    }
+
+    // preempt-delay does not delay a real failure: a silent master is replaced after the master-down interval.
+    @Test
+    void preemptDelayDoesNotDelayAFailover() {
+        FailoverStateMachine m = machine("a", 150, true, Duration.ofSeconds(60));
+        m.start(0);
+        m.onHeartbeat(hb("b", 100, MASTER), 100 * MS);
+        assertThat(m.onTick(100 * MS + DOWN_150).transition().to()).isEqualTo(MASTER);
+    }
+
+    // MASTER -> BACKUP on a heartbeat of a higher-priority master.
+    @Test
+    void masterStepsDownForAHigherMaster() {
+        FailoverStateMachine m = master("b", 100, DOWN_100);
+        Outcome o = m.onHeartbeat(hb("a", 150, MASTER), DOWN_100 + 10 * MS);
+        assertThat(o.transition()).isEqualTo(
+                new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100"));
+        assertThat(m.masterNode()).isEqualTo("a");
+    }
+
+    // A master hearing a lower master stays, answers at once and re-announces its VIPs at most once a second.
+    @Test
+    void masterHearingALowerMasterReannounces() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        long t = DOWN_150 + 10 * MS;
+        assertThat(m.onHeartbeat(hb("b", 100, MASTER), t)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        assertThat(m.onHeartbeat(hb("b", 100, MASTER), t + 500 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(m.onHeartbeat(hb("b", 100, MASTER), t + 1000 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        assertThat(m.state()).isEqualTo(MASTER);
+    }
+
+    // Equal priorities: the greater node name wins, seen from both sides.
+    @Test
+    void tiesGoToTheGreaterNodeName() {
+        FailoverStateMachine low = master("lb-a", 100, DOWN_100);
+        assertThat(low.onHeartbeat(hb("lb-b", 100, MASTER), DOWN_100 + MS).transition()).isEqualTo(
+                new Transition(MASTER, BACKUP, "heard master lb-b with equal priority and greater name"));
+        FailoverStateMachine high = master("lb-b", 100, DOWN_100);
+        assertThat(high.onHeartbeat(hb("lb-a", 100, MASTER), DOWN_100 + MS)).isEqualTo(
+                new Outcome(null, Send.HEARTBEAT, true));
+        FailoverStateMachine backup = started("lb-a", 100);
+        assertThat(backup.onHeartbeat(hb("lb-b", 100, MASTER), MS)).isEqualTo(Outcome.NONE);
+        assertThat(started("lb-b", 100).onHeartbeat(hb("lb-a", 100, MASTER), MS).transition().to()).isEqualTo(MASTER);
+    }
+
+    // A handover (priority 0) makes the backup MASTER on that heartbeat, without waiting a skew.
+    @Test
+    void handoverMakesTheBackupMasterAtOnce() {
+        FailoverStateMachine m = started("b", 100);
+        m.onHeartbeat(hb("a", 150, MASTER), 10 * MS);
+        Outcome o = m.onHeartbeat(new Heartbeat(1, "a", 0, 100, INIT, true, 1, 2), 20 * MS);
+        assertThat(o.transition()).isEqualTo(new Transition(BACKUP, MASTER, "peer a handed over (priority 0)"));
+        assertThat(o.send()).isEqualTo(Send.HEARTBEAT);
+    }
+
+    // A master hearing priority 0 answers with a heartbeat at once and stays (RFC 5798 6.4.3).
+    @Test
+    void masterAnswersAHandover() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        assertThat(m.onHeartbeat(hb("b", 0, INIT), DOWN_150 + MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(m.state()).isEqualTo(MASTER);
+    }
+
+    // A clean stop: MASTER -> INIT with a handover heartbeat; a BACKUP stops silently.
+    @Test
+    void shutdownHandsOverOnlyFromMaster() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        assertThat(m.shutdown(DOWN_150 + MS)).isEqualTo(
+                new Outcome(new Transition(MASTER, INIT, "shutting down"), Send.HANDOVER, false));
+        FailoverStateMachine b = started("b", 100);
+        assertThat(b.shutdown(MS)).isEqualTo(new Outcome(new Transition(BACKUP, INIT, "shutting down"), Send.NONE, false));
+        assertThat(b.onTick(10_000 * MS)).isEqualTo(Outcome.NONE);
+    }
+
+    // Tracking: MASTER -> FAULT hands over; FAULT never becomes MASTER; recovery -> BACKUP with a fresh timer.
+    @Test
+    void trackingDemotesAndRecovers() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        long t = DOWN_150 + MS;
+        assertThat(m.onTracking("no backend up in any pool", t)).isEqualTo(new Outcome(
+                new Transition(MASTER, FAULT, "no backend up in any pool"), Send.HANDOVER, false));
+        assertThat(m.onTracking("no backend up in any pool", t + MS)).isEqualTo(Outcome.NONE);
+        assertThat(m.onTick(t + 10_000 * MS).transition()).isNull();
+        assertThat(m.onHeartbeat(hb("b", 0, INIT), t + 10_001 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(m.state()).isEqualTo(FAULT);
+        long r = t + 20_000 * MS;
+        assertThat(m.onTracking(null, r).transition()).isEqualTo(
+                new Transition(FAULT, BACKUP, "recovered from: no backend up in any pool"));
+        assertThat(m.onTick(r + DOWN_150 - 1).transition()).isNull();
+        assertThat(m.onTick(r + DOWN_150).transition().to()).isEqualTo(MASTER);
+    }
+
+    // BACKUP -> FAULT on tracking, with an ordinary heartbeat (nothing to hand over); start while faulty -> FAULT.
+    @Test
+    void backupAndStartGoToFault() {
+        FailoverStateMachine b = started("b", 100);
+        assertThat(b.onTracking("listener web failed", MS)).isEqualTo(new Outcome(
+                new Transition(BACKUP, FAULT, "listener web failed"), Send.HEARTBEAT, false));
+        FailoverStateMachine s = machine("c", 100, true, Duration.ZERO);
+        s.onTracking("listener web failed", 0);
+        assertThat(s.start(0).transition()).isEqualTo(new Transition(INIT, FAULT, "started; listener web failed"));
+    }
+
+    // Every state sends a heartbeat each advert interval; ticks in between send nothing.
+    @Test
+    void heartbeatsFollowTheInterval() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        assertThat(m.nextDeadline()).isEqualTo(DOWN_150 + 100 * MS);
+        assertThat(m.onTick(DOWN_150 + 50 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(m.onTick(DOWN_150 + 100 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(m.nextDeadline()).isEqualTo(DOWN_150 + 200 * MS);
+    }
+
+    // A master whose thread stood still longer than the master-down interval re-announces its VIPs.
+    @Test
+    void frozenMasterReannouncesOnItsFirstTick() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        assertThat(m.onTick(DOWN_150 + 3000 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        assertThat(m.onTick(DOWN_150 + 3100 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+    }
+
+    // Split brain: two masters that start hearing each other end with exactly one within one advert interval.
+    @Test
+    void splitBrainHealsWithinOneAdvert() {
+        FailoverStateMachine a = master("a", 150, DOWN_150);
+        FailoverStateMachine b = master("b", 100, DOWN_100);
+        long t = DOWN_150 + 100 * MS;
+        // The link comes back: a's next periodic heartbeat reaches b at most one advert later.
+        Outcome ao = a.onTick(t);
+        assertThat(ao.send()).isEqualTo(Send.HEARTBEAT);
+        Outcome bo = b.onHeartbeat(hb("a", 150, MASTER), t);
+        assertThat(bo.transition()).isEqualTo(new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100"));
+        assertThat(a.state()).isEqualTo(MASTER);
+        // b's heartbeat that crossed a's on the wire: a stays and re-announces.
+        assertThat(a.onHeartbeat(hb("b", 100, MASTER), t + MS).reannounce()).isTrue();
+        assertThat(b.state()).isEqualTo(BACKUP);
+    }
+
+    // Its own heartbeats (multicast loopback) never move a node.
+    @Test
+    void ownHeartbeatsAreIgnored() {
+        FailoverStateMachine m = started("a", 150);
+        assertThat(m.onHeartbeat(hb("a", 0, MASTER), MS)).isEqualTo(Outcome.NONE);
+        assertThat(m.state()).isEqualTo(BACKUP);
+    }
+}
