@@ -9,7 +9,9 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.tandem.config.BackendConfig;
+import io.tandem.config.FailoverConfig;
 import io.tandem.config.ConfigException;
 import io.tandem.config.ConfigLoader;
 import io.tandem.config.HostPort;
@@ -26,6 +28,7 @@ import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
+import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.BackendConnectionsControl;
@@ -87,6 +90,10 @@ public final class TandemServer implements AutoCloseable {
     private volatile Supplier<FailoverStatus> failover = () -> FailoverStatus.STANDALONE;
     private AdminServer admin;
     private volatile HealthChecks healthChecks;
+    private FailoverNode failoverNode;
+    /** The bound listeners for the heartbeat thread's tracking, replaced as a whole (never locked). */
+    private volatile List<BoundListener> trackedListeners = List.of();
+    private volatile boolean closing;
     private HostPort adminBind;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
@@ -147,6 +154,11 @@ public final class TandemServer implements AutoCloseable {
         this.failover = source;
     }
 
+    /** The failover pair member, or null when the config has no {@code failover} section. */
+    public FailoverNode failoverNode() {
+        return failoverNode;
+    }
+
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
@@ -165,6 +177,12 @@ public final class TandemServer implements AutoCloseable {
                 log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
                         l.pool(), transport.name());
             }
+            trackedListeners = List.copyOf(listeners.values());
+            if (config.failover().isPresent()) {
+                FailoverConfig.TrackConfig track = config.failover().get().track();
+                failoverNode = new FailoverNode(config.failover().get(), metrics.registry(), () -> cannotServe(track));
+                failoverNode.start();
+            }
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
             admin.bind(acceptGroup, config.admin().bind());
@@ -173,6 +191,9 @@ public final class TandemServer implements AutoCloseable {
                 log.warn("per-request metrics are off (-D{}=false): a benchmarking switch, not for production",
                         ProxyMetrics.REQUEST_METRICS_PROPERTY);
             }
+        } catch (java.io.IOException e) {
+            close();
+            throw new IllegalStateException("failover: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
@@ -284,6 +305,12 @@ public final class TandemServer implements AutoCloseable {
         }
         listeners.clear();
         listeners.putAll(nextListeners);
+        trackedListeners = List.copyOf(listeners.values());
+        if (!next.failover().equals(config.failover())) {
+            // Changing the pair's identity, key or VIPs under a running peer is not safe to do in place.
+            log.warn("the failover section changed; it takes effect at the next restart");
+            changes.add("failover section changed (applies at the next restart)");
+        }
         if (nextAdmin != null) {
             admin.close();
             admin = nextAdmin;
@@ -407,6 +434,34 @@ public final class TandemServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Why this node cannot serve now (failover then goes FAULT), or null: per {@code failover.track}, a
+     * listener that is no longer bound, or no backend up in any pool. Runs on the heartbeat thread and
+     * reads only volatile snapshots.
+     */
+    private String cannotServe(FailoverConfig.TrackConfig track) {
+        if (closing) {
+            return null;
+        }
+        if (track.listenerFailed()) {
+            for (BoundListener l : trackedListeners) {
+                if (!l.channel().isActive()) {
+                    return "listener " + l.runtime().name() + " is not bound";
+                }
+            }
+        }
+        Map<String, PoolRuntime> current = pools;
+        if (track.noBackendUp() && !current.isEmpty()) {
+            for (PoolRuntime p : current.values()) {
+                if (!p.pool().live().isEmpty()) {
+                    return null;
+                }
+            }
+            return "no backend up in any pool";
+        }
+        return null;
+    }
+
     private BoundListener bind(ListenerConfig l, Routing routing) throws InterruptedException {
         ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, clients);
         ServerBootstrap b = new ServerBootstrap()
@@ -417,6 +472,10 @@ public final class TandemServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ProxyInitializer(runtime));
+        if (transport.name().equals("epoll")) {
+            // A listener may bind a VIP this node does not hold yet: no rebind when it takes the VIP over.
+            b.option(EpollChannelOption.IP_FREEBIND, true);
+        }
         Channel ch = b.bind(l.bind().resolve()).sync().channel();
         return new BoundListener(runtime, ch, l.bind());
     }
@@ -438,6 +497,8 @@ public final class TandemServer implements AutoCloseable {
      * the number of client connections still open when the time ran out.
      */
     public int shutdown(Duration timeout) {
+        // First, while the listeners still serve: a master hands its VIPs to the peer.
+        stopFailover();
         synchronized (this) {
             for (BoundListener l : listeners.values()) {
                 l.channel().close().awaitUninterruptibly();
@@ -467,6 +528,7 @@ public final class TandemServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        stopFailover();
         if (healthChecks != null) {
             healthChecks.close();
         }
@@ -480,6 +542,13 @@ public final class TandemServer implements AutoCloseable {
         control.shutdownNow();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    private void stopFailover() {
+        closing = true;
+        if (failoverNode != null) {
+            failoverNode.close();
+        }
     }
 
     private static String describe(Throwable e) {

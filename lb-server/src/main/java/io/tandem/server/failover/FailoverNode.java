@@ -1,0 +1,286 @@
+package io.tandem.server.failover;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tandem.config.FailoverConfig;
+import io.tandem.core.failover.FailoverState;
+import io.tandem.core.failover.FailoverStateMachine;
+import io.tandem.core.failover.FailoverStateMachine.Outcome;
+import io.tandem.core.failover.FailoverStateMachine.Send;
+import io.tandem.core.failover.FailoverStateMachine.Transition;
+import io.tandem.core.failover.Heartbeat;
+import io.tandem.core.failover.HeartbeatCodec;
+import io.tandem.core.failover.ReplayGuard;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a failover pair: sends and receives heartbeats, drives the {@link FailoverStateMachine},
+ * and hands role changes to the {@link VipController}.
+ *
+ * <p>Everything runs on one dedicated thread ({@code tandem-failover}, maximum priority) with a plain
+ * {@link DatagramChannel} and a {@link Selector}: no Netty event loop is shared with the proxy, so a busy
+ * proxy loop cannot delay a heartbeat. The thread allocates nothing per heartbeat but the decoded record.
+ * Other threads only read the published {@link FailoverStatus} or ask for {@link #close()}.
+ */
+public final class FailoverNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FailoverNode.class);
+    /** How long a stopping master keeps its VIPs while waiting for the peer to announce it took them. */
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(2);
+    /** After the peer says it holds the VIPs: time for its gratuitous ARP to reach the clients. */
+    private static final Duration HANDOVER_LINGER = Duration.ofMillis(100);
+
+    private final FailoverConfig config;
+    private final Supplier<String> tracking;
+    private final FailoverStateMachine machine;
+    private final FailoverMeters meters;
+    private final VipController vips;
+    private final ReplayGuard replay = new ReplayGuard();
+    private final ByteBuffer out = ByteBuffer.allocateDirect(HeartbeatCodec.MAX_SIZE);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
+    private final long bootEpoch = System.currentTimeMillis();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private HeartbeatCodec codec;
+    private DatagramChannel channel;
+    private Selector selector;
+    private InetSocketAddress peer;
+    private Thread thread;
+    private long sequence;
+    private long lastPeerHeartbeatAt = Long.MIN_VALUE;
+    private volatile FailoverStatus status;
+    private volatile boolean stopping;
+
+    /**
+     * @param tracking the node's own health, read on the heartbeat thread each heartbeat: null when it can
+     *     serve, else the reason it cannot (then FAULT)
+     */
+    public FailoverNode(FailoverConfig config, MeterRegistry registry, Supplier<String> tracking) {
+        this.config = config;
+        this.tracking = tracking;
+        this.machine = new FailoverStateMachine(config.node(), config.priority(), config.advertInterval(),
+                config.preempt(), config.preemptDelay());
+        this.meters = new FailoverMeters(registry, config.node(), () -> status.state());
+        this.vips = new VipController(config.vips(), config.notifyScript(), meters);
+        this.status = new FailoverStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
+                Instant.now(), "not started", null);
+    }
+
+    /** What /status shows; replaced as a whole on every change. */
+    public FailoverStatus status() {
+        FailoverStatus s = status;
+        return s.withVipsHeld(s.state() == FailoverState.MASTER && vips.held());
+    }
+
+    /** Binds the heartbeat socket, removes VIPs left by an earlier run, and starts as BACKUP. */
+    public void start() throws IOException {
+        codec = new HeartbeatCodec(config.clusterId(),
+                HeartbeatCodec.parseKey(Files.readString(Path.of(config.authKeyFile()))));
+        InetSocketAddress bind = config.bind().resolve();
+        peer = config.peer().resolve();
+        channel = DatagramChannel.open(bind.getAddress() instanceof java.net.Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+        channel.setOption(java.net.StandardSocketOptions.IP_TOS, 0xc0); // network control, as VRRP
+        channel.bind(bind);
+        channel.configureBlocking(false);
+        selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        vips.removeLeftovers();
+        thread = new Thread(this::loop, "tandem-failover");
+        thread.setPriority(Thread.MAX_PRIORITY);
+        thread.setDaemon(true);
+        thread.start();
+        log.info("failover node {} (priority {}, cluster {}) heartbeats on {} to {} every {}ms",
+                config.node(), config.priority(), config.clusterId(), bind, peer,
+                config.advertInterval().toMillis());
+    }
+
+    private void loop() {
+        try {
+            long now = System.nanoTime();
+            apply(machine.onTracking(tracking.get(), now), now);
+            apply(machine.start(now), now);
+            while (!stopping) {
+                long due = machine.nextDeadline();
+                long waitMillis = (due - System.nanoTime() + 999_999) / 1_000_000;
+                if (waitMillis > 0) {
+                    selector.select(waitMillis);
+                } else {
+                    selector.selectNow();
+                }
+                selector.selectedKeys().clear();
+                now = System.nanoTime();
+                if (now - due >= 0) {
+                    meters.lateness.record(now - due, TimeUnit.NANOSECONDS);
+                }
+                receiveAll(now);
+                apply(machine.onTracking(tracking.get(), now), now);
+                apply(machine.onTick(now), now);
+            }
+            handOver();
+        } catch (Throwable e) {
+            // Never expected; without heartbeats the peer takes over, which is the safe side.
+            log.error("failover thread stopped", e);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void receiveAll(long now) {
+        for (;;) {
+            in.clear();
+            InetSocketAddress from;
+            try {
+                from = (InetSocketAddress) channel.receive(in);
+            } catch (IOException e) {
+                meters.failure("heartbeat-receive");
+                return;
+            }
+            if (from == null) {
+                return;
+            }
+            in.flip();
+            HeartbeatCodec.Decoded d = codec.decode(in);
+            if (d.rejection() != null) {
+                meters.rejected(d.rejection());
+                log.debug("dropped heartbeat from {}: {}", from, d.rejection().label());
+                continue;
+            }
+            Heartbeat hb = d.heartbeat();
+            if (hb.node().equals(config.node())) {
+                continue;
+            }
+            if (!replay.accept(hb)) {
+                meters.rejected(io.tandem.core.failover.Rejection.REPLAY);
+                continue;
+            }
+            meters.received.increment();
+            lastPeerHeartbeatAt = now;
+            apply(machine.onHeartbeat(hb, now), now);
+            status = status.withPeer(new FailoverStatus.Peer(hb.node(), hb.state(), hb.priority(), hb.vipsHeld(),
+                    Instant.now()), machine.masterNode());
+        }
+    }
+
+    private void apply(Outcome o, long now) {
+        Transition t = o.transition();
+        if (t != null) {
+            log.info("failover {} -> {}: {}", t.from(), t.to(), t.reason());
+            meters.transition(t.to());
+            status = new FailoverStatus(config.node(), t.to(), config.priority(), machine.masterNode(), false,
+                    Instant.now(), t.reason(), status.peer());
+            if (t.to() != FailoverState.INIT) {
+                vips.apply(t.to());
+            }
+        }
+        if (o.send() != Send.NONE) {
+            send(o.send() == Send.HANDOVER ? 0 : config.priority());
+        }
+        if (o.reannounce()) {
+            vips.reannounce();
+        }
+    }
+
+    private void send(int priority) {
+        FailoverState state = machine.state();
+        Heartbeat hb = new Heartbeat(config.clusterId(), config.node(), priority,
+                (int) config.advertInterval().toMillis(), state, state == FailoverState.MASTER && vips.held(),
+                bootEpoch, ++sequence);
+        out.clear();
+        codec.encode(hb, out);
+        out.flip();
+        try {
+            channel.send(out, peer);
+            meters.sent.increment();
+        } catch (IOException e) {
+            // A missing route or interface (the host is cut off): the peer will take over; keep trying.
+            meters.failure("heartbeat-send");
+            log.debug("heartbeat to {} failed: {}", peer, e.toString());
+        }
+    }
+
+    /**
+     * A clean stop on the heartbeat thread. A master sends priority 0 (repeated each interval), keeps its
+     * VIPs and keeps serving until the peer says it holds them, then releases them; a lost handover costs
+     * at most {@link #HANDOVER_WAIT}. Without a live peer there is nothing to wait for.
+     */
+    private void handOver() throws IOException {
+        long now = System.nanoTime();
+        boolean wasMaster = machine.state() == FailoverState.MASTER;
+        boolean peerAlive = now - lastPeerHeartbeatAt < 3 * config.advertInterval().toNanos();
+        apply(machine.shutdown(now), now);
+        if (wasMaster && peerAlive) {
+            long deadline = now + HANDOVER_WAIT.toNanos();
+            long nextSend = now + config.advertInterval().toNanos();
+            while (System.nanoTime() - deadline < 0 && !peerHolds()) {
+                selector.select(Math.max(1, config.advertInterval().toMillis() / 4));
+                selector.selectedKeys().clear();
+                receiveAll(System.nanoTime());
+                if (System.nanoTime() - nextSend >= 0) {
+                    send(0);
+                    nextSend = System.nanoTime() + config.advertInterval().toNanos();
+                }
+            }
+            if (peerHolds()) {
+                long lingerUntil = System.nanoTime() + HANDOVER_LINGER.toNanos();
+                while (System.nanoTime() - lingerUntil < 0) {
+                    selector.select(Math.max(1, (lingerUntil - System.nanoTime()) / 1_000_000));
+                    selector.selectedKeys().clear();
+                }
+                log.info("peer {} holds the VIPs; releasing them", status.peer().node());
+            } else {
+                log.warn("peer did not confirm the handover within {}; releasing the VIPs anyway", HANDOVER_WAIT);
+            }
+        }
+        vips.releaseNow(Duration.ofSeconds(5));
+        status = new FailoverStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
+                Instant.now(), "stopped", status.peer());
+    }
+
+    private boolean peerHolds() {
+        FailoverStatus.Peer p = status.peer();
+        return p != null && p.state() == FailoverState.MASTER && p.vipsHeld();
+    }
+
+    /** Clean stop: hands over (see {@link #handOver}), releases the VIPs, closes the socket. */
+    @Override
+    public void close() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        if (thread != null) {
+            selector.wakeup();
+            try {
+                stopped.await(HANDOVER_WAIT.toMillis() + 7000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        vips.close();
+        try {
+            if (selector != null) {
+                selector.close();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            log.debug("closing the heartbeat socket: {}", e.toString());
+        }
+    }
+}
