@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP server on a loopback port that names itself in {@code X-Backend}.
+ * A real HTTP server on a loopback port that names itself in {@code X-Backend} and names the address
+ * that connected to it (the forwarding Tandem node) in {@code X-Seen-Peer}.
  * <ul>
  *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>
  *   <li>{@code POST /upload} answers the length and SHA-256 of the body it read</li>
@@ -44,8 +45,13 @@ final class StubBackend implements AutoCloseable {
     private volatile java.util.concurrent.CountDownLatch parkGate = new java.util.concurrent.CountDownLatch(1);
 
     StubBackend(String name) throws IOException {
+        this(name, InetAddress.getLoopbackAddress());
+    }
+
+    /** A stub on {@code bind} (loopback, or the host side of a Docker network the test created). */
+    StubBackend(String name, InetAddress bind) throws IOException {
         this.name = name;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server = HttpServer.create(new InetSocketAddress(bind, 0), 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
@@ -56,7 +62,7 @@ final class StubBackend implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + port();
+        return server.getAddress().getAddress().getHostAddress() + ":" + port();
     }
 
     /** Byte i of every download: a pattern that detects shifted, lost or repeated bytes. */
@@ -69,6 +75,8 @@ final class StubBackend implements AutoCloseable {
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
         ex.getResponseHeaders().set("X-Backend", name);
+        // Who connected: the Tandem node that forwarded the request.
+        ex.getResponseHeaders().set("X-Seen-Peer", ex.getRemoteAddress().getAddress().getHostAddress());
         String path = ex.getRequestURI().getPath();
         try (ex) {
             if (path.equals("/download") || path.equals("/hold")) {

@@ -3,8 +3,11 @@ package io.tandem.server.failover;
 import io.tandem.config.FailoverConfig.VipConfig;
 import io.tandem.core.failover.FailoverState;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,6 +33,7 @@ final class VipController implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(30);
     private static final long RETRY_MILLIS = 1000;
+    private static final long CHECK_MILLIS = 1000;
 
     private final List<VipConfig> vips;
     private final String notifyScript;
@@ -46,6 +50,37 @@ final class VipController implements AutoCloseable {
         this.vips = List.copyOf(vips);
         this.notifyScript = notifyScript;
         this.meters = meters;
+        if (!vips.isEmpty()) {
+            executor.scheduleWithFixedDelay(this::checkHeld, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * A master's VIPs can vanish without this node acting: the interface was re-created (a container
+     * reconnected to its network) or an operator removed one. Checked every second without running a
+     * process (the JDK lists the interface's addresses); a missing VIP is added and announced again.
+     */
+    private void checkHeld() {
+        long gen = generation;
+        if (!held) {
+            return;
+        }
+        for (VipConfig v : vips) {
+            try {
+                NetworkInterface nif = NetworkInterface.getByName(v.iface());
+                if (nif == null) {
+                    continue; // the interface is gone; nothing to add the VIP to until it is back
+                }
+                InetAddress vip = InetAddress.getByName(v.address().substring(0, v.address().indexOf('/')));
+                if (!Collections.list(nif.getInetAddresses()).contains(vip)) {
+                    log.warn("VIP {} is missing from {}; adding and announcing it again", v.address(), v.iface());
+                    takeVips(gen);
+                    return;
+                }
+            } catch (IOException e) {
+                log.debug("cannot list the addresses of {}: {}", v.iface(), e.toString());
+            }
+        }
     }
 
     /** True once every VIP is on its interface and the first gratuitous ARP went out (MASTER only). */
@@ -59,10 +94,17 @@ final class VipController implements AutoCloseable {
      */
     void removeLeftovers() {
         for (VipConfig v : vips) {
-            if (remove(v)) {
+            Result r = exec(List.of("ip", "addr", "del", v.address(), "dev", v.iface()), COMMAND_TIMEOUT);
+            if (r.exit == 0) {
+                log.info("removed VIP {} from {}: an earlier run left it there", v.address(), v.iface());
                 continue;
             }
-            log.warn("could not remove VIP {} from {} at start; it may still answer ARP here", v.address(), v.iface());
+            if (absent(r)) {
+                continue;
+            }
+            meters.failure("vip-del");
+            log.warn("could not remove VIP {} from {} at start ({}); it may still answer ARP here", v.address(),
+                    v.iface(), r.output.strip());
         }
     }
 
@@ -107,9 +149,14 @@ final class VipController implements AutoCloseable {
         if (gen != generation) {
             return;
         }
+        long started = System.nanoTime();
         boolean all = true;
         for (VipConfig v : vips) {
             all &= run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", v.iface()));
+        }
+        if (all && !vips.isEmpty()) {
+            log.info("VIPs {} configured in {}ms; announcing them", addresses(),
+                    (System.nanoTime() - started) / 1_000_000);
         }
         if (!all) {
             executor.schedule(() -> takeVips(gen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -127,6 +174,14 @@ final class VipController implements AutoCloseable {
         }
     }
 
+    private String addresses() {
+        StringBuilder b = new StringBuilder();
+        for (VipConfig v : vips) {
+            b.append(b.length() == 0 ? "" : ", ").append(v.address()).append(" on ").append(v.iface());
+        }
+        return b.toString();
+    }
+
     private void announce(long gen) {
         if (gen != generation) {
             return;
@@ -142,9 +197,13 @@ final class VipController implements AutoCloseable {
     }
 
     private void releaseVips(long gen) {
+        long started = System.nanoTime();
         boolean all = true;
         for (VipConfig v : vips) {
             all &= remove(v);
+        }
+        if (all && !vips.isEmpty()) {
+            log.info("VIPs {} released in {}ms", addresses(), (System.nanoTime() - started) / 1_000_000);
         }
         if (!all && gen == generation) {
             executor.schedule(() -> {
@@ -158,13 +217,17 @@ final class VipController implements AutoCloseable {
     /** True when the VIP is not on the interface (removed now or already absent). */
     private boolean remove(VipConfig v) {
         Result r = exec(List.of("ip", "addr", "del", v.address(), "dev", v.iface()), COMMAND_TIMEOUT);
-        // "Cannot assign requested address": the VIP was not there, which is the goal.
-        if (r.exit == 0 || r.output.contains("Cannot assign requested address")) {
+        if (r.exit == 0 || absent(r)) {
             return true;
         }
         meters.failure("vip-del");
         log.warn("ip addr del {} dev {} failed ({}): {}", v.address(), v.iface(), r.exit, r.output.strip());
         return false;
+    }
+
+    /** {@code ip addr del} found no such VIP, which is the goal (the message depends on iproute2's version). */
+    private static boolean absent(Result r) {
+        return r.output.contains("Cannot assign requested address") || r.output.contains("Address not found");
     }
 
     private void notifyScript(FailoverState role, long gen, int attempt) {

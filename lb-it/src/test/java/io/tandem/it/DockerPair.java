@@ -1,0 +1,329 @@
+package io.tandem.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * Two (or more) Tandem nodes in containers of the image built from {@code docker/Dockerfile}, on a Docker
+ * network this class creates (a random 172.28.X.0/24), in front of two stub web servers that listen on the
+ * host side of that network. Node N gets address .1N, the VIP is .100. Everything is closed by
+ * {@link #close()}.
+ */
+final class DockerPair implements AutoCloseable {
+
+    static final String IMAGE = "tandem-it:latest";
+    static final String BASE_IMAGE = System.getProperty("tandem.baseImage",
+            System.getenv().getOrDefault("TANDEM_BASE_IMAGE", "tandem-base:bookworm"));
+    static final Path ROOT = Path.of(System.getProperty("tandem.root", "..")).toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static String builtImage;
+
+    final String prefix;
+    final Network network;
+    final Duration advert;
+    final byte[] key = new byte[32];
+    private final List<StubBackend> web = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
+    /**
+     * Skips the calling test when there is no Docker here, but fails it in CI ({@code CI=true}), where
+     * .ci/run provides Docker: the failover proof must never silently not run.
+     */
+    static void requireDocker() {
+        boolean available;
+        try {
+            available = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            available = false;
+        }
+        if (!available && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError("CI=true but Docker is not available; .ci/run starts dockerd and builds "
+                    + BASE_IMAGE + " (see .ci/docker-up)");
+        }
+        Assumptions.assumeTrue(available, "Docker is not available (outside CI these tests skip)");
+        boolean baseImage = !DockerClientFactory.instance().client().listImagesCmd()
+                .withImageNameFilter(BASE_IMAGE).exec().isEmpty();
+        if (!baseImage) {
+            throw new AssertionError("Docker runs but the base image " + BASE_IMAGE + " is missing; run .ci/docker-up");
+        }
+    }
+
+    /** The image of docker/Dockerfile with the jar of this build, built once per test JVM. */
+    static synchronized String image() {
+        if (builtImage == null) {
+            builtImage = new ImageFromDockerfile(IMAGE, false)
+                    .withFileFromPath("docker/Dockerfile", ROOT.resolve("docker/Dockerfile"))
+                    .withFileFromPath("docker/entrypoint.sh", ROOT.resolve("docker/entrypoint.sh"))
+                    .withFileFromPath("lb-server/target/tandem.jar", TandemProcess.JAR.toAbsolutePath())
+                    .withDockerfilePath("docker/Dockerfile")
+                    .withBuildArg("BASE_IMAGE", BASE_IMAGE)
+                    .get();
+        }
+        return builtImage;
+    }
+
+    DockerPair(Duration advert) throws IOException {
+        this.advert = advert;
+        ThreadLocalRandom.current().nextBytes(key);
+        Network created = null;
+        String chosen = null;
+        for (int attempt = 0; created == null; attempt++) {
+            String p = "172.28." + ThreadLocalRandom.current().nextInt(10, 250);
+            Network n = Network.builder()
+                    .createNetworkCmdModifier(cmd -> cmd.withIpam(new com.github.dockerjava.api.model.Network.Ipam()
+                            .withConfig(new com.github.dockerjava.api.model.Network.Ipam.Config()
+                                    .withSubnet(p + ".0/24").withGateway(p + ".1"))))
+                    .build();
+            try {
+                n.getId();
+                created = n;
+                chosen = p;
+            } catch (RuntimeException e) {
+                n.close();
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+        this.network = created;
+        this.prefix = chosen;
+        InetAddress gateway = InetAddress.getByName(prefix + ".1");
+        web.add(new StubBackend("web-1", gateway));
+        web.add(new StubBackend("web-2", gateway));
+    }
+
+    String vip() {
+        return prefix + ".100";
+    }
+
+    InetSocketAddress vipAddress() {
+        return new InetSocketAddress(vip(), 8080);
+    }
+
+    String ip(int n) {
+        return prefix + "." + (10 + n);
+    }
+
+    /** The YAML of node {@code n} whose peer is node {@code peer}. */
+    String config(int n, String name, int priority, int peer, boolean withVip) {
+        StringBuilder y = new StringBuilder()
+                .append("listeners:\n  - { name: web, bind: 0.0.0.0:8080, pool: web }\n")
+                .append("admin: { bind: 0.0.0.0:9901 }\n")
+                .append("pools:\n  web:\n    backends:\n");
+        for (StubBackend b : web) {
+            y.append("      - { address: ").append(b.address()).append(" }\n");
+        }
+        y.append("failover:\n")
+                .append("  node: ").append(name).append('\n')
+                .append("  priority: ").append(priority).append('\n')
+                .append("  bind: ").append(ip(n)).append(":5405\n")
+                .append("  peer: ").append(ip(peer)).append(":5405\n")
+                .append("  advert-interval: ").append(advert.toMillis()).append("ms\n")
+                .append("  auth-key-file: /etc/tandem/pair.key\n")
+                .append("  preempt: true\n");
+        if (withVip) {
+            y.append("  vip: [ { address: ").append(vip()).append("/24, interface: eth0 } ]\n");
+        }
+        return y.toString();
+    }
+
+    /** Starts node {@code n} (not waiting for its role); {@code key} is the pair key it gets. */
+    Node start(int n, String name, int priority, int peer, boolean withVip, byte[] key) {
+        String ip = ip(n);
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image()))
+                .withNetwork(network)
+                .withCreateContainerCmdModifier(cmd -> {
+                    cmd.withIpv4Address(ip).withHostName(name).withUser("root");
+                    cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+                })
+                .withEnv("TANDEM_RESTART", "on-failure")
+                .withEnv("TANDEM_RESTART_DELAY", "2")
+                .withEnv("JAVA_OPTS", "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+                .withCopyToContainer(Transferable.of(config(n, name, priority, peer, withVip)), "/etc/tandem/tandem.yaml")
+                .withCopyToContainer(Transferable.of(HexFormat.of().formatHex(key) + "\n", 0600), "/etc/tandem/pair.key");
+        c.start();
+        Node node = new Node(name, ip, c);
+        nodes.add(node);
+        return node;
+    }
+
+    /** Starts the pair: lb-a (priority 150) and lb-b (100); returns when a is MASTER and b BACKUP. */
+    Node[] startPair() {
+        Node a = start(1, "lb-a", 150, 2, true, key);
+        Node b = start(2, "lb-b", 100, 1, true, key);
+        Poll.until(Duration.ofSeconds(60), "lb-a MASTER and lb-b BACKUP\n" + a.logs() + "\n" + b.logs(),
+                () -> "MASTER".equals(a.state()) && "BACKUP".equals(b.state()));
+        return new Node[] {a, b};
+    }
+
+    static DockerClient docker() {
+        return DockerClientFactory.instance().client();
+    }
+
+    /** One Tandem container. */
+    final class Node {
+        final String name;
+        final String ip;
+        final GenericContainer<?> container;
+
+        Node(String name, String ip, GenericContainer<?> container) {
+            this.name = name;
+            this.ip = ip;
+            this.container = container;
+        }
+
+        String id() {
+            return container.getContainerId();
+        }
+
+        /** The failover object of /status, or null while the node does not answer. */
+        JsonNode failover() {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9901/status"))
+                        .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? JSON.readTree(r.body()).get("failover") : null;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
+        String state() {
+            JsonNode f = failover();
+            return f == null ? null : f.get("state").asText();
+        }
+
+        /** The value of one sample of /metrics, e.g. {@code tandem_failover_heartbeats_rejected_total{reason="bad-mac"}}. */
+        double metric(String sample) {
+            try {
+                String body = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9901/metrics"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                for (String line : body.split("\n")) {
+                    if (line.startsWith(sample + " ")) {
+                        return Double.parseDouble(line.substring(sample.length() + 1).trim());
+                    }
+                }
+                return 0;
+            } catch (IOException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        /** Whether the VIP is configured on this container's eth0 (asked with {@code ip} inside it). */
+        boolean holdsVip() {
+            try {
+                return container.execInContainer("ip", "-o", "-4", "addr", "show").getStdout()
+                        .contains(" " + vip() + "/24 ");
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        String logs() {
+            return "--- " + name + " ---\n" + container.getLogs();
+        }
+
+        /** When the node logged a line matching {@code regex} for the first time at or after {@code after}. */
+        Instant loggedAt(String regex, Instant after) {
+            Pattern p = Pattern.compile("^(\\S+Z) .*" + regex + ".*$", Pattern.MULTILINE);
+            Matcher m = p.matcher(container.getLogs());
+            while (m.find()) {
+                Instant at = Instant.parse(m.group(1));
+                if (!at.isBefore(after.minusMillis(1))) {
+                    return at;
+                }
+            }
+            return null;
+        }
+
+        void kill() {
+            docker().killContainerCmd(id()).exec();
+        }
+
+        void pause() {
+            docker().pauseContainerCmd(id()).exec();
+        }
+
+        void unpause() {
+            docker().unpauseContainerCmd(id()).exec();
+        }
+
+        void stopCleanly() {
+            docker().stopContainerCmd(id()).withTimeout(20).exec();
+        }
+
+        void disconnect() {
+            docker().disconnectFromNetworkCmd().withNetworkId(network.getId()).withContainerId(id()).exec();
+        }
+
+        void reconnect() {
+            docker().connectToNetworkCmd().withNetworkId(network.getId()).withContainerId(id())
+                    .withContainerNetwork(new ContainerNetwork().withIpamConfig(
+                            new ContainerNetwork.Ipam().withIpv4Address(ip))).exec();
+        }
+
+        /** Kills only the Tandem JVM inside the container; its host (the container) and the VIP on it stay. */
+        void killJvm() throws IOException, InterruptedException {
+            var r = container.execInContainer("sh", "-c", "kill -9 $(pidof java)");
+            if (r.getExitCode() != 0) {
+                throw new AssertionError("kill -9 java in " + name + " failed: " + r.getStderr());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes) {
+            try {
+                n.container.stop();
+            } catch (RuntimeException e) {
+                // already gone (killed): stop() removes what is left
+            }
+        }
+        web.forEach(StubBackend::close);
+        network.close();
+    }
+
+    static void writeReport(String line) throws IOException {
+        Path dir = ROOT.resolve("lb-it/target/failover");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("measurements.txt"), line + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+}

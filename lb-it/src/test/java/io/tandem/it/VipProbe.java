@@ -1,0 +1,167 @@
+package io.tandem.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client that starts a GET to the VIP every 10 ms, each on a fresh TCP connection, and records when it
+ * started, whether it got a 200 within {@link #TIMEOUT}, and which Tandem node forwarded it (the
+ * backend's {@code X-Seen-Peer}). Bounded: it stops by itself after {@code maxDuration}.
+ */
+final class VipProbe implements AutoCloseable {
+
+    static final Duration PERIOD = Duration.ofMillis(10);
+    static final Duration TIMEOUT = Duration.ofMillis(250);
+
+    record Result(long startNanos, boolean ok, String via, String error) {}
+
+    private final InetSocketAddress target;
+    private final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService workers = Executors.newFixedThreadPool(48);
+    private final long stopAt;
+
+    private VipProbe(InetSocketAddress target, Duration maxDuration) {
+        this.target = target;
+        this.stopAt = System.nanoTime() + maxDuration.toNanos();
+    }
+
+    static VipProbe start(InetSocketAddress target, Duration maxDuration) {
+        VipProbe p = new VipProbe(target, maxDuration);
+        p.ticker.scheduleAtFixedRate(p::tick, 0, PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        return p;
+    }
+
+    private void tick() {
+        if (System.nanoTime() - stopAt > 0) {
+            ticker.shutdown();
+            return;
+        }
+        long start = System.nanoTime();
+        workers.execute(() -> results.add(probe(start)));
+    }
+
+    private Result probe(long start) {
+        try (Socket s = new Socket()) {
+            s.connect(target, (int) TIMEOUT.toMillis());
+            int left = (int) Math.max(1, TIMEOUT.toMillis() - (System.nanoTime() - start) / 1_000_000);
+            s.setSoTimeout(left);
+            s.getOutputStream().write(("GET /probe HTTP/1.1\r\nHost: vip\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            boolean late = System.nanoTime() - start > TIMEOUT.toNanos();
+            boolean ok = head.startsWith("HTTP/1.1 200") && !late;
+            return new Result(start, ok, header(head, "x-seen-peer"), ok ? null : late ? "late" : firstLine(head));
+        } catch (IOException e) {
+            return new Result(start, false, null, e.toString());
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c; (c = in.read()) >= 0; ) {
+            b.append((char) c);
+            if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n")) {
+                break;
+            }
+        }
+        return b.toString();
+    }
+
+    private static String header(String head, String name) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    private static String firstLine(String head) {
+        int end = head.indexOf("\r\n");
+        return end < 0 ? head : head.substring(0, end);
+    }
+
+    /** The probes answered so far, in start order. */
+    List<Result> results() {
+        List<Result> all = new ArrayList<>(results);
+        all.sort(Comparator.comparingLong(Result::startNanos));
+        return all;
+    }
+
+    /** The last {@code n} probes that completed all succeeded through {@code via}. */
+    boolean lastServedBy(String via, int n) {
+        List<Result> all = results();
+        if (all.size() < n) {
+            return false;
+        }
+        for (Result r : all.subList(all.size() - n, all.size())) {
+            if (!r.ok() || !via.equals(r.via())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The client outage caused by an event at {@code eventNanos}: from the start of the first failed probe
+     * started after the event to the start of the first successful probe after it; 0 when no probe failed.
+     */
+    Duration outageAfter(long eventNanos) {
+        List<Result> all = results();
+        Long firstFailure = null;
+        for (Result r : all) {
+            if (r.startNanos() < eventNanos) {
+                continue;
+            }
+            if (firstFailure == null && !r.ok()) {
+                firstFailure = r.startNanos();
+            } else if (firstFailure != null && r.ok()) {
+                return Duration.ofNanos(r.startNanos() - firstFailure);
+            }
+        }
+        if (firstFailure != null) {
+            throw new AssertionError("no probe succeeded after the outage that began "
+                    + (firstFailure - eventNanos) / 1_000_000 + "ms after the event: " + describe(eventNanos));
+        }
+        return Duration.ZERO;
+    }
+
+    /** The failed probes after {@code eventNanos}, one line each, for failure messages. */
+    String describe(long eventNanos) {
+        StringBuilder b = new StringBuilder();
+        for (Result r : results()) {
+            if (r.startNanos() >= eventNanos && !r.ok()) {
+                b.append("\n  +").append((r.startNanos() - eventNanos) / 1_000_000).append("ms ").append(r.error());
+            }
+        }
+        return b.toString();
+    }
+
+    /** Probes that failed before {@code eventNanos} (there should be none: the pair was serving). */
+    long failuresBefore(long eventNanos) {
+        return results().stream().filter(r -> r.startNanos() < eventNanos && !r.ok()).count();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        ticker.shutdownNow();
+        workers.shutdown();
+        if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+            workers.shutdownNow();
+        }
+    }
+}
