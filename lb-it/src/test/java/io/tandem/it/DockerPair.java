@@ -184,6 +184,21 @@ final class DockerPair implements AutoCloseable {
         return new Node[] {a, b};
     }
 
+    /** Every node's output and addresses, for failure messages. */
+    String logsOfAll() {
+        StringBuilder b = new StringBuilder();
+        for (Node n : nodes) {
+            b.append(n.logs());
+            try {
+                b.append("--- ip addr in ").append(n.name).append(" ---\n")
+                        .append(n.container.execInContainer("ip", "-br", "addr").getStdout());
+            } catch (Exception e) {
+                b.append("(ip addr: ").append(e).append(")\n");
+            }
+        }
+        return b.toString();
+    }
+
     static DockerClient docker() {
         return DockerClientFactory.instance().client();
     }
@@ -202,6 +217,10 @@ final class DockerPair implements AutoCloseable {
 
         String id() {
             return container.getContainerId();
+        }
+
+        DockerPair pair() {
+            return DockerPair.this;
         }
 
         /** The failover object of /status, or null while the node does not answer. */

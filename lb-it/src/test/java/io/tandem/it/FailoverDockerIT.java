@@ -52,8 +52,14 @@ class FailoverDockerIT {
     }
 
     static void servedBy(VipProbe probe, Node node) {
-        Poll.until(WAIT, "the VIP served through " + node.name + " (" + node.ip + ")",
-                () -> probe.lastServedBy(node.ip, SERVED));
+        try {
+            Poll.until(WAIT, "the VIP served through " + node.name + " (" + node.ip + ")",
+                    () -> probe.lastServedBy(node.ip, SERVED));
+        } catch (AssertionError e) {
+            List<VipProbe.Result> all = probe.results();
+            throw new AssertionError(e.getMessage() + "\nlast probes: " + all.subList(Math.max(0, all.size() - 5),
+                    all.size()) + "\n" + node.pair().logsOfAll(), e);
+        }
     }
 
     // docker kill of the master: the backup takes the VIP and the client's outage stays under 0.5 s (100 ms adverts).
@@ -142,7 +148,7 @@ class FailoverDockerIT {
                     a.unpause();
                     servedBy(probe, a);
                     Instant stepDown = b.loggedAt("failover MASTER -> BACKUP: heard master lb-a", resumedAt);
-                    Instant released = b.loggedAt("VIPs " + pair.vip() + "/24 on eth0 released", resumedAt);
+                    Instant released = b.loggedAt("VIPs " + pair.vip() + "/24 on eth\\d released", resumedAt);
                     assertThat(stepDown).as("lb-b stepped down\n" + b.logs()).isNotNull();
                     assertThat(released).as("lb-b released the VIP\n" + b.logs()).isNotNull();
                     Duration both = Duration.between(resumedAt, released);

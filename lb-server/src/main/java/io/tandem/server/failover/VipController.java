@@ -4,11 +4,15 @@ import io.tandem.config.FailoverConfig.VipConfig;
 import io.tandem.core.failover.FailoverState;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the host in line with the node's role: MASTER adds each VIP ({@code ip addr replace ADDR dev IF},
- * which is idempotent) and announces it with gratuitous ARP ({@code arping -U}, several times spaced so a
- * neighbour's ARP lock time cannot swallow them all); every other role removes the VIPs. Then the
- * {@code notify} script runs with the role.
+ * which is idempotent) and announces it with gratuitous ARP ({@code arping -U}, several times spaced in
+ * case one is lost); every other role removes the VIPs. Then the {@code notify} script runs with the role.
+ *
+ * <p>The configured interface is used while it exists; when it is gone (a container reconnected to its
+ * network gets a new interface name) the interface that has an address in the VIP's subnet takes its
+ * place, since only there can the VIP be reached by ARP. Removal finds the VIP wherever it is.
  *
  * <p>Runs on its own single thread ({@code tandem-vip}) so that process starts never delay heartbeats.
  * Each role change bumps a generation; a failed step is logged, counted and retried every second for as
@@ -28,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class VipController implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VipController.class);
-    /** Gratuitous ARP times after taking a VIP: at once, then spaced past Linux's 1s neighbour lock time. */
+    /** Gratuitous ARP times after taking a VIP: at once, then spaced in case one is lost. */
     private static final long[] GARP_AT_MILLIS = {0, 150, 1100, 2500};
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(30);
@@ -43,8 +50,11 @@ final class VipController implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Where each VIP was put last (vip thread only). */
+    private final Map<VipConfig, String> devices = new HashMap<>();
     private volatile long generation;
     private volatile boolean held;
+    private boolean missingLogged;
 
     VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters) {
         this.vips = List.copyOf(vips);
@@ -55,35 +65,7 @@ final class VipController implements AutoCloseable {
         }
     }
 
-    /**
-     * A master's VIPs can vanish without this node acting: the interface was re-created (a container
-     * reconnected to its network) or an operator removed one. Checked every second without running a
-     * process (the JDK lists the interface's addresses); a missing VIP is added and announced again.
-     */
-    private void checkHeld() {
-        long gen = generation;
-        if (!held) {
-            return;
-        }
-        for (VipConfig v : vips) {
-            try {
-                NetworkInterface nif = NetworkInterface.getByName(v.iface());
-                if (nif == null) {
-                    continue; // the interface is gone; nothing to add the VIP to until it is back
-                }
-                InetAddress vip = InetAddress.getByName(v.address().substring(0, v.address().indexOf('/')));
-                if (!Collections.list(nif.getInetAddresses()).contains(vip)) {
-                    log.warn("VIP {} is missing from {}; adding and announcing it again", v.address(), v.iface());
-                    takeVips(gen);
-                    return;
-                }
-            } catch (IOException e) {
-                log.debug("cannot list the addresses of {}: {}", v.iface(), e.toString());
-            }
-        }
-    }
-
-    /** True once every VIP is on its interface and the first gratuitous ARP went out (MASTER only). */
+    /** True once every VIP is on an interface and the first gratuitous ARP went out (MASTER only). */
     boolean held() {
         return held;
     }
@@ -94,17 +76,15 @@ final class VipController implements AutoCloseable {
      */
     void removeLeftovers() {
         for (VipConfig v : vips) {
-            Result r = exec(List.of("ip", "addr", "del", v.address(), "dev", v.iface()), COMMAND_TIMEOUT);
-            if (r.exit == 0) {
-                log.info("removed VIP {} from {}: an earlier run left it there", v.address(), v.iface());
+            String holder = holderOf(v);
+            if (holder == null) {
                 continue;
             }
-            if (absent(r)) {
-                continue;
+            if (run("vip-del", List.of("ip", "addr", "del", v.address(), "dev", holder))) {
+                log.info("removed VIP {} from {}: an earlier run left it there", v.address(), holder);
+            } else {
+                log.warn("could not remove VIP {} from {} at start; it may still answer ARP here", v.address(), holder);
             }
-            meters.failure("vip-del");
-            log.warn("could not remove VIP {} from {} at start ({}); it may still answer ARP here", v.address(),
-                    v.iface(), r.output.strip());
         }
     }
 
@@ -145,6 +125,25 @@ final class VipController implements AutoCloseable {
         }
     }
 
+    /**
+     * A master's VIPs can vanish without this node acting: the interface was re-created (a container
+     * reconnected to its network) or an operator removed one. Checked every second without running a
+     * process (the JDK lists the addresses); a missing VIP is added and announced again.
+     */
+    private void checkHeld() {
+        long gen = generation;
+        if (!held) {
+            return;
+        }
+        for (VipConfig v : vips) {
+            if (holderOf(v) == null) {
+                log.warn("VIP {} is on no interface; adding and announcing it again", v.address());
+                takeVips(gen);
+                return;
+            }
+        }
+    }
+
     private void takeVips(long gen) {
         if (gen != generation) {
             return;
@@ -152,15 +151,27 @@ final class VipController implements AutoCloseable {
         long started = System.nanoTime();
         boolean all = true;
         for (VipConfig v : vips) {
-            all &= run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", v.iface()));
-        }
-        if (all && !vips.isEmpty()) {
-            log.info("VIPs {} configured in {}ms; announcing them", addresses(),
-                    (System.nanoTime() - started) / 1_000_000);
+            String device = deviceFor(v);
+            if (device == null) {
+                all = false;
+                if (!missingLogged) {
+                    meters.failure("vip-add");
+                    log.warn("VIP {}: no interface {} and none in its subnet; retrying every second", v.address(),
+                            v.iface());
+                    missingLogged = true;
+                }
+                continue;
+            }
+            devices.put(v, device);
+            all &= run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", device));
         }
         if (!all) {
             executor.schedule(() -> takeVips(gen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
+        }
+        missingLogged = false;
+        if (!vips.isEmpty()) {
+            log.info("VIPs {} configured in {}ms; announcing them", addresses(), (System.nanoTime() - started) / 1_000_000);
         }
         for (long at : GARP_AT_MILLIS) {
             if (at == 0) {
@@ -174,35 +185,32 @@ final class VipController implements AutoCloseable {
         }
     }
 
-    private String addresses() {
-        StringBuilder b = new StringBuilder();
-        for (VipConfig v : vips) {
-            b.append(b.length() == 0 ? "" : ", ").append(v.address()).append(" on ").append(v.iface());
-        }
-        return b.toString();
-    }
-
     private void announce(long gen) {
         if (gen != generation) {
             return;
         }
         for (VipConfig v : vips) {
-            String ip = v.address().substring(0, v.address().indexOf('/'));
+            String ip = ip(v);
             if (ip.contains(":")) {
                 continue; // IPv6: the kernel sends an unsolicited neighbour advertisement itself (ndisc_notify)
             }
             // arping waits a second for replies that never come to -U; it is not waited for here.
-            start("garp", List.of("arping", "-U", "-c", "1", "-I", v.iface(), ip));
+            start("garp", List.of("arping", "-U", "-c", "1", "-I", devices.getOrDefault(v, v.iface()), ip));
         }
     }
 
     private void releaseVips(long gen) {
         long started = System.nanoTime();
         boolean all = true;
+        boolean any = false;
         for (VipConfig v : vips) {
-            all &= remove(v);
+            String holder = holderOf(v);
+            if (holder != null) {
+                any = true;
+                all &= run("vip-del", List.of("ip", "addr", "del", v.address(), "dev", holder));
+            }
         }
-        if (all && !vips.isEmpty()) {
+        if (any && all) {
             log.info("VIPs {} released in {}ms", addresses(), (System.nanoTime() - started) / 1_000_000);
         }
         if (!all && gen == generation) {
@@ -214,20 +222,76 @@ final class VipController implements AutoCloseable {
         }
     }
 
-    /** True when the VIP is not on the interface (removed now or already absent). */
-    private boolean remove(VipConfig v) {
-        Result r = exec(List.of("ip", "addr", "del", v.address(), "dev", v.iface()), COMMAND_TIMEOUT);
-        if (r.exit == 0 || absent(r)) {
-            return true;
+    /** The interface to put {@code v} on: the configured one, else one with an address in v's subnet. */
+    private static String deviceFor(VipConfig v) {
+        try {
+            if (NetworkInterface.getByName(v.iface()) != null) {
+                return v.iface();
+            }
+            InetAddress vip = InetAddress.getByName(ip(v));
+            int prefix = prefix(v);
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InterfaceAddress a : nif.getInterfaceAddresses()) {
+                    if (!a.getAddress().equals(vip) && sameSubnet(a.getAddress(), vip, prefix)) {
+                        log.info("interface {} of VIP {} is gone; using {} which has {} in its subnet", v.iface(),
+                                v.address(), nif.getName(), a.getAddress().getHostAddress());
+                        return nif.getName();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.debug("cannot list interfaces: {}", e.toString());
         }
-        meters.failure("vip-del");
-        log.warn("ip addr del {} dev {} failed ({}): {}", v.address(), v.iface(), r.exit, r.output.strip());
-        return false;
+        return null;
     }
 
-    /** {@code ip addr del} found no such VIP, which is the goal (the message depends on iproute2's version). */
-    private static boolean absent(Result r) {
-        return r.output.contains("Cannot assign requested address") || r.output.contains("Address not found");
+    /** The interface that has {@code v} now, or null. */
+    private static String holderOf(VipConfig v) {
+        try {
+            InetAddress vip = InetAddress.getByName(ip(v));
+            for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (Collections.list(nif.getInetAddresses()).contains(vip)) {
+                    return nif.getName();
+                }
+            }
+        } catch (SocketException e) {
+            log.debug("cannot list interfaces: {}", e.toString());
+        } catch (IOException e) {
+            log.debug("bad VIP {}: {}", v.address(), e.toString());
+        }
+        return null;
+    }
+
+    static boolean sameSubnet(InetAddress a, InetAddress b, int prefix) {
+        byte[] x = a.getAddress();
+        byte[] y = b.getAddress();
+        if (x.length != y.length || prefix > x.length * 8) {
+            return false;
+        }
+        for (int bit = 0; bit < prefix; bit++) {
+            int mask = 0x80 >>> (bit % 8);
+            if ((x[bit / 8] & mask) != (y[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String ip(VipConfig v) {
+        return v.address().substring(0, v.address().indexOf('/'));
+    }
+
+    private static int prefix(VipConfig v) {
+        return Integer.parseInt(v.address().substring(v.address().indexOf('/') + 1));
+    }
+
+    private String addresses() {
+        StringBuilder b = new StringBuilder();
+        for (VipConfig v : vips) {
+            b.append(b.length() == 0 ? "" : ", ").append(v.address()).append(" on ")
+                    .append(devices.getOrDefault(v, v.iface()));
+        }
+        return b.toString();
     }
 
     private void notifyScript(FailoverState role, long gen, int attempt) {
