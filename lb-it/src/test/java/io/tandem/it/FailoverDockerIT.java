@@ -81,10 +81,16 @@ class FailoverDockerIT {
             Node[] n = pair.startPair();
             try (VipProbe probe = VipProbe.start(pair.vipAddress(), PROBE_LIMIT)) {
                 servedBy(probe, n[0]);
+                Instant killedAt = Instant.now();
                 long event = System.nanoTime();
                 n[0].kill();
                 servedBy(probe, n[1]);
                 Duration outage = probe.outageAfter(event);
+                System.out.printf("FAILOVER kill at %dms adverts: backup MASTER +%dms, VIP configured +%dms, outage %dms%n",
+                        advert.toMillis(),
+                        Duration.between(killedAt, n[1].loggedAt("BACKUP -> MASTER", killedAt)).toMillis(),
+                        Duration.between(killedAt, n[1].loggedAt("VIPs .* configured", killedAt)).toMillis(),
+                        outage.toMillis());
                 assertThat(n[1].state()).isEqualTo("MASTER");
                 assertThat(n[1].loggedAt("failover BACKUP -> MASTER: no heartbeat from lb-a", Instant.EPOCH)).isNotNull();
                 assertThat(outage).as("outage; failed probes:%s", probe.describe(event)).isLessThan(limit);
