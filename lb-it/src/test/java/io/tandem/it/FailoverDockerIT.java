@@ -150,14 +150,24 @@ class FailoverDockerIT {
                     servedBy(probe, b);
                     // Let the backup serve for a while (100 consecutive answers, about a second).
                     Poll.until(WAIT, "100 answers through lb-b", () -> probe.lastServedBy(b.ip, 100));
-                    Instant resumedAt = Instant.now();
+                    Instant unpauseCalled = Instant.now();
                     a.unpause();
+                    Instant unpauseReturned = Instant.now();
                     servedBy(probe, a);
-                    Instant stepDown = b.loggedAt("failover MASTER -> BACKUP: heard master lb-a", resumedAt);
-                    Instant released = b.loggedAt("VIPs " + pair.vip() + "/24 on eth\\d released", resumedAt);
+                    // lb-a's first act after the thaw is to notice its heartbeat thread stood still.
+                    Instant resumed = a.loggedAt("heartbeat thread stood still", unpauseCalled);
+                    Instant stepDown = b.loggedAt("failover MASTER -> BACKUP: heard master lb-a", unpauseCalled);
+                    Instant released = b.loggedAt("VIPs " + pair.vip() + "/24 on eth\\d released", unpauseCalled);
+                    assertThat(resumed).as("lb-a resumed\n" + a.logs()).isNotNull();
                     assertThat(stepDown).as("lb-b stepped down\n" + b.logs()).isNotNull();
                     assertThat(released).as("lb-b released the VIP\n" + b.logs()).isNotNull();
-                    Duration both = Duration.between(resumedAt, released);
+                    Duration both = Duration.between(resumed, released);
+                    System.out.printf("FAILOVER unpause: docker API call %dms; lb-a resumed +%dms; lb-b stepped down +%dms,"
+                            + " released the VIP +%dms (after the call began)%n",
+                            Duration.between(unpauseCalled, unpauseReturned).toMillis(),
+                            Duration.between(unpauseCalled, resumed).toMillis(),
+                            Duration.between(unpauseCalled, stepDown).toMillis(),
+                            Duration.between(unpauseCalled, released).toMillis());
                     assertThat(both).as("both held the VIP").isLessThan(ADVERT);
                     assertThat(a.state()).isEqualTo("MASTER");
                     assertThat(b.holdsVip()).isFalse();

@@ -99,6 +99,7 @@ public final class FailoverNode implements AutoCloseable {
         channel.configureBlocking(false);
         selector = Selector.open();
         channel.register(selector, SelectionKey.OP_READ);
+        vips.checkTools();
         vips.removeLeftovers();
         thread = new Thread(this::loop, "tandem-failover");
         thread.setPriority(Thread.MAX_PRIORITY);
@@ -114,6 +115,7 @@ public final class FailoverNode implements AutoCloseable {
             long now = System.nanoTime();
             apply(machine.onTracking(tracking.get(), now), now);
             apply(machine.start(now), now);
+            long lastWake = now;
             while (!stopping) {
                 long due = machine.nextDeadline();
                 long waitMillis = (due - System.nanoTime() + 999_999) / 1_000_000;
@@ -127,6 +129,11 @@ public final class FailoverNode implements AutoCloseable {
                 if (now - due >= 0) {
                     meters.lateness.record(now - due, TimeUnit.NANOSECONDS);
                 }
+                if (now - lastWake > 3 * config.advertInterval().toNanos()) {
+                    log.warn("heartbeat thread stood still for {}ms (process frozen, paused or starved of CPU)",
+                            (now - lastWake) / 1_000_000);
+                }
+                lastWake = now;
                 receiveAll(now);
                 apply(machine.onTracking(tracking.get(), now), now);
                 apply(machine.onTick(now), now);

@@ -71,6 +71,24 @@ final class VipController implements AutoCloseable {
     }
 
     /**
+     * At start: says loudly when {@code ip} or {@code arping} is missing (the node could not take its VIPs
+     * over), and so also starts the JVM's process launching once, which a first takeover would pay for.
+     */
+    void checkTools() {
+        if (vips.isEmpty()) {
+            return;
+        }
+        for (List<String> probe : List.of(List.of("ip", "-V"), List.of("arping", "-V"))) {
+            Result r = exec(probe, COMMAND_TIMEOUT);
+            if (r.exit != 0) {
+                meters.failure("tools");
+                log.error("{} does not run ({}): this node cannot take its VIPs over; install iproute2 and "
+                        + "iputils-arping", probe.get(0), r.output.strip());
+            }
+        }
+    }
+
+    /**
      * At start, before the node takes any role: removes VIPs that a killed earlier run left on the host,
      * so two hosts never answer ARP for one address. Synchronous; failures are logged and counted.
      */
