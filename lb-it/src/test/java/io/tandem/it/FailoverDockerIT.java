@@ -115,6 +115,7 @@ class FailoverDockerIT {
                 assertThat(a.holdsVip()).as("the dead JVM's host still holds the VIP").isTrue();
                 servedBy(probe, b);
                 Duration outage = probe.outageAfter(event);
+                long servedByBackup = System.nanoTime();
                 // The entrypoint restarts Tandem after 2 s; the new JVM cleans up, waits as BACKUP, preempts.
                 Poll.until(WAIT, "lb-a MASTER again and lb-b BACKUP\n" + a.logs() + b.logs(),
                         () -> "MASTER".equals(a.state()) && "BACKUP".equals(b.state()));
@@ -124,13 +125,15 @@ class FailoverDockerIT {
                 assertThat(removed).as("stale VIP removed at start\n" + a.logs()).isNotNull();
                 assertThat(backup).as("came up as BACKUP").isNotNull().isAfterOrEqualTo(removed);
                 assertThat(master).as("preempted").isNotNull().isAfterOrEqualTo(backup);
-                long preemptEvent = System.nanoTime();
                 servedBy(probe, a);
                 assertThat(b.holdsVip()).isFalse();
                 assertThat(a.holdsVip()).isTrue();
-                System.out.println("FAILOVER JVM killed: outage " + outage.toMillis() + "ms; failed probes "
-                        + probe.describe(event).lines().count());
+                Duration preemption = probe.outageAfter(servedByBackup);
+                System.out.println("FAILOVER JVM killed: outage " + outage.toMillis() + "ms; preemption outage "
+                        + preemption.toMillis() + "ms" + probe.describe(servedByBackup) + "\n" + pair.logsOfAll());
                 assertThat(outage).as("outage; failed probes:%s", probe.describe(event)).isLessThan(Duration.ofMillis(500));
+                assertThat(preemption).as("the preemption's outage; failed probes:%s", probe.describe(servedByBackup))
+                        .isLessThan(ADVERT);
             }
         }
     }

@@ -56,13 +56,14 @@ public final class FailoverNode implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private HeartbeatCodec codec;
     private DatagramChannel channel;
-    private Selector selector;
+    private volatile Selector selector;
     private InetSocketAddress peer;
     private Thread thread;
     private long sequence;
     private long lastPeerHeartbeatAt = Long.MIN_VALUE;
     private volatile FailoverStatus status;
     private volatile boolean stopping;
+    private boolean masterHeartbeatPending;
 
     /**
      * @param tracking the node's own health, read on the heartbeat thread each heartbeat: null when it can
@@ -74,9 +75,16 @@ public final class FailoverNode implements AutoCloseable {
         this.machine = new FailoverStateMachine(config.node(), config.priority(), config.advertInterval(),
                 config.preempt(), config.preemptDelay());
         this.meters = new FailoverMeters(registry, config.node(), () -> status.state());
-        this.vips = new VipController(config.vips(), config.notifyScript(), meters);
+        this.vips = new VipController(config.vips(), config.notifyScript(), meters, this::wakeUp);
         this.status = new FailoverStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "not started", null);
+    }
+
+    private void wakeUp() {
+        Selector s = selector;
+        if (s != null) {
+            s.wakeup();
+        }
     }
 
     /** What /status shows; replaced as a whole on every change. */
@@ -134,6 +142,10 @@ public final class FailoverNode implements AutoCloseable {
                             (now - lastWake) / 1_000_000);
                 }
                 lastWake = now;
+                if (masterHeartbeatPending && vips.held()) {
+                    masterHeartbeatPending = false;
+                    send(config.priority());
+                }
                 receiveAll(now);
                 apply(machine.onTracking(tracking.get(), now), now);
                 apply(machine.onTick(now), now);
@@ -204,6 +216,12 @@ public final class FailoverNode implements AutoCloseable {
 
     private void send(int priority) {
         FailoverState state = machine.state();
+        if (state == FailoverState.MASTER && priority > 0 && !vips.held()) {
+            // A new master speaks once its VIPs are up and announced: the peer it takes over from (a
+            // preemption) keeps serving until then, and if the VIPs cannot be taken the peer keeps them.
+            masterHeartbeatPending = true;
+            return;
+        }
         Heartbeat hb = new Heartbeat(config.clusterId(), config.node(), priority,
                 (int) config.advertInterval().toMillis(), state, state == FailoverState.MASTER && vips.held(),
                 bootEpoch, ++sequence);

@@ -52,14 +52,17 @@ final class VipController implements AutoCloseable {
     });
     /** Where each VIP was put last (vip thread only). */
     private final Map<VipConfig, String> devices = new HashMap<>();
+    private final Runnable onHeld;
     private volatile long generation;
     private volatile boolean held;
     private boolean missingLogged;
 
-    VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters) {
+    /** @param onHeld called (on the vip thread) when the VIPs have just been taken */
+    VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters, Runnable onHeld) {
         this.vips = List.copyOf(vips);
         this.notifyScript = notifyScript;
         this.meters = meters;
+        this.onHeld = onHeld;
         if (!vips.isEmpty()) {
             executor.scheduleWithFixedDelay(this::checkHeld, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -200,6 +203,7 @@ final class VipController implements AutoCloseable {
         }
         if (gen == generation) {
             held = true;
+            onHeld.run();
         }
     }
 
