@@ -51,6 +51,10 @@ final class DockerPair implements AutoCloseable {
     final byte[] key = new byte[32];
     private final List<StubBackend> web = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
+    /** The JVM options of the nodes: small and quick to start unless a test wants the image's defaults. */
+    String javaOpts = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ThreadPriorityPolicy=1";
+    /** lb-a's preempt-delay (node 1). */
+    Duration preemptDelayA = Duration.ZERO;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     /**
@@ -148,7 +152,8 @@ final class DockerPair implements AutoCloseable {
                 .append("  peer: ").append(ip(peer)).append(":5405\n")
                 .append("  advert-interval: ").append(advert.toMillis()).append("ms\n")
                 .append("  auth-key-file: /etc/tandem/pair.key\n")
-                .append("  preempt: true\n");
+                .append("  preempt: true\n")
+                .append("  preempt-delay: ").append(n == 1 ? preemptDelayA.toMillis() : 0).append("ms\n");
         if (withVip) {
             y.append("  vip: [ { address: ").append(vip()).append("/24, interface: eth0 } ]\n");
         }
@@ -162,11 +167,11 @@ final class DockerPair implements AutoCloseable {
                 .withNetwork(network)
                 .withCreateContainerCmdModifier(cmd -> {
                     cmd.withIpv4Address(ip).withHostName(name).withUser("root");
-                    cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+                    cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.SYS_NICE);
                 })
                 .withEnv("TANDEM_RESTART", "on-failure")
                 .withEnv("TANDEM_RESTART_DELAY", "2")
-                .withEnv("JAVA_OPTS", "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+                .withEnv("JAVA_OPTS", javaOpts)
                 .withCopyToContainer(Transferable.of(config(n, name, priority, peer, withVip)), "/etc/tandem/tandem.yaml")
                 .withCopyToContainer(Transferable.of(HexFormat.of().formatHex(key) + "\n", 0600), "/etc/tandem/pair.key");
         c.start();
@@ -181,6 +186,8 @@ final class DockerPair implements AutoCloseable {
         Node b = start(2, "lb-b", 100, 1, true, key);
         Poll.until(Duration.ofSeconds(60), "lb-a MASTER and lb-b BACKUP\n" + a.logs() + "\n" + b.logs(),
                 () -> "MASTER".equals(a.state()) && "BACKUP".equals(b.state()));
+        a.warmUp();
+        b.warmUp();
         return new Node[] {a, b};
     }
 
@@ -261,6 +268,34 @@ final class DockerPair implements AutoCloseable {
             }
         }
 
+        /** The sum of every sample of metric {@code name} (all tag combinations). */
+        double metricSum(String name) {
+            return samples(name).stream().mapToDouble(Double::doubleValue).sum();
+        }
+
+        /** The largest sample of metric {@code name} (all tag combinations). */
+        double metricMax(String name) {
+            return samples(name).stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        }
+
+        private List<Double> samples(String name) {
+            List<Double> values = new ArrayList<>();
+            try {
+                String body = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9901/metrics"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                for (String line : body.split("\n")) {
+                    if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                        values.add(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                    }
+                }
+            } catch (IOException e) {
+                return values;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return values;
+        }
+
         /** Whether the VIP is configured on this container's eth0 (asked with {@code ip} inside it). */
         boolean holdsVip() {
             try {
@@ -315,6 +350,28 @@ final class DockerPair implements AutoCloseable {
             docker().connectToNetworkCmd().withNetworkId(network.getId()).withContainerId(id())
                     .withContainerNetwork(new ContainerNetwork().withIpamConfig(
                             new ContainerNetwork.Ipam().withIpv4Address(ip))).exec();
+        }
+
+        /**
+         * Sends a few requests to this node's own address (not the VIP), as monitoring or health checks
+         * would: a JVM's first requests load classes and open backend connections, which on a busy
+         * machine takes longer than the probe's timeout and is no part of a failover.
+         */
+        void warmUp() {
+            for (int i = 0; i < 30; i++) {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":8080/warm"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        throw new AssertionError("warm-up of " + name + " got " + r.statusCode());
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError("warm-up of " + name + ": " + e, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         /** Kills only the Tandem JVM inside the container; its host (the container) and the VIP on it stay. */

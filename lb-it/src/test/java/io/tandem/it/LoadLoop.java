@@ -56,6 +56,11 @@ final class LoadLoop implements AutoCloseable {
         }
     }
 
+    /** True once every client thread ended (stopped, or the request or time cap reached). */
+    boolean finished() {
+        return threads.stream().noneMatch(Thread::isAlive);
+    }
+
     long answeredBy(String backend) {
         AtomicLong n = byBackend.get(backend);
         return n == null ? 0 : n.get();

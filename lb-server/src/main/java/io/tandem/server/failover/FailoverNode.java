@@ -113,6 +113,7 @@ public final class FailoverNode implements AutoCloseable {
         thread.setPriority(Thread.MAX_PRIORITY);
         thread.setDaemon(true);
         thread.start();
+        RealtimePriority.raise(thread.getName());
         log.info("failover node {} (priority {}, cluster {}) heartbeats on {} to {} every {}ms",
                 config.node(), config.priority(), config.clusterId(), bind, peer,
                 config.advertInterval().toMillis());
