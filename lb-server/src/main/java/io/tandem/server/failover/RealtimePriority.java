@@ -36,7 +36,8 @@ final class RealtimePriority {
             if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
                 log.info("{} runs with real-time priority (SCHED_RR {})", threadName, PRIORITY);
             } else {
-                log.info("{} runs at normal priority; real-time priority needs CAP_SYS_NICE ({})", threadName, out);
+                log.info("{} runs at normal priority; real-time priority needs CAP_SYS_NICE and, in a container, a "
+                        + "real-time CPU budget ({})", threadName, out);
             }
         } catch (IOException e) {
             log.info("{} runs at normal priority; chrt (util-linux) did not run: {}", threadName, e.getMessage());

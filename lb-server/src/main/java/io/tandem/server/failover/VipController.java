@@ -41,6 +41,8 @@ final class VipController implements AutoCloseable {
     private static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(30);
     private static final long RETRY_MILLIS = 1000;
     private static final long CHECK_MILLIS = 1000;
+    /** How long a command given to the batch {@code ip} may take before the one-shot one is tried. */
+    private static final long BATCH_WAIT_NANOS = 500_000_000L;
 
     private final List<VipConfig> vips;
     private final String notifyScript;
@@ -53,6 +55,7 @@ final class VipController implements AutoCloseable {
     /** Where each VIP was put last (vip thread only). */
     private final Map<VipConfig, String> devices = new HashMap<>();
     private final Runnable onHeld;
+    private final IpShell ip = new IpShell();
     private volatile long generation;
     private volatile boolean held;
     private boolean missingLogged;
@@ -89,6 +92,8 @@ final class VipController implements AutoCloseable {
                         + "iputils-arping", probe.get(0), r.output.strip());
             }
         }
+        // Start the batch ip now, so that a takeover finds it running.
+        executor.execute(() -> ip.send("link show dev lo"));
     }
 
     /**
@@ -184,7 +189,8 @@ final class VipController implements AutoCloseable {
                 continue;
             }
             devices.put(v, device);
-            all &= run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", device));
+            boolean fast = ip.send("addr replace " + v.address() + " dev " + device) && await(v, true);
+            all &= fast || run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", device));
         }
         if (!all) {
             executor.schedule(() -> takeVips(gen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -229,7 +235,8 @@ final class VipController implements AutoCloseable {
             String holder = holderOf(v);
             if (holder != null) {
                 any = true;
-                all &= run("vip-del", List.of("ip", "addr", "del", v.address(), "dev", holder));
+                boolean fast = ip.send("addr del " + v.address() + " dev " + holder) && await(v, false);
+                all &= fast || run("vip-del", List.of("ip", "addr", "del", v.address(), "dev", holder));
             }
         }
         if (any && all) {
@@ -242,6 +249,18 @@ final class VipController implements AutoCloseable {
                 }
             }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Waits (at most {@link #BATCH_WAIT_NANOS}) until {@code v} is on an interface, or on none. */
+    private static boolean await(VipConfig v, boolean present) {
+        long deadline = System.nanoTime() + BATCH_WAIT_NANOS;
+        do {
+            if ((holderOf(v) != null) == present) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        } while (System.nanoTime() - deadline < 0);
+        return false;
     }
 
     /** The interface to put {@code v} on: the configured one, else one with an address in v's subnet. */
@@ -379,5 +398,6 @@ final class VipController implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        ip.close();
     }
 }
