@@ -156,6 +156,9 @@ final class DockerPair implements AutoCloseable {
                 .append("  preempt-delay: ").append(n == 1 ? preemptDelayA.toMillis() : 0).append("ms\n");
         if (withVip) {
             y.append("  vip: [ { address: ").append(vip()).append("/24, interface: eth0 } ]\n");
+        } else {
+            // A node without a VIP needs something to do as MASTER; the intruder of the wrong-key test.
+            y.append("  notify: /bin/true\n");
         }
         return y.toString();
     }
@@ -246,7 +249,7 @@ final class DockerPair implements AutoCloseable {
 
         String state() {
             JsonNode f = failover();
-            return f == null ? null : f.get("state").asText();
+            return f == null ? null : f.get("role").asText().toUpperCase(java.util.Locale.ROOT);
         }
 
         /** The value of one sample of /metrics, e.g. {@code tandem_failover_heartbeats_rejected_total{reason="bad-mac"}}. */

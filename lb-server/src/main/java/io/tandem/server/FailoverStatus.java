@@ -10,9 +10,16 @@ package io.tandem.server;
  * @param priority  this node's priority, 0 when standalone
  * @param peer      the peer's heartbeat address, null when standalone
  * @param peerRole  the role the peer announced last, null when not heard (or standalone)
+ * @param master    the node this one believes holds the VIPs, null if none or standalone
+ * @param vipsHeld  whether this node has its VIPs configured and announced
+ * @param since     when this node entered its role (ISO-8601), null when standalone
+ * @param reason    why it did (the transition's log reason), null when standalone
+ * @param peerSeen  when the peer's last accepted heartbeat arrived (ISO-8601), null if never
  */
-public record FailoverStatus(String role, String node, int priority, String peer, String peerRole) {
+public record FailoverStatus(String role, String node, int priority, String peer, String peerRole,
+                             String master, boolean vipsHeld, String since, String reason, String peerSeen) {
 
     /** A node without a failover section. */
-    public static final FailoverStatus STANDALONE = new FailoverStatus("standalone", null, 0, null, null);
+    public static final FailoverStatus STANDALONE = new FailoverStatus("standalone", null, 0, null, null,
+            null, false, null, null, null);
 }

@@ -182,6 +182,7 @@ public final class TandemServer implements AutoCloseable {
                 FailoverConfig.TrackConfig track = config.failover().get().track();
                 failoverNode = new FailoverNode(config.failover().get(), metrics.registry(), () -> cannotServe(track));
                 failoverNode.start();
+                failoverStatus(failoverNode::adminStatus);
             }
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));

@@ -121,5 +121,10 @@ final class StatusReport {
         n.put("priority", f.priority());
         n.put("peer", f.peer());
         n.put("peerRole", f.peerRole());
+        n.put("master", f.master());
+        n.put("vipsHeld", f.vipsHeld());
+        n.put("since", f.since());
+        n.put("reason", f.reason());
+        n.put("peerSeen", f.peerSeen());
     }
 }

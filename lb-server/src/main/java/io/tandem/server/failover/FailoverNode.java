@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Everything runs on one dedicated thread ({@code tandem-failover}, maximum priority) with a plain
  * {@link DatagramChannel} and a {@link Selector}: no Netty event loop is shared with the proxy, so a busy
  * proxy loop cannot delay a heartbeat. The thread allocates nothing per heartbeat but the decoded record.
- * Other threads only read the published {@link FailoverStatus} or ask for {@link #close()}.
+ * Other threads only read the published {@link NodeStatus} or ask for {@link #close()}.
  */
 public final class FailoverNode implements AutoCloseable {
 
@@ -61,7 +61,7 @@ public final class FailoverNode implements AutoCloseable {
     private Thread thread;
     private long sequence;
     private long lastPeerHeartbeatAt = Long.MIN_VALUE;
-    private volatile FailoverStatus status;
+    private volatile NodeStatus status;
     private volatile boolean stopping;
     private boolean masterHeartbeatPending;
 
@@ -76,7 +76,7 @@ public final class FailoverNode implements AutoCloseable {
                 config.preempt(), config.preemptDelay());
         this.meters = new FailoverMeters(registry, config.node(), () -> status.state());
         this.vips = new VipController(config.vips(), config.notifyScript(), meters, this::wakeUp);
-        this.status = new FailoverStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
+        this.status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "not started", null);
     }
 
@@ -87,10 +87,21 @@ public final class FailoverNode implements AutoCloseable {
         }
     }
 
-    /** What /status shows; replaced as a whole on every change. */
-    public FailoverStatus status() {
-        FailoverStatus s = status;
+    /** This node's view; replaced as a whole on every change. */
+    NodeStatus status() {
+        NodeStatus s = status;
         return s.withVipsHeld(s.state() == FailoverState.MASTER && vips.held());
+    }
+
+    /** What /status shows of this node's failover. */
+    public io.tandem.server.FailoverStatus adminStatus() {
+        NodeStatus s = status();
+        String peerAddress = config.multicast() != null ? config.multicast().toString() : config.peer().toString();
+        return new io.tandem.server.FailoverStatus(s.state().name().toLowerCase(java.util.Locale.ROOT), s.node(),
+                s.priority(), peerAddress,
+                s.peer() == null ? null : s.peer().state().name().toLowerCase(java.util.Locale.ROOT),
+                s.master(), s.vipsHeld(), s.since().toString(), s.reason(),
+                s.peer() == null ? null : s.peer().seen().toString());
     }
 
     /** Binds the heartbeat socket, removes VIPs left by an earlier run, and starts as BACKUP. */
@@ -98,12 +109,28 @@ public final class FailoverNode implements AutoCloseable {
         codec = new HeartbeatCodec(config.clusterId(),
                 HeartbeatCodec.parseKey(Files.readString(Path.of(config.authKeyFile()))));
         InetSocketAddress bind = config.bind().resolve();
-        peer = config.peer().resolve();
-        channel = DatagramChannel.open(bind.getAddress() instanceof java.net.Inet6Address
+        InetSocketAddress group = config.multicast() == null ? null : config.multicast().resolve();
+        peer = group != null ? group : config.peer().resolve();
+        channel = DatagramChannel.open(peer.getAddress() instanceof java.net.Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
         channel.setOption(java.net.StandardSocketOptions.IP_TOS, 0xc0); // network control, as VRRP
-        channel.bind(bind);
+        if (group == null) {
+            channel.bind(bind);
+        } else {
+            // Multicast arrives at a socket bound to the port on the wildcard, not to a unicast address; the
+            // group is joined, and sent to, on the interface that has the bind address.
+            java.net.NetworkInterface nif = java.net.NetworkInterface.getByInetAddress(bind.getAddress());
+            if (nif == null) {
+                throw new IOException("no interface has " + bind.getAddress().getHostAddress()
+                        + " (failover.bind) to join " + group + " on");
+            }
+            channel.bind(new InetSocketAddress(group.getPort()));
+            channel.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, nif);
+            channel.setOption(java.net.StandardSocketOptions.IP_MULTICAST_TTL, 1);
+            channel.setOption(java.net.StandardSocketOptions.IP_MULTICAST_LOOP, false);
+            channel.join(group.getAddress(), nif);
+        }
         channel.configureBlocking(false);
         selector = Selector.open();
         channel.register(selector, SelectionKey.OP_READ);
@@ -191,7 +218,7 @@ public final class FailoverNode implements AutoCloseable {
             meters.received.increment();
             lastPeerHeartbeatAt = now;
             apply(machine.onHeartbeat(hb, now), now);
-            status = status.withPeer(new FailoverStatus.Peer(hb.node(), hb.state(), hb.priority(), hb.vipsHeld(),
+            status = status.withPeer(new NodeStatus.Peer(hb.node(), hb.state(), hb.priority(), hb.vipsHeld(),
                     Instant.now()), machine.masterNode());
         }
     }
@@ -201,7 +228,7 @@ public final class FailoverNode implements AutoCloseable {
         if (t != null) {
             log.info("failover {} -> {}: {}", t.from(), t.to(), t.reason());
             meters.transition(t.to());
-            status = new FailoverStatus(config.node(), t.to(), config.priority(), machine.masterNode(), false,
+            status = new NodeStatus(config.node(), t.to(), config.priority(), machine.masterNode(), false,
                     Instant.now(), t.reason(), status.peer());
             if (t.to() != FailoverState.INIT) {
                 vips.apply(t.to());
@@ -273,12 +300,12 @@ public final class FailoverNode implements AutoCloseable {
             }
         }
         vips.releaseNow(Duration.ofSeconds(5));
-        status = new FailoverStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
+        status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "stopped", status.peer());
     }
 
     private boolean peerHolds() {
-        FailoverStatus.Peer p = status.peer();
+        NodeStatus.Peer p = status.peer();
         return p != null && p.state() == FailoverState.MASTER && p.vipsHeld();
     }
 

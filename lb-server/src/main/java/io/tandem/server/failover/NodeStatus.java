@@ -4,14 +4,15 @@ import io.tandem.core.failover.FailoverState;
 import java.time.Instant;
 
 /**
- * The failover view that /status shows: an immutable snapshot the heartbeat thread replaces as a whole.
+ * This node's failover view: an immutable snapshot the heartbeat thread replaces as a whole, read by
+ * /status (through {@link io.tandem.server.FailoverStatus}) and by the handover.
  *
  * @param master the node this one believes holds the VIPs, or null
  * @param since when the node entered {@code state}
  * @param reason why it did
  * @param peer what the last accepted heartbeat of the peer said, or null if none yet
  */
-public record FailoverStatus(
+record NodeStatus(
         String node,
         FailoverState state,
         int priority,
@@ -21,14 +22,14 @@ public record FailoverStatus(
         String reason,
         Peer peer) {
 
-    FailoverStatus withPeer(Peer p, String currentMaster) {
-        return new FailoverStatus(node, state, priority, currentMaster, vipsHeld, since, reason, p);
+    NodeStatus withPeer(Peer p, String currentMaster) {
+        return new NodeStatus(node, state, priority, currentMaster, vipsHeld, since, reason, p);
     }
 
-    FailoverStatus withVipsHeld(boolean held) {
-        return new FailoverStatus(node, state, priority, master, held, since, reason, peer);
+    NodeStatus withVipsHeld(boolean held) {
+        return new NodeStatus(node, state, priority, master, held, since, reason, peer);
     }
 
     /** The peer as its last heartbeat described itself. */
-    public record Peer(String node, FailoverState state, int priority, boolean vipsHeld, Instant seen) {}
+    record Peer(String node, FailoverState state, int priority, boolean vipsHeld, Instant seen) {}
 }
