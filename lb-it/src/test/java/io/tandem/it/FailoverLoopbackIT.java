@@ -141,7 +141,7 @@ class FailoverLoopbackIT {
         Poll.until(Duration.ofSeconds(10), "lb-b MASTER", () -> "MASTER".equals(state(1)));
         assertThat(b.output()).contains("failover BACKUP -> MASTER: peer lb-a handed over (priority 0)");
         assertThat(a.output()).contains("failover MASTER -> INIT: shutting down")
-                .contains("peer lb-b holds the VIPs; releasing them");
+                .contains("peer lb-b holds the VIPs; this node releases them after its drain");
         Poll.until(Duration.ofSeconds(10), "lb-b notified MASTER", () -> roles("lb-b").endsWith("MASTER\n"));
         assertThat(roles("lb-b")).isEqualTo("BACKUP\nMASTER\n");
     }

@@ -498,8 +498,12 @@ public final class TandemServer implements AutoCloseable {
      * the number of client connections still open when the time ran out.
      */
     public int shutdown(Duration timeout) {
-        // First, while the listeners still serve: a master hands its VIPs to the peer.
-        stopFailover();
+        // First, while the listeners still serve: a master hands its VIPs to the peer. It releases
+        // them in close(), after the drain, so that answers to connections made through them get out.
+        closing = true;
+        if (failoverNode != null) {
+            failoverNode.stop();
+        }
         synchronized (this) {
             for (BoundListener l : listeners.values()) {
                 l.channel().close().awaitUninterruptibly();

@@ -294,12 +294,11 @@ public final class FailoverNode implements AutoCloseable {
                     selector.select(Math.max(1, (lingerUntil - System.nanoTime()) / 1_000_000));
                     selector.selectedKeys().clear();
                 }
-                log.info("peer {} holds the VIPs; releasing them", status.peer().node());
+                log.info("peer {} holds the VIPs; this node releases them after its drain", status.peer().node());
             } else {
                 log.warn("peer did not confirm the handover within {}; releasing the VIPs anyway", HANDOVER_WAIT);
             }
         }
-        vips.releaseNow(Duration.ofSeconds(5));
         status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "stopped", status.peer());
     }
@@ -309,9 +308,12 @@ public final class FailoverNode implements AutoCloseable {
         return p != null && p.state() == FailoverState.MASTER && p.vipsHeld();
     }
 
-    /** Clean stop: hands over (see {@link #handOver}), releases the VIPs, closes the socket. */
-    @Override
-    public void close() {
+    /**
+     * First step of a clean stop: hands over (see {@link #handOver}) and stops the heartbeats. The VIPs
+     * stay until {@link #close()}: connections that came in through them can still be answered while
+     * the server drains (the peer's gratuitous ARP already sends new ones to the peer).
+     */
+    public void stop() {
         if (stopping) {
             return;
         }
@@ -323,6 +325,15 @@ public final class FailoverNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Last step of a stop: releases the VIPs and closes the socket. */
+    @Override
+    public void close() {
+        stop();
+        if (thread != null) {
+            vips.releaseNow(Duration.ofSeconds(5));
         }
         vips.close();
         try {
