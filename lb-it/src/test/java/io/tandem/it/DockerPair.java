@@ -44,6 +44,20 @@ final class DockerPair implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("tandem.root", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static String builtImage;
+    /**
+     * Whether Docker's cgroup has a real-time CPU budget to give containers (cgroup v1 with real-time
+     * group scheduling; .ci/docker-up sets one). Without it the heartbeat thread runs at nice -5.
+     */
+    static final boolean REALTIME_BUDGET = realtimeBudget();
+
+    private static boolean realtimeBudget() {
+        try {
+            Path budget = Path.of("/sys/fs/cgroup/cpu/docker/cpu.rt_runtime_us");
+            return Files.exists(budget) && Long.parseLong(Files.readString(budget).strip()) >= 200_000;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
 
     final String prefix;
     final Network network;
@@ -171,6 +185,10 @@ final class DockerPair implements AutoCloseable {
                 .withCreateContainerCmdModifier(cmd -> {
                     cmd.withIpv4Address(ip).withHostName(name).withUser("root");
                     cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.SYS_NICE);
+                    if (REALTIME_BUDGET) {
+                        // Lets the heartbeat thread run SCHED_RR (chrt), as a pair member should.
+                        cmd.getHostConfig().withCpuRealtimeRuntime(50_000L);
+                    }
                 })
                 .withEnv("TANDEM_RESTART", "on-failure")
                 .withEnv("TANDEM_RESTART_DELAY", "2")
