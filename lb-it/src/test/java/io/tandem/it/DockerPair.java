@@ -289,32 +289,24 @@ final class DockerPair implements AutoCloseable {
             }
         }
 
-        /** The sum of every sample of metric {@code name} (all tag combinations). */
-        double metricSum(String name) {
-            return samples(name).stream().mapToDouble(Double::doubleValue).sum();
-        }
-
-        /** The largest sample of metric {@code name} (all tag combinations). */
-        double metricMax(String name) {
-            return samples(name).stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        }
-
-        private List<Double> samples(String name) {
-            List<Double> values = new ArrayList<>();
+        /** Every sample of one /metrics scrape, by its series with labels, e.g. {@code x_total{a="b"}}. */
+        java.util.Map<String, Double> scrape() {
+            java.util.Map<String, Double> samples = new java.util.HashMap<>();
             try {
                 String body = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9901/metrics"))
                         .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
                 for (String line : body.split("\n")) {
-                    if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                        values.add(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                    int space = line.lastIndexOf(' ');
+                    if (!line.startsWith("#") && space > 0) {
+                        samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
                     }
                 }
             } catch (IOException e) {
-                return values;
+                return samples;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return values;
+            return samples;
         }
 
         /** Whether the VIP is configured on this container's eth0 (asked with {@code ip} inside it). */

@@ -276,19 +276,28 @@ class FailoverDockerIT {
                     return load.finished();
                 });
                 String late = "tandem_failover_heartbeat_lateness_seconds";
-                double wakes = a.metric(late + "_count");
+                java.util.Map<String, Double> m = a.scrape();
+                double wakes = m.getOrDefault(late + "_count", 0.0);
+                java.util.function.ToLongFunction<String> laterThan = le ->
+                        (long) (wakes - m.getOrDefault(late + "_bucket{le=\"" + le + "\"}", 0.0));
+                double gcCount = 0;
+                double gcSum = 0;
+                double gcMax = 0;
+                for (var e : m.entrySet()) {
+                    gcCount += e.getKey().startsWith("jvm_gc_pause_seconds_count") ? e.getValue() : 0;
+                    gcSum += e.getKey().startsWith("jvm_gc_pause_seconds_sum") ? e.getValue() : 0;
+                    gcMax = e.getKey().startsWith("jvm_gc_pause_seconds_max") ? Math.max(gcMax, e.getValue()) : gcMax;
+                }
                 System.out.printf("FAILOVER soak %ds at %dms adverts: %d requests answered, %d failed; lb-a heartbeat "
                                 + "thread woke %d times, later than 5ms %d, 10ms %d, 20ms %d, 50ms %d; windowed max %.1fms; "
-                                + "GC pauses %d (sum %.0fms, windowed max %.1fms); stalls logged %d%n",
+                                + "GC pauses %d (sum %.0fms, windowed max %.1fms); stalls logged %d; %s%n",
                         soak.toSeconds(), advert.toMillis(), load.ok.get(), load.failures.size(), (long) wakes,
-                        (long) (wakes - a.metric(late + "_bucket{le=\"0.005\"}")),
-                        (long) (wakes - a.metric(late + "_bucket{le=\"0.01\"}")),
-                        (long) (wakes - a.metric(late + "_bucket{le=\"0.02\"}")),
-                        (long) (wakes - a.metric(late + "_bucket{le=\"0.05\"}")),
-                        a.metric(late + "_max") * 1000,
-                        (long) a.metricSum("jvm_gc_pause_seconds_count"), a.metricSum("jvm_gc_pause_seconds_sum") * 1000,
-                        a.metricMax("jvm_gc_pause_seconds_max") * 1000,
-                        a.container.getLogs().lines().filter(l -> l.contains("stood still")).count());
+                        laterThan.applyAsLong("0.005"), laterThan.applyAsLong("0.01"), laterThan.applyAsLong("0.02"),
+                        laterThan.applyAsLong("0.05"), m.getOrDefault(late + "_max", 0.0) * 1000,
+                        (long) gcCount, gcSum * 1000, gcMax * 1000,
+                        a.container.getLogs().lines().filter(l -> l.contains("stood still")).count(),
+                        a.container.getLogs().lines().filter(l -> l.contains("RealtimePriority")).findFirst()
+                                .orElse("(no priority line)"));
                 assertThat(load.ok.get()).isPositive();
                 assertThat(load.failures).as("failed requests").isEmpty();
             }

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * One member of a failover pair: sends and receives heartbeats, drives the {@link FailoverStateMachine},
  * and hands role changes to the {@link VipController}.
  *
- * <p>Everything runs on one dedicated thread ({@code tandem-failover}, maximum priority) with a plain
- * {@link DatagramChannel} and a {@link Selector}: no Netty event loop is shared with the proxy, so a busy
- * proxy loop cannot delay a heartbeat. The thread allocates nothing per heartbeat but the decoded record.
- * Other threads only read the published {@link NodeStatus} or ask for {@link #close()}.
+ * <p>Everything runs on one dedicated thread ({@code tandem-failover}: maximum Java priority, real-time
+ * scheduling where allowed, see {@link RealtimePriority}) with a plain {@link DatagramChannel} and a
+ * {@link Selector}: no Netty event loop is shared with the proxy, so a busy proxy loop cannot delay a
+ * heartbeat. The thread allocates little per heartbeat (the decoded record, the status snapshot). Other
+ * threads only read the published {@link NodeStatus} or ask for {@link #stop()} and {@link #close()}.
  */
 public final class FailoverNode implements AutoCloseable {
 
@@ -274,7 +275,8 @@ public final class FailoverNode implements AutoCloseable {
     private void handOver() throws IOException {
         long now = System.nanoTime();
         boolean wasMaster = machine.state() == FailoverState.MASTER;
-        boolean peerAlive = now - lastPeerHeartbeatAt < 3 * config.advertInterval().toNanos();
+        boolean peerAlive = lastPeerHeartbeatAt != Long.MIN_VALUE
+                && now - lastPeerHeartbeatAt < 3 * config.advertInterval().toNanos();
         apply(machine.shutdown(now), now);
         if (wasMaster && peerAlive) {
             long deadline = now + HANDOVER_WAIT.toNanos();
