@@ -131,6 +131,59 @@ class FailoverLoopbackIT {
                 () -> "MASTER".equals(state(0)) && "BACKUP".equals(state(1)));
     }
 
+    HttpResponse<String> reload(int i) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[i] + "/api/v1/reload"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    double transitions(int i) {
+        double sum = 0;
+        for (String to : new String[] {"MASTER", "BACKUP", "FAULT", "INIT"}) {
+            sum += metric(i, "tandem_failover_transitions_total{to=\"" + to + "\"}");
+        }
+        return sum;
+    }
+
+    // A reload of the failover settings applies in place: a new priority and interval on the backup
+    // cause no role change over many heartbeats; raising it above the master preempts on purpose;
+    // a change that needs a restart (the heartbeat socket) is refused and the old config stays.
+    @Test
+    void failoverSettingsReloadWithoutSpuriousRoleChange() throws Exception {
+        startPair(null, null);
+        Path cb = dir.resolve("lb-b.yaml");
+        String original = Files.readString(cb);
+        double transitionsA = transitions(0);
+        double transitionsB = transitions(1);
+
+        Files.writeString(cb, original.replace("priority: 100", "priority: 120")
+                .replace("advert-interval: 50ms", "advert-interval: 30ms"));
+        HttpResponse<String> r = reload(1);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("~failover settings");
+        double sent = metric(1, "tandem_failover_heartbeats_sent_total");
+        Poll.until(Duration.ofSeconds(20), "30 more heartbeats from lb-b",
+                () -> metric(1, "tandem_failover_heartbeats_sent_total") >= sent + 30);
+        assertThat(state(0)).isEqualTo("MASTER");
+        assertThat(state(1)).isEqualTo("BACKUP");
+        assertThat(transitions(0)).isEqualTo(transitionsA);
+        assertThat(transitions(1)).isEqualTo(transitionsB);
+        assertThat(get(1, "/status")).containsPattern("\"priority\"\\s*:\\s*120");
+        assertThat(b.output()).contains("failover settings reloaded: priority 120, advert-interval 30ms");
+
+        Files.writeString(cb, original.replace("priority: 100", "priority: 200"));
+        assertThat(reload(1).statusCode()).isEqualTo(200);
+        Poll.until(Duration.ofSeconds(10), "lb-b MASTER, lb-a BACKUP",
+                () -> "MASTER".equals(state(1)) && "BACKUP".equals(state(0)));
+        assertThat(b.output()).contains("preempting lower-priority master lb-a");
+
+        int otherPort = Ports.free();
+        Files.writeString(cb, original.replace("bind: 127.0.0.1:" + udp[1], "bind: 127.0.0.1:" + otherPort));
+        HttpResponse<String> refused = reload(1);
+        assertThat(refused.statusCode()).isEqualTo(422);
+        assertThat(refused.body()).contains("failover.bind: changed, which needs a restart");
+        assertThat(state(1)).isEqualTo("MASTER");
+    }
+
     // SIGTERM to the master: lb-b becomes MASTER on the handover heartbeat and its notify script says so.
     @Test
     void cleanStopHandsOverAndNotifies() throws Exception {

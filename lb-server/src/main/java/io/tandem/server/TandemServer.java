@@ -179,8 +179,9 @@ public final class TandemServer implements AutoCloseable {
             }
             trackedListeners = List.copyOf(listeners.values());
             if (config.failover().isPresent()) {
-                FailoverConfig.TrackConfig track = config.failover().get().track();
-                failoverNode = new FailoverNode(config.failover().get(), metrics.registry(), () -> cannotServe(track));
+                // Tracking reads the config in force, so a reload's new `track` applies at once.
+                failoverNode = new FailoverNode(config.failover().get(), metrics.registry(),
+                        () -> cannotServe(config.failover().get().track()));
                 failoverNode.start();
                 failoverStatus(failoverNode::adminStatus);
             }
@@ -229,6 +230,10 @@ public final class TandemServer implements AutoCloseable {
 
     /** Applies a validated config; see {@link #reload}. */
     public synchronized ReloadResult apply(TandemConfig next) {
+        String failoverProblem = failoverChangeNeedingRestart(config, next);
+        if (failoverProblem != null) {
+            return refuse(List.of(failoverProblem));
+        }
         Map<String, PoolRuntime> nextPools = buildPools(next, pools);
         AdminServer nextAdmin = null;
         AdminToken nextToken;
@@ -307,10 +312,9 @@ public final class TandemServer implements AutoCloseable {
         listeners.clear();
         listeners.putAll(nextListeners);
         trackedListeners = List.copyOf(listeners.values());
-        if (!next.failover().equals(config.failover())) {
-            // Changing the pair's identity, key or VIPs under a running peer is not safe to do in place.
-            log.warn("the failover section changed; it takes effect at the next restart");
-            changes.add("failover section changed (applies at the next restart)");
+        if (failoverNode != null && !next.failover().equals(config.failover())) {
+            failoverNode.reconfigure(next.failover().get());
+            changes.add("~failover settings");
         }
         if (nextAdmin != null) {
             admin.close();
@@ -328,6 +332,24 @@ public final class TandemServer implements AutoCloseable {
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
         return ReloadResult.applied(summary);
+    }
+
+    /**
+     * A change of the failover section that a running node cannot take in
+     * place (see {@link FailoverNode#restartOnlyChanges}), or null. Such a
+     * reload is refused whole, so the running config stays consistent.
+     */
+    private static String failoverChangeNeedingRestart(TandemConfig from, TandemConfig to) {
+        String restart = "; restart this node for it (its peer serves meanwhile), the running config stays in force";
+        if (from.failover().isPresent() != to.failover().isPresent()) {
+            return "failover: adding or removing the failover section needs a restart" + restart;
+        }
+        if (from.failover().isEmpty()) {
+            return null;
+        }
+        List<String> keys = FailoverNode.restartOnlyChanges(from.failover().get(), to.failover().get());
+        return keys.isEmpty() ? null
+                : "failover." + String.join(", failover.", keys) + ": changed, which needs a restart" + restart;
     }
 
     private ReloadResult refuse(List<String> problems) {

@@ -29,10 +29,10 @@ public final class FailoverStateMachine {
     static final long REANNOUNCE_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final String node;
-    private final int priority;
-    private final long advertNanos;
-    private final boolean preempt;
-    private final long preemptDelayNanos;
+    private int priority;
+    private long advertNanos;
+    private boolean preempt;
+    private long preemptDelayNanos;
 
     private FailoverState state = FailoverState.INIT;
     private long masterAdvertNanos;
@@ -209,6 +209,37 @@ public final class FailoverStateMachine {
             return move(FailoverState.BACKUP, "recovered from: " + before, now, Send.HEARTBEAT);
         }
         return Outcome.NONE;
+    }
+
+    /**
+     * A reload changed this node's own settings. The role stays: a BACKUP's
+     * master-down timer restarts (with the new skew), so the change itself can
+     * never look like a silent master; the new priority is announced at once,
+     * and the peer's preemption rules decide from the next heartbeats, as they
+     * would for a node started with these settings. Repeating is harmless.
+     */
+    public Outcome reconfigure(int priority, Duration advertInterval, boolean preempt, Duration preemptDelay,
+                               long now) {
+        if (priority < 1 || priority > 254) {
+            throw new IllegalArgumentException("priority must be 1-254, got " + priority);
+        }
+        this.priority = priority;
+        this.advertNanos = advertInterval.toNanos();
+        this.preempt = preempt;
+        this.preemptDelayNanos = preemptDelay.toNanos();
+        lowerMasterSince = -1;
+        if (state == FailoverState.INIT) {
+            masterAdvertNanos = advertNanos;
+            return Outcome.NONE;
+        }
+        if (state == FailoverState.MASTER) {
+            masterAdvertNanos = advertNanos;
+        }
+        if (state == FailoverState.BACKUP) {
+            masterDownAt = now + masterDownNanos();
+        }
+        nextHeartbeatAt = now + advertNanos;
+        return new Outcome(null, Send.HEARTBEAT, false);
     }
 
     /** Clean stop: -> INIT; a master hands over with a priority-0 heartbeat. */

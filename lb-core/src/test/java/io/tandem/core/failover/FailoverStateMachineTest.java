@@ -281,4 +281,45 @@ class FailoverStateMachineTest {
         assertThat(m.onHeartbeat(hb("a", 0, MASTER), MS)).isEqualTo(Outcome.NONE);
         assertThat(m.state()).isEqualTo(BACKUP);
     }
+
+    // A reload of a backup's settings keeps it a backup: the master-down timer restarts with the
+    // new skew, so the reload cannot look like a silent master; the new priority goes out at once.
+    @Test
+    void reconfiguredBackupStaysBackupAndRestartsItsTimer() {
+        FailoverStateMachine m = started("b", 100);
+        m.onHeartbeat(hb("a", 150, MASTER), 90 * MS);
+        Outcome o = m.reconfigure(120, ADVERT, true, Duration.ZERO, 300 * MS);
+        assertThat(o).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(m.state()).isEqualTo(BACKUP);
+        assertThat(m.priority()).isEqualTo(120);
+        long down120 = 300 * MS + 136 * 100 * MS / 256;
+        assertThat(m.masterDownNanos()).isEqualTo(down120);
+        // The old timer (from the heartbeat at 90ms) would have run out at 90ms + DOWN_100.
+        assertThat(m.onTick(90 * MS + DOWN_100).transition()).isNull();
+        assertThat(m.onTick(300 * MS + down120 - 1).transition()).isNull();
+        assertThat(m.onTick(300 * MS + down120).transition().to()).isEqualTo(MASTER);
+    }
+
+    // A master whose priority a reload lowers stays master until the peer (with preempt) says otherwise.
+    @Test
+    void reconfiguredMasterStaysMasterUntilThePeerPreempts() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        long t = DOWN_150 + 10 * MS;
+        assertThat(m.reconfigure(90, Duration.ofMillis(50), true, Duration.ZERO, t))
+                .isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(m.state()).isEqualTo(MASTER);
+        assertThat(m.onTick(t + 50 * MS).send()).isEqualTo(Send.HEARTBEAT);
+        // The peer, priority 100 with preempt, now outranks it: its MASTER heartbeat wins.
+        Outcome o = m.onHeartbeat(hb("b", 100, MASTER), t + 60 * MS);
+        assertThat(o.transition().to()).isEqualTo(BACKUP);
+    }
+
+    // Reconfiguring with the same settings twice is harmless: no transition either time.
+    @Test
+    void repeatedReconfigureIsHarmless() {
+        FailoverStateMachine m = master("a", 150, DOWN_150);
+        assertThat(m.reconfigure(150, ADVERT, true, Duration.ZERO, DOWN_150 + MS).transition()).isNull();
+        assertThat(m.reconfigure(150, ADVERT, true, Duration.ZERO, DOWN_150 + 2 * MS).transition()).isNull();
+        assertThat(m.state()).isEqualTo(MASTER);
+    }
 }

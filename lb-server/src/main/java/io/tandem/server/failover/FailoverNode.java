@@ -45,7 +45,10 @@ public final class FailoverNode implements AutoCloseable {
     /** After the peer says it holds the VIPs: time for its gratuitous ARP to reach the clients. */
     private static final Duration HANDOVER_LINGER = Duration.ofMillis(100);
 
-    private final FailoverConfig config;
+    /** The settings in force; replaced on the heartbeat thread when a reload changes them. */
+    private volatile FailoverConfig config;
+    /** Settings a reload asked for, picked up by the heartbeat thread; null when none is waiting. */
+    private volatile FailoverConfig pending;
     private final Supplier<String> tracking;
     private final FailoverStateMachine machine;
     private final FailoverMeters meters;
@@ -171,6 +174,11 @@ public final class FailoverNode implements AutoCloseable {
                             (now - lastWake) / 1_000_000);
                 }
                 lastWake = now;
+                FailoverConfig next = pending;
+                if (next != null) {
+                    pending = null;
+                    reconfigure(next, now);
+                }
                 if (masterHeartbeatPending && vips.held()) {
                     masterHeartbeatPending = false;
                     send(config.priority());
@@ -186,6 +194,64 @@ public final class FailoverNode implements AutoCloseable {
         } finally {
             stopped.countDown();
         }
+    }
+
+    /**
+     * Which changes of the failover section a running node can take in place:
+     * priority, advert-interval, preempt, preempt-delay, peer, track and notify
+     * can; the node's identity (node, cluster-id, key), its socket (bind,
+     * multicast) and its VIPs cannot, as the peer and the network know them.
+     * Returns the keys that need a restart, empty when all can be applied.
+     */
+    public static java.util.List<String> restartOnlyChanges(FailoverConfig from, FailoverConfig to) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        if (!from.node().equals(to.node())) {
+            keys.add("node");
+        }
+        if (from.clusterId() != to.clusterId()) {
+            keys.add("cluster-id");
+        }
+        if (!java.util.Objects.equals(from.authKeyFile(), to.authKeyFile())) {
+            keys.add("auth-key-file");
+        }
+        if (!java.util.Objects.equals(from.bind(), to.bind())) {
+            keys.add("bind");
+        }
+        if (!java.util.Objects.equals(from.multicast(), to.multicast())) {
+            keys.add("multicast");
+        }
+        if (!from.vips().equals(to.vips())) {
+            keys.add("vip");
+        }
+        if ((from.peer() == null) != (to.peer() == null)) {
+            keys.add("peer");
+        }
+        return keys;
+    }
+
+    /**
+     * Applies new settings from a reload (see {@link #restartOnlyChanges});
+     * returns at once, the heartbeat thread applies them on its next wake-up.
+     */
+    public void reconfigure(FailoverConfig next) {
+        pending = next;
+        wakeUp();
+    }
+
+    private void reconfigure(FailoverConfig next, long now) {
+        FailoverConfig before = config;
+        config = next;
+        vips.notifyScript(next.notifyScript());
+        if (next.multicast() == null && next.peer() != null && !next.peer().equals(before.peer())) {
+            peer = next.peer().resolve();
+        }
+        log.info("failover settings reloaded: priority {}, advert-interval {}ms, preempt {}, peer {}",
+                next.priority(), next.advertInterval().toMillis(), next.preempt(), peer);
+        apply(machine.reconfigure(next.priority(), next.advertInterval(), next.preempt(), next.preemptDelay(), now),
+                now);
+        NodeStatus s = status;
+        status = new NodeStatus(next.node(), s.state(), next.priority(), machine.masterNode(), false, s.since(),
+                s.reason(), s.peer());
     }
 
     private void receiveAll(long now) {

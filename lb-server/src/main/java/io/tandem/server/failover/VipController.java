@@ -45,7 +45,7 @@ final class VipController implements AutoCloseable {
     private static final long BATCH_WAIT_NANOS = 500_000_000L;
 
     private final List<VipConfig> vips;
-    private final String notifyScript;
+    private volatile String notifyScript;
     private final FailoverMeters meters;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tandem-vip");
@@ -333,6 +333,11 @@ final class VipController implements AutoCloseable {
                     .append(devices.getOrDefault(v, v.iface()));
         }
         return b.toString();
+    }
+
+    /** A reload changed the notify script; the next role change runs the new one. */
+    void notifyScript(String script) {
+        this.notifyScript = script;
     }
 
     private void notifyScript(FailoverState role, long gen, int attempt) {
