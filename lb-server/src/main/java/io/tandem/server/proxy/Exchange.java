@@ -3,6 +3,8 @@ package io.tandem.server.proxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,11 +31,23 @@ import java.util.concurrent.TimeUnit;
  * One request and its response, from the request head to the response end:
  * picks a backend, takes or opens a connection to it on the client's event
  * loop, streams both bodies with backpressure, retries where it is safe, and
- * answers 502/503/504 itself when it must.
+ * answers 502/503/504 itself when it must. An upgrade request (WebSocket and
+ * the like) that the backend accepts with 101 turns both connections into a
+ * byte {@link Tunnel}.
+ *
+ * <p>Retries (DESIGN.md, issue rules): a request that could not be sent goes to
+ * another untried backend, up to the pool's {@code retries}: the connection was
+ * refused or timed out, the head could not be written, or a reused keep-alive
+ * connection turned out closed. An idempotent request without a body also goes
+ * again when the connection was reset after it was sent but before any
+ * response byte. A non-idempotent request that was written is never sent again.
+ * A stale keep-alive connection says nothing about the backend's health: when no
+ * other backend is left to try, the request goes once more to the same backend
+ * on a new connection.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
-final class Exchange {
+final class Exchange implements ChannelFutureListener {
 
     /** The access log's status for a request whose client left before the response ended. */
     static final int CLIENT_CLOSED = 499;
@@ -46,11 +60,12 @@ final class Exchange {
     private final AccessLog accessLog;
     private final boolean clientKeepAlive;
     private final boolean clientHttp10;
+    private final boolean upgrading;
     private final boolean idempotent;
     private final String requestId;
     private final long startNanos = System.nanoTime();
     /** Request body parts received before a backend connection was ready. */
-    private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(2);
+    private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
     private final Backend[] tried;
     private int triedCount;
     /** The sticky-session cookie the request carried, or null. */
@@ -63,7 +78,12 @@ final class Exchange {
     private boolean counted;
     private Channel upstream;
     private boolean upstreamReused;
+    /** The request head was handed to the backend's socket. */
+    private boolean headWritten;
     private boolean staleRetried;
+    /** The next attempt opens a new connection to {@link #backend} instead of picking. */
+    private boolean retrySameBackend;
+    private boolean lastFailureTimedOut;
     private boolean requestComplete;
     private boolean bodyForwarded;
     private boolean informational;
@@ -77,7 +97,7 @@ final class Exchange {
     private ScheduledFuture<?> responseTimer;
 
     Exchange(FrontendHandler front, Channel client, HttpRequest request, PoolRuntime pool, Routing routing,
-             boolean clientKeepAlive, String requestId) {
+             boolean clientKeepAlive, boolean clientHttp10, boolean upgrading, String requestId) {
         this.front = front;
         this.client = client;
         this.request = request;
@@ -86,9 +106,10 @@ final class Exchange {
         this.accessLog = routing.accessLog();
         this.clientKeepAlive = clientKeepAlive;
         this.keepClient = clientKeepAlive;
-        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        this.idempotent = isIdempotent(request.method());
+        this.clientHttp10 = clientHttp10;
+        this.upgrading = upgrading;
         this.requestId = requestId;
+        this.idempotent = isIdempotent(request.method());
         this.tried = new Backend[pool.config().retries() + 1];
     }
 
@@ -125,10 +146,16 @@ final class Exchange {
         return requestComplete;
     }
 
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
     /** Whether the client connection may be read now for this exchange's sake. */
     boolean wantsRequestBytes() {
         if (requestComplete) {
-            return true;
+            // After an upgrade request the next bytes may be another protocol:
+            // they wait in the socket until the backend's answer says which.
+            return !upgrading;
         }
         return upstream != null && upstream.isWritable();
     }
@@ -144,7 +171,7 @@ final class Exchange {
             if (triedCount == 0) {
                 fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "No backend of pool '" + pool.name() + "' is up.", "1");
             } else {
-                fail(HttpResponseStatus.BAD_GATEWAY, "No backend of pool '" + pool.name() + "' could be reached.", null);
+                unreachable();
             }
             return;
         }
@@ -152,17 +179,18 @@ final class Exchange {
             pool.meters().retried(retry);
         }
         tried[triedCount++] = next;
-        use(next);
+        use(next, false);
     }
 
-    private void use(Backend next) {
+    private void use(Backend next, boolean fresh) {
         if (backend != next) {
             meters = pool.meters().of(next);
         }
         backend = next;
         backend.requestStarted();
         counted = true;
-        Channel idle = BackendConnections.current().poll(next);
+        headWritten = false;
+        Channel idle = fresh ? null : BackendConnections.current().poll(next);
         if (idle != null) {
             attach(idle, true);
         } else {
@@ -230,7 +258,7 @@ final class Exchange {
                 attach(f.channel(), false);
             } else {
                 pool.health().connectionFailed(target, NetErrors.describe(f.cause()));
-                attemptFailed();
+                attemptFailed(f.cause());
             }
         });
     }
@@ -240,7 +268,8 @@ final class Exchange {
         upstreamReused = reused;
         ch.pipeline().get(BackendHandler.class).bind(this);
         ch.config().setAutoRead(client.isWritable());
-        ch.write(request, ch.voidPromise());
+        // The listener learns whether the head reached the socket (see the retry rules).
+        ch.write(request).addListener(this);
         HttpContent c;
         while ((c = unsent.poll()) != null) {
             bodyForwarded |= c.content().isReadable();
@@ -251,6 +280,14 @@ final class Exchange {
             armResponseTimer();
         }
         front.updateClientRead();
+    }
+
+    /** The request head's write ended: success means it reached the backend's socket. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        if (future.isSuccess() && future.channel() == upstream) {
+            headWritten = true;
+        }
     }
 
     /** A part of the request body from the client. */
@@ -304,16 +341,31 @@ final class Exchange {
                 // 100 Continue and other interim answers pass through; the real one follows.
                 informational = true;
                 ForwardedHeaders.removeHopByHop(response.headers());
-                client.write(response, client.voidPromise());
+                response.setProtocolVersion(HttpVersion.HTTP_1_1);
+                if (!clientHttp10) {
+                    client.write(response, client.voidPromise());
+                } else {
+                    // HTTP/1.0 has no interim responses (RFC 9110 section 15.2).
+                    ReferenceCountUtil.release(response);
+                }
+                return;
+            }
+            if (code == 101) {
+                switchProtocols(response);
                 return;
             }
             startResponse(response, code);
         }
         if (msg instanceof HttpContent) {
             if (informational) {
-                // The empty end the codec emits after an interim response.
+                // The empty end the codec emits after an interim response closes
+                // it for the client's encoder too.
                 informational = false;
-                ReferenceCountUtil.release(msg);
+                if (!clientHttp10) {
+                    client.write(msg, client.voidPromise());
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
                 return;
             }
             responseBytes += ((HttpContent) msg).content().readableBytes();
@@ -333,9 +385,14 @@ final class Exchange {
         pool.health().responded(backend, code);
         cancelResponseTimer();
         status = code;
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
-        ForwardedHeaders.removeHopByHop(response.headers());
+        boolean http10 = HttpVersion.HTTP_1_0.equals(response.protocolVersion());
+        int tokens = ForwardedHeaders.removeHopByHop(response.headers());
+        upstreamKeepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0
+                : (tokens & ForwardedHeaders.CLOSE) == 0;
         StickySessions.setCookie(pool, stickySent, backend, response.headers());
+        if (!response.headers().contains(ForwardedHeaders.X_REQUEST_ID)) {
+            response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
+        }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (clientHttp10 && HttpUtil.isTransferEncodingChunked(response)) {
             // An HTTP/1.0 client cannot read chunks: send the body close-delimited.
@@ -348,6 +405,43 @@ final class Exchange {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         client.write(response, client.voidPromise());
+    }
+
+    /**
+     * The backend answered 101: if the client asked to upgrade, the response goes
+     * to it and both connections become a byte tunnel; an unasked switch is a
+     * broken backend (502).
+     */
+    private void switchProtocols(HttpResponse response) {
+        if (!upgrading || !requestComplete) {
+            ReferenceCountUtil.release(response);
+            Channel ch = upstream;
+            upstream = null;
+            release();
+            ch.pipeline().get(BackendHandler.class).unbind();
+            ch.close();
+            fail(HttpResponseStatus.BAD_GATEWAY, "The backend switched protocols without being asked to.", null);
+            return;
+        }
+        responseStarted = true;
+        done = true;
+        status = 101;
+        cancelResponseTimer();
+        String protocol = response.headers().get(HttpHeaderNames.UPGRADE);
+        ForwardedHeaders.removeHopByHop(response.headers());
+        if (protocol != null) {
+            response.headers().set(HttpHeaderNames.UPGRADE, protocol);
+        }
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        client.write(response, client.voidPromise());
+        client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, client.voidPromise());
+        release();
+        finished();
+        Channel ch = upstream;
+        upstream = null;
+        ch.pipeline().get(BackendHandler.class).unbind();
+        front.exchangeUpgraded(this, ch);
     }
 
     private void complete() {
@@ -397,43 +491,68 @@ final class Exchange {
             front.exchangeAborted(this);
             return;
         }
+        boolean notSent = !headWritten;
         boolean stale = upstreamReused && !staleRetried && !bodyForwarded;
         if (!stale) {
             meters.failed();
             pool.health().connectionFailed(backend, "connection lost before the response: "
                     + NetErrors.describe(cause));
         }
-        if (bodyForwarded) {
+        if (bodyForwarded || upgrading && requestComplete && headWritten) {
+            // Body bytes are gone (they are streamed, not kept), and an upgrade may have begun.
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
             return;
         }
-        if (requestComplete) {
+        if (!notSent && !stale && !idempotent) {
+            fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
+            return;
+        }
+        if (requestComplete && unsent.isEmpty()) {
             // The head is kept; re-send the end of an empty body.
             unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         if (stale) {
-            // A keep-alive connection the backend had closed: the request was never
-            // read, so it goes again on a fresh connection to the same backend.
+            // A keep-alive connection the backend had closed while it idled.
             staleRetried = true;
-            pool.meters().retried(RetryCause.STALE_CONNECTION);
-            use(backend);
-        } else if (idempotent || !upstreamReused) {
-            retryOrFail(RetryCause.RESET);
-        } else {
-            unsent.clear();
-            fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
+            retrySameBackend = true;
         }
+        lastFailureTimedOut = false;
+        retryOrFail(stale ? RetryCause.STALE_CONNECTION : notSent ? RetryCause.CONNECT_FAILURE : RetryCause.RESET);
     }
 
-    private void attemptFailed() {
+    private void attemptFailed(Throwable cause) {
         release();
         meters.failed();
+        lastFailureTimedOut = cause instanceof ConnectTimeoutException;
         retryOrFail(RetryCause.CONNECT_FAILURE);
     }
 
     private void retryOrFail(RetryCause cause) {
-        if (triedCount < tried.length) {
+        boolean sameBackend = retrySameBackend;
+        retrySameBackend = false;
+        if (triedCount < tried.length && pickableUntried()) {
             attempt(cause);
+        } else if (sameBackend) {
+            pool.meters().retried(cause);
+            use(backend, true);
+        } else {
+            unreachable();
+        }
+    }
+
+    /** Whether the pool still has a live backend this exchange has not tried. */
+    private boolean pickableUntried() {
+        for (Backend b : pool.pool().live()) {
+            if (!wasTried(b)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void unreachable() {
+        if (lastFailureTimedOut) {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, "The backend did not accept a connection in time.", null);
         } else {
             fail(HttpResponseStatus.BAD_GATEWAY, "No backend of pool '" + pool.name() + "' could be reached.", null);
         }

@@ -1,15 +1,18 @@
 package io.tandem.server.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -29,10 +32,18 @@ import org.slf4j.LoggerFactory;
  * wait in {@link #pending} (reading stops while any wait) until the response
  * before them has ended.
  *
+ * <p>Timers: a new connection and a started request head have the listener's
+ * {@code header} time to complete the head (408 once bytes of it arrived, a
+ * silent close before); a kept-alive connection between requests has
+ * {@code idle}. The head timer starts at the first byte of a head, which the
+ * {@link FrontendCodec} reports, so a client trickling a head (slowloris)
+ * cannot hold a connection longer than {@code header}.
+ *
  * <p>Confined to the client channel's event loop. Also the
  * {@link RequestContext} strategies read, so a pick allocates nothing.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter implements RequestContext {
+final class FrontendHandler extends ChannelInboundHandlerAdapter
+        implements RequestContext, FrontendCodec.HeadListener {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -45,10 +56,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
     private HttpRequest request;
     private ScheduledFuture<?> timer;
     private boolean timerIsIdle;
+    /** Bytes of a request head arrived and the head is not complete yet. */
+    private boolean headInProgress;
     private boolean closing;
     /** Set when the daemon shuts down: the current response is the last on this connection. */
     private boolean draining;
     private String clientIp = "unknown";
+    private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
     /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
     private final Cookies.Value cookieValue = new Cookies.Value();
@@ -75,6 +89,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             if (remote.getAddress() != null) {
                 clientAddress = remote.getAddress().getAddress();
                 clientIp = remote.getAddress().getHostAddress();
+                forwardedFor = ForwardedHeaders.forwardedFor(clientIp);
             }
         }
         armTimer(false);
@@ -95,11 +110,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         handle(msg);
     }
 
+    @Override
+    public void headStarted() {
+        headInProgress = true;
+        if (current == null && !closing) {
+            armTimer(false);
+        }
+    }
+
     private void handle(Object msg) {
         if (msg instanceof HttpRequest) {
             onRequest((HttpRequest) msg);
         } else if (msg instanceof HttpContent) {
-            if (current != null && !current.requestComplete()) {
+            if (((HttpContent) msg).decoderResult().isFailure()) {
+                malformedBody((HttpContent) msg);
+            } else if (current != null && !current.requestComplete()) {
                 current.requestContent((HttpContent) msg);
             } else {
                 // The rest of a request that was already answered (an error before its body).
@@ -112,27 +137,80 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
 
     private void onRequest(HttpRequest req) {
         cancelTimer();
+        headInProgress = false;
         if (req.decoderResult().isFailure()) {
             rejectMalformed(req);
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        String host = req.headers().get(HttpHeaderNames.HOST);
+        HttpVersion version = req.protocolVersion();
+        boolean http10 = HttpVersion.HTTP_1_0.equals(version);
+        if (!http10 && !HttpVersion.HTTP_1_1.equals(version)) {
+            ReferenceCountUtil.release(req);
+            localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served here.");
+            return;
+        }
+        if (req.method() == HttpMethod.CONNECT) {
+            ReferenceCountUtil.release(req);
+            localReject(req, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served: this is a reverse proxy.");
+            return;
+        }
+        HttpHeaders headers = req.headers();
+        String host = headers.get(HttpHeaderNames.HOST);
+        if (!http10 && host == null) {
+            ReferenceCountUtil.release(req);
+            localReject(req, HttpResponseStatus.BAD_REQUEST, "An HTTP/1.1 request needs a Host header.");
+            return;
+        }
         // One read of the routing: a reload swaps it whole, this request keeps the one it saw.
         Routing routing = listener.routing();
         PoolRuntime pool = routing.route(host, req.uri());
-        ForwardedHeaders.removeHopByHop(req.headers());
-        String requestId = ForwardedHeaders.addForwarding(req.headers(), clientIp, host);
-        if (req.protocolVersion().equals(HttpVersion.HTTP_1_0) && host == null) {
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        int tokens = ForwardedHeaders.removeHopByHop(headers);
+        boolean keepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0
+                : (tokens & ForwardedHeaders.CLOSE) == 0;
+        boolean upgrading = upgrade != null && (tokens & ForwardedHeaders.UPGRADE) != 0 && !http10;
+        if (upgrading) {
+            // The one hop-by-hop header that must reach the backend: it asks for the switch.
+            headers.set(HttpHeaderNames.UPGRADE, upgrade);
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host);
+        if (http10 && host == null) {
             // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
-            req.headers().set(HttpHeaderNames.HOST, "");
+            headers.set(HttpHeaderNames.HOST, "");
         }
         // Backends are always spoken to in HTTP/1.1 keep-alive, whatever the client speaks.
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         request = req;
-        current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, requestId);
+        current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, http10, upgrading,
+                requestId);
         updateClientRead();
         current.start();
+    }
+
+    /** A request body that cannot be parsed (bad chunk size or delimiter): nothing more can be read. */
+    private void malformedBody(HttpContent content) {
+        content.release();
+        Exchange e = current;
+        current = null;
+        request = null;
+        if (e != null && e.responseStarted()) {
+            e.abort();
+            closeAfterFlush();
+            return;
+        }
+        if (e != null) {
+            e.abort();
+        }
+        localReject(e == null ? null : e.request(), HttpResponseStatus.BAD_REQUEST, "The request body is malformed.");
+    }
+
+    /** Answers a request Tandem will not proxy, counts and logs it, and closes the connection. */
+    private void localReject(HttpRequest req, HttpResponseStatus status, String message) {
+        listener.meters().localAnswer(status.code());
+        long bytes = reject(status, message);
+        listener.routing().accessLog().log(clientIp, req == null ? "-" : req.method().name(),
+                req == null ? "-" : req.uri(), status.code(), null, bytes, 0, null);
     }
 
     private void rejectMalformed(HttpRequest req) {
@@ -140,7 +218,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         ReferenceCountUtil.release(req);
         HttpResponseStatus status;
         String message;
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof FrontendCodec.Rejection) {
+            FrontendCodec.Rejection r = (FrontendCodec.Rejection) cause;
+            status = HttpResponseStatus.valueOf(r.status);
+            message = r.status == 501 ? "The request uses a transfer coding this proxy does not implement."
+                    : "The request is malformed: " + r.getMessage() + ".";
+        } else if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             message = "The request line is longer than this listener accepts.";
         } else if (cause instanceof TooLongHttpHeaderException) {
@@ -182,7 +265,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
             closeAfterFlush();
             return;
         }
-        armTimer(true);
+        armTimer(!headInProgress);
         drainPending();
         updateClientRead();
     }
@@ -201,10 +284,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         e.accessLog().log(clientIp, e.request().method().name(), e.request().uri(), status.code(),
                 e.backendId(), bytes, System.nanoTime() - e.startNanos(), e.requestId());
         if (!close) {
-            armTimer(true);
+            armTimer(!headInProgress);
             drainPending();
             updateClientRead();
         }
+    }
+
+    /**
+     * The backend accepted the client's upgrade and its 101 is written: from now
+     * on both connections carry raw bytes, relayed by a {@link Tunnel}.
+     */
+    void exchangeUpgraded(Exchange e, Channel backend) {
+        current = null;
+        request = null;
+        closing = true;
+        cancelTimer();
+        releasePending();
+        Tunnel.join(ctx.channel(), backend);
     }
 
     /** The backend failed mid-response: the client learns it only by the connection closing. */
@@ -300,7 +396,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Requ
         if (current != null || closing) {
             return;
         }
-        if (timerIsIdle) {
+        if (timerIsIdle || !headInProgress) {
+            // Nothing of a request arrived: there is no one to answer.
             closing = true;
             ctx.close();
         } else {

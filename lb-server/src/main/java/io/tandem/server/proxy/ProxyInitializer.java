@@ -3,12 +3,14 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.tandem.config.ListenerConfig;
 
 /**
  * The pipeline of a client connection: the byte counter (when request metrics
- * are on), the HTTP/1.1 server codec with the listener's limits, then the proxy.
+ * are on), the strict {@link FrontendCodec} with the listener's limits, then the
+ * proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
+ * {@code Expect: 100-continue} locally: the backend decides, and its 100 is
+ * forwarded.
  */
 public final class ProxyInitializer extends ChannelInitializer<Channel> {
 
@@ -29,12 +31,15 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
                 .setMaxInitialLineLength(config.maxUriLength() + REQUEST_LINE_OVERHEAD)
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                .setStrictLineParsing(true)
+                .setAllowDuplicateContentLengths(false);
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
         }
+        FrontendHandler handler = new FrontendHandler(listener);
         ch.pipeline()
-                .addLast("codec", new HttpServerCodec(decoder))
-                .addLast("proxy", new FrontendHandler(listener));
+                .addLast("codec", new FrontendCodec(decoder, handler))
+                .addLast("proxy", handler);
     }
 }

@@ -1,0 +1,280 @@
+package io.tandem.server.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ByteProcessor;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The HTTP/1.x codec of a client connection, stricter than Netty's
+ * {@code HttpServerCodec} where a proxy must be: a request whose framing two
+ * parsers could read differently is never forwarded (RFC 9112 section 11.2,
+ * request smuggling). On top of Netty's decoder it rejects
+ * <ul>
+ *   <li>obs-fold (a header line starting with SP or HTAB), a bare CR or LF, and
+ *       NUL anywhere in the request head (RFC 9112 sections 2.2 and 5.2);</li>
+ *   <li>Content-Length together with Transfer-Encoding (section 6.3, point 3);</li>
+ *   <li>any Transfer-Encoding but exactly {@code chunked}: chunked not last is
+ *       400 (section 6.3), a coding Tandem does not implement before a final
+ *       chunked is 501 (section 6.1); Transfer-Encoding in HTTP/1.0 is 400.</li>
+ * </ul>
+ * A rejected request reaches the handler as an {@link HttpRequest} whose
+ * decoder result is a failure carrying a {@link Rejection}; the decoder then
+ * discards everything else the connection sends. The encoder remembers request
+ * methods so that a response to HEAD goes out without a body, and lets interim
+ * (1xx) responses through without consuming one.
+ *
+ * <p>It also tells the {@link HeadListener} when the first byte of a request
+ * head arrives: the header timeout runs from there (slowloris), not from the
+ * end of the previous response.
+ *
+ * <p>Confined to the client channel's event loop, like every handler.
+ */
+final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Decoder, FrontendCodec.Encoder> {
+
+    /** Told when a request head starts arriving. */
+    interface HeadListener {
+        void headStarted();
+    }
+
+    /** Why a request was refused before any handler saw it; {@link #status} is the answer. */
+    static final class Rejection extends RuntimeException {
+        final int status;
+
+        Rejection(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private final ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
+
+    FrontendCodec(HttpDecoderConfig config, HeadListener listener) {
+        init(new Decoder(config, listener, methods), new Encoder(methods));
+    }
+
+    static final class Decoder extends HttpRequestDecoder {
+
+        private final HeadListener listener;
+        private final ArrayDeque<HttpMethod> methods;
+        private final HeadScanner scanner = new HeadScanner();
+        /** True from the end of one request until the end of the next one's head. */
+        private boolean inHead = true;
+        /** Bytes at the reader index already scanned by {@link #scanner} but not yet consumed. */
+        private int scannedAhead;
+        private boolean rejected;
+
+        Decoder(HttpDecoderConfig config, HeadListener listener, ArrayDeque<HttpMethod> methods) {
+            super(config);
+            this.listener = listener;
+            this.methods = methods;
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (rejected) {
+                buffer.skipBytes(buffer.readableBytes());
+                return;
+            }
+            if (inHead && !scanHead(buffer, out)) {
+                return;
+            }
+            int before = buffer.readerIndex();
+            int oldSize = out.size();
+            super.decode(ctx, buffer, out);
+            if (inHead) {
+                scannedAhead = Math.max(0, scannedAhead - (buffer.readerIndex() - before));
+            }
+            for (int i = oldSize, n = out.size(); i < n; i++) {
+                Object o = out.get(i);
+                if (o instanceof HttpRequest) {
+                    HttpRequest request = (HttpRequest) o;
+                    methods.add(request.method());
+                    checkFraming(request);
+                    if (request.decoderResult().isFailure()) {
+                        rejected = true;
+                    }
+                }
+                if (o instanceof LastHttpContent || (o instanceof HttpObject
+                        && ((HttpObject) o).decoderResult().isFailure())) {
+                    if (((HttpObject) o).decoderResult().isFailure()) {
+                        rejected = true;
+                    }
+                    startHead();
+                }
+            }
+            if (rejected) {
+                buffer.skipBytes(buffer.readableBytes());
+            }
+        }
+
+        private void startHead() {
+            inHead = true;
+            scannedAhead = 0;
+            scanner.reset();
+        }
+
+        /** Scans new head bytes; false (and a rejected request in {@code out}) on a violation. */
+        private boolean scanHead(ByteBuf buffer, List<Object> out) {
+            int from = buffer.readerIndex() + scannedAhead;
+            int to = buffer.writerIndex();
+            if (from >= to) {
+                return true;
+            }
+            if (!scanner.started) {
+                scanner.started = true;
+                listener.headStarted();
+            }
+            int stop = buffer.forEachByte(from, to - from, scanner);
+            if (scanner.violation != null) {
+                HttpRequest bad = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad-request");
+                bad.setDecoderResult(DecoderResult.failure(new Rejection(400, scanner.violation)));
+                out.add(bad);
+                rejected = true;
+                buffer.skipBytes(buffer.readableBytes());
+                return false;
+            }
+            if (stop >= 0) {
+                // The empty line ending the head: the body that follows is not scanned.
+                inHead = false;
+            } else {
+                scannedAhead = to - buffer.readerIndex();
+            }
+            return true;
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            throw new Rejection(400, "both Content-Length and Transfer-Encoding");
+        }
+
+        /** Marks the request failed when its Transfer-Encoding is anything but exactly "chunked". */
+        private static void checkFraming(HttpRequest request) {
+            if (request.decoderResult().isFailure()) {
+                return;
+            }
+            List<String> codings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+            if (codings.isEmpty()) {
+                return;
+            }
+            Rejection problem = null;
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                problem = new Rejection(400, "Transfer-Encoding in an HTTP/1.0 request");
+            } else if (request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                problem = new Rejection(400, "both Content-Length and Transfer-Encoding");
+            } else {
+                String last = lastToken(codings);
+                if (!"chunked".equalsIgnoreCase(last)) {
+                    problem = new Rejection(400, "Transfer-Encoding does not end with chunked");
+                } else if (codings.size() > 1 || !"chunked".equalsIgnoreCase(codings.get(0).trim())) {
+                    problem = new Rejection(501, "a transfer coding other than chunked");
+                }
+            }
+            if (problem != null) {
+                request.setDecoderResult(DecoderResult.failure(problem));
+            }
+        }
+
+        private static String lastToken(List<String> values) {
+            String value = values.get(values.size() - 1);
+            int comma = value.lastIndexOf(',');
+            return (comma < 0 ? value : value.substring(comma + 1)).trim();
+        }
+    }
+
+    /**
+     * Walks a request head byte by byte: stops (returns false) at the LF of the
+     * empty line that ends it, or at the first byte no request head may hold.
+     */
+    static final class HeadScanner implements ByteProcessor {
+        boolean started;
+        String violation;
+        private boolean sawLine;
+        private boolean atLineStart = true;
+        private boolean afterCr;
+        private int lineLength;
+
+        void reset() {
+            started = false;
+            violation = null;
+            sawLine = false;
+            atLineStart = true;
+            afterCr = false;
+            lineLength = 0;
+        }
+
+        @Override
+        public boolean process(byte b) {
+            if (b == '\n') {
+                if (!afterCr) {
+                    violation = "a line ends with a bare LF";
+                    return false;
+                }
+                afterCr = false;
+                atLineStart = true;
+                if (lineLength == 0) {
+                    // Empty lines before the request line are allowed (RFC 9112 section 2.2).
+                    return !sawLine;
+                }
+                sawLine = true;
+                lineLength = 0;
+                return true;
+            }
+            if (afterCr) {
+                violation = "a bare CR";
+                return false;
+            }
+            if (b == '\r') {
+                afterCr = true;
+                return true;
+            }
+            if (b == 0) {
+                violation = "a NUL byte in the request head";
+                return false;
+            }
+            if (atLineStart && sawLine && (b == ' ' || b == '\t')) {
+                violation = "a folded header line (obs-fold)";
+                return false;
+            }
+            atLineStart = false;
+            lineLength++;
+            return true;
+        }
+    }
+
+    static final class Encoder extends HttpResponseEncoder {
+
+        private final ArrayDeque<HttpMethod> methods;
+
+        Encoder(ArrayDeque<HttpMethod> methods) {
+            this.methods = methods;
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+            int code = msg.status().code();
+            if (msg.status().codeClass() == HttpStatusClass.INFORMATIONAL && code != 101) {
+                // An interim answer: the request still awaits its final response.
+                return true;
+            }
+            HttpMethod method = methods.poll();
+            return HttpMethod.HEAD.equals(method) || super.isContentAlwaysEmpty(msg);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.tandem.server.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One direction of an upgraded connection (WebSocket, h2c, ...): after the
+ * 101, the bytes of one channel are written to the other as they are, with
+ * backpressure: reading stops while the peer is not writable and resumes when
+ * it drains. Either side closing closes the other once its bytes are flushed.
+ * The backend channel keeps its idle reaper, so a tunnel with no traffic either
+ * way for the pool's {@code idle} timeout is closed.
+ *
+ * <p>Both channels share the client's event loop; a tunnel is never shared.
+ */
+final class Tunnel extends ChannelInboundHandlerAdapter {
+
+    private final Channel peer;
+
+    private Tunnel(Channel peer) {
+        this.peer = peer;
+    }
+
+    /**
+     * Replaces the HTTP handlers of both channels with a tunnel each. Bytes a
+     * codec had buffered are passed on by its removal, so none are lost.
+     */
+    static void join(Channel client, Channel backend) {
+        assert client.eventLoop().inEventLoop();
+        client.pipeline().replace(FrontendHandler.class, "tunnel", new Tunnel(backend));
+        backend.pipeline().replace(BackendHandler.class, "tunnel", new Tunnel(client));
+        client.pipeline().remove(FrontendCodec.class);
+        backend.pipeline().remove(HttpClientCodec.class);
+        client.config().setAutoRead(backend.isWritable());
+        backend.config().setAutoRead(client.isWritable());
+        if (!backend.isActive()) {
+            closeOnFlush(client);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf && peer.isActive()) {
+            peer.write(msg, peer.voidPromise());
+            if (!peer.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        } else {
+            // The end marker the HTTP codec emits after the 101, or bytes for a closed peer.
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        peer.config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeOnFlush(peer);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            ReferenceCountUtil.release(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private static void closeOnFlush(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
