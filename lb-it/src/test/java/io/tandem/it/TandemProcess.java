@@ -55,6 +55,20 @@ final class TandemProcess implements AutoCloseable {
         return t;
     }
 
+    /** Like {@link #run(Path, Path, int)} with extra JVM options (before {@code -jar}). */
+    static TandemProcess run(Path workDir, Path config, int adminPort, String... jvmOptions) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dtandem.threads=2"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "run", "-c", config.toString()));
+        Path out = Files.createTempFile(workDir, "tandem-", ".log");
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        TandemProcess t = new TandemProcess(p, out);
+        t.awaitHealthy(adminPort);
+        return t;
+    }
+
     void awaitHealthy(int adminPort) {
         HttpClient client = HttpClient.newHttpClient();
         Poll.until(Duration.ofSeconds(30), "tandem admin /healthz on port " + adminPort + "\n" + output(), () -> {
