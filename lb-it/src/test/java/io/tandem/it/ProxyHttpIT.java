@@ -1,0 +1,488 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The request path's HTTP behaviour, byte for byte over raw sockets against
+ * the real daemon: versions and connection state, framing of both bodies,
+ * interim and bodiless responses, pipelining, upgrades, header rewriting,
+ * routes, timeouts and the retry rules.
+ */
+class ProxyHttpIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static StubBackend b;
+    static StubBackend api;
+    static RawBackend silent;
+    static RawBackend resetting;
+    static RawBackend echo;
+    static RawBackend chunky;
+    static RawBackend sized;
+    static RawBackend oneShot;
+    static RawBackend notAccepting;
+    static int shortIdlePort;
+    static final java.util.List<java.net.Socket> fillers = new java.util.ArrayList<>();
+    static TandemProcess tandem;
+    static int port;
+    static int admin;
+    static int deadPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = new StubBackend("a");
+        b = new StubBackend("b");
+        api = new StubBackend("api");
+        // Reads the request and never answers.
+        silent = new RawBackend(s -> {
+            silent.readHead(s);
+            s.getInputStream().read();
+        });
+        // Reads the request head, then resets the connection.
+        resetting = new RawBackend(s -> {
+            resetting.readHead(s);
+            s.setSoLinger(true, 0);
+        });
+        // Accepts any upgrade and echoes every byte after its 101.
+        echo = new RawBackend(s -> {
+            String head = echo.readHead(s);
+            if (head == null) {
+                return;
+            }
+            OutputStream out = s.getOutputStream();
+            out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.getInputStream().transferTo(out);
+        });
+        // Answers a chunked body with a trailer, then keeps the connection.
+        chunky = new RawBackend(s -> {
+            while (chunky.readHead(s) != null) {
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        // Answers every request with a 12-byte body; HEAD gets the same head without it.
+        sized = new RawBackend(s -> {
+            for (String head; (head = sized.readHead(s)) != null; ) {
+                String answer = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
+                s.getOutputStream().write((head.startsWith("HEAD") ? answer : answer + "hello world!")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        // Answers the first request of each connection, keeps it open, and closes it when a second arrives.
+        oneShot = new RawBackend(s -> {
+            if (oneShot.readHead(s) != null) {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        .getBytes(StandardCharsets.US_ASCII));
+                oneShot.readHead(s);
+            }
+        });
+        notAccepting = RawBackend.notAccepting();
+        // Fill the backlog until a connect is no longer answered at all: later ones will time out too.
+        for (int i = 0; i < 8; i++) {
+            java.net.Socket filler = new java.net.Socket();
+            fillers.add(filler);
+            try {
+                filler.connect(new java.net.InetSocketAddress("127.0.0.1", notAccepting.port()), 200);
+            } catch (java.net.SocketTimeoutException full) {
+                break;
+            }
+        }
+        port = Ports.free();
+        shortIdlePort = Ports.free();
+        admin = Ports.free();
+        deadPort = Ports.free();
+        Path config = dir.resolve("tandem.yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners:",
+                "  - name: web",
+                "    bind: 127.0.0.1:" + port,
+                "    pool: web",
+                "    timeouts: { header: 5s, idle: 30s }",
+                "    routes:",
+                "      - { host: api.example.com, path-prefix: /v1/, pool: api }",
+                "      - { path-prefix: /silent/, pool: silent }",
+                "      - { path-prefix: /reset/, pool: reset }",
+                "      - { path-prefix: /fallback/, pool: fallback }",
+                "      - { path-prefix: /ws/, pool: echo }",
+                "      - { path-prefix: /chunky/, pool: chunky }",
+                "      - { path-prefix: /dead/, pool: dead }",
+                "      - { path-prefix: /sized/, pool: sized }",
+                "      - { path-prefix: /stale/, pool: stale }",
+                "      - { path-prefix: /blackhole/, pool: blackhole }",
+                "  - { name: short, bind: 127.0.0.1:" + shortIdlePort + ", pool: web, timeouts: { idle: 1s } }",
+                "admin: { bind: 127.0.0.1:" + admin + " }",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: " + a.address() + " }, { address: " + b.address() + " } ]",
+                "  api:",
+                "    backends: [ { address: " + api.address() + " } ]",
+                "  silent:",
+                "    backends: [ { address: " + silent.address() + " } ]",
+                "    timeouts: { response: 500ms }",
+                "  reset:",
+                "    backends: [ { address: " + resetting.address() + " } ]",
+                "  fallback:",
+                "    strategy: round-robin",
+                "    backends: [ { address: " + resetting.address() + " }, { address: " + a.address() + " } ]",
+                "  echo:",
+                "    backends: [ { address: " + echo.address() + " } ]",
+                "  chunky:",
+                "    backends: [ { address: " + chunky.address() + " } ]",
+                "  sized:",
+                "    backends: [ { address: " + sized.address() + " } ]",
+                "  stale:",
+                "    backends: [ { address: " + oneShot.address() + " } ]",
+                "  blackhole:",
+                "    retries: 0",
+                "    timeouts: { connect: 300ms }",
+                "    backends: [ { address: " + notAccepting.address() + " } ]",
+                "  dead:",
+                "    retries: 2",
+                "    backends: [ { address: 127.0.0.1:" + deadPort + " }, { address: " + b.address() + " } ]",
+                ""));
+        tandem = TandemProcess.run(dir, config, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) {
+            tandem.close();
+        }
+        for (java.net.Socket f : fillers) {
+            f.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot, notAccepting}) {
+            c.close();
+        }
+    }
+
+    // Two HTTP/1.1 requests on one connection are both answered, alternately by a and b; the connection stays open.
+    @Test
+    void keepAliveServesSeveralRequests() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r1 = c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            RawClient.Response r2 = c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r1.status()).isEqualTo(200);
+            assertThat(r2.status()).isEqualTo(200);
+            assertThat(r1.header("x-backend")).isNotEqualTo(r2.header("x-backend"));
+            assertThat(r1.header("connection")).isNull();
+        }
+    }
+
+    // Connection: close from an HTTP/1.1 client: the answer says close and the connection ends after it.
+    @Test
+    void clientConnectionCloseIsHonoured() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    // HTTP/1.0 without keep-alive: answered, Connection: close, connection closed.
+    @Test
+    void http10ClosesAfterTheResponse() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET / HTTP/1.0\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).startsWith("hello from ");
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    // HTTP/1.0 with keep-alive and a sized body: Connection: keep-alive and a second request on the same connection.
+    @Test
+    void http10KeepAlive() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r1 = c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertThat(r1.status()).isEqualTo(200);
+            assertThat(r1.header("connection")).isEqualToIgnoringCase("keep-alive");
+            RawClient.Response r2 = c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertThat(r2.status()).isEqualTo(200);
+        }
+    }
+
+    // A chunked backend body goes to an HTTP/1.1 client chunked and to an HTTP/1.0 client close-delimited.
+    @Test
+    void chunkedResponseReframedForHttp10() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /chunky/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(r.text()).isEqualTo("hello world");
+        }
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /chunky/ HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+            assertThat(r.header("transfer-encoding")).isNull();
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(r.text()).isEqualTo("hello world");
+        }
+    }
+
+    // A chunked upload from the client reaches the backend whole (length and SHA-256 match).
+    @Test
+    void chunkedUploadPassesThrough() throws Exception {
+        byte[] body = new byte[300_000];
+        new Random(7).nextBytes(body);
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+            for (int off = 0; off < body.length; off += 70_000) {
+                int n = Math.min(70_000, body.length - off);
+                c.send(Integer.toHexString(n) + "\r\n");
+                c.send(java.util.Arrays.copyOfRange(body, off, off + n));
+                c.send("\r\n");
+            }
+            RawClient.Response r = c.send("0\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo(body.length + " " + sha256(body));
+        }
+    }
+
+    // Expect: 100-continue: the backend's 100 reaches the client before it sends the body; then the final answer.
+    @Test
+    void expectContinueIsForwarded() throws Exception {
+        byte[] body = "twelve bytes".getBytes(StandardCharsets.US_ASCII);
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response interim = c.send("POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").read();
+            assertThat(interim.status()).isEqualTo(100);
+            RawClient.Response r = c.send(body).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo(body.length + " " + sha256(body));
+        }
+    }
+
+    // HEAD: the backend's Content-Length, no body, and the next request on the connection gets its own answer.
+    @Test
+    void headHasNoBody() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("HEAD /sized/ HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("content-length")).isEqualTo("12");
+            RawClient.Response next = c.send("GET /sized/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(next.text()).isEqualTo("hello world!");
+            RawClient.Response again = c.send("HEAD /sized/ HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text()).startsWith("hello from ");
+        }
+    }
+
+    // 204 and 304 go out without a body and the connection carries on.
+    @Test
+    void noContentAndNotModifiedHaveNoBody() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            assertThat(c.send("GET /status/204 HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(204);
+            RawClient.Response r = c.send("GET /status/304 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(304);
+            assertThat(r.header("transfer-encoding")).isNull();
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text()).startsWith("hello from ");
+        }
+    }
+
+    // Three pipelined requests in one write are answered in order.
+    @Test
+    void pipelinedRequestsAnsweredInOrder() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /status/201 HTTP/1.1\r\nHost: x\r\n\r\nGET /status/202 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /status/203 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(201);
+            assertThat(c.read().status()).isEqualTo(202);
+            assertThat(c.read().status()).isEqualTo(203);
+        }
+    }
+
+    // An Upgrade request accepted with 101 becomes a byte tunnel: 1 MiB goes to the backend and comes back intact.
+    @Test
+    void upgradeIsTunnelled() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /ws/chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: echo\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(101);
+            assertThat(r.header("upgrade")).isEqualTo("echo");
+            assertThat(r.header("connection")).isEqualToIgnoringCase("upgrade");
+            byte[] data = new byte[1 << 20];
+            new Random(3).nextBytes(data);
+            Thread writer = new Thread(() -> {
+                try {
+                    c.send(data);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            byte[] back = c.readExactly(data.length);
+            writer.join();
+            assertThat(back).isEqualTo(data);
+        }
+        assertThat(echo.requests.get()).isEqualTo(1);
+    }
+
+    // Hop-by-hop headers never reach the backend; forwarding headers are set; X-Request-Id is made and returned.
+    @Test
+    void headersAreRewritten() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /v1/x HTTP/1.1\r\nHost: api.example.com\r\nConnection: X-Secret\r\n"
+                    + "X-Secret: s\r\nKeep-Alive: 5\r\nUpgrade: h2c\r\nProxy-Authorization: p\r\nTE: trailers\r\n"
+                    + "X-Forwarded-For: 10.1.2.3\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("hello from api");
+            assertThat(api.lastHeaders).doesNotContainKeys("x-secret", "keep-alive", "upgrade", "proxy-authorization",
+                    "te", "connection");
+            assertThat(api.lastHeaders.get("x-forwarded-for")).isEqualTo("10.1.2.3, 127.0.0.1");
+            assertThat(api.lastHeaders.get("x-forwarded-proto")).isEqualTo("http");
+            assertThat(api.lastHeaders.get("x-forwarded-host")).isEqualTo("api.example.com");
+            assertThat(api.lastHeaders.get("forwarded")).isEqualTo("for=127.0.0.1;proto=http;host=\"api.example.com\"");
+            String id = api.lastHeaders.get("x-request-id");
+            assertThat(id).matches("[0-9a-f]{32}");
+            assertThat(r.header("x-request-id")).isEqualTo(id);
+        }
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /v1/y HTTP/1.1\r\nHost: api.example.com\r\nX-Request-Id: mine-42\r\n\r\n").read();
+            assertThat(api.lastHeaders.get("x-request-id")).isEqualTo("mine-42");
+        }
+    }
+
+    // Routes: host and path prefix choose the pool; a path outside the prefix goes to the default pool.
+    @Test
+    void routesChooseThePool() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            assertThat(c.send("GET /v1/users HTTP/1.1\r\nHost: API.example.com:8080\r\n\r\n").read().text())
+                    .isEqualTo("hello from api");
+            assertThat(c.send("GET /v2/users HTTP/1.1\r\nHost: api.example.com\r\n\r\n").read().text())
+                    .isIn("hello from a", "hello from b");
+            assertThat(c.send("GET /v1/users HTTP/1.1\r\nHost: www.example.com\r\n\r\n").read().text())
+                    .isIn("hello from a", "hello from b");
+        }
+    }
+
+    // A backend that reads the request and never answers: 504 after the pool's 500 ms response timeout, connection kept.
+    @Test
+    void silentBackendGives504() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /silent/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(r.header("content-type")).startsWith("text/plain");
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    // A refused connection is retried on the next backend: every request to the half-dead pool is answered by b.
+    @Test
+    void connectRefusedIsRetriedElsewhere() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            for (int i = 0; i < 4; i++) {
+                RawClient.Response r = c.send("POST /dead/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.header("x-backend")).isEqualTo("b");
+            }
+        }
+    }
+
+    // A POST the backend read and then reset is not retried: 502, and the backend saw it exactly once.
+    @Test
+    void nonIdempotentRequestThatReachedABackendIsNotRetried() throws Exception {
+        int before = resetting.requests.get();
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("POST /reset/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(502);
+        }
+        assertThat(resetting.requests.get() - before).isEqualTo(1);
+    }
+
+    // A GET reset before any response byte is retried on the other backend: answered by a.
+    @Test
+    void idempotentRequestIsRetriedAfterAReset() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            try (RawClient c = new RawClient(port)) {
+                RawClient.Response r = c.send("GET /fallback/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.text()).isEqualTo("hello from a");
+            }
+        }
+    }
+
+    // A 1.5 MiB upload with a fixed length and a 10 MiB download pass through byte for byte on one connection.
+    @Test
+    void largeBodiesBothWays() throws Exception {
+        byte[] body = new byte[1_500_000];
+        new Random(11).nextBytes(body);
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n");
+            c.send(body);
+            assertThat(c.read().text()).isEqualTo(body.length + " " + sha256(body));
+            RawClient.Response r = c.send("GET /download?bytes=10485760 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.body()).hasSize(10 << 20);
+            for (int i = 0; i < r.body().length; i++) {
+                if (r.body()[i] != StubBackend.pattern(i)) {
+                    throw new AssertionError("byte " + i + " differs");
+                }
+            }
+        }
+    }
+
+    // A kept-alive connection is still open 200 ms after its response (the listener's idle timeout is 30 s).
+    @Test
+    void idleConnectionStaysOpenWithinIdleTimeout() throws Exception {
+        try (RawClient c = new RawClient(port, 200)) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(c.closedByPeer()).isFalse();
+        }
+    }
+
+    // A reused keep-alive connection the backend closed on seeing the request: the POST goes again on a new connection.
+    @Test
+    void staleKeepAliveConnectionIsRetried() throws Exception {
+        int connectionsBefore = oneShot.connections.get();
+        try (RawClient c = new RawClient(port)) {
+            for (int i = 0; i < 3; i++) {
+                RawClient.Response r = c.send("POST /stale/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").read();
+                assertThat(r.status()).as("request %d", i).isEqualTo(200);
+                assertThat(r.text()).isEqualTo("ok");
+            }
+        }
+        assertThat(oneShot.connections.get() - connectionsBefore).isEqualTo(3);
+    }
+
+    // A backend whose connect does not complete within the pool's 300 ms connect timeout: 504.
+    @Test
+    void connectTimeoutGives504() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /blackhole/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(504);
+            assertThat(r.text()).contains("did not accept a connection in time");
+        }
+    }
+
+    // The listener's 1 s idle timeout closes a kept-alive connection that sends nothing more.
+    @Test
+    void idleClientConnectionIsClosed() throws Exception {
+        try (RawClient c = new RawClient(shortIdlePort, 5_000)) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            long start = System.nanoTime();
+            assertThat(c.closedByPeer()).isTrue();
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(800L, 4000L);
+        }
+    }
+
+    private static String sha256(byte[] body) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    }
+}
