@@ -124,6 +124,16 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
             }
         }
 
+        @Override
+        protected void decodeLast(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            if (rejected) {
+                // The connection's one answer is the rejection already passed on.
+                buffer.skipBytes(buffer.readableBytes());
+                return;
+            }
+            super.decodeLast(ctx, buffer, out);
+        }
+
         private void startHead() {
             inHead = true;
             scannedAhead = 0;
