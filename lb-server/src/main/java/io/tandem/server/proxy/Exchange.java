@@ -3,7 +3,6 @@ package io.tandem.server.proxy;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpContent;
@@ -18,14 +17,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendState;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, from the request head to the response end:
@@ -47,7 +44,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
-final class Exchange implements ChannelFutureListener {
+final class Exchange {
+
+    /** Request body held while the backend connection is being made; reading the client stops beyond it. */
+    static final int MAX_UNSENT_BYTES = 64 * 1024;
 
     /** The access log's status for a request whose client left before the response ended. */
     static final int CLIENT_CLOSED = 499;
@@ -66,6 +66,7 @@ final class Exchange implements ChannelFutureListener {
     private final long startNanos = System.nanoTime();
     /** Request body parts received before a backend connection was ready. */
     private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
+    private int unsentBytes;
     private final Backend[] tried;
     private int triedCount;
     /** The sticky-session cookie the request carried, or null. */
@@ -94,7 +95,9 @@ final class Exchange implements ChannelFutureListener {
     private int status;
     /** Response body bytes written to the client. */
     private long responseBytes;
-    private ScheduledFuture<?> responseTimer;
+    /** The response timeout runs on the client connection's timer while {@link #responseTimerArmed}. */
+    private boolean responseTimerArmed;
+    private final Runnable onResponseTimeout = this::responseTimedOut;
 
     Exchange(FrontendHandler front, Channel client, HttpRequest request, PoolRuntime pool, Routing routing,
              boolean clientKeepAlive, boolean clientHttp10, boolean upgrading, String requestId) {
@@ -157,7 +160,8 @@ final class Exchange implements ChannelFutureListener {
             // they wait in the socket until the backend's answer says which.
             return !upgrading;
         }
-        return upstream != null && upstream.isWritable();
+        // While connecting, a little of the body may wait here; beyond that the client waits.
+        return upstream != null ? upstream.isWritable() : unsentBytes < MAX_UNSENT_BYTES;
     }
 
     void start() {
@@ -268,26 +272,24 @@ final class Exchange implements ChannelFutureListener {
         upstreamReused = reused;
         ch.pipeline().get(BackendHandler.class).bind(this);
         ch.config().setAutoRead(client.isWritable());
-        // The listener learns whether the head reached the socket (see the retry rules).
-        ch.write(request).addListener(this);
+        ch.write(request, ch.voidPromise());
         HttpContent c;
         while ((c = unsent.poll()) != null) {
             bodyForwarded |= c.content().isReadable();
             ch.write(c, ch.voidPromise());
         }
+        unsentBytes = 0;
         ch.flush();
+        if (upstream == ch) {
+            // A write that fails closes the channel at once; one still open has
+            // handed the head to the kernel, on its way to the backend. (A failure
+            // reported during the flush may already have moved this exchange on.)
+            headWritten = ch.isActive();
+        }
         if (requestComplete) {
             armResponseTimer();
         }
         front.updateClientRead();
-    }
-
-    /** The request head's write ended: success means it reached the backend's socket. */
-    @Override
-    public void operationComplete(ChannelFuture future) {
-        if (future.isSuccess() && future.channel() == upstream) {
-            headWritten = true;
-        }
     }
 
     /** A part of the request body from the client. */
@@ -301,6 +303,10 @@ final class Exchange implements ChannelFutureListener {
         }
         if (upstream == null) {
             unsent.add(content);
+            unsentBytes += content.content().readableBytes();
+            if (unsentBytes >= MAX_UNSENT_BYTES) {
+                front.updateClientRead();
+            }
             return;
         }
         bodyForwarded |= content.content().isReadable();
@@ -559,22 +565,22 @@ final class Exchange implements ChannelFutureListener {
     }
 
     private void armResponseTimer() {
-        if (responseTimer != null || responseStarted) {
+        if (responseTimerArmed || responseStarted) {
             return;
         }
-        long nanos = pool.config().responseTimeout().toNanos();
-        responseTimer = client.eventLoop().schedule(this::responseTimedOut, nanos, TimeUnit.NANOSECONDS);
+        responseTimerArmed = true;
+        front.timer().arm(pool.config().responseTimeout().toNanos(), onResponseTimeout);
     }
 
     private void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
+        if (responseTimerArmed) {
+            responseTimerArmed = false;
+            front.timer().disarm();
         }
     }
 
     private void responseTimedOut() {
-        responseTimer = null;
+        responseTimerArmed = false;
         if (done || responseStarted) {
             return;
         }

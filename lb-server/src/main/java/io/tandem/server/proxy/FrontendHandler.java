@@ -17,12 +17,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +52,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private ChannelHandlerContext ctx;
     private Exchange current;
     private HttpRequest request;
-    private ScheduledFuture<?> timer;
+    private ConnectionTimer timer;
+    private final Runnable onTimeout = this::timerFired;
     private boolean timerIsIdle;
     /** Bytes of a request head arrived and the head is not complete yet. */
     private boolean headInProgress;
@@ -84,6 +83,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
             if (remote.getAddress() != null) {
@@ -184,8 +184,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         request = req;
         current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, http10, upgrading,
                 requestId);
-        updateClientRead();
         current.start();
+        // Usually a no-op: reading stops only under backpressure, not per request.
+        updateClientRead();
     }
 
     /** A request body that cannot be parsed (bad chunk size or delimiter): nothing more can be read. */
@@ -298,7 +299,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         current = null;
         request = null;
         closing = true;
-        cancelTimer();
+        timer.stop();
         releasePending();
         Tunnel.join(ctx.channel(), backend);
     }
@@ -362,7 +363,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        cancelTimer();
+        if (timer != null) {
+            timer.stop();
+        }
         if (current != null) {
             current.abort();
             current = null;
@@ -378,21 +381,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     private void armTimer(boolean idle) {
-        cancelTimer();
         timerIsIdle = idle;
-        timer = ctx.channel().eventLoop().schedule(this::timerFired, idle ? idleTimeoutNanos : headerTimeoutNanos,
-                TimeUnit.NANOSECONDS);
+        timer.arm(idle ? idleTimeoutNanos : headerTimeoutNanos, onTimeout);
     }
 
     private void cancelTimer() {
         if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+            timer.disarm();
         }
     }
 
+    /** The connection's timer, which the current exchange borrows for its response timeout. */
+    ConnectionTimer timer() {
+        return timer;
+    }
+
     private void timerFired() {
-        timer = null;
         if (current != null || closing) {
             return;
         }

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Tandem vs HAProxy vs nginx: the same two nginx backends, CPUs pinned, wrk in
+# interleaved rounds, loopback only. Installs nothing; needs (Debian/Ubuntu):
+#     apt-get install -y nginx haproxy wrk
+# plus a JDK 17+ and the built jar (./mvnw -B -DskipTests package).
+#
+# Usage: bench/run.sh            (knobs below, as environment variables)
+#   JAVA      java binary for Tandem                       [java on PATH]
+#   LAYOUT    shared: wrk on CPU 0; backends and the proxy under test on CPU 1
+#                     (the proxy's core is the bottleneck: cost per request)
+#             split:  wrk and backends on CPU 0; the proxy alone on CPU 1  [shared]
+#   SIZES     response bodies: 5 (5 B), 1k, 63k (64,000 B), 1m (1 MiB)      [5 1k 63k 1m]
+#   CONNS     wrk connection counts                        [64 1000]
+#   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [2]
+#   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
+#   PROXIES   which to run                                 [haproxy nginx tandem]
+#   TANDEM_OPTS  JVM options for Tandem  [-Xms256m -Xmx256m -XX:+UseG1GC ...launcher defaults]
+#   JFR       1: record a JFR profile of Tandem for the whole run          [0]
+#   OUT       where results go                             [bench/results/<time>]
+# Everything it starts it stops again by PID, also on Ctrl-C. The run is
+# bounded: about ROUNDS x |SIZES| x |CONNS| x |PROXIES| x (WARMUP+DURATION+1) s.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+JAVA=${JAVA:-java}
+LAYOUT=${LAYOUT:-shared}
+SIZES=${SIZES:-"5 1k 63k 1m"}
+CONNS=${CONNS:-"64 1000"}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
+ROUNDS=${ROUNDS:-3}
+PROXIES=${PROXIES:-"haproxy nginx tandem"}
+TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
+TANDEM_OPTS=${TANDEM_OPTS:-"-Xms256m -Xmx256m -XX:MaxDirectMemorySize=512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20"}
+JFR=${JFR:-0}
+OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
+
+# Ports away from the usual ones, so a developer's own services are not hit.
+BACKEND1=19101 BACKEND2=19102 NGINX=19181 HAPROXY=19182 TANDEM=19183 ADMIN=19184
+
+case $LAYOUT in
+  shared) LOAD_CPU=0 BACKEND_CPU=1 PROXY_CPU=1 ;;
+  split)  LOAD_CPU=0 BACKEND_CPU=0 PROXY_CPU=1 ;;
+  *) echo "LAYOUT must be shared or split" >&2; exit 2 ;;
+esac
+for tool in nginx haproxy wrk taskset "$JAVA"; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install -y nginx haproxy wrk; a JDK 17+)" >&2; exit 2; }
+done
+[ -f "$TANDEM_JAR" ] || { echo "missing $TANDEM_JAR: run ./mvnw -B -DskipTests package" >&2; exit 2; }
+[ "$(nproc --all)" -ge 2 ] || { echo "needs 2 CPUs" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/tandem-bench.XXXXXX)
+mkdir -p "$work/www" "$work/run/tmp" "$OUT"
+chmod 755 "$work" "$work/www"
+head -c 1024 /dev/urandom >"$work/www/1k.bin"
+head -c 64000 /dev/urandom >"$work/www/63k.bin"
+head -c 1048576 /dev/urandom >"$work/www/1m.bin"
+chmod 644 "$work"/www/*
+for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml; do
+  sed -e "s|@DIR@|$work|g" -e "s|@BACKEND1@|$BACKEND1|g" -e "s|@BACKEND2@|$BACKEND2|g" \
+      -e "s|@NGINX@|$NGINX|g" -e "s|@HAPROXY@|$HAPROXY|g" -e "s|@TANDEM@|$TANDEM|g" -e "s|@ADMIN@|$ADMIN|g" \
+      "$here/conf/$f" >"$work/$f"
+done
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT INT TERM
+
+ulimit -n "$(ulimit -Hn)"
+
+# Waits until 127.0.0.1:$1 accepts connections (at most 30 s).
+await_port() {
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2; exit 1
+}
+
+taskset -c "$BACKEND_CPU" nginx -p "$work" -c "$work/backends.nginx.conf" -e "$work/run/backends.error.log" &
+pids+=($!)
+declare -A pid_of port_of
+port_of=([haproxy]=$HAPROXY [nginx]=$NGINX [tandem]=$TANDEM)
+for p in $PROXIES; do
+  case $p in
+    haproxy) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy.cfg" -db >"$work/run/haproxy.log" 2>&1 & ;;
+    nginx)   taskset -c "$PROXY_CPU" nginx -p "$work" -c "$work/proxy.nginx.conf" -e "$work/run/nginx-proxy.error.log" & ;;
+    tandem)
+      jfr=""
+      [ "$JFR" = 1 ] && jfr="-XX:StartFlightRecording=filename=$OUT/tandem.jfr,settings=profile"
+      # shellcheck disable=SC2086
+      taskset -c "$PROXY_CPU" "$JAVA" $TANDEM_OPTS $jfr -jar "$TANDEM_JAR" run -c "$work/tandem.yaml" \
+        >"$work/run/tandem.log" 2>&1 & ;;
+    *) echo "unknown proxy $p" >&2; exit 2 ;;
+  esac
+  pid_of[$p]=$!
+  pids+=($!)
+done
+await_port $BACKEND1; await_port $BACKEND2
+for p in $PROXIES; do await_port "${port_of[$p]}"; done
+
+path_of() { case $1 in 5) echo /;; *) echo "/$1.bin";; esac; }
+
+# Resident memory of a proxy: the process and its children (nginx's worker), in MiB.
+rss_mib() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+  done
+  echo $((total / 1024))
+}
+
+# Tandem's used heap in MiB, from its own /metrics.
+heap_mib() {
+  exec 3<>"/dev/tcp/127.0.0.1/$ADMIN"
+  printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+  awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $NF} END {printf "%d\n", s / 1048576}' <&3
+  exec 3<&-
+}
+
+java_version=$("$JAVA" -version 2>&1 | head -1)
+{
+  echo "# $(date -u +%FT%TZ) layout=$LAYOUT duration=${DURATION}s warmup=${WARMUP}s rounds=$ROUNDS"
+  echo "# java: $java_version; $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
+  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib"
+} >"$OUT/results.tsv"
+
+for conns in $CONNS; do
+  for size in $SIZES; do
+    path=$(path_of "$size")
+    for round in $(seq "$ROUNDS"); do
+      # Rotate the order each round so that no proxy always runs first or last.
+      read -ra plist <<<"$PROXIES"
+      k=$(( (round - 1) % ${#plist[@]} ))
+      for p in "${plist[@]:k}" "${plist[@]:0:k}"; do
+        url="http://127.0.0.1:${port_of[$p]}$path"
+        timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s "$url" >/dev/null
+        line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
+          -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
+        heap=-
+        [ "$p" = tandem ] && heap=$(heap_mib)
+        echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap" | tee -a "$OUT/results.tsv"
+      done
+    done
+  done
+done
+
+"$here/summarize.sh" "$OUT/results.tsv" | tee "$OUT/summary.md"
