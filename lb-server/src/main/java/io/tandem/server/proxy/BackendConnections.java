@@ -14,8 +14,11 @@ import java.util.Map;
  */
 final class BackendConnections {
 
-    /** Idle connections kept per (event loop, backend); more are closed when released. */
-    static final int MAX_IDLE_PER_BACKEND = 256;
+    /**
+     * Idle connections kept per (event loop, backend); more are closed when released.
+     * High enough that a thousand concurrent clients on one loop do not churn connections.
+     */
+    static final int MAX_IDLE_PER_BACKEND = 1024;
 
     private static final FastThreadLocal<BackendConnections> PER_LOOP = new FastThreadLocal<>() {
         @Override

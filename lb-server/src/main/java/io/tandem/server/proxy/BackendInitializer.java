@@ -34,7 +34,10 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
         ch.pipeline()
                 .addLast("codec", new HttpClientCodec(decoder, HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
                         HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
-                .addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                // Reader-idle only: tracking writes would cost a promise and a listener per write.
+                // A pooled connection is idle when nothing arrives; a slow response is
+                // the exchange's response timeout's business (the handler ignores the event then).
+                .addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("backend", new BackendHandler(backend, meters));
     }
 }

@@ -176,7 +176,7 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
 
         /** Marks the request failed when its Transfer-Encoding is anything but exactly "chunked". */
         private static void checkFraming(HttpRequest request) {
-            if (request.decoderResult().isFailure()) {
+            if (request.decoderResult().isFailure() || !request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
                 return;
             }
             List<String> codings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);

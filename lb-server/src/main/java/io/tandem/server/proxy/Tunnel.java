@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -15,8 +17,8 @@ import io.netty.util.ReferenceCountUtil;
  * 101, the bytes of one channel are written to the other as they are, with
  * backpressure: reading stops while the peer is not writable and resumes when
  * it drains. Either side closing closes the other once its bytes are flushed.
- * The backend channel keeps its idle reaper, so a tunnel with no traffic either
- * way for the pool's {@code idle} timeout is closed.
+ * A tunnel with no traffic either way for the pool's {@code idle} timeout is
+ * closed.
  *
  * <p>Both channels share the client's event loop; a tunnel is never shared.
  */
@@ -38,6 +40,12 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         backend.pipeline().replace(BackendHandler.class, "tunnel", new Tunnel(client));
         client.pipeline().remove(FrontendCodec.class);
         backend.pipeline().remove(HttpClientCodec.class);
+        // A tunnel is idle only when neither side sends: watch reads and writes now.
+        IdleStateHandler reaper = backend.pipeline().get(IdleStateHandler.class);
+        if (reaper != null) {
+            backend.pipeline().replace(reaper, "idle", new IdleStateHandler(0, 0,
+                    reaper.getReaderIdleTimeInMillis(), TimeUnit.MILLISECONDS));
+        }
         client.config().setAutoRead(backend.isWritable());
         backend.config().setAutoRead(client.isWritable());
         if (!backend.isActive()) {
