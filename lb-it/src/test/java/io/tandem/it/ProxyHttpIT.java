@@ -35,6 +35,7 @@ class ProxyHttpIT {
     static RawBackend chunky;
     static RawBackend sized;
     static RawBackend oneShot;
+    static RawBackend closeDelimited;
     static RawBackend notAccepting;
     static int shortIdlePort;
     static final java.util.List<java.net.Socket> fillers = new java.util.ArrayList<>();
@@ -93,6 +94,13 @@ class ProxyHttpIT {
                 oneShot.readHead(s);
             }
         });
+        // Answers with a body whose end is the end of the connection (no Content-Length, not chunked).
+        closeDelimited = new RawBackend(s -> {
+            if (closeDelimited.readHead(s) != null) {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+        });
         notAccepting = RawBackend.notAccepting();
         // Fill the backlog until a connect is no longer answered at all: later ones will time out too.
         for (int i = 0; i < 8; i++) {
@@ -125,6 +133,7 @@ class ProxyHttpIT {
                 "      - { path-prefix: /dead/, pool: dead }",
                 "      - { path-prefix: /sized/, pool: sized }",
                 "      - { path-prefix: /stale/, pool: stale }",
+                "      - { path-prefix: /eof/, pool: eof }",
                 "      - { path-prefix: /blackhole/, pool: blackhole }",
                 "  - { name: short, bind: 127.0.0.1:" + shortIdlePort + ", pool: web, timeouts: { idle: 1s } }",
                 "admin: { bind: 127.0.0.1:" + admin + " }",
@@ -147,6 +156,8 @@ class ProxyHttpIT {
                 "    backends: [ { address: " + chunky.address() + " } ]",
                 "  sized:",
                 "    backends: [ { address: " + sized.address() + " } ]",
+                "  eof:",
+                "    backends: [ { address: " + closeDelimited.address() + " } ]",
                 "  stale:",
                 "    backends: [ { address: " + oneShot.address() + " } ]",
                 "  blackhole:",
@@ -168,7 +179,7 @@ class ProxyHttpIT {
         for (java.net.Socket f : fillers) {
             f.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot, notAccepting}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot, notAccepting, closeDelimited}) {
             c.close();
         }
     }
@@ -444,6 +455,18 @@ class ProxyHttpIT {
         try (RawClient c = new RawClient(port, 200)) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(c.closedByPeer()).isFalse();
+        }
+    }
+
+    // A body the backend ends by closing reaches an HTTP/1.1 client chunked, and its connection stays usable.
+    @Test
+    void closeDelimitedBodyIsChunkedForTheClient() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET /eof/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(r.text()).isEqualTo("until the end");
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().text()).startsWith("hello from ");
         }
     }
 

@@ -400,10 +400,16 @@ final class Exchange {
             response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (clientHttp10 && HttpUtil.isTransferEncodingChunked(response)) {
-            // An HTTP/1.0 client cannot read chunks: send the body close-delimited.
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            keepClient = false;
+        if (!response.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless(code)) {
+            boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+            if (clientHttp10) {
+                // An HTTP/1.0 client cannot read chunks: send the body close-delimited.
+                response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                keepClient = false;
+            } else if (!chunked) {
+                // A body the backend ends by closing: chunked, the client connection can stay.
+                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
         }
         if (!keepClient) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -651,6 +657,11 @@ final class Exchange {
             counted = false;
             backend.requestEnded();
         }
+    }
+
+    /** Whether the response to this request can have no body, whatever its headers say. */
+    private boolean bodiless(int code) {
+        return code == 204 || code == 304 || (code >= 100 && code < 200) || request.method() == HttpMethod.HEAD;
     }
 
     private static boolean isIdempotent(HttpMethod m) {
