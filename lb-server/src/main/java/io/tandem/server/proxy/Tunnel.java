@@ -84,7 +84,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof IdleStateEvent || evt == ShutdownEvent.INSTANCE) {
+            // Idle both ways, or the daemon is shutting down: a tunnel has no response to finish.
             ctx.close();
         } else {
             ReferenceCountUtil.release(evt);
