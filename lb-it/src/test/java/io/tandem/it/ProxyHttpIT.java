@@ -391,6 +391,7 @@ class ProxyHttpIT {
             RawClient.Response r = c.send("GET /silent/ HTTP/1.1\r\nHost: x\r\n\r\n").read();
             assertThat(r.status()).isEqualTo(504);
             assertThat(r.header("content-type")).startsWith("text/plain");
+            assertThat(r.header("x-request-id")).matches("[0-9a-f]{32}");
             assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
         }
     }

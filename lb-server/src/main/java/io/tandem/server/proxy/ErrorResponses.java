@@ -23,6 +23,12 @@ final class ErrorResponses {
      * Returns the length of the body.
      */
     static int send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter) {
+        return send(client, status, message, close, retryAfter, null);
+    }
+
+    /** Like {@link #send(Channel, HttpResponseStatus, String, boolean, String)}, naming the request it answers. */
+    static int send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter,
+                    String requestId) {
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
         int length = body.readableBytes();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
@@ -30,6 +36,9 @@ final class ErrorResponses {
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (requestId != null) {
+            response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
+        }
         if (retryAfter != null) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
         }

@@ -281,7 +281,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             closing = true;
             releasePending();
         }
-        long bytes = ErrorResponses.send(ctx.channel(), status, message, close, retryAfter);
+        long bytes = ErrorResponses.send(ctx.channel(), status, message, close, retryAfter, e.requestId());
         e.accessLog().log(clientIp, e.request().method().name(), e.request().uri(), status.code(),
                 e.backendId(), bytes, System.nanoTime() - e.startNanos(), e.requestId());
         if (!close) {
