@@ -14,7 +14,7 @@
 #   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [2]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run                                 [haproxy nginx tandem]
-#   TANDEM_OPTS  JVM options for Tandem  [-Xms256m -Xmx256m -XX:+UseG1GC ...launcher defaults]
+#   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
 #   JFR       1: record a JFR profile of Tandem for the whole run          [0]
 #   OUT       where results go                             [bench/results/<time>]
 # Everything it starts it stops again by PID, also on Ctrl-C. The run is
@@ -32,7 +32,8 @@ WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
 PROXIES=${PROXIES:-"haproxy nginx tandem"}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
-TANDEM_OPTS=${TANDEM_OPTS:-"-Xms256m -Xmx256m -XX:MaxDirectMemorySize=512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20"}
+# The launcher's own JVM defaults, so the benchmark measures Tandem as shipped.
+TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
 JFR=${JFR:-0}
 OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
 
@@ -126,6 +127,7 @@ heap_mib() {
 java_version=$("$JAVA" -version 2>&1 | head -1)
 {
   echo "# $(date -u +%FT%TZ) layout=$LAYOUT duration=${DURATION}s warmup=${WARMUP}s rounds=$ROUNDS"
+  echo "# tandem jvm options: $TANDEM_OPTS"
   echo "# java: $java_version; $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib"
