@@ -11,14 +11,17 @@
 #             split:  wrk and backends on CPU 0; the proxy alone on CPU 1  [shared]
 #   SIZES     response bodies: 5 (5 B), 1k, 63k (64,000 B), 1m (1 MiB)      [5 1k 63k 1m]
 #   CONNS     wrk connection counts                        [64 1000]
-#   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [2]
+#   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [3]
+#   PREWARM   seconds of load per proxy and body size before any measurement, so
+#             that the JVM has compiled every path the runs take            [4]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run                                 [haproxy nginx tandem]
 #   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
 #   JFR       1: record a JFR profile of Tandem for the whole run          [0]
 #   OUT       where results go                             [bench/results/<time>]
 # Everything it starts it stops again by PID, also on Ctrl-C. The run is
-# bounded: about ROUNDS x |SIZES| x |CONNS| x |PROXIES| x (WARMUP+DURATION+1) s.
+# bounded: about ROUNDS x |SIZES| x |CONNS| x |PROXIES| x (WARMUP+DURATION+1) s,
+# plus |PROXIES| x |SIZES| x PREWARM s first.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +31,8 @@ LAYOUT=${LAYOUT:-shared}
 SIZES=${SIZES:-"5 1k 63k 1m"}
 CONNS=${CONNS:-"64 1000"}
 DURATION=${DURATION:-5}
-WARMUP=${WARMUP:-2}
+WARMUP=${WARMUP:-3}
+PREWARM=${PREWARM:-4}
 ROUNDS=${ROUNDS:-3}
 PROXIES=${PROXIES:-"haproxy nginx tandem"}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
@@ -132,6 +136,16 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib"
 } >"$OUT/results.tsv"
+
+# Every proxy sees every body size once before measuring: the C proxies do not
+# care, the JVM compiles the paths each size takes (it would otherwise do so
+# during the first measured runs).
+for p in $PROXIES; do
+  for size in $SIZES; do
+    timeout $((PREWARM + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${PREWARM}s" --timeout 10s \
+      "http://127.0.0.1:${port_of[$p]}$(path_of "$size")" >/dev/null
+  done
+done
 
 for conns in $CONNS; do
   for size in $SIZES; do
