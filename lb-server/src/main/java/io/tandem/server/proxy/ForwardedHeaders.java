@@ -136,15 +136,24 @@ final class ForwardedHeaders {
      * @param host      the request's Host, or null
      */
     static String addForwarding(HttpHeaders headers, String clientIp, String forwardedFor, String host) {
+        // A header found absent is added, not set: set would search for it again to remove it.
         String xff = headers.get(X_FORWARDED_FOR);
-        headers.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+        if (xff == null) {
+            headers.add(X_FORWARDED_FOR, clientIp);
+        } else {
+            headers.set(X_FORWARDED_FOR, xff + ", " + clientIp);
+        }
         headers.set(X_FORWARDED_PROTO, HTTP);
         if (host != null) {
             headers.set(X_FORWARDED_HOST, host);
         }
         String forwarded = host != null ? forwardedFor + ";proto=http;host=\"" + host + "\"" : forwardedFor + ";proto=http";
         String previous = headers.get(FORWARDED);
-        headers.set(FORWARDED, previous == null ? forwarded : previous + ", " + forwarded);
+        if (previous == null) {
+            headers.add(FORWARDED, forwarded);
+        } else {
+            headers.set(FORWARDED, previous + ", " + forwarded);
+        }
         String id = headers.get(X_REQUEST_ID);
         if (id == null || id.isEmpty()) {
             id = newRequestId();
