@@ -41,7 +41,10 @@ class HostileInputIT {
 
     static StubBackend backend;
     static RawBackend firehose;
+    static RawBackend sink;
     static final AtomicLong firehoseSent = new AtomicLong();
+    static final java.util.concurrent.CountDownLatch sinkReleased = new java.util.concurrent.CountDownLatch(1);
+    static int sinkPort;
     static TandemProcess tandem;
     static int port;
     static int manyPort;
@@ -63,9 +66,19 @@ class HostileInputIT {
                 firehoseSent.addAndGet(chunk.length);
             }
         });
+        // Reads a request head, then reads nothing more until the test lets it go.
+        sink = new RawBackend(s -> {
+            sink.readHead(s);
+            try {
+                sinkReleased.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         port = Ports.free();
         manyPort = Ports.free();
         firehosePort = Ports.free();
+        sinkPort = Ports.free();
         admin = Ports.free();
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, String.join("\n",
@@ -77,10 +90,13 @@ class HostileInputIT {
                 "    limits: { header-size: 8KiB, uri-length: 1KiB }",
                 "  - { name: many, bind: 127.0.0.1:" + manyPort + ", pool: web, timeouts: { header: 60s, idle: 60s } }",
                 "  - { name: hose, bind: 127.0.0.1:" + firehosePort + ", pool: hose }",
+                "  - { name: sink, bind: 127.0.0.1:" + sinkPort + ", pool: sink }",
                 "admin: { bind: 127.0.0.1:" + admin + " }",
                 "pools:",
                 "  web:",
                 "    backends: [ { address: " + backend.address() + " } ]",
+                "  sink:",
+                "    backends: [ { address: " + sink.address() + " } ]",
                 "  hose:",
                 "    backends: [ { address: " + firehose.address() + " } ]",
                 ""));
@@ -94,6 +110,8 @@ class HostileInputIT {
         }
         backend.close();
         firehose.close();
+        sinkReleased.countDown();
+        sink.close();
     }
 
     /** Sends {@code request} on a new connection: asserts the status, that the connection closes, that no request reached the backend, and that the next client is served. */
@@ -278,6 +296,46 @@ class HostileInputIT {
                 return System.nanoTime() - lastAt[0] > TimeUnit.MILLISECONDS.toNanos(500);
             });
             assertThat(firehoseSent.get()).as("bytes the backend got rid of (of 1 GiB)").isLessThan(64L << 20);
+            assertThat(directMemory()).as("netty_direct_memory_used_bytes").isLessThan(32L << 20);
+            nextClientIsServed();
+        }
+    }
+
+    // An upload to a backend that stops reading: the client's writes block after a few MiB and direct memory stays small.
+    @Test
+    void uploadToABackendThatNeverReadsKeepsMemoryBounded() throws Exception {
+        AtomicLong uploaded = new AtomicLong();
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), sinkPort)) {
+            client.setSendBufferSize(64 * 1024);
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = client.getOutputStream();
+                    out.write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1L << 30) + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long sent = 0; sent < 1L << 30; sent += chunk.length) {
+                        out.write(chunk);
+                        uploaded.addAndGet(chunk.length);
+                    }
+                } catch (IOException e) {
+                    // The socket is closed when the test ends.
+                }
+            }, "uploader");
+            writer.setDaemon(true);
+            writer.start();
+            Poll.until(Duration.ofSeconds(20), "the upload to start", () -> uploaded.get() > 1 << 20);
+            long[] last = {-1};
+            long[] lastAt = {System.nanoTime()};
+            Poll.until(Duration.ofSeconds(30), "the client's writes to block", () -> {
+                long now = uploaded.get();
+                if (now != last[0]) {
+                    last[0] = now;
+                    lastAt[0] = System.nanoTime();
+                    return false;
+                }
+                return System.nanoTime() - lastAt[0] > TimeUnit.MILLISECONDS.toNanos(500);
+            });
+            assertThat(uploaded.get()).as("bytes the client got rid of (of 1 GiB)").isLessThan(64L << 20);
             assertThat(directMemory()).as("netty_direct_memory_used_bytes").isLessThan(32L << 20);
             nextClientIsServed();
         }
