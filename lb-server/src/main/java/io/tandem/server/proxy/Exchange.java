@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -113,6 +114,7 @@ final class Exchange {
         this.upgrading = upgrading;
         this.requestId = requestId;
         this.idempotent = isIdempotent(request.method());
+        this.requestComplete = request instanceof FullHttpRequest;
         this.tried = new Backend[pool.config().retries() + 1];
     }
 
@@ -519,7 +521,7 @@ final class Exchange {
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend closed the connection before answering.", null);
             return;
         }
-        if (requestComplete && unsent.isEmpty()) {
+        if (requestComplete && unsent.isEmpty() && !(request instanceof FullHttpRequest)) {
             // The head is kept; re-send the end of an empty body.
             unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }

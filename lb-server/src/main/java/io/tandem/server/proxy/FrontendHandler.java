@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -181,6 +183,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         // Backends are always spoken to in HTTP/1.1 keep-alive, whatever the client speaks.
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            // No body (RFC 9112 section 6.3): the head goes out as one complete message, one
+            // write instead of two; the empty end the decoder sends after it is dropped.
+            req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), Unpooled.EMPTY_BUFFER,
+                    headers, EmptyHttpHeaders.INSTANCE);
+        }
         request = req;
         current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, http10, upgrading,
                 requestId);
