@@ -75,11 +75,12 @@ class HostileInputIT {
                 Thread.currentThread().interrupt();
             }
         });
-        port = Ports.free();
-        manyPort = Ports.free();
-        firehosePort = Ports.free();
-        sinkPort = Ports.free();
-        admin = Ports.free();
+        int[] ports = Ports.free(5);
+        port = ports[0];
+        manyPort = ports[1];
+        firehosePort = ports[2];
+        sinkPort = ports[3];
+        admin = ports[4];
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, String.join("\n",
                 "listeners:",

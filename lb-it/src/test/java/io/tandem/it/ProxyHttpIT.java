@@ -112,10 +112,11 @@ class ProxyHttpIT {
                 break;
             }
         }
-        port = Ports.free();
-        shortIdlePort = Ports.free();
-        admin = Ports.free();
-        deadPort = Ports.free();
+        int[] ports = Ports.free(4);
+        port = ports[0];
+        shortIdlePort = ports[1];
+        admin = ports[2];
+        deadPort = ports[3];
         Path config = dir.resolve("tandem.yaml");
         Files.writeString(config, String.join("\n",
                 "listeners:",

@@ -35,13 +35,13 @@ import java.util.ArrayDeque;
  *
  * <p>Retries (DESIGN.md, issue rules): a request that could not be sent goes to
  * another untried backend, up to the pool's {@code retries}: the connection was
- * refused or timed out, the head could not be written, or a reused keep-alive
- * connection turned out closed. An idempotent request without a body also goes
+ * refused or timed out, or the head could not be written. An idempotent request without a body also goes
  * again when the connection was reset after it was sent but before any
  * response byte. A non-idempotent request that was written is never sent again.
- * A stale keep-alive connection says nothing about the backend's health: when no
- * other backend is left to try, the request goes once more to the same backend
- * on a new connection.
+ * A stale keep-alive connection says nothing about the backend's health (nor
+ * about a sticky client's place): the request goes once more to the same backend
+ * on a new connection, as HAProxy does, without counting against
+ * {@code retries}; a further failure follows the rules above.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
@@ -544,11 +544,11 @@ final class Exchange {
     private void retryOrFail(RetryCause cause) {
         boolean sameBackend = retrySameBackend;
         retrySameBackend = false;
-        if (triedCount < tried.length && pickableUntried()) {
-            attempt(cause);
-        } else if (sameBackend) {
+        if (sameBackend) {
             pool.meters().retried(cause);
             use(backend, true);
+        } else if (triedCount < tried.length && pickableUntried()) {
+            attempt(cause);
         } else {
             unreachable();
         }
