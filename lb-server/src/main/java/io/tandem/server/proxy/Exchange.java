@@ -80,6 +80,8 @@ final class Exchange {
     private boolean counted;
     private Channel upstream;
     private boolean upstreamReused;
+    /** Request bytes were written to {@link #upstream} since its last flush. */
+    private boolean upstreamUnflushed;
     /** The request head was handed to the backend's socket. */
     private boolean headWritten;
     private boolean staleRetried;
@@ -281,6 +283,7 @@ final class Exchange {
             ch.write(c, ch.voidPromise());
         }
         unsentBytes = 0;
+        upstreamUnflushed = false;
         ch.flush();
         if (upstream == ch) {
             // A write that fails closes the channel at once; one still open has
@@ -313,6 +316,7 @@ final class Exchange {
         }
         bodyForwarded |= content.content().isReadable();
         upstream.write(content, upstream.voidPromise());
+        upstreamUnflushed = true;
         if (requestComplete) {
             armResponseTimer();
         }
@@ -321,8 +325,10 @@ final class Exchange {
         }
     }
 
+    /** Flushes what this read of the client wrote to the backend, if anything. */
     void flushUpstream() {
-        if (upstream != null) {
+        if (upstream != null && upstreamUnflushed) {
+            upstreamUnflushed = false;
             upstream.flush();
         }
     }
