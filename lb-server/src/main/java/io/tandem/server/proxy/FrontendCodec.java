@@ -27,8 +27,11 @@ import java.util.List;
  * parsers could read differently is never forwarded (RFC 9112 section 11.2,
  * request smuggling). On top of Netty's decoder it rejects
  * <ul>
- *   <li>obs-fold (a header line starting with SP or HTAB), a bare CR or LF, and
- *       NUL anywhere in the request head (RFC 9112 sections 2.2 and 5.2);</li>
+ *   <li>obs-fold (a header line starting with SP or HTAB), a bare CR or LF, NUL
+ *       and every other control character but HTAB anywhere in the request head
+ *       (RFC 9112 sections 2.2 and 5.2, RFC 9110 section 5.5). Since every byte of
+ *       a head is checked here, header values need no second check when parsed
+ *       or set; names are still validated by Netty;</li>
  *   <li>Content-Length together with Transfer-Encoding (section 6.3, point 3);</li>
  *   <li>any Transfer-Encoding but exactly {@code chunked}: chunked not last is
  *       400 (section 6.3), a coding Tandem does not implement before a final
@@ -256,6 +259,11 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
             }
             if (b == 0) {
                 violation = "a NUL byte in the request head";
+                return false;
+            }
+            if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                // RFC 9110 section 5.5: no control character but HTAB in a field value.
+                violation = "a control character in the request head";
                 return false;
             }
             if (atLineStart && sawLine && (b == ' ' || b == '\t')) {

@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.tandem.config.ListenerConfig;
 
@@ -32,6 +33,9 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(config.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true)
+                // FrontendCodec checks every byte of a head; values need no second pass (names keep theirs),
+                // and the forwarding headers Tandem sets are its own.
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValueValidation(false))
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false);
         if (listener.traffic() != null) {

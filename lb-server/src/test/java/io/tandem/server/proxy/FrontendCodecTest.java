@@ -28,6 +28,8 @@ class FrontendCodecTest {
 
     private EmbeddedChannel channel() {
         HttpDecoderConfig config = new HttpDecoderConfig().setMaxInitialLineLength(1024).setMaxHeaderSize(4096)
+                .setHeadersFactory(io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory()
+                        .withValueValidation(false))
                 .setStrictLineParsing(true);
         return new EmbeddedChannel(new FrontendCodec(config, headsStarted::incrementAndGet));
     }
@@ -71,12 +73,15 @@ class FrontendCodecTest {
         "bare LF                  | GET / HTTP/1.1\\nHost: x\\r\\n\\r\\n                                          | 400",
         "bare CR                  | GET / HTTP/1.1\\r\\nHost: x\\rX-A: b\\r\\n\\r\\n                                | 400",
         "NUL in a value           | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\u0000b\\r\\n\\r\\n                       | 400",
+        "control char in a value  | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\u0001b\\r\\n\\r\\n                       | 400",
+        "DEL in the target        | GET /\\u007f HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n                              | 400",
+        "HTAB in a value is fine  | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\tb\\r\\n\\r\\n                       | 0",
         "invalid chunk size       | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n    | 400",
     })
     void rejectsWhatAProxyMustNotForward(String name, String request, int status) {
         EmbeddedChannel ch = channel();
         String unescaped = request.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
-                .replace("\\u0000", "\u0000");
+                .replace("\\u0000", "\u0000").replace("\\u0001", "\u0001").replace("\\u007f", "\u007f");
         assertThat(firstRejection(ch, unescaped)).isEqualTo(status);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
