@@ -115,7 +115,10 @@ class HostileInputIT {
         sink.close();
     }
 
-    /** Sends {@code request} on a new connection: asserts the status, that the connection closes, that no request reached the backend, and that the next client is served. */
+    /**
+     * Sends {@code request} on a new connection: asserts the status, that the connection
+     * closes, that no request reached the backend, and that the next client is served.
+     */
     private static void refused(String request, int status) throws Exception {
         int before = backend.requests.get();
         try (RawClient c = new RawClient(port)) {
@@ -277,7 +280,8 @@ class HostileInputIT {
         }
     }
 
-    // A client that never reads a 1 GiB response: backpressure stops the backend after a few MiB and Netty's direct memory stays small.
+    // A client that never reads a 1 GiB response: backpressure stops the backend after a few MiB,
+    // and Netty's direct memory stays small.
     @Test
     void clientThatNeverReadsKeepsMemoryBounded() throws Exception {
         try (Socket lazy = new Socket(InetAddress.getLoopbackAddress(), firehosePort)) {

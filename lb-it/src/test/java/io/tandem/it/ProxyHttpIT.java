@@ -180,7 +180,8 @@ class ProxyHttpIT {
         for (java.net.Socket f : fillers) {
             f.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot, notAccepting, closeDelimited}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot,
+                notAccepting, closeDelimited}) {
             c.close();
         }
     }

@@ -147,7 +147,9 @@ final class ForwardedHeaders {
         if (host != null) {
             headers.set(X_FORWARDED_HOST, host);
         }
-        String forwarded = host != null ? forwardedFor + ";proto=http;host=\"" + host + "\"" : forwardedFor + ";proto=http";
+        String forwarded = host != null
+                ? forwardedFor + ";proto=http;host=\"" + host + "\""
+                : forwardedFor + ";proto=http";
         String previous = headers.get(FORWARDED);
         if (previous == null) {
             headers.add(FORWARDED, forwarded);

@@ -148,12 +148,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         boolean http10 = HttpVersion.HTTP_1_0.equals(version);
         if (!http10 && !HttpVersion.HTTP_1_1.equals(version)) {
             ReferenceCountUtil.release(req);
-            localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "Only HTTP/1.0 and HTTP/1.1 are served here.");
+            localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "Only HTTP/1.0 and HTTP/1.1 are served here.");
             return;
         }
         if (req.method() == HttpMethod.CONNECT) {
             ReferenceCountUtil.release(req);
-            localReject(req, HttpResponseStatus.METHOD_NOT_ALLOWED, "CONNECT is not served: this is a reverse proxy.");
+            localReject(req, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "CONNECT is not served: this is a reverse proxy.");
             return;
         }
         HttpHeaders headers = req.headers();
