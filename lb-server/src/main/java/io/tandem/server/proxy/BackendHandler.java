@@ -30,6 +30,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
+    /** The connection, turned into a {@link Tunnel} after this handler left it, has closed. */
+    void tunnelClosed() {
+        meters.connectionClosed();
+    }
+
     void bind(Exchange exchange) {
         this.exchange = exchange;
     }

@@ -25,9 +25,12 @@ import io.netty.util.ReferenceCountUtil;
 final class Tunnel extends ChannelInboundHandlerAdapter {
 
     private final Channel peer;
+    /** Run once when this side closes (the backend side keeps its connection count right). */
+    private final Runnable onClose;
 
-    private Tunnel(Channel peer) {
+    private Tunnel(Channel peer, Runnable onClose) {
         this.peer = peer;
+        this.onClose = onClose;
     }
 
     /**
@@ -36,8 +39,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
      */
     static void join(Channel client, Channel backend) {
         assert client.eventLoop().inEventLoop();
-        client.pipeline().replace(FrontendHandler.class, "tunnel", new Tunnel(backend));
-        backend.pipeline().replace(BackendHandler.class, "tunnel", new Tunnel(client));
+        client.pipeline().replace(FrontendHandler.class, "tunnel", new Tunnel(backend, () -> { }));
+        BackendHandler backendHandler = backend.pipeline().get(BackendHandler.class);
+        backend.pipeline().replace(backendHandler, "tunnel", new Tunnel(client, backendHandler::tunnelClosed));
         client.pipeline().remove(FrontendCodec.class);
         backend.pipeline().remove(HttpClientCodec.class);
         // A tunnel is idle only when neither side sends: watch reads and writes now.
@@ -79,6 +83,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        onClose.run();
         closeOnFlush(peer);
     }
 
