@@ -550,7 +550,8 @@ final class Exchange {
     private void retryOrFail(RetryCause cause) {
         boolean sameBackend = retrySameBackend;
         retrySameBackend = false;
-        if (sameBackend) {
+        if (sameBackend && pool.pool().live().contains(backend)) {
+            // (A backend drained or down meanwhile gets nothing new, not even this.)
             pool.meters().retried(cause);
             use(backend, true);
         } else if (triedCount < tried.length && pickableUntried()) {
