@@ -2,7 +2,6 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,24 +100,10 @@ class FoundationIT {
     @Test
     void tenMebibyteDownloadPassesThrough() throws Exception {
         long size = 10L << 20;
-        HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(uri("/download?bytes=" + size)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(r.statusCode()).isEqualTo(200);
-        long i = 0;
-        long mismatches = 0;
-        try (InputStream in = r.body()) {
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                for (int k = 0; k < n; k++) {
-                    if (buf[k] != StubBackend.pattern(i + k)) {
-                        mismatches++;
-                    }
-                }
-                i += n;
-            }
-        }
-        assertThat(i).isEqualTo(size);
-        assertThat(mismatches).isZero();
+        Downloads.Result r = Downloads.start(uri("/download?bytes=" + size)).get(60, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.bytes()).isEqualTo(size);
+        assertThat(r.mismatches()).isZero();
     }
 
     // A missing config file: exit code 2 and a message naming the file.
