@@ -20,7 +20,7 @@ class ProbeScheduleTest {
 
             @Override
             public long nextLong() {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("ProbeSchedule is expected to draw doubles only");
             }
 
             @Override
