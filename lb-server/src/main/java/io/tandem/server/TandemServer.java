@@ -154,11 +154,6 @@ public final class TandemServer implements AutoCloseable {
         this.failover = source;
     }
 
-    /** The failover pair member, or null when the config has no {@code failover} section. */
-    public FailoverNode failoverNode() {
-        return failoverNode;
-    }
-
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());

@@ -217,14 +217,13 @@ public final class FailoverNode implements AutoCloseable {
         if (!java.util.Objects.equals(from.bind(), to.bind())) {
             keys.add("bind");
         }
+        // The config has exactly one of peer and multicast, so this also covers
+        // a switch between unicast and multicast.
         if (!java.util.Objects.equals(from.multicast(), to.multicast())) {
             keys.add("multicast");
         }
         if (!from.vips().equals(to.vips())) {
             keys.add("vip");
-        }
-        if ((from.peer() == null) != (to.peer() == null)) {
-            keys.add("peer");
         }
         return keys;
     }
