@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -96,6 +97,13 @@ final class Exchange {
     private boolean keepClient;
     private boolean done;
     private int status;
+    /**
+     * The response head, ready for the client but not written yet: when the
+     * whole response arrived in one read, head and body go out as one message
+     * (one buffer and one {@code send} for a small body instead of a
+     * {@code writev} of two). Written at the latest when that read ends.
+     */
+    private HttpResponse heldHead;
     /** Response body bytes written to the client. */
     private long responseBytes;
     /** The response timeout runs on the client connection's timer while {@link #responseTimerArmed}. */
@@ -334,7 +342,16 @@ final class Exchange {
     }
 
     void flushToClient() {
+        writeHeldHead();
         client.flush();
+    }
+
+    /** The body goes on in a later read: the client gets the head now. */
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            client.write(heldHead, client.voidPromise());
+            heldHead = null;
+        }
     }
 
     /** A part of the response from the backend. */
@@ -383,6 +400,17 @@ final class Exchange {
                 return;
             }
             responseBytes += ((HttpContent) msg).content().readableBytes();
+            HttpResponse head = heldHead;
+            if (head != null) {
+                heldHead = null;
+                if (msg instanceof LastHttpContent) {
+                    LastHttpContent last = (LastHttpContent) msg;
+                    msg = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
+                            head.headers(), last.trailingHeaders());
+                } else {
+                    client.write(head, client.voidPromise());
+                }
+            }
             client.write(msg, client.voidPromise());
             if (msg instanceof LastHttpContent) {
                 complete();
@@ -424,7 +452,7 @@ final class Exchange {
         } else if (clientHttp10) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        client.write(response, client.voidPromise());
+        heldHead = response;
     }
 
     /**
@@ -504,6 +532,7 @@ final class Exchange {
         }
         if (responseStarted) {
             // Part of the response is with the client already: only closing tells it.
+            writeHeldHead();
             done = true;
             meters.failed();
             pool.health().connectionFailed(backend, "connection lost mid-response: " + NetErrors.describe(cause));
@@ -636,6 +665,7 @@ final class Exchange {
             return;
         }
         done = true;
+        heldHead = null;
         cancelResponseTimer();
         release();
         HttpContent c;
