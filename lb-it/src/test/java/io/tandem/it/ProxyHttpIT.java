@@ -35,6 +35,8 @@ class ProxyHttpIT {
     static RawBackend chunky;
     static RawBackend sized;
     static RawBackend oneShot;
+    static RawBackend oneShotToo;
+    static StubBackend spare;
     static RawBackend closeDelimited;
     static RawBackend notAccepting;
     static int shortIdlePort;
@@ -94,6 +96,14 @@ class ProxyHttpIT {
                 oneShot.readHead(s);
             }
         });
+        oneShotToo = new RawBackend(s -> {
+            if (oneShotToo.readHead(s) != null) {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        .getBytes(StandardCharsets.US_ASCII));
+                oneShotToo.readHead(s);
+            }
+        });
+        spare = new StubBackend("spare");
         // Answers with a body whose end is the end of the connection (no Content-Length, not chunked).
         closeDelimited = new RawBackend(s -> {
             if (closeDelimited.readHead(s) != null) {
@@ -133,6 +143,7 @@ class ProxyHttpIT {
                 "      - { path-prefix: /chunky/, pool: chunky }",
                 "      - { path-prefix: /dead/, pool: dead }",
                 "      - { path-prefix: /sized/, pool: sized }",
+                "      - { path-prefix: /stale-pair/, pool: stale-pair }",
                 "      - { path-prefix: /stale/, pool: stale }",
                 "      - { path-prefix: /eof/, pool: eof }",
                 "      - { path-prefix: /blackhole/, pool: blackhole }",
@@ -161,6 +172,9 @@ class ProxyHttpIT {
                 "    backends: [ { address: " + closeDelimited.address() + " } ]",
                 "  stale:",
                 "    backends: [ { address: " + oneShot.address() + " } ]",
+                "  stale-pair:",
+                "    strategy: round-robin",
+                "    backends: [ { address: " + oneShotToo.address() + " }, { address: " + spare.address() + " } ]",
                 "  blackhole:",
                 "    retries: 0",
                 "    timeouts: { connect: 300ms }",
@@ -181,7 +195,7 @@ class ProxyHttpIT {
             f.close();
         }
         for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot,
-                notAccepting, closeDelimited}) {
+                oneShotToo, spare, notAccepting, closeDelimited}) {
             c.close();
         }
     }
@@ -485,6 +499,24 @@ class ProxyHttpIT {
             }
         }
         assertThat(oneShot.connections.get() - connectionsBefore).isEqualTo(3);
+    }
+
+    // In a pool of two, a request that meets a stale keep-alive connection goes to the other backend.
+    @Test
+    void staleKeepAliveConnectionIsRetriedOnAnotherBackend() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            String post = "POST /stale-pair/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+            // Round-robin: oneShotToo on a new connection, then spare; the third goes to
+            // oneShotToo on the kept connection, which it closes on seeing the request.
+            assertThat(c.send(post).read().text()).isEqualTo("ok");
+            assertThat(c.send(post).read().text()).isEqualTo("hello from spare");
+            RawClient.Response r = c.send(post).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("hello from spare");
+        }
+        assertThat(oneShotToo.connections.get()).isEqualTo(1);
+        PrometheusText m = new AdminClient(admin).metrics();
+        assertThat(m.value("tandem_retries_total", "pool", "stale-pair", "cause", "stale-connection")).isEqualTo(1.0);
     }
 
     // A backend whose connect does not complete within the pool's 300 ms connect timeout: 504.

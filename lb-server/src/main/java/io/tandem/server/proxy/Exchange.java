@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendState;
+import io.tandem.server.Buffers;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
@@ -39,10 +40,13 @@ import java.util.ArrayDeque;
  * refused or timed out, or the head could not be written. An idempotent request without a body also goes
  * again when the connection was reset after it was sent but before any
  * response byte. A non-idempotent request that was written is never sent again.
- * A stale keep-alive connection says nothing about the backend's health (nor
- * about a sticky client's place): the request goes once more to the same backend
- * on a new connection, as HAProxy does, without counting against
- * {@code retries}; a further failure follows the rules above.
+ * A reused keep-alive connection the backend had closed (stale) counts as not
+ * sent: the request goes to another untried backend within {@code retries}.
+ * It says nothing about the backend's health, though, so it is not counted as
+ * a failure; and when no other backend may be tried (a pool of one, retries
+ * used up) or the client is stuck to this backend by its cookie, the request
+ * goes once more to the same backend on a new connection, as HAProxy does. A
+ * further failure follows the rules above.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
@@ -86,8 +90,8 @@ final class Exchange {
     /** The request head was handed to the backend's socket. */
     private boolean headWritten;
     private boolean staleRetried;
-    /** The next attempt opens a new connection to {@link #backend} instead of picking. */
-    private boolean retrySameBackend;
+    /** The backend was chosen by the client's sticky-session cookie. */
+    private boolean stickyRouted;
     private boolean lastFailureTimedOut;
     private boolean requestComplete;
     private boolean bodyForwarded;
@@ -223,6 +227,7 @@ final class Exchange {
             stickySent = StickySessions.sent(pool, front);
             Backend named = StickySessions.named(pool, stickySent);
             if (named != null) {
+                stickyRouted = true;
                 return named;
             }
         }
@@ -261,6 +266,7 @@ final class Exchange {
                 .channel(front.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .handler(new BackendInitializer(target, meters, pool.config().idleTimeout()));
         b.connect(target.socketAddress()).addListener((ChannelFuture f) -> {
             if (done || backend != target || upstream != null) {
@@ -563,7 +569,6 @@ final class Exchange {
         if (stale) {
             // A keep-alive connection the backend had closed while it idled.
             staleRetried = true;
-            retrySameBackend = true;
         }
         lastFailureTimedOut = false;
         retryOrFail(stale ? RetryCause.STALE_CONNECTION : notSent ? RetryCause.CONNECT_FAILURE : RetryCause.RESET);
@@ -577,14 +582,13 @@ final class Exchange {
     }
 
     private void retryOrFail(RetryCause cause) {
-        boolean sameBackend = retrySameBackend;
-        retrySameBackend = false;
-        if (sameBackend && pool.pool().live().contains(backend)) {
+        boolean stale = cause == RetryCause.STALE_CONNECTION;
+        if (!(stale && stickyRouted) && triedCount < tried.length && pickableUntried()) {
+            attempt(cause);
+        } else if (stale && pool.pool().live().contains(backend)) {
             // (A backend drained or down meanwhile gets nothing new, not even this.)
             pool.meters().retried(cause);
             use(backend, true);
-        } else if (triedCount < tried.length && pickableUntried()) {
-            attempt(cause);
         } else {
             unreachable();
         }
