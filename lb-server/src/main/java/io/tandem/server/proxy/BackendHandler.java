@@ -1,11 +1,16 @@
 package io.tandem.server.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.pool.Backend;
+import io.tandem.core.pool.BackendState;
 import io.tandem.server.metrics.BackendMeters;
 
 /**
@@ -15,9 +20,16 @@ import io.tandem.server.metrics.BackendMeters;
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
+    /** The largest response body read to the end for nobody, to keep its connection. */
+    static final long MAX_DRAINED_BODY = 64 * 1024;
+
     private final Backend backend;
     private final BackendMeters meters;
     private Exchange exchange;
+    /** Reading the response of a request whose client left, to return the connection to the pool. */
+    private boolean draining;
+    /** While {@link #draining}: an interim (1xx) response is being read; the final one follows. */
+    private boolean interim;
 
     BackendHandler(Backend backend, BackendMeters meters) {
         this.backend = backend;
@@ -43,13 +55,66 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.exchange = null;
     }
 
+    /**
+     * The client left after its whole request was sent: the response is read
+     * and dropped, and the connection goes back to the pool if the response is
+     * small and keeps the connection; otherwise it closes. A backend that does
+     * not answer within the pool's idle timeout loses the connection.
+     */
+    void drain() {
+        exchange = null;
+        draining = true;
+        interim = false;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (exchange != null && msg instanceof HttpObject) {
+        if (draining && msg instanceof HttpObject) {
+            try {
+                drainPart(ctx, (HttpObject) msg);
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        } else if (exchange != null && msg instanceof HttpObject) {
             exchange.onResponse((HttpObject) msg);
         } else {
             // Bytes from a backend nobody asked: the connection is no longer usable.
             ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    private void drainPart(ChannelHandlerContext ctx, HttpObject msg) {
+        if (msg.decoderResult().isFailure()) {
+            stopDraining(ctx, false);
+            return;
+        }
+        if (msg instanceof HttpResponse) {
+            HttpResponse response = (HttpResponse) msg;
+            int code = response.status().code();
+            interim = code >= 100 && code < 200 && code != 101;
+            if (!interim && (code == 101 || !HttpUtil.isKeepAlive(response)
+                    || HttpUtil.isTransferEncodingChunked(response)
+                    || HttpUtil.getContentLength(response, 0L) > MAX_DRAINED_BODY)) {
+                stopDraining(ctx, false);
+                return;
+            }
+        }
+        if (msg instanceof LastHttpContent) {
+            if (interim) {
+                interim = false;
+            } else {
+                stopDraining(ctx, true);
+            }
+        }
+    }
+
+    private void stopDraining(ChannelHandlerContext ctx, boolean reusable) {
+        draining = false;
+        Channel ch = ctx.channel();
+        if (reusable && ch.isActive() && !backend.retired() && backend.state() == BackendState.UP) {
+            BackendConnections.current().offer(backend, ch);
+        } else {
             ctx.close();
         }
     }
@@ -71,6 +136,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         meters.connectionClosed();
+        draining = false;
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;

@@ -677,8 +677,16 @@ final class Exchange {
             c.release();
         }
         if (upstream != null) {
-            upstream.pipeline().get(BackendHandler.class).unbind();
-            upstream.close();
+            BackendHandler handler = upstream.pipeline().get(BackendHandler.class);
+            if (requestComplete && headWritten && !responseStarted && upstream.isActive()) {
+                // The backend has the whole request: let it answer into the void and
+                // keep the connection (as HAProxy does) instead of opening a new one.
+                handler.drain();
+                upstream.config().setAutoRead(true);
+            } else {
+                handler.unbind();
+                upstream.close();
+            }
             upstream = null;
         }
         // 499, nginx's code for it: the client closed the connection before the response ended.
