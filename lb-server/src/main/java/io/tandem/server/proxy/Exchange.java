@@ -663,7 +663,11 @@ final class Exchange {
         front.updateClientRead();
     }
 
-    /** The client went away: drop everything, the backend connection cannot be reused. */
+    /**
+     * The client went away: drop everything. The backend connection is kept
+     * when the backend has the whole request and has not begun its answer
+     * ({@link BackendHandler#drain}); otherwise it closes.
+     */
     void abort() {
         if (done) {
             return;
