@@ -56,6 +56,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * The response on {@code ch} has ended and no exchange holds it: it goes
+     * back to this loop's pool when {@code reusable} and the backend still
+     * takes new requests, and closes otherwise.
+     */
+    void release(Channel ch, boolean reusable) {
+        exchange = null;
+        if (reusable && ch.isActive() && !backend.retired() && backend.state() == BackendState.UP) {
+            ch.config().setAutoRead(true);
+            BackendConnections.current().offer(backend, ch);
+        } else {
+            ch.close();
+        }
+    }
+
+    /**
      * The client left after its whole request was sent: the response is read
      * and dropped, and the connection goes back to the pool if the response is
      * small and keeps the connection; otherwise it closes. A backend that does
@@ -111,12 +126,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private void stopDraining(ChannelHandlerContext ctx, boolean reusable) {
         draining = false;
-        Channel ch = ctx.channel();
-        if (reusable && ch.isActive() && !backend.retired() && backend.state() == BackendState.UP) {
-            BackendConnections.current().offer(backend, ch);
-        } else {
-            ctx.close();
-        }
+        release(ctx.channel(), reusable);
     }
 
     @Override

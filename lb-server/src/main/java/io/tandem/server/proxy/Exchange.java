@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.pool.Backend;
-import io.tandem.core.pool.BackendState;
 import io.tandem.server.Buffers;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
@@ -406,17 +405,13 @@ final class Exchange {
                 return;
             }
             responseBytes += ((HttpContent) msg).content().readableBytes();
-            HttpResponse head = heldHead;
-            if (head != null) {
+            if (heldHead != null && msg instanceof LastHttpContent) {
+                LastHttpContent last = (LastHttpContent) msg;
+                msg = new DefaultFullHttpResponse(heldHead.protocolVersion(), heldHead.status(), last.content(),
+                        heldHead.headers(), last.trailingHeaders());
                 heldHead = null;
-                if (msg instanceof LastHttpContent) {
-                    LastHttpContent last = (LastHttpContent) msg;
-                    msg = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
-                            head.headers(), last.trailingHeaders());
-                } else {
-                    client.write(head, client.voidPromise());
-                }
             }
+            writeHeldHead();
             client.write(msg, client.voidPromise());
             if (msg instanceof LastHttpContent) {
                 complete();
@@ -510,14 +505,7 @@ final class Exchange {
         client.flush();
         Channel ch = upstream;
         upstream = null;
-        ch.pipeline().get(BackendHandler.class).unbind();
-        if (upstreamKeepAlive && requestComplete && unsent.isEmpty() && ch.isActive() && !backend.retired()
-                && backend.state() == BackendState.UP) {
-            ch.config().setAutoRead(true);
-            BackendConnections.current().offer(backend, ch);
-        } else {
-            ch.close();
-        }
+        ch.pipeline().get(BackendHandler.class).release(ch, upstreamKeepAlive && requestComplete && unsent.isEmpty());
         // A response that ended before the request did leaves the client's
         // remaining body unread: the connection cannot carry another request.
         front.exchangeDone(this, keepClient && requestComplete);
