@@ -34,6 +34,7 @@ class ProxyHttpIT {
     static RawBackend echo;
     static RawBackend chunky;
     static RawBackend sized;
+    static RawBackend hoppy;
     static RawBackend oneShot;
     static RawBackend oneShotToo;
     static StubBackend spare;
@@ -86,6 +87,20 @@ class ProxyHttpIT {
                 String answer = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
                 s.getOutputStream().write((head.startsWith("HEAD") ? answer : answer + "hello world!")
                         .getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        // Per connection: a keep-alive answer with hop-by-hop and repeated headers, then a
+        // Connection: close answer that sets its own X-Request-Id, then the connection ends.
+        hoppy = new RawBackend(s -> {
+            if (hoppy.readHead(s) == null) {
+                return;
+            }
+            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nServer: raw\r\nConnection: keep-alive\r\n"
+                    + "Keep-Alive: timeout=5\r\nX-Order: 1\r\nProxy-Authenticate: Basic\r\nx-order: 2\r\n"
+                    + "Content-Length: 2\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
+            if (hoppy.readHead(s) != null) {
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nX-Request-Id: from-backend\r\nContent-Length: 3\r\n"
+                        + "Connection: close\r\n\r\nbye").getBytes(StandardCharsets.US_ASCII));
             }
         });
         // Answers the first request of each connection, keeps it open, and closes it when a second arrives.
@@ -143,6 +158,7 @@ class ProxyHttpIT {
                 "      - { path-prefix: /chunky/, pool: chunky }",
                 "      - { path-prefix: /dead/, pool: dead }",
                 "      - { path-prefix: /sized/, pool: sized }",
+                "      - { path-prefix: /hoppy/, pool: hoppy }",
                 "      - { path-prefix: /stale-pair/, pool: stale-pair }",
                 "      - { path-prefix: /stale/, pool: stale }",
                 "      - { path-prefix: /eof/, pool: eof }",
@@ -166,6 +182,8 @@ class ProxyHttpIT {
                 "    backends: [ { address: " + echo.address() + " } ]",
                 "  chunky:",
                 "    backends: [ { address: " + chunky.address() + " } ]",
+                "  hoppy:",
+                "    backends: [ { address: " + hoppy.address() + " } ]",
                 "  sized:",
                 "    backends: [ { address: " + sized.address() + " } ]",
                 "  eof:",
@@ -194,7 +212,7 @@ class ProxyHttpIT {
         for (java.net.Socket f : fillers) {
             f.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, oneShot,
+        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, hoppy, oneShot,
                 oneShotToo, spare, notAccepting, closeDelimited}) {
             c.close();
         }
@@ -385,6 +403,27 @@ class ProxyHttpIT {
             c.send("GET /v1/y HTTP/1.1\r\nHost: api.example.com\r\nX-Request-Id: mine-42\r\n\r\n").read();
             assertThat(api.lastHeaders.get("x-request-id")).isEqualTo("mine-42");
         }
+    }
+
+    // A response goes to the client byte for byte as the backend sent it (header order, spelling and repeats
+    // kept), less its hop-by-hop lines, plus X-Request-Id unless it has one; Connection: close ends that backend
+    // connection, not the client's.
+    @Test
+    void responseHeadIsForwardedAsSentLessHopByHopLines() throws Exception {
+        int connectionsBefore = hoppy.connections.get();
+        try (RawClient c = new RawClient(port)) {
+            String first = "HTTP/1.1 200 OK\r\nServer: raw\r\nX-Order: 1\r\nx-order: 2\r\nContent-Length: 2\r\n"
+                    + "x-request-id: it-7\r\n\r\nok";
+            c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\nX-Request-Id: it-7\r\n\r\n");
+            assertThat(new String(c.readExactly(first.length()), StandardCharsets.ISO_8859_1)).isEqualTo(first);
+            String second = "HTTP/1.1 200 OK\r\nX-Request-Id: from-backend\r\nContent-Length: 3\r\n\r\nbye";
+            c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(new String(c.readExactly(second.length()), StandardCharsets.ISO_8859_1)).isEqualTo(second);
+            c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\nX-Request-Id: it-9\r\n\r\n");
+            assertThat(new String(c.readExactly(first.length()), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(first.replace("it-7", "it-9"));
+        }
+        assertThat(hoppy.connections.get() - connectionsBefore).isEqualTo(2);
     }
 
     // Routes: host and path prefix choose the pool; a path outside the prefix goes to the default pool.

@@ -25,15 +25,17 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final Backend backend;
     private final BackendMeters meters;
+    private final RawResponseDecoder decoder;
     private Exchange exchange;
     /** Reading the response of a request whose client left, to return the connection to the pool. */
     private boolean draining;
     /** While {@link #draining}: an interim (1xx) response is being read; the final one follows. */
     private boolean interim;
 
-    BackendHandler(Backend backend, BackendMeters meters) {
+    BackendHandler(Backend backend, BackendMeters meters, RawResponseDecoder decoder) {
         this.backend = backend;
         this.meters = meters;
+        this.decoder = decoder;
     }
 
     @Override
@@ -47,8 +49,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         meters.connectionClosed();
     }
 
-    void bind(Exchange exchange) {
+    /**
+     * The exchange about to send its request here: the response that comes
+     * next is its. {@code headRequest}: it has no body; {@code raw}: it may
+     * come as a {@link RawResponse}.
+     */
+    void bind(Exchange exchange, boolean headRequest, boolean raw) {
         this.exchange = exchange;
+        decoder.expect(headRequest, raw);
     }
 
     void unbind() {
@@ -84,12 +92,20 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (draining && msg instanceof HttpObject) {
+        if (draining) {
             try {
-                drainPart(ctx, (HttpObject) msg);
+                if (msg instanceof HttpObject) {
+                    drainPart(ctx, (HttpObject) msg);
+                } else {
+                    drainRaw(ctx, msg);
+                }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        } else if (exchange != null && msg instanceof RawResponse) {
+            exchange.onResponse((RawResponse) msg);
+        } else if (exchange != null && msg instanceof RawBody) {
+            exchange.onResponseBody((RawBody) msg);
         } else if (exchange != null && msg instanceof HttpObject) {
             exchange.onResponse((HttpObject) msg);
         } else {
@@ -121,6 +137,23 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             } else {
                 stopDraining(ctx, true);
             }
+        }
+    }
+
+    private void drainRaw(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RawResponse) {
+            RawResponse response = (RawResponse) msg;
+            if (response.close || response.contentLength > MAX_DRAINED_BODY) {
+                stopDraining(ctx, false);
+            } else if (response.complete) {
+                stopDraining(ctx, true);
+            }
+        } else if (msg instanceof RawBody) {
+            if (((RawBody) msg).last) {
+                stopDraining(ctx, true);
+            }
+        } else {
+            stopDraining(ctx, false);
         }
     }
 

@@ -2,15 +2,19 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.metrics.BackendMeters;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** The pipeline of a backend connection: HTTP/1.1 client codec, idle reaper, {@link BackendHandler}. */
+/**
+ * The pipeline of a backend connection: the request encoder; the response
+ * decoders ({@link RawResponseDecoder}, and Netty's behind it for the
+ * responses it does not forward as bytes); the idle reaper; {@link BackendHandler}.
+ */
 final class BackendInitializer extends ChannelInitializer<Channel> {
 
     /** Largest response head accepted from a backend. */
@@ -31,13 +35,15 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
                 .setMaxChunkSize(64 * 1024);
+        RawResponseDecoder raw = new RawResponseDecoder();
         ch.pipeline()
-                .addLast("codec", new HttpClientCodec(decoder, HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
-                        HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE))
+                .addLast("encoder", new HttpRequestEncoder())
+                .addLast("raw", raw)
+                .addLast("decoder", new RawResponseDecoder.Fallback(decoder, raw))
                 // Reader-idle only: tracking writes would cost a promise and a listener per write.
                 // A pooled connection is idle when nothing arrives; a slow response is
                 // the exchange's response timeout's business (the handler ignores the event then).
                 .addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-                .addLast("backend", new BackendHandler(backend, meters));
+                .addLast("backend", new BackendHandler(backend, meters, raw));
     }
 }

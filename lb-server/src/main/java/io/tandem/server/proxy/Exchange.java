@@ -1,6 +1,7 @@
 package io.tandem.server.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
@@ -24,6 +25,7 @@ import io.tandem.server.Buffers;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
@@ -53,6 +55,13 @@ final class Exchange {
 
     /** Request body held while the backend connection is being made; reading the client stops beyond it. */
     static final int MAX_UNSENT_BYTES = 64 * 1024;
+
+    private static final byte[] X_REQUEST_ID_LINE = "x-request-id: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SET_COOKIE_LINE = "set-cookie: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION_CLOSE_LINE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTION_KEEP_ALIVE_LINE =
+            "connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int CRLF = ('\r' << 8) | '\n';
 
     /** The access log's status for a request whose client left before the response ended. */
     static final int CLIENT_CLOSED = 499;
@@ -287,7 +296,7 @@ final class Exchange {
     private void attach(Channel ch, boolean reused) {
         upstream = ch;
         upstreamReused = reused;
-        ch.pipeline().get(BackendHandler.class).bind(this);
+        ch.pipeline().get(BackendHandler.class).bind(this, request.method() == HttpMethod.HEAD, !upgrading);
         ch.config().setAutoRead(client.isWritable());
         ch.write(request, ch.voidPromise());
         HttpContent c;
@@ -423,6 +432,64 @@ final class Exchange {
         }
     }
 
+    /**
+     * A response head forwarded as bytes ({@link RawResponseDecoder}), with
+     * the body bytes that came with it: the client gets it with this proxy's
+     * lines added, head and body in one write.
+     */
+    void onResponse(RawResponse response) {
+        if (done) {
+            response.release();
+            return;
+        }
+        int code = response.status;
+        responseStarted = true;
+        pool.health().responded(backend, code);
+        cancelResponseTimer();
+        status = code;
+        upstreamKeepAlive = !response.close;
+        ByteBuf head = response.head;
+        if (!response.hasRequestId) {
+            head.writeBytes(X_REQUEST_ID_LINE);
+            head.writeCharSequence(requestId, StandardCharsets.US_ASCII);
+            head.writeShort(CRLF);
+        }
+        String cookie = StickySessions.cookie(pool, stickySent, backend);
+        if (cookie != null) {
+            head.writeBytes(SET_COOKIE_LINE);
+            head.writeCharSequence(cookie, StandardCharsets.US_ASCII);
+            head.writeShort(CRLF);
+        }
+        if (!keepClient) {
+            head.writeBytes(CONNECTION_CLOSE_LINE);
+        } else if (clientHttp10) {
+            head.writeBytes(CONNECTION_KEEP_ALIVE_LINE);
+        }
+        head.writeShort(CRLF);
+        responseBytes += response.body.readableBytes();
+        client.write(response, client.voidPromise());
+        if (response.complete) {
+            complete();
+        } else if (!client.isWritable()) {
+            upstream.config().setAutoRead(false);
+        }
+    }
+
+    /** More body bytes of a response forwarded as bytes. */
+    void onResponseBody(RawBody part) {
+        if (done) {
+            part.release();
+            return;
+        }
+        responseBytes += part.content().readableBytes();
+        client.write(part, client.voidPromise());
+        if (part.last) {
+            complete();
+        } else if (!client.isWritable()) {
+            upstream.config().setAutoRead(false);
+        }
+    }
+
     private void startResponse(HttpResponse response, int code) {
         responseStarted = true;
         pool.health().responded(backend, code);
@@ -432,7 +499,10 @@ final class Exchange {
         int tokens = ForwardedHeaders.removeHopByHop(response.headers());
         upstreamKeepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0
                 : (tokens & ForwardedHeaders.CLOSE) == 0;
-        StickySessions.setCookie(pool, stickySent, backend, response.headers());
+        String cookie = StickySessions.cookie(pool, stickySent, backend);
+        if (cookie != null) {
+            response.headers().add(HttpHeaderNames.SET_COOKIE, cookie);
+        }
         if (!response.headers().contains(ForwardedHeaders.X_REQUEST_ID)) {
             response.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
         }

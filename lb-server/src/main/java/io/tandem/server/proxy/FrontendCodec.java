@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -278,10 +279,42 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
 
     static final class Encoder extends HttpResponseEncoder {
 
+        /** A body up to this size that came with its head goes out in the head's buffer: one send, not two. */
+        static final int COPY_BODY_THRESHOLD = 128;
+
         private final ArrayDeque<HttpMethod> methods;
 
         Encoder(ArrayDeque<HttpMethod> methods) {
             this.methods = methods;
+        }
+
+        /**
+         * A {@link RawResponse} (its head already complete for the client) and
+         * its {@link RawBody} parts are bytes ready to send; everything else is
+         * Netty's HTTP objects, encoded as usual.
+         */
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof RawResponse) {
+                RawResponse response = (RawResponse) msg;
+                // Its request is answered: the next response answers the next method.
+                methods.poll();
+                ByteBuf head = response.head;
+                ByteBuf body = response.body;
+                int size = body.readableBytes();
+                if (size == 0 || (response.complete && size <= COPY_BODY_THRESHOLD)) {
+                    head.writeBytes(body);
+                    body.release();
+                    ctx.write(head, promise);
+                } else {
+                    ctx.write(head, ctx.voidPromise());
+                    ctx.write(body, promise);
+                }
+            } else if (msg instanceof RawBody) {
+                ctx.write(((RawBody) msg).content(), promise);
+            } else {
+                super.write(ctx, msg, promise);
+            }
         }
 
         @Override

@@ -1,7 +1,5 @@
 package io.tandem.server.proxy;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.tandem.config.StickyConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.strategy.RequestContext;
@@ -37,12 +35,16 @@ final class StickySessions {
         return sent == null ? null : pool.pool().stickyBackend(sent);
     }
 
-    /** Adds {@code Set-Cookie} naming {@code answered} unless the request already named it. */
-    static void setCookie(PoolRuntime pool, CharSequence sent, Backend answered, HttpHeaders headers) {
+    /**
+     * The value of the {@code Set-Cookie} the response gets, naming
+     * {@code answered}; null when the pool is not sticky or the request
+     * already named that backend.
+     */
+    static String cookie(PoolRuntime pool, CharSequence sent, Backend answered) {
         Optional<StickyConfig> sticky = pool.config().sticky();
         if (sticky.isEmpty() || (sent != null && answered.stickyId().contentEquals(sent))) {
-            return;
+            return null;
         }
-        headers.add(HttpHeaderNames.SET_COOKIE, sticky.get().cookie() + "=" + answered.stickyId() + "; Path=/; HttpOnly");
+        return sticky.get().cookie() + "=" + answered.stickyId() + "; Path=/; HttpOnly";
     }
 }

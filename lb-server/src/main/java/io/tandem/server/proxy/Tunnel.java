@@ -6,7 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +43,11 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         BackendHandler backendHandler = backend.pipeline().get(BackendHandler.class);
         backend.pipeline().replace(backendHandler, "tunnel", new Tunnel(client, backendHandler::tunnelClosed));
         client.pipeline().remove(FrontendCodec.class);
-        backend.pipeline().remove(HttpClientCodec.class);
+        // The raw decoder has passed on every byte since the upgrade request; the
+        // fallback decoder passes on what it holds after the 101 as it leaves.
+        backend.pipeline().remove(RawResponseDecoder.class);
+        backend.pipeline().remove(RawResponseDecoder.Fallback.class);
+        backend.pipeline().remove(HttpRequestEncoder.class);
         // A tunnel is idle only when neither side sends: watch reads and writes now.
         IdleStateHandler reaper = backend.pipeline().get(IdleStateHandler.class);
         if (reaper != null) {

@@ -145,4 +145,42 @@ class FrontendCodecTest {
         assertThat(LastHttpContent.EMPTY_LAST_CONTENT.content().readableBytes()).isZero();
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
+
+    // A raw response's head (its lines already complete) goes out with a small body in one buffer and a larger
+    // one beside it; it answers one request, so a HEAD request behind it still gets its Netty response bodiless.
+    @Test
+    void rawResponsesGoOutAsTheirBytesAndKeepTheMethodsInStep() {
+        EmbeddedChannel ch = channel();
+        firstRejection(ch, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /c HTTP/1.1\r\nHost: x\r\n\r\n");
+        ch.writeOutbound(new RawResponse(200, 5, false, true, true,
+                bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), bytes("hello")));
+        ByteBuf one = ch.readOutbound();
+        assertThat(one.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        one.release();
+        assertThat((Object) ch.readOutbound()).isNull();
+
+        String large = "x".repeat(FrontendCodec.Encoder.COPY_BODY_THRESHOLD + 1);
+        ch.writeOutbound(new RawResponse(200, large.length() + 1, false, true, false,
+                bytes("HTTP/1.1 200 OK\r\n\r\n"), bytes(large)), new RawBody(bytes("y"), true));
+        List<String> parts = new ArrayList<>();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            parts.add(((ByteBuf) o).toString(StandardCharsets.ISO_8859_1));
+            ReferenceCountUtil.release(o);
+        }
+        assertThat(parts).containsExactly("HTTP/1.1 200 OK\r\n\r\n", large, "y");
+
+        DefaultFullHttpResponse head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                bytes("hello"));
+        head.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 5);
+        ch.writeOutbound(head);
+        StringBuilder out = new StringBuilder();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            out.append(((ByteBuf) o).toString(StandardCharsets.ISO_8859_1));
+            ReferenceCountUtil.release(o);
+        }
+        assertThat(out.toString()).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
 }
