@@ -13,7 +13,7 @@
 #   CONNS     wrk connection counts                        [64 1000]
 #   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [3]
 #   PREWARM   seconds of load per proxy and body size before any measurement, so
-#             that the JVM has compiled every path the runs take            [10]
+#             that the JVM has compiled every path the runs take            [20]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run                                 [haproxy nginx tandem]
 #   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
@@ -32,7 +32,7 @@ SIZES=${SIZES:-"5 1k 63k 1m"}
 CONNS=${CONNS:-"64 1000"}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-3}
-PREWARM=${PREWARM:-10}
+PREWARM=${PREWARM:-20}
 ROUNDS=${ROUNDS:-3}
 PROXIES=${PROXIES:-"haproxy nginx tandem"}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
