@@ -419,9 +419,10 @@ class ProxyHttpIT {
             String second = "HTTP/1.1 200 OK\r\nX-Request-Id: from-backend\r\nContent-Length: 3\r\n\r\nbye";
             c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(new String(c.readExactly(second.length()), StandardCharsets.ISO_8859_1)).isEqualTo(second);
-            c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\nX-Request-Id: it-9\r\n\r\n");
+            // An id with a byte outside ASCII (obs-text) comes back as the same byte.
+            c.send("GET /hoppy/ HTTP/1.1\r\nHost: x\r\nX-Request-Id: it-\u00e9\r\n\r\n");
             assertThat(new String(c.readExactly(first.length()), StandardCharsets.ISO_8859_1))
-                    .isEqualTo(first.replace("it-7", "it-9"));
+                    .isEqualTo(first.replace("it-7", "it-\u00e9"));
         }
         assertThat(hoppy.connections.get() - connectionsBefore).isEqualTo(2);
     }

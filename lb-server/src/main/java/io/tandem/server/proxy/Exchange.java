@@ -451,13 +451,14 @@ final class Exchange {
         ByteBuf head = response.head;
         if (!response.hasRequestId) {
             head.writeBytes(X_REQUEST_ID_LINE);
-            head.writeCharSequence(requestId, StandardCharsets.US_ASCII);
+            // Latin-1: a client's id goes back byte for byte, as Netty's encoder writes header values.
+            head.writeCharSequence(requestId, StandardCharsets.ISO_8859_1);
             head.writeShort(CRLF);
         }
         String cookie = StickySessions.cookie(pool, stickySent, backend);
         if (cookie != null) {
             head.writeBytes(SET_COOKIE_LINE);
-            head.writeCharSequence(cookie, StandardCharsets.US_ASCII);
+            head.writeCharSequence(cookie, StandardCharsets.ISO_8859_1);
             head.writeShort(CRLF);
         }
         if (!keepClient) {
