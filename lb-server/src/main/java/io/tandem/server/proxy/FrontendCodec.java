@@ -262,7 +262,9 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
                 violation = "a NUL byte in the request head";
                 return false;
             }
-            if ((b < 0x20 && b != '\t') || b == 0x7f) {
+            // Unsigned: bytes from 0x80 up are obs-text, allowed in field values, not control characters.
+            int c = b & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 // RFC 9110 section 5.5: no control character but HTAB in a field value.
                 violation = "a control character in the request head";
                 return false;

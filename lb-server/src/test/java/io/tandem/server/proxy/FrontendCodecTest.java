@@ -76,12 +76,14 @@ class FrontendCodecTest {
         "control char in a value  | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\u0001b\\r\\n\\r\\n                       | 400",
         "DEL in the target        | GET /\\u007f HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n                              | 400",
         "HTAB in a value is fine  | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\tb\\r\\n\\r\\n                       | 0",
+        "obs-text in a value      | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: caf\\u00e9\\u00ff\\r\\n\\r\\n               | 0",
         "invalid chunk size       | POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n    | 400",
     })
     void rejectsWhatAProxyMustNotForward(String name, String request, int status) {
         EmbeddedChannel ch = channel();
         String unescaped = request.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
-                .replace("\\u0000", "\u0000").replace("\\u0001", "\u0001").replace("\\u007f", "\u007f");
+                .replace("\\u0000", "\u0000").replace("\\u0001", "\u0001").replace("\\u007f", "\u007f")
+                .replace("\\u00e9", "\u00e9").replace("\\u00ff", "\u00ff");
         assertThat(firstRejection(ch, unescaped)).isEqualTo(status);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
