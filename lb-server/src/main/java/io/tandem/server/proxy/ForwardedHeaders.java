@@ -106,7 +106,11 @@ final class ForwardedHeaders {
         return tokens;
     }
 
-    private static boolean isHopByHop(CharSequence name) {
+    /**
+     * Whether a header of this name is hop-by-hop (Connection included); the
+     * one list for requests, Netty-decoded responses and raw ones.
+     */
+    static boolean isHopByHop(CharSequence name) {
         switch (name.length()) {
             case 2:
                 return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE);

@@ -5,10 +5,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 
@@ -50,18 +53,6 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
     private static final int PASS = 2;
 
     private static final byte[] HTTP_1_1 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TE = lower("te");
-    private static final byte[] TRAILER = lower("trailer");
-    private static final byte[] UPGRADE = lower("upgrade");
-    private static final byte[] CONNECTION = lower("connection");
-    private static final byte[] KEEP_ALIVE = lower("keep-alive");
-    private static final byte[] X_REQUEST_ID = lower("x-request-id");
-    private static final byte[] CONTENT_LENGTH = lower("content-length");
-    private static final byte[] PROXY_CONNECTION = lower("proxy-connection");
-    private static final byte[] TRANSFER_ENCODING = lower("transfer-encoding");
-    private static final byte[] PROXY_AUTHENTICATE = lower("proxy-authenticate");
-    private static final byte[] PROXY_AUTHORIZATION = lower("proxy-authorization");
-    private static final byte[] CLOSE = lower("close");
     /** RFC 9110 section 5.6.2: the characters of a token (a header name). */
     private static final boolean[] TOKEN = new boolean[256];
 
@@ -307,7 +298,6 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         if (colon == from || colon == cr || a[colon] != ':') {
             return false;
         }
-        int nameLength = colon - from;
         int vs = colon + 1;
         int ve = cr;
         while (vs < ve && (a[vs] == ' ' || a[vs] == '\t')) {
@@ -316,32 +306,19 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         while (ve > vs && (a[ve - 1] == ' ' || a[ve - 1] == '\t')) {
             ve--;
         }
-        switch (nameLength) {
-            case 2:
-                return !is(a, from, TE) || drop(from, cr);
-            case 7:
-                return !(is(a, from, TRAILER) || is(a, from, UPGRADE)) || drop(from, cr);
-            case 10:
-                if (is(a, from, CONNECTION)) {
-                    return connection(a, vs, ve) && drop(from, cr);
-                }
-                return !is(a, from, KEEP_ALIVE) || drop(from, cr);
-            case 12:
-                hasRequestId |= is(a, from, X_REQUEST_ID);
-                return true;
-            case 14:
-                return !is(a, from, CONTENT_LENGTH) || contentLength(a, vs, ve);
-            case 16:
-                return !is(a, from, PROXY_CONNECTION) || drop(from, cr);
-            case 17:
-                return !is(a, from, TRANSFER_ENCODING);
-            case 18:
-                return !is(a, from, PROXY_AUTHENTICATE) || drop(from, cr);
-            case 19:
-                return !is(a, from, PROXY_AUTHORIZATION) || drop(from, cr);
-            default:
-                return true;
+        // A view of the name, not a copy: the hop-by-hop names are ForwardedHeaders' own list.
+        AsciiString name = new AsciiString(a, from, colon - from, false);
+        if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
+            return connection(a, vs, ve) && drop(from, cr);
         }
+        if (ForwardedHeaders.isHopByHop(name)) {
+            return drop(from, cr);
+        }
+        if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+            return contentLength(a, vs, ve);
+        }
+        hasRequestId |= AsciiString.contentEqualsIgnoreCase(name, ForwardedHeaders.X_REQUEST_ID);
+        return !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     /** Leaves the line {@code [from, cr + 2)} out of the forwarded head. */
@@ -370,9 +347,10 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
             while (e > s && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
                 e--;
             }
-            if (e - s == CLOSE.length && is(a, s, CLOSE)) {
+            AsciiString token = new AsciiString(a, s, e - s, false);
+            if (AsciiString.contentEqualsIgnoreCase(token, HttpHeaderValues.CLOSE)) {
                 close = true;
-            } else if (e > s && !(e - s == KEEP_ALIVE.length && is(a, s, KEEP_ALIVE))) {
+            } else if (e > s && !AsciiString.contentEqualsIgnoreCase(token, HttpHeaderValues.KEEP_ALIVE)) {
                 // It names a header to remove as hop-by-hop, or is something else again.
                 return false;
             }
@@ -396,21 +374,6 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         }
         contentLength = v;
         return true;
-    }
-
-    /** Whether {@code a} at {@code from} holds {@code lowerName}, in any case. */
-    private static boolean is(byte[] a, int from, byte[] lowerName) {
-        for (int i = 0; i < lowerName.length; i++) {
-            // Header names are tokens; setting 0x20 lowers A-Z and leaves '-' and digits as they are.
-            if ((a[from + i] | 0x20) != lowerName[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] lower(String name) {
-        return name.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
