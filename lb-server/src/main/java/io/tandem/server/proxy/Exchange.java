@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -109,13 +108,6 @@ final class Exchange {
     private boolean keepClient;
     private boolean done;
     private int status;
-    /**
-     * The response head, ready for the client but not written yet: when the
-     * whole response arrived in one read, head and body go out as one message
-     * (one buffer and one {@code send} for a small body instead of a
-     * {@code writev} of two). Written at the latest when that read ends.
-     */
-    private HttpResponse heldHead;
     /** Response body bytes written to the client. */
     private long responseBytes;
     /** The response timeout runs on the client connection's timer while {@link #responseTimerArmed}. */
@@ -356,16 +348,7 @@ final class Exchange {
     }
 
     void flushToClient() {
-        writeHeldHead();
         client.flush();
-    }
-
-    /** The body goes on in a later read: the client gets the head now. */
-    private void writeHeldHead() {
-        if (heldHead != null) {
-            client.write(heldHead, client.voidPromise());
-            heldHead = null;
-        }
     }
 
     /** A part of the response from the backend. */
@@ -414,20 +397,19 @@ final class Exchange {
                 return;
             }
             responseBytes += ((HttpContent) msg).content().readableBytes();
-            if (heldHead != null && msg instanceof LastHttpContent) {
-                LastHttpContent last = (LastHttpContent) msg;
-                msg = new DefaultFullHttpResponse(heldHead.protocolVersion(), heldHead.status(), last.content(),
-                        heldHead.headers(), last.trailingHeaders());
-                heldHead = null;
-            }
-            writeHeldHead();
             client.write(msg, client.voidPromise());
-            if (msg instanceof LastHttpContent) {
-                complete();
-                return;
-            }
         }
-        if (!client.isWritable()) {
+        forwarded(msg instanceof LastHttpContent);
+    }
+
+    /**
+     * A part of the response went to the client: the last one ends the
+     * exchange; before it, a client that cannot take more stops the backend's reads.
+     */
+    private void forwarded(boolean last) {
+        if (last) {
+            complete();
+        } else if (!client.isWritable()) {
             upstream.config().setAutoRead(false);
         }
     }
@@ -469,11 +451,7 @@ final class Exchange {
         head.writeShort(CRLF);
         responseBytes += response.body.readableBytes();
         client.write(response, client.voidPromise());
-        if (response.complete) {
-            complete();
-        } else if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
-        }
+        forwarded(response.complete);
     }
 
     /** More body bytes of a response forwarded as bytes. */
@@ -484,11 +462,7 @@ final class Exchange {
         }
         responseBytes += part.content().readableBytes();
         client.write(part, client.voidPromise());
-        if (part.last) {
-            complete();
-        } else if (!client.isWritable()) {
-            upstream.config().setAutoRead(false);
-        }
+        forwarded(part.last);
     }
 
     private void startResponse(HttpResponse response, int code) {
@@ -524,7 +498,7 @@ final class Exchange {
         } else if (clientHttp10) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        heldHead = response;
+        client.write(response, client.voidPromise());
     }
 
     /**
@@ -597,7 +571,6 @@ final class Exchange {
         }
         if (responseStarted) {
             // Part of the response is with the client already: only closing tells it.
-            writeHeldHead();
             done = true;
             meters.failed();
             pool.health().connectionFailed(backend, "connection lost mid-response: " + NetErrors.describe(cause));
@@ -732,7 +705,6 @@ final class Exchange {
             return;
         }
         done = true;
-        heldHead = null;
         cancelResponseTimer();
         release();
         HttpContent c;
