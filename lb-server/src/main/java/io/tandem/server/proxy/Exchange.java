@@ -50,7 +50,7 @@ import java.util.ArrayDeque;
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
-final class Exchange {
+final class Exchange implements Dispatcher.Job {
 
     /** Request body held while the backend connection is being made; reading the client stops beyond it. */
     static final int MAX_UNSENT_BYTES = 64 * 1024;
@@ -180,7 +180,13 @@ final class Exchange {
         return upstream != null ? upstream.isWritable() : unsentBytes < MAX_UNSENT_BYTES;
     }
 
-    void start() {
+    @Override
+    public boolean ended() {
+        return done;
+    }
+
+    @Override
+    public void start() {
         attempt(null);
     }
 

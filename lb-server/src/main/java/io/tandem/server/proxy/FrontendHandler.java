@@ -194,7 +194,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         request = req;
         current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, http10, upgrading,
                 requestId);
-        current.start();
+        // Sent now, or in its turn when this loop has more requests than it starts in one pass.
+        Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
         updateClientRead();
     }
