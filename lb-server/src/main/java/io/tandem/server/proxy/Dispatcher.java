@@ -96,15 +96,18 @@ final class Dispatcher {
     }
 
     private void endOfPass() {
-        registered = false;
         started = 0;
         Job job;
         while (started < perIteration && (job = waiting.poll()) != null) {
             if (!job.ended()) {
                 started++;
+                // May submit again (a failed start lets the client's next pipelined request
+                // go): that one starts within this pass's count or queues; still registered,
+                // it cannot add a second end of this pass.
                 job.start();
             }
         }
+        registered = false;
         if (!waiting.isEmpty()) {
             // Registering from here would run it again in this same pass (the loop
             // runs end-of-pass tasks until none is left): a plain task registers it

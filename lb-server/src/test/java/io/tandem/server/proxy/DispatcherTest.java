@@ -35,7 +35,7 @@ class DispatcherTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private final class Job implements Dispatcher.Job {
+    private class Job implements Dispatcher.Job {
         final int id;
         boolean ended;
 
@@ -136,6 +136,31 @@ class DispatcherTest {
         });
         awaitStarted(4);
         assertThat(started).containsExactly(0, 1, 3, 5);
+    }
+
+    // A start that lets another request in (a failed attempt lets the client's next pipelined
+    // request go) queues it behind the waiting ones, for a later pass, not a second end of this one.
+    @Test
+    void aRequestSubmittedWhileStartingWaitsItsTurn() throws Exception {
+        Dispatcher dispatcher = new Dispatcher(2);
+        List<Integer> inNextPass = new ArrayList<>();
+        onLoop(() -> {
+            for (int i = 0; i < 4; i++) {
+                int id = i;
+                dispatcher.submit(id != 2 ? new Job(id) : new Job(id) {
+                    @Override
+                    public void start() {
+                        super.start();
+                        dispatcher.submit(new Job(9), loop);
+                        loop.execute(() -> inNextPass.add(started.size()));
+                    }
+                }, loop);
+            }
+            return null;
+        });
+        awaitStarted(5);
+        assertThat(started).containsExactly(0, 1, 2, 3, 9);
+        assertThat(inNextPass).containsExactly(4);
     }
 
     // While others wait, a new request queues behind them even when this pass has room left.
