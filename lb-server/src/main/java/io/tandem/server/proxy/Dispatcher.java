@@ -15,8 +15,8 @@ import java.util.ArrayDeque;
  * pass (a thousand busy clients on one core), sending every request at once
  * moves the queue into the kernel: hundreds of requests wait at the backend
  * and hundreds of answers in the loop's epoll ready list, and the kernel does
- * not keep that list in order (a burst of answers that arrives while the loop
- * collects events is put at its head in reverse). Each request then waits
+ * not keep these lists in order (events that arrive while a process collects
+ * its ready ones go back to the head, in reverse). Each request then waits
  * anywhere between half a pass and two: the median was good, the 99th
  * percentile 20-30 % worse than HAProxy's. Bounding what is started per pass
  * keeps the kernel's queues short and the waiting here, in order, as HAProxy's
