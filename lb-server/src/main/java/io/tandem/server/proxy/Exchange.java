@@ -430,24 +430,15 @@ final class Exchange implements Dispatcher.Job {
             response.release();
             return;
         }
-        int code = response.status;
-        responseStarted = true;
-        pool.health().responded(backend, code);
-        cancelResponseTimer();
-        status = code;
+        responseBegins(response.status);
         upstreamKeepAlive = !response.close;
         ByteBuf head = response.head;
         if (!response.hasRequestId) {
-            head.writeBytes(X_REQUEST_ID_LINE);
-            // Latin-1: a client's id goes back byte for byte, as Netty's encoder writes header values.
-            head.writeCharSequence(requestId, StandardCharsets.ISO_8859_1);
-            head.writeShort(CRLF);
+            addLine(head, X_REQUEST_ID_LINE, requestId);
         }
         String cookie = StickySessions.cookie(pool, stickySent, backend);
         if (cookie != null) {
-            head.writeBytes(SET_COOKIE_LINE);
-            head.writeCharSequence(cookie, StandardCharsets.ISO_8859_1);
-            head.writeShort(CRLF);
+            addLine(head, SET_COOKIE_LINE, cookie);
         }
         if (!keepClient) {
             head.writeBytes(CONNECTION_CLOSE_LINE);
@@ -458,6 +449,16 @@ final class Exchange implements Dispatcher.Job {
         responseBytes += response.body.readableBytes();
         client.write(response, client.voidPromise());
         forwarded(response.complete);
+    }
+
+    /**
+     * Appends {@code name} (with its ": ") and {@code value} as a header line.
+     * Latin-1, as Netty's encoder writes header values: a client's id goes back byte for byte.
+     */
+    private static void addLine(ByteBuf head, byte[] name, String value) {
+        head.writeBytes(name);
+        head.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        head.writeShort(CRLF);
     }
 
     /** More body bytes of a response forwarded as bytes. */
@@ -471,11 +472,16 @@ final class Exchange implements Dispatcher.Job {
         forwarded(part.last);
     }
 
-    private void startResponse(HttpResponse response, int code) {
+    /** The final response's head arrived, in either form: the backend answered. */
+    private void responseBegins(int code) {
         responseStarted = true;
         pool.health().responded(backend, code);
         cancelResponseTimer();
         status = code;
+    }
+
+    private void startResponse(HttpResponse response, int code) {
+        responseBegins(code);
         boolean http10 = HttpVersion.HTTP_1_0.equals(response.protocolVersion());
         int tokens = ForwardedHeaders.removeHopByHop(response.headers());
         upstreamKeepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0

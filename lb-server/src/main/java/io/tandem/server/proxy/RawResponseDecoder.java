@@ -298,14 +298,8 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         if (colon == from || colon == cr || a[colon] != ':') {
             return false;
         }
-        int vs = colon + 1;
-        int ve = cr;
-        while (vs < ve && (a[vs] == ' ' || a[vs] == '\t')) {
-            vs++;
-        }
-        while (ve > vs && (a[ve - 1] == ' ' || a[ve - 1] == '\t')) {
-            ve--;
-        }
+        int vs = skipOws(a, colon + 1, cr);
+        int ve = trimOws(a, vs, cr);
         // A view of the name, not a copy: the hop-by-hop names are ForwardedHeaders' own list.
         AsciiString name = new AsciiString(a, from, colon - from, false);
         if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
@@ -319,6 +313,22 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         }
         hasRequestId |= AsciiString.contentEqualsIgnoreCase(name, ForwardedHeaders.X_REQUEST_ID);
         return !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
+    }
+
+    /** The first index in {@code a[from, to)} past optional whitespace (SP, HTAB), or {@code to}. */
+    private static int skipOws(byte[] a, int from, int to) {
+        while (from < to && (a[from] == ' ' || a[from] == '\t')) {
+            from++;
+        }
+        return from;
+    }
+
+    /** The end of {@code a[from, to)} without its trailing optional whitespace. */
+    private static int trimOws(byte[] a, int from, int to) {
+        while (to > from && (a[to - 1] == ' ' || a[to - 1] == '\t')) {
+            to--;
+        }
+        return to;
     }
 
     /** Leaves the line {@code [from, cr + 2)} out of the forwarded head. */
@@ -339,14 +349,8 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
             while (comma < to && a[comma] != ',') {
                 comma++;
             }
-            int s = i;
-            int e = comma;
-            while (s < e && (a[s] == ' ' || a[s] == '\t')) {
-                s++;
-            }
-            while (e > s && (a[e - 1] == ' ' || a[e - 1] == '\t')) {
-                e--;
-            }
+            int s = skipOws(a, i, comma);
+            int e = trimOws(a, s, comma);
             AsciiString token = new AsciiString(a, s, e - s, false);
             if (AsciiString.contentEqualsIgnoreCase(token, HttpHeaderValues.CLOSE)) {
                 close = true;
