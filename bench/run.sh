@@ -15,7 +15,8 @@
 #   PREWARM   seconds of load per proxy and body size before any measurement, so
 #             that the JVM has compiled every path the runs take            [20]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
-#   PROXIES   which to run                                 [haproxy nginx tandem]
+#   PROXIES   which to run; tandem-epoll is Tandem forced onto epoll (its default
+#             is io_uring where the kernel allows it)    [haproxy nginx tandem]
 #   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
 #   JFR       1: record a JFR profile of Tandem for the whole run          [0]
 #   OUT       where results go                             [bench/results/<time>]
@@ -43,6 +44,7 @@ OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
 
 # Ports away from the usual ones, so a developer's own services are not hit.
 BACKEND1=19101 BACKEND2=19102 NGINX=19181 HAPROXY=19182 TANDEM=19183 ADMIN=19184
+TANDEM_EPOLL=19185 ADMIN_EPOLL=19186
 
 case $LAYOUT in
   shared) LOAD_CPU=0 BACKEND_CPU=1 PROXY_CPU=1 ;;
@@ -67,6 +69,7 @@ for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml; do
       -e "s|@NGINX@|$NGINX|g" -e "s|@HAPROXY@|$HAPROXY|g" -e "s|@TANDEM@|$TANDEM|g" -e "s|@ADMIN@|$ADMIN|g" \
       "$here/conf/$f" >"$work/$f"
 done
+sed -e "s|:$TANDEM\b|:$TANDEM_EPOLL|" -e "s|:$ADMIN\b|:$ADMIN_EPOLL|" "$work/tandem.yaml" >"$work/tandem-epoll.yaml"
 
 pids=()
 cleanup() {
@@ -89,18 +92,20 @@ await_port() {
 
 taskset -c "$BACKEND_CPU" nginx -p "$work" -c "$work/backends.nginx.conf" -e "$work/run/backends.error.log" &
 pids+=($!)
-declare -A pid_of port_of
-port_of=([haproxy]=$HAPROXY [nginx]=$NGINX [tandem]=$TANDEM)
+declare -A pid_of port_of admin_of
+port_of=([haproxy]=$HAPROXY [nginx]=$NGINX [tandem]=$TANDEM [tandem-epoll]=$TANDEM_EPOLL)
+admin_of=([tandem]=$ADMIN [tandem-epoll]=$ADMIN_EPOLL)
 for p in $PROXIES; do
   case $p in
     haproxy) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy.cfg" -db >"$work/run/haproxy.log" 2>&1 & ;;
     nginx)   taskset -c "$PROXY_CPU" nginx -p "$work" -c "$work/proxy.nginx.conf" -e "$work/run/nginx-proxy.error.log" & ;;
-    tandem)
-      jfr=""
-      [ "$JFR" = 1 ] && jfr="-XX:StartFlightRecording=filename=$OUT/tandem.jfr,settings=profile"
+    tandem|tandem-epoll)
+      extra=""
+      [ "$p" = tandem-epoll ] && extra="-Dtandem.transport=epoll"
+      [ "$JFR" = 1 ] && extra="$extra -XX:StartFlightRecording=filename=$OUT/$p.jfr,settings=profile"
       # shellcheck disable=SC2086
-      taskset -c "$PROXY_CPU" "$JAVA" $TANDEM_OPTS $jfr -jar "$TANDEM_JAR" run -c "$work/tandem.yaml" \
-        >"$work/run/tandem.log" 2>&1 & ;;
+      taskset -c "$PROXY_CPU" "$JAVA" $TANDEM_OPTS $extra -jar "$TANDEM_JAR" run -c "$work/$p.yaml" \
+        >"$work/run/$p.log" 2>&1 & ;;
     *) echo "unknown proxy $p" >&2; exit 2 ;;
   esac
   pid_of[$p]=$!
@@ -120,9 +125,9 @@ rss_mib() {
   echo $((total / 1024))
 }
 
-# Tandem's used heap in MiB, from its own /metrics.
+# Tandem's used heap in MiB, from its own /metrics on admin port $1.
 heap_mib() {
-  exec 3<>"/dev/tcp/127.0.0.1/$ADMIN"
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
   printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
   awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $NF} END {printf "%d\n", s / 1048576}' <&3
   exec 3<&-
@@ -160,7 +165,7 @@ for conns in $CONNS; do
         line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
           -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
         heap=-
-        [ "$p" = tandem ] && heap=$(heap_mib)
+        [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
         echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap" | tee -a "$OUT/results.tsv"
       done
     done

@@ -9,7 +9,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.tandem.config.BackendConfig;
 import io.tandem.config.FailoverConfig;
 import io.tandem.config.ConfigException;
@@ -491,9 +490,9 @@ public final class TandemServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ProxyInitializer(runtime));
-        if (transport.name().equals("epoll")) {
+        if (transport.freebind() != null) {
             // A listener may bind a VIP this node does not hold yet: no rebind when it takes the VIP over.
-            b.option(EpollChannelOption.IP_FREEBIND, true);
+            b.option(transport.freebind(), true);
         }
         Channel ch = b.bind(l.bind().resolve()).sync().channel();
         return new BoundListener(runtime, ch, l.bind());

@@ -1,10 +1,12 @@
 package io.tandem.server;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -15,30 +17,88 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Locale;
 
 /**
- * The native transport when the platform has it (epoll on Linux), NIO
- * otherwise. Chosen once at start; everything that opens a channel asks here.
+ * The I/O transport, chosen once at start; everything that opens a channel
+ * asks here. On Linux the best the kernel allows: io_uring, else epoll (a
+ * kernel older than 5.x, or a seccomp profile that refuses io_uring, as
+ * Docker's default does), else NIO. {@code -Dtandem.transport=io_uring|epoll|nio}
+ * forces one, and a forced transport the platform lacks stops the start.
+ *
+ * @param freebind the listener option that lets a socket bind an address
+ *        this host does not hold yet (a VIP), or null where there is none
  */
 public record Transport(
         String name,
         IoHandlerFactory ioHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
         Class<? extends SocketChannel> socketChannel,
-        Class<? extends DatagramChannel> datagramChannel) {
+        Class<? extends DatagramChannel> datagramChannel,
+        ChannelOption<Boolean> freebind) {
+
+    public static final String PROPERTY = "tandem.transport";
 
     public static Transport best() {
-        if (!Boolean.getBoolean("tandem.nio") && Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class, EpollDatagramChannel.class);
+        String forced = System.getProperty(PROPERTY);
+        if (forced == null && Boolean.getBoolean("tandem.nio")) {
+            forced = "nio"; // the older switch, still honoured
         }
-        return nio();
+        if (forced != null) {
+            return named(forced.trim().toLowerCase(Locale.ROOT));
+        }
+        if (IoUring.isAvailable()) {
+            return ioUring();
+        }
+        return Epoll.isAvailable() ? epoll() : nio();
+    }
+
+    private static Transport named(String name) {
+        switch (name) {
+            case "io_uring", "io-uring", "iouring" -> {
+                if (!IoUring.isAvailable()) {
+                    throw unavailable("io_uring", IoUring.unavailabilityCause());
+                }
+                return ioUring();
+            }
+            case "epoll" -> {
+                if (!Epoll.isAvailable()) {
+                    throw unavailable("epoll", Epoll.unavailabilityCause());
+                }
+                return epoll();
+            }
+            case "nio" -> {
+                return nio();
+            }
+            default -> throw new IllegalStateException(
+                    "-D" + PROPERTY + "=" + name + ": expected io_uring, epoll or nio");
+        }
+    }
+
+    private static IllegalStateException unavailable(String name, Throwable cause) {
+        return new IllegalStateException("-D" + PROPERTY + "=" + name + ": not available here: " + cause, cause);
+    }
+
+    public static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class, IoUringDatagramChannel.class, IoUringChannelOption.IP_FREEBIND);
+    }
+
+    public static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+                EpollSocketChannel.class, EpollDatagramChannel.class, EpollChannelOption.IP_FREEBIND);
     }
 
     public static Transport nio() {
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
-                NioSocketChannel.class, NioDatagramChannel.class);
+                NioSocketChannel.class, NioDatagramChannel.class, null);
     }
 
     public EventLoopGroup newGroup(int threads, String threadName) {
