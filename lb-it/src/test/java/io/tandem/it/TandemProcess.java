@@ -41,6 +41,12 @@ final class TandemProcess implements AutoCloseable {
         // the proxy forgot to release is reported in the output, and close() fails the test.
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dtandem.threads=2", "-Dio.netty.leakDetection.level=paranoid"));
+        // The failsafe run named "epoll" runs the data-path tests again on that transport
+        // (the default here is io_uring); a test that forces one itself keeps its own.
+        String transport = System.getProperty("it.transport", "");
+        if (!transport.isEmpty() && jvmOptions.stream().noneMatch(o -> o.startsWith("-Dtandem.transport="))) {
+            command.add("-Dtandem.transport=" + transport);
+        }
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));

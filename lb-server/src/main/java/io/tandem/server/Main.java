@@ -142,8 +142,9 @@ public final class Main {
             return USAGE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        TandemServer server = new TandemServer(config, workerThreads());
+        TandemServer server;
         try {
+            server = new TandemServer(config, workerThreads());
             server.start();
         } catch (Exception e) {
             err.println("tandem: cannot start: " + describe(e));
@@ -196,7 +197,13 @@ public final class Main {
     }
 
     private static int demo(PrintStream out, PrintStream err) {
-        Transport transport = Transport.best();
+        Transport transport;
+        try {
+            transport = Transport.best();
+        } catch (IllegalStateException e) {
+            err.println("tandem: cannot start the demo: " + describe(e));
+            return FAILURE;
+        }
         EventLoopGroup group = transport.newGroup(1, "demo-backend");
         List<DemoBackend> backends = new ArrayList<>();
         TandemServer server;

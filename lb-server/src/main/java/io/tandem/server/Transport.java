@@ -47,12 +47,16 @@ public record Transport(
     public static final String PROPERTY = "tandem.transport";
 
     public static Transport best() {
-        String forced = System.getProperty(PROPERTY);
-        if (forced == null && Boolean.getBoolean("tandem.nio")) {
-            forced = "nio"; // the older switch, still honoured
-        }
+        return choose(System.getProperty(PROPERTY), Boolean.getBoolean("tandem.nio"));
+    }
+
+    /** The transport for a forced name (null: none) and the older {@code -Dtandem.nio=true} switch. */
+    static Transport choose(String forced, boolean nioSwitch) {
         if (forced != null) {
             return named(forced.trim().toLowerCase(Locale.ROOT));
+        }
+        if (nioSwitch) {
+            return nio();
         }
         if (IoUring.isAvailable()) {
             return ioUring();

@@ -1,0 +1,135 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The daemon forced onto each I/O transport with {@code -Dtandem.transport}: it says which one
+ * it runs, and the same requests come back the same on each.
+ */
+class TransportIT {
+
+    @TempDir
+    static Path dir;
+
+    static StubBackend a;
+    static StubBackend b;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void backends() throws Exception {
+        a = new StubBackend("a");
+        b = new StubBackend("b");
+    }
+
+    @AfterAll
+    static void stop() {
+        a.close();
+        b.close();
+    }
+
+    private static Path config(int port, int admin) throws Exception {
+        Path config = Files.createTempFile(dir, "tandem-", ".yaml");
+        Files.writeString(config, String.join("\n",
+                "listeners:",
+                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
+                "admin: { bind: 127.0.0.1:" + admin + " }",
+                "pools:",
+                "  web:",
+                "    strategy: round-robin",
+                "    backends:",
+                "      - { address: " + a.address() + " }",
+                "      - { address: " + b.address() + " }",
+                ""));
+        return config;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
+    void forcedTransportRunsAndProxies(String transport) throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        try (TandemProcess tandem = TandemProcess.start(dir, List.of("-Dtandem.transport=" + transport),
+                "run", "-c", config(port, admin).toString())) {
+            String listening = "listener web on /127.0.0.1:" + port + " (pool web, transport " + transport + ")";
+            String refused = "-Dtandem.transport=" + transport + ": not available here";
+            Poll.until(Duration.ofSeconds(30), "tandem says which transport it runs:\n" + tandem.output(),
+                    () -> tandem.output().contains(listening) || !tandem.process().isAlive());
+            if (!tandem.output().contains(listening)) {
+                // A kernel or seccomp profile without it: the start stops, naming the cause.
+                assertThat(transport).isNotEqualTo("nio");
+                assertThat(tandem.awaitExit(Duration.ofSeconds(10))).isEqualTo(1);
+                assertThat(tandem.output()).contains("tandem: cannot start: IllegalStateException: " + refused);
+                return;
+            }
+            tandem.awaitHealthy(admin);
+
+            // Keep-alive requests, answered in round-robin turn.
+            List<String> answeredBy = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(port, "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                String backend = r.headers().firstValue("X-Backend").orElseThrow();
+                assertThat(r.body()).isEqualTo("hello from " + backend);
+                answeredBy.add(backend);
+            }
+            assertThat(answeredBy).isIn(List.of("a", "b", "a", "b"), List.of("b", "a", "b", "a"));
+
+            // A chunked 2 MiB upload reaches the backend byte for byte.
+            byte[] upload = new byte[2 * 1024 * 1024];
+            new Random(7).nextBytes(upload);
+            HttpResponse<String> up = client.send(HttpRequest.newBuilder(uri(port, "/upload"))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(up.statusCode()).isEqualTo(200);
+            assertThat(up.body()).isEqualTo(upload.length + " "
+                    + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(upload)));
+
+            // A 5 MiB download comes back whole and in order.
+            int n = 5 * 1024 * 1024;
+            HttpResponse<byte[]> down = client.send(HttpRequest.newBuilder(uri(port, "/download?bytes=" + n)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(down.statusCode()).isEqualTo(200);
+            assertThat(down.body()).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                if (down.body()[i] != StubBackend.pattern(i)) {
+                    throw new AssertionError("byte " + i + " differs");
+                }
+            }
+        }
+    }
+
+    @Test
+    void unknownTransportStopsTheStart() throws Exception {
+        try (TandemProcess tandem = TandemProcess.start(dir, List.of("-Dtandem.transport=kqueue"),
+                "run", "-c", config(Ports.free(), Ports.free()).toString())) {
+            assertThat(tandem.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(tandem.output()).contains(
+                    "tandem: cannot start: IllegalStateException: -Dtandem.transport=kqueue: expected io_uring, epoll or nio");
+        }
+    }
+
+    private static URI uri(int port, String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+}
