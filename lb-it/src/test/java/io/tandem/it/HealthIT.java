@@ -177,12 +177,31 @@ class HealthIT {
         return results.stream().filter(r -> !r.ok()).collect(Collectors.toList());
     }
 
+    /**
+     * The failures a SIGKILL of {@code killed} may cause: none but responses it had begun. The stub
+     * writes a head and then its body, and a kill between the two leaves the client a head without
+     * its body; the head went on at once, so no proxy could answer that request from another backend.
+     */
+    private static List<SocketLoadLoop.Result> failuresBesidesCutsBy(List<SocketLoadLoop.Result> results,
+            String killed) {
+        List<SocketLoadLoop.Result> failed = failures(results);
+        List<SocketLoadLoop.Result> cut = failed.stream()
+                .filter(r -> killed.equals(r.backend())
+                        && SocketLoadLoop.CutResponse.MESSAGE.equals(r.error()))
+                .collect(Collectors.toList());
+        // At most one response in flight per client connection when the backend died.
+        assertThat(cut.size()).as("responses cut by the kill: " + cut).isLessThanOrEqualTo(CLIENTS);
+        failed.removeAll(cut);
+        return failed;
+    }
+
     private static long answeredBy(List<SocketLoadLoop.Result> results, String name) {
         return results.stream().filter(r -> name.equals(r.backend())).count();
     }
 
-    // SIGKILL of one of three backends under load: no client request fails, and the backend is
-    // marked down within fall × interval + one timeout, as /status, /metrics and the log say.
+    // SIGKILL of one of three backends under load: no client request fails (but a response the
+    // backend had begun, see failuresBesidesCutsBy), and the backend is marked down within
+    // fall × interval + one timeout, as /status, /metrics and the log say.
     @Test
     void sigkillUnderLoadFailsNoRequest() throws Exception {
         start("ok", "ok", "ok");
@@ -198,7 +217,7 @@ class HealthIT {
         awaitCompleted(atDown + 500);
         List<SocketLoadLoop.Result> results = load.stop();
 
-        assertThat(failures(results)).as("failed client requests").isEmpty();
+        assertThat(failuresBesidesCutsBy(results, "b")).as("failed client requests").isEmpty();
         long bound = FALL * INTERVAL.toMillis() + TIMEOUT.toMillis();
         System.out.printf("sigkill: marked down after %d ms (bound %d ms + %d ms poll slack), %d requests%n",
                 downAfterMillis, bound, POLL_SLACK.toMillis(), results.size());
@@ -386,7 +405,8 @@ class HealthIT {
     }
 
     // Passive only (no active checks): a killed backend is ejected by connection failures with no failed
-    // client request, returns after ejection-time, and is ejected again for twice as long.
+    // client request (but a response it had begun), returns after ejection-time, and is ejected again
+    // for twice as long.
     @Test
     void connectionFailuresEjectAndRepeatsDouble() throws Exception {
         startWith("    outlier: { consecutive-failures: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
@@ -399,7 +419,7 @@ class HealthIT {
                 () -> transitions(b.address()).size() >= 3);
         List<SocketLoadLoop.Result> results = load.stop();
 
-        assertThat(failures(results)).as("failed client requests").isEmpty();
+        assertThat(failuresBesidesCutsBy(results, "b")).as("failed client requests").isEmpty();
         List<String> t = transitions(b.address());
         // The run that first ejects b may end with a request in flight at the kill or with a refusal.
         assertThat(t.get(0)).matches("up -> ejected: ejected for 1s after 3 consecutive connection failures "

@@ -106,6 +106,10 @@ final class SocketLoadLoop implements AutoCloseable {
                     socket.close();
                     socket = null;
                 }
+            } catch (CutResponse e) {
+                results.add(new Result(sent, e.status, e.backend, e.getMessage()));
+                closeQuietly(socket);
+                socket = null;
             } catch (IOException e) {
                 results.add(new Result(sent, 0, null, e.toString()));
                 closeQuietly(socket);
@@ -122,6 +126,19 @@ final class SocketLoadLoop implements AutoCloseable {
             } catch (IOException ignored) {
                 // already failed
             }
+        }
+    }
+
+    /** A response whose head arrived and whose body did not: it keeps who answered. */
+    static final class CutResponse extends IOException {
+        static final String MESSAGE = "connection closed mid-body";
+        final int status;
+        final String backend;
+
+        CutResponse(int status, String backend) {
+            super(MESSAGE);
+            this.status = status;
+            this.backend = backend;
         }
     }
 
@@ -151,18 +168,22 @@ final class SocketLoadLoop implements AutoCloseable {
                     default: break;
                 }
             }
-            if (chunked) {
-                for (long size; (size = Long.parseLong(line(in).split(";")[0].trim(), 16)) > 0; ) {
-                    skip(in, size);
-                    line(in);
+            try {
+                if (chunked) {
+                    for (long size; (size = Long.parseLong(line(in).split(";")[0].trim(), 16)) > 0; ) {
+                        skip(in, size);
+                        line(in);
+                    }
+                    while (!line(in).isEmpty()) {
+                        // trailers
+                    }
+                } else if (length >= 0) {
+                    skip(in, length);
+                } else {
+                    throw new IOException("response without a length");
                 }
-                while (!line(in).isEmpty()) {
-                    // trailers
-                }
-            } else if (length >= 0) {
-                skip(in, length);
-            } else {
-                throw new IOException("response without a length");
+            } catch (java.io.EOFException e) {
+                throw new CutResponse(status, backend);
             }
             return new Response(status, backend, close);
         }
@@ -170,7 +191,7 @@ final class SocketLoadLoop implements AutoCloseable {
         private static void skip(InputStream in, long n) throws IOException {
             for (long left = n; left > 0; ) {
                 if (in.read() < 0) {
-                    throw new IOException("connection closed mid-body");
+                    throw new java.io.EOFException();
                 }
                 left--;
             }
