@@ -2,6 +2,7 @@ package io.tandem.it;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -182,7 +183,7 @@ final class SocketLoadLoop implements AutoCloseable {
                 } else {
                     throw new IOException("response without a length");
                 }
-            } catch (java.io.EOFException e) {
+            } catch (EOFException e) {
                 throw new CutResponse(status, backend);
             }
             return new Response(status, backend, close);
@@ -191,7 +192,7 @@ final class SocketLoadLoop implements AutoCloseable {
         private static void skip(InputStream in, long n) throws IOException {
             for (long left = n; left > 0; ) {
                 if (in.read() < 0) {
-                    throw new java.io.EOFException();
+                    throw new EOFException();
                 }
                 left--;
             }

@@ -2,6 +2,7 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,7 +100,7 @@ class TransportIT {
             byte[] upload = new byte[2 * 1024 * 1024];
             new Random(7).nextBytes(upload);
             HttpResponse<String> up = client.send(HttpRequest.newBuilder(uri(port, "/upload"))
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(upload)))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(up.statusCode()).isEqualTo(200);
             assertThat(up.body()).isEqualTo(upload.length + " "
