@@ -28,10 +28,11 @@ import java.util.Locale;
 
 /**
  * The I/O transport, chosen once at start; everything that opens a channel
- * asks here. On Linux the best the kernel allows: io_uring, else epoll (a
- * kernel older than 5.x, or a seccomp profile that refuses io_uring, as
- * Docker's default does), else NIO. {@code -Dtandem.transport=io_uring|epoll|nio}
- * forces one, and a forced transport the platform lacks stops the start.
+ * asks here. On Linux the best the kernel allows: io_uring, else epoll (an
+ * older kernel, {@code kernel.io_uring_disabled}, or a seccomp profile that
+ * refuses io_uring, as Docker's default does), else NIO.
+ * {@code -Dtandem.transport=io_uring|epoll|nio} forces one, and a forced
+ * transport the platform lacks stops the start.
  *
  * @param freebind the listener option that lets a socket bind an address
  *        this host does not hold yet (a VIP), or null where there is none
