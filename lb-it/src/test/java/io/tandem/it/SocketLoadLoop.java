@@ -107,12 +107,10 @@ final class SocketLoadLoop implements AutoCloseable {
                     socket.close();
                     socket = null;
                 }
-            } catch (CutResponse e) {
-                results.add(new Result(sent, e.status, e.backend, e.getMessage()));
-                closeQuietly(socket);
-                socket = null;
             } catch (IOException e) {
-                results.add(new Result(sent, 0, null, e.toString()));
+                results.add(e instanceof CutResponse cut
+                        ? new Result(sent, cut.status, cut.backend, cut.getMessage())
+                        : new Result(sent, 0, null, e.toString()));
                 closeQuietly(socket);
                 socket = null;
             }

@@ -91,12 +91,12 @@ public record Transport(
         return new IllegalStateException("-D" + PROPERTY + "=" + name + ": not available here: " + cause, cause);
     }
 
-    public static Transport ioUring() {
+    private static Transport ioUring() {
         return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
                 IoUringSocketChannel.class, IoUringDatagramChannel.class, IoUringChannelOption.IP_FREEBIND);
     }
 
-    public static Transport epoll() {
+    private static Transport epoll() {
         return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
                 EpollSocketChannel.class, EpollDatagramChannel.class, EpollChannelOption.IP_FREEBIND);
     }
