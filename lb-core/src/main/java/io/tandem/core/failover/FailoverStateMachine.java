@@ -21,12 +21,25 @@ import java.time.Duration;
  *       say so; a master going FAULT hands over with priority 0.</li>
  *   <li>Backups send heartbeats too (state BACKUP), so each node sees its peer; only MASTER heartbeats and
  *       handovers move the other node.</li>
+ *   <li>Readiness: a node whose data path is not warm or whose pools have no live backend is not ready
+ *       ({@link #onReadiness}). It never takes the VIPs from a working master: it does not preempt, and on
+ *       a handover it first waits (at most {@link #HANDOVER_READY_WAIT_NANOS}) to be ready. Only when no
+ *       master is heard at all does it take over unready.</li>
+ *   <li>Hitless steps: a master that yields to a peer which already holds and announced the VIPs (a
+ *       preemption, a handover) releases them only after its requests in flight finished
+ *       ({@link Transition#graceful()}); a planned handover ({@link #startHandover}) keeps the master
+ *       serving, sending priority 0, until the peer holds the VIPs.</li>
+ *   <li>A master whose own thread stood still longer than the master-down interval (a frozen process, a
+ *       stalled VM) first listens for one advert interval: if the peer took over meanwhile it steps aside
+ *       at once, without announcing anything; only if no peer claims the VIPs does it re-announce them.</li>
  * </ul>
  */
 public final class FailoverStateMachine {
 
     /** Re-announcing the VIPs runs processes; more often than this does not help clients. */
     static final long REANNOUNCE_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How long a backup that is handed the VIPs while not ready may wait to become ready first. */
+    public static final long HANDOVER_READY_WAIT_NANOS = Duration.ofMillis(1500).toNanos();
 
     private final String node;
     private int priority;
@@ -44,6 +57,18 @@ public final class FailoverStateMachine {
     private boolean reannouncedOnce;
     private String faultReason;
     private String masterNode;
+    /** Why this node could not serve the VIPs well now, or null when it is ready. */
+    private String notReady;
+    /** When a handover was first heard while not ready (BACKUP), or -1. */
+    private long handoverHeardAt = -1;
+    /** A planned handover of this MASTER runs until this deadline, or -1. */
+    private long handingOverUntil = -1;
+    /** After this node handed the VIPs over on purpose it does not preempt them back, until its peer hands
+     * them back, fails, or this node restarts. */
+    private boolean preemptHeld;
+    /** A MASTER that resumed after standing still: when it noticed, or -1; and how long it stood still. */
+    private long resumedAt = -1;
+    private long stoodStillNanos;
 
     public FailoverStateMachine(String node, int priority, Duration advertInterval, boolean preempt,
                                 Duration preemptDelay) {
@@ -75,9 +100,37 @@ public final class FailoverStateMachine {
         return state == FailoverState.MASTER ? node : masterNode;
     }
 
-    /** When {@link #onTick} must run next (a heartbeat is due or the master-down timer runs out). */
+    /** Whether this node is ready to serve the VIPs (see {@link #onReadiness}). */
+    public boolean ready() {
+        return notReady == null;
+    }
+
+    /** Whether a planned handover of this MASTER is under way. */
+    public boolean handingOver() {
+        return handingOverUntil >= 0;
+    }
+
+    /** Whether this node holds back from preempting because it handed the VIPs over on purpose. */
+    public boolean preemptHeld() {
+        return preemptHeld;
+    }
+
+    /** When {@link #onTick} must run next (a heartbeat is due, the master-down timer runs out, ...). */
     public long nextDeadline() {
-        return state == FailoverState.BACKUP ? Math.min(nextHeartbeatAt, masterDownAt) : nextHeartbeatAt;
+        long due = nextHeartbeatAt;
+        if (state == FailoverState.BACKUP) {
+            due = Math.min(due, masterDownAt);
+            if (handoverHeardAt >= 0) {
+                due = Math.min(due, handoverHeardAt + HANDOVER_READY_WAIT_NANOS);
+            }
+        }
+        if (state == FailoverState.MASTER && resumedAt >= 0) {
+            return resumedAt + advertNanos; // silent while it listens
+        }
+        if (state == FailoverState.MASTER && handingOverUntil >= 0) {
+            due = Math.min(due, handingOverUntil);
+        }
+        return due;
     }
 
     /** RFC 5798: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256. */
@@ -110,6 +163,7 @@ public final class FailoverStateMachine {
         if (hb.node().equals(node)) {
             return Outcome.NONE;
         }
+        noticeStall(now);
         if (hb.priority() == 0) {
             return onHandover(hb, now);
         }
@@ -119,7 +173,11 @@ public final class FailoverStateMachine {
         boolean peerWins = hb.priority() > priority || (hb.priority() == priority && hb.node().compareTo(node) > 0);
         switch (state) {
             case BACKUP:
-                if (!preempt || peerWins) {
+                handoverHeardAt = -1;
+                if (!preempt || peerWins || preemptHeld || notReady != null) {
+                    if (lowerMasterSince < 0 && !peerWins && preempt) {
+                        lowerMasterSince = now;
+                    }
                     acceptMaster(hb, now);
                     return Outcome.NONE;
                 }
@@ -134,11 +192,22 @@ public final class FailoverStateMachine {
                 acceptMaster(hb, now);
                 return Outcome.NONE;
             case MASTER:
+                if (resumedAt >= 0 && hb.vipsHeld()) {
+                    // The peer took over while this node stood still: clients follow the peer already.
+                    acceptMaster(hb, now);
+                    return move(FailoverState.BACKUP, "peer " + hb.node() + " took over while this node stood still for "
+                            + millis(stoodStillNanos), now, Send.HEARTBEAT, false);
+                }
+                if (handingOverUntil >= 0 && hb.vipsHeld()) {
+                    acceptMaster(hb, now);
+                    preemptHeld = true;
+                    return move(FailoverState.BACKUP, "handed over to " + hb.node(), now, Send.HEARTBEAT, true);
+                }
                 if (peerWins) {
                     acceptMaster(hb, now);
                     return move(FailoverState.BACKUP, "heard master " + hb.node() + " with "
                             + (hb.priority() > priority ? "higher priority " + hb.priority() + " > " + priority
-                                    : "equal priority and greater name"), now, Send.HEARTBEAT);
+                                    : "equal priority and greater name"), now, Send.HEARTBEAT, hb.vipsHeld());
                 }
                 // Split brain: tell the other master now so it steps down within one heartbeat, and win the
                 // clients' ARP caches back from it.
@@ -151,14 +220,52 @@ public final class FailoverStateMachine {
     private Outcome onHandover(Heartbeat hb, long now) {
         switch (state) {
             case BACKUP:
-                return move(FailoverState.MASTER, "peer " + hb.node() + " handed over (priority 0)", now,
-                        Send.HEARTBEAT);
+                // The peer gives the VIPs up: it no longer wants them, so holding back from them ends.
+                preemptHeld = false;
+                masterNode = hb.node();
+                masterDownAt = now + masterDownNanos();
+                if (notReady == null) {
+                    return move(FailoverState.MASTER, "peer " + hb.node() + " handed over (priority 0)", now,
+                            Send.HEARTBEAT);
+                }
+                // The peer serves until this node says it holds the VIPs: get ready first, for a while.
+                if (handoverHeardAt < 0) {
+                    handoverHeardAt = now;
+                }
+                return Outcome.NONE;
             case MASTER:
                 // RFC 5798: a master hearing priority 0 sends an advertisement at once.
                 return new Outcome(null, Send.HEARTBEAT, false);
             default:
                 return Outcome.NONE;
         }
+    }
+
+    /**
+     * This node's readiness to serve the VIPs: null when its data path is warm and its pools have live
+     * backends, else why not. A backup handed the VIPs while not ready takes them as soon as it is.
+     */
+    public Outcome onReadiness(String reason, long now) {
+        notReady = reason;
+        if (reason == null && state == FailoverState.BACKUP && handoverHeardAt >= 0) {
+            return move(FailoverState.MASTER, "peer " + masterNode + " handed over (priority 0); ready after "
+                    + millis(now - handoverHeardAt), now, Send.HEARTBEAT);
+        }
+        return Outcome.NONE;
+    }
+
+    /**
+     * A planned handover of this MASTER (the admin API): it keeps the VIPs and serves, sending priority 0,
+     * until the peer holds them (then BACKUP, without preempting back) or until {@code wait} passes (then it
+     * stays MASTER). Returns why it cannot start, or null when it started.
+     */
+    public String startHandover(Duration wait, long now) {
+        if (state != FailoverState.MASTER) {
+            return "this node is " + state + ", not MASTER";
+        }
+        handingOverUntil = now + wait.toNanos();
+        nextHeartbeatAt = now;
+        return null;
     }
 
     private void acceptMaster(Heartbeat hb, long now) {
@@ -170,25 +277,53 @@ public final class FailoverStateMachine {
         }
     }
 
+    /** A MASTER whose thread stood still longer than the master-down interval listens before it speaks. */
+    private void noticeStall(long now) {
+        long still = now - lastTickAt;
+        lastTickAt = now;
+        if (state == FailoverState.MASTER && still > masterDownNanos()) {
+            resumedAt = now;
+            stoodStillNanos = still;
+        }
+    }
+
     /** Time passes: the master-down timer may run out, a heartbeat may be due. */
     public Outcome onTick(long now) {
         if (state == FailoverState.INIT) {
             return Outcome.NONE;
         }
-        boolean stalled = now - lastTickAt > masterDownNanos();
-        lastTickAt = now;
+        noticeStall(now);
         if (state == FailoverState.BACKUP && now - masterDownAt >= 0) {
             return move(FailoverState.MASTER, "no heartbeat from " + (masterNode == null ? "a master" : masterNode)
                     + " for " + millis(masterDownNanos()), now, Send.HEARTBEAT);
         }
-        Send send = now - nextHeartbeatAt >= 0 ? Send.HEARTBEAT : Send.NONE;
-        if (send == Send.HEARTBEAT) {
-            nextHeartbeatAt = now + advertNanos;
+        if (state == FailoverState.BACKUP && handoverHeardAt >= 0
+                && now - handoverHeardAt >= HANDOVER_READY_WAIT_NANOS) {
+            return move(FailoverState.MASTER, "peer " + masterNode + " handed over (priority 0); still not ready ("
+                    + notReady + ") after " + millis(now - handoverHeardAt) + ", taking over anyway", now,
+                    Send.HEARTBEAT);
         }
-        // A master whose own thread stood still (a frozen container, a long pause) may have lost the
-        // clients' ARP caches to the peer meanwhile.
-        boolean reannounce = state == FailoverState.MASTER && stalled && reannounce(now);
-        return send == Send.NONE && !reannounce ? Outcome.NONE : new Outcome(null, send, reannounce);
+        if (state == FailoverState.MASTER && resumedAt >= 0) {
+            if (now - resumedAt < advertNanos) {
+                return Outcome.NONE; // listening: a peer that took over says so within one interval
+            }
+            // Nobody claimed the VIPs meanwhile; clients may have learnt another address: win them back.
+            resumedAt = -1;
+            nextHeartbeatAt = now + advertNanos;
+            return new Outcome(null, Send.HEARTBEAT, reannounce(now));
+        }
+        if (state == FailoverState.MASTER && handingOverUntil >= 0 && now - handingOverUntil >= 0) {
+            // The peer did not take over in time: this node goes on as the master it still is.
+            handingOverUntil = -1;
+            nextHeartbeatAt = now + advertNanos;
+            return new Outcome(null, Send.HEARTBEAT, false);
+        }
+        Send send = Send.NONE;
+        if (now - nextHeartbeatAt >= 0) {
+            nextHeartbeatAt = now + advertNanos;
+            send = handingOverUntil >= 0 ? Send.HANDOVER : Send.HEARTBEAT;
+        }
+        return send == Send.NONE ? Outcome.NONE : new Outcome(null, send, false);
     }
 
     /**
@@ -261,16 +396,26 @@ public final class FailoverStateMachine {
     }
 
     private Outcome move(FailoverState to, String reason, long now, Send send) {
+        return move(to, reason, now, send, false);
+    }
+
+    private Outcome move(FailoverState to, String reason, long now, Send send, boolean graceful) {
         FailoverState from = state;
         state = to;
         lowerMasterSince = -1;
+        handoverHeardAt = -1;
+        handingOverUntil = -1;
+        resumedAt = -1;
+        if (to == FailoverState.MASTER || to == FailoverState.FAULT) {
+            preemptHeld = false;
+        }
         if (to == FailoverState.MASTER) {
             masterNode = null;
         }
         if (send != Send.NONE) {
             nextHeartbeatAt = now + advertNanos;
         }
-        return new Outcome(new Transition(from, to, reason), send, false);
+        return new Outcome(new Transition(from, to, reason, graceful), send, false);
     }
 
     private static String millis(long nanos) {
@@ -286,8 +431,18 @@ public final class FailoverStateMachine {
         HANDOVER
     }
 
-    /** A role change with its reason, for the log line and the metrics. */
-    public record Transition(FailoverState from, FailoverState to, String reason) {}
+    /**
+     * A role change with its reason, for the log line and the metrics.
+     *
+     * @param graceful the node leaves MASTER to a peer that already holds and announced the VIPs: it keeps
+     *     them until its requests in flight finished, so that no answer is cut off
+     */
+    public record Transition(FailoverState from, FailoverState to, String reason, boolean graceful) {
+
+        public Transition(FailoverState from, FailoverState to, String reason) {
+            this(from, to, reason, false);
+        }
+    }
 
     /**
      * What the caller must do: apply a transition (VIPs, notify, log), send a heartbeat, re-announce the

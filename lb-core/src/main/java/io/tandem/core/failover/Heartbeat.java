@@ -11,6 +11,8 @@ package io.tandem.core.failover;
  * @param vipsHeld whether the sender has its VIPs configured and announced
  * @param bootEpoch when the sender's process started (ms since 1970); orders restarts
  * @param sequence counts the sender's heartbeats within one boot epoch
+ * @param ready whether the sender could serve the VIPs now: its data path is warm and its pools have live
+ *     backends (a planned handover goes only to a ready peer)
  */
 public record Heartbeat(
         int clusterId,
@@ -20,4 +22,12 @@ public record Heartbeat(
         FailoverState state,
         boolean vipsHeld,
         long bootEpoch,
-        long sequence) {}
+        long sequence,
+        boolean ready) {
+
+    /** A heartbeat of a ready sender. */
+    public Heartbeat(int clusterId, String node, int priority, int advertIntervalMillis, FailoverState state,
+                     boolean vipsHeld, long bootEpoch, long sequence) {
+        this(clusterId, node, priority, advertIntervalMillis, state, vipsHeld, bootEpoch, sequence, true);
+    }
+}

@@ -12,8 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Encodes heartbeats and decodes received ones, authenticated with HMAC-SHA256 under the pair key.
  *
  * <p>Layout (big endian): magic {@code "TH"}, version 1, cluster id, state, priority, flags (bit 0: VIPs
- * held), name length, interval in ms (u16), boot epoch (u64), sequence (u64), node name (UTF-8), then the
- * 32-byte MAC over everything before it. The cluster id is checked before the MAC so that a second pair
+ * held, bit 1: ready), name length, interval in ms (u16), boot epoch (u64), sequence (u64), node name
+ * (UTF-8), then the 32-byte MAC over everything before it. A decoder ignores flag bits it does not know,
+ * so a new flag needs no new version (a peer of an older release reads the heartbeat as before). The cluster id is checked before the MAC so that a second pair
  * on the same network, with its own key, is counted as {@code other-cluster} rather than as an attack.
  *
  * <p>Not thread-safe (it keeps one {@link Mac}): owned by the heartbeat thread.
@@ -60,7 +61,7 @@ public final class HeartbeatCodec {
         }
         int start = out.position();
         out.putShort(MAGIC).put((byte) VERSION).put((byte) hb.clusterId()).put((byte) hb.state().code())
-                .put((byte) hb.priority()).put((byte) (hb.vipsHeld() ? 1 : 0)).put((byte) name.length)
+                .put((byte) hb.priority()).put((byte) ((hb.vipsHeld() ? 1 : 0) | (hb.ready() ? 2 : 0))).put((byte) name.length)
                 .putShort((short) Math.min(hb.advertIntervalMillis(), 0xffff))
                 .putLong(hb.bootEpoch()).putLong(hb.sequence()).put(name);
         ByteBuffer signed = out.duplicate().position(start).limit(out.position());
@@ -102,7 +103,7 @@ public final class HeartbeatCodec {
         in.get(start + HEADER, name);
         return Decoded.accepted(new Heartbeat(clusterId, new String(name, StandardCharsets.UTF_8),
                 in.get(start + 5) & 0xff, in.getShort(start + 8) & 0xffff, state, (in.get(start + 6) & 1) != 0,
-                in.getLong(start + 10), in.getLong(start + 18)));
+                in.getLong(start + 10), in.getLong(start + 18), (in.get(start + 6) & 2) != 0));
     }
 
     /** A decoded heartbeat, or why the packet was dropped. */

@@ -152,7 +152,7 @@ class FailoverStateMachineTest {
         FailoverStateMachine m = master("b", 100, DOWN_100);
         Outcome o = m.onHeartbeat(hb("a", 150, MASTER), DOWN_100 + 10 * MS);
         assertThat(o.transition()).isEqualTo(
-                new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100"));
+                new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100", true));
         assertThat(m.masterNode()).isEqualTo("a");
     }
 
@@ -162,7 +162,9 @@ class FailoverStateMachineTest {
         FailoverStateMachine m = master("a", 150, DOWN_150);
         long t = DOWN_150 + 10 * MS;
         assertThat(m.onHeartbeat(hb("b", 100, MASTER), t)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        tickEvery100ms(m, t, t + 500 * MS);
         assertThat(m.onHeartbeat(hb("b", 100, MASTER), t + 500 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        tickEvery100ms(m, t + 500 * MS, t + 1000 * MS);
         assertThat(m.onHeartbeat(hb("b", 100, MASTER), t + 1000 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
         assertThat(m.state()).isEqualTo(MASTER);
     }
@@ -172,7 +174,7 @@ class FailoverStateMachineTest {
     void tiesGoToTheGreaterNodeName() {
         FailoverStateMachine low = master("lb-a", 100, DOWN_100);
         assertThat(low.onHeartbeat(hb("lb-b", 100, MASTER), DOWN_100 + MS).transition()).isEqualTo(
-                new Transition(MASTER, BACKUP, "heard master lb-b with equal priority and greater name"));
+                new Transition(MASTER, BACKUP, "heard master lb-b with equal priority and greater name", true));
         FailoverStateMachine high = master("lb-b", 100, DOWN_100);
         assertThat(high.onHeartbeat(hb("lb-a", 100, MASTER), DOWN_100 + MS)).isEqualTo(
                 new Outcome(null, Send.HEARTBEAT, true));
@@ -249,12 +251,156 @@ class FailoverStateMachineTest {
         assertThat(m.nextDeadline()).isEqualTo(DOWN_150 + 200 * MS);
     }
 
-    // A master whose thread stood still longer than the master-down interval re-announces its VIPs.
+    // A master whose thread stood still longer than the master-down interval first listens one advert
+    // interval, silently; when no peer claimed the VIPs meanwhile it speaks again and re-announces them.
     @Test
-    void frozenMasterReannouncesOnItsFirstTick() {
+    void frozenMasterListensOneAdvertThenReannounces() {
         FailoverStateMachine m = master("a", 150, DOWN_150);
-        assertThat(m.onTick(DOWN_150 + 3000 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
-        assertThat(m.onTick(DOWN_150 + 3100 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        long resumed = DOWN_150 + 3000 * MS;
+        assertThat(m.onTick(resumed)).isEqualTo(Outcome.NONE);
+        assertThat(m.nextDeadline()).isEqualTo(resumed + 100 * MS);
+        assertThat(m.onTick(resumed + 99 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(m.onTick(resumed + 100 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        assertThat(m.state()).isEqualTo(MASTER);
+        assertThat(m.onTick(resumed + 200 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+    }
+
+    // The peer took over while this master stood still: the resumed master steps aside on the first MASTER
+    // heartbeat it reads (those queued during the freeze come first), at once and without announcing anything.
+    @Test
+    void resumedMasterStepsAsideForThePeerThatTookOver() {
+        FailoverStateMachine a = master("a", 150, DOWN_150);
+        long resumed = DOWN_150 + 3000 * MS;
+        assertThat(a.onHeartbeat(hb("b", 100, BACKUP), resumed)).isEqualTo(Outcome.NONE);
+        Outcome o = a.onHeartbeat(hb("b", 100, MASTER), resumed);
+        assertThat(o).isEqualTo(new Outcome(new Transition(MASTER, BACKUP,
+                "peer b took over while this node stood still for 3000ms", false), Send.HEARTBEAT, false));
+        assertThat(a.masterNode()).isEqualTo("b");
+        // Ready and with preempt, it then takes the VIPs back the planned way, on b's next heartbeat.
+        assertThat(a.onHeartbeat(hb("b", 100, MASTER), resumed + 100 * MS).transition())
+                .isEqualTo(new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
+    }
+
+    // A resumed master that hears the peer only as BACKUP keeps the VIPs and re-announces after listening.
+    @Test
+    void resumedMasterKeepsTheVipsWhenThePeerDidNotTakeOver() {
+        FailoverStateMachine a = master("a", 150, DOWN_150);
+        long resumed = DOWN_150 + 3000 * MS;
+        assertThat(a.onHeartbeat(hb("b", 100, BACKUP), resumed)).isEqualTo(Outcome.NONE);
+        assertThat(a.onTick(resumed + 100 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, true));
+        assertThat(a.state()).isEqualTo(MASTER);
+    }
+
+    // Not ready (cold data path, no live backend): a higher-priority backup does not preempt a working
+    // master; once ready it preempts on the master's next heartbeat.
+    @Test
+    void unreadyBackupDoesNotPreempt() {
+        FailoverStateMachine a = started("a", 150);
+        a.onReadiness("warming up: 10 of 1500 requests", 0);
+        for (long t = 50 * MS; t < 2000 * MS; t += 100 * MS) {
+            assertThat(a.onHeartbeat(hb("b", 100, MASTER), t)).isEqualTo(Outcome.NONE);
+            assertThat(a.onTick(t + MS).transition()).isNull();
+        }
+        assertThat(a.state()).isEqualTo(BACKUP);
+        assertThat(a.onReadiness(null, 2000 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(a.onHeartbeat(hb("b", 100, MASTER), 2050 * MS).transition())
+                .isEqualTo(new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
+    }
+
+    // Not ready does not stop a takeover when no master is heard at all.
+    @Test
+    void unreadyBackupTakesOverWhenNoMasterIsHeard() {
+        FailoverStateMachine b = started("b", 100);
+        b.onReadiness("pool web has no backend up", 0);
+        assertThat(b.onTick(DOWN_100).transition())
+                .isEqualTo(new Transition(BACKUP, MASTER, "no heartbeat from a master for 360ms"));
+    }
+
+    // A handover reaching an unready backup: it takes the VIPs as soon as it is ready; the handing-over
+    // peer keeps serving meanwhile (its priority-0 heartbeats keep the backup's timer fed).
+    @Test
+    void handoverToAnUnreadyBackupWaitsUntilItIsReady() {
+        FailoverStateMachine b = started("b", 100);
+        b.onReadiness("warming up: 700 of 1500 requests", 0);
+        assertThat(b.onHeartbeat(hb("a", 0, MASTER), 100 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(b.onHeartbeat(hb("a", 0, INIT), 200 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(b.onTick(300 * MS).transition()).isNull();
+        assertThat(b.nextDeadline()).isLessThanOrEqualTo(100 * MS + FailoverStateMachine.HANDOVER_READY_WAIT_NANOS);
+        Outcome o = b.onReadiness(null, 400 * MS);
+        assertThat(o.transition()).isEqualTo(new Transition(BACKUP, MASTER,
+                "peer a handed over (priority 0); ready after 300ms"));
+        assertThat(o.send()).isEqualTo(Send.HEARTBEAT);
+    }
+
+    // ... but not forever: a peer that is leaving needs a successor, ready or not.
+    @Test
+    void handoverToABackupThatStaysUnreadyIsTakenAfterTheWait() {
+        FailoverStateMachine b = started("b", 100);
+        b.onReadiness("pool web has no backend up", 0);
+        b.onHeartbeat(hb("a", 0, INIT), 100 * MS);
+        long until = 100 * MS + FailoverStateMachine.HANDOVER_READY_WAIT_NANOS;
+        for (long t = 200 * MS; t < until; t += 100 * MS) {
+            b.onHeartbeat(hb("a", 0, INIT), t);
+            assertThat(b.onTick(t).transition()).isNull();
+        }
+        assertThat(b.onTick(until).transition()).isEqualTo(new Transition(BACKUP, MASTER,
+                "peer a handed over (priority 0); still not ready (pool web has no backend up) after 1500ms,"
+                        + " taking over anyway"));
+    }
+
+    // A planned handover: the master keeps the VIPs and sends priority 0 each interval until the peer holds
+    // them, then steps down gracefully (after its requests in flight) and does not preempt them back until
+    // the peer hands them back.
+    @Test
+    void plannedHandoverAndBack() {
+        FailoverStateMachine a = master("a", 150, DOWN_150);
+        long t = DOWN_150 + 10 * MS;
+        assertThat(a.startHandover(Duration.ofSeconds(5), t)).isNull();
+        assertThat(a.handingOver()).isTrue();
+        assertThat(a.onTick(t)).isEqualTo(new Outcome(null, Send.HANDOVER, false));
+        assertThat(a.onTick(t + 50 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(a.onTick(t + 100 * MS)).isEqualTo(new Outcome(null, Send.HANDOVER, false));
+        assertThat(a.state()).isEqualTo(MASTER);
+        Outcome o = a.onHeartbeat(hb("b", 100, MASTER), t + 120 * MS);
+        assertThat(o.transition()).isEqualTo(new Transition(MASTER, BACKUP, "handed over to b", true));
+        assertThat(a.preemptHeld()).isTrue();
+        for (long u = t + 200 * MS; u < t + 3000 * MS; u += 100 * MS) {
+            assertThat(a.onHeartbeat(hb("b", 100, MASTER), u)).isEqualTo(Outcome.NONE);
+            a.onTick(u + MS);
+        }
+        assertThat(a.state()).isEqualTo(BACKUP);
+        // b hands back (its own handover, or b stops): a takes over again.
+        assertThat(a.onHeartbeat(hb("b", 0, MASTER), t + 3000 * MS).transition())
+                .isEqualTo(new Transition(BACKUP, MASTER, "peer b handed over (priority 0)"));
+        assertThat(a.preemptHeld()).isFalse();
+    }
+
+    // A planned handover the peer never takes: the master goes on as master after the wait.
+    @Test
+    void plannedHandoverThatIsNotTakenLeavesTheMasterInPlace() {
+        FailoverStateMachine a = master("a", 150, DOWN_150);
+        long t = DOWN_150 + 10 * MS;
+        a.startHandover(Duration.ofMillis(300), t);
+        assertThat(a.onTick(t).send()).isEqualTo(Send.HANDOVER);
+        assertThat(a.onTick(t + 100 * MS).send()).isEqualTo(Send.HANDOVER);
+        assertThat(a.onTick(t + 300 * MS)).isEqualTo(new Outcome(null, Send.HEARTBEAT, false));
+        assertThat(a.handingOver()).isFalse();
+        assertThat(a.state()).isEqualTo(MASTER);
+        assertThat(a.onTick(t + 400 * MS).send()).isEqualTo(Send.HEARTBEAT);
+    }
+
+    // Only a master can hand over.
+    @Test
+    void onlyAMasterCanHandOver() {
+        FailoverStateMachine b = started("b", 100);
+        assertThat(b.startHandover(Duration.ofSeconds(5), MS)).isEqualTo("this node is BACKUP, not MASTER");
+        assertThat(b.handingOver()).isFalse();
+    }
+
+    private static void tickEvery100ms(FailoverStateMachine m, long from, long to) {
+        for (long t = from + 100 * MS; t < to; t += 100 * MS) {
+            m.onTick(t);
+        }
     }
 
     // Split brain: two masters that start hearing each other end with exactly one within one advert interval.
@@ -267,7 +413,7 @@ class FailoverStateMachineTest {
         Outcome ao = a.onTick(t);
         assertThat(ao.send()).isEqualTo(Send.HEARTBEAT);
         Outcome bo = b.onHeartbeat(hb("a", 150, MASTER), t);
-        assertThat(bo.transition()).isEqualTo(new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100"));
+        assertThat(bo.transition()).isEqualTo(new Transition(MASTER, BACKUP, "heard master a with higher priority 150 > 100", true));
         assertThat(a.state()).isEqualTo(MASTER);
         // b's heartbeat that crossed a's on the wire: a stays and re-announces.
         assertThat(a.onHeartbeat(hb("b", 100, MASTER), t + MS).reannounce()).isTrue();

@@ -27,6 +27,21 @@ class HeartbeatCodecTest {
         assertThat(codec.decode(b)).isEqualTo(new HeartbeatCodec.Decoded(HB, null));
     }
 
+    // The ready flag is bit 1 of the flags byte beside VIPs-held (bit 0): both survive, in every combination,
+    // and the byte a decoder of an older release reads as VIPs-held is unchanged.
+    @Test
+    void readyFlagRoundTrips() {
+        HeartbeatCodec codec = new HeartbeatCodec(7, KEY);
+        for (boolean held : new boolean[] {false, true}) {
+            for (boolean ready : new boolean[] {false, true}) {
+                Heartbeat hb = new Heartbeat(7, "lb-b", 100, 20, FailoverState.BACKUP, held, 5, 9, ready);
+                ByteBuffer b = encode(codec, hb);
+                assertThat(b.get(6)).isEqualTo((byte) ((held ? 1 : 0) | (ready ? 2 : 0)));
+                assertThat(codec.decode(b).heartbeat()).isEqualTo(hb);
+            }
+        }
+    }
+
     // A packet signed with another key is dropped as bad-mac.
     @Test
     void wrongKeyIsBadMac() {
