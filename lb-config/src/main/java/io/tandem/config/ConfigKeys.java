@@ -113,6 +113,11 @@ final class ConfigKeys {
             .bool("listener-failed", Defaults.TRACK_LISTENER_FAILED)
             .build();
 
+    static final Shape WARM_UP = Shape.of("warm-up")
+            .integer("requests", Defaults.WARM_UP_REQUESTS, 0, Defaults.MAX_WARM_UP_REQUESTS)
+            .duration("interval", Defaults.WARM_UP_INTERVAL, ZERO)
+            .build();
+
     static final Shape VIP = Shape.of("vip")
             .string("address", true, null)
             .string("interface", true, null)
@@ -130,6 +135,7 @@ final class ConfigKeys {
             .bool("preempt", Defaults.PREEMPT)
             .duration("preempt-delay", Defaults.PREEMPT_DELAY, ZERO)
             .nested("track", TRACK)
+            .nested("warm-up", WARM_UP)
             .listOf("vip", VIP, false, 0)
             .file("notify", false)
             .build();

@@ -411,6 +411,9 @@ public final class ConfigLoader {
             Section track = s.section("track");
             FailoverConfig.TrackConfig tracking = new FailoverConfig.TrackConfig(track.bool("no-backend-up"),
                     track.bool("listener-failed"));
+            Section warm = s.section("warm-up");
+            FailoverConfig.WarmUpConfig warmUp = new FailoverConfig.WarmUpConfig(warm.integer("requests"),
+                    warm.duration("interval"));
             List<FailoverConfig.VipConfig> vips = new ArrayList<>();
             Map<String, Integer> seenVips = new HashMap<>();
             for (Section v : s.list("vip")) {
@@ -447,7 +450,7 @@ public final class ConfigLoader {
                         + "vip: [ { address: 10.0.0.100/24, interface: eth0 } ]");
             }
             return new FailoverConfig(node, priority, bind, peer, advert, keyFile, preempt, vips, notify, clusterId,
-                    preemptDelay, tracking, multicast);
+                    preemptDelay, tracking, multicast, warmUp);
         }
 
         /** Reads a small file named by {@code key}; null (with a problem) when it cannot be read. */

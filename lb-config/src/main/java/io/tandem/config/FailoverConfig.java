@@ -28,7 +28,8 @@ public record FailoverConfig(
         int clusterId,
         Duration preemptDelay,
         TrackConfig track,
-        HostPort multicast) {
+        HostPort multicast,
+        WarmUpConfig warmUp) {
 
     public FailoverConfig {
         vips = List.copyOf(vips);
@@ -38,7 +39,20 @@ public record FailoverConfig(
     public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
                           String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript) {
         this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript,
-                Defaults.FAILOVER_CLUSTER_ID, Defaults.PREEMPT_DELAY, TrackConfig.DEFAULT, null);
+                Defaults.FAILOVER_CLUSTER_ID, Defaults.PREEMPT_DELAY, TrackConfig.DEFAULT, null, WarmUpConfig.DEFAULT);
+    }
+
+    /**
+     * How the node keeps its data path ready to take the VIPs over (the warm standby).
+     *
+     * @param requests requests sent through the node's own data path at start, before it calls itself ready
+     *     (0: no warm-up; the node is ready once its pools have live backends)
+     * @param interval then one request per I/O thread and pool this often (zero: none)
+     */
+    public record WarmUpConfig(int requests, Duration interval) {
+
+        public static final WarmUpConfig DEFAULT = new WarmUpConfig(Defaults.WARM_UP_REQUESTS,
+                Defaults.WARM_UP_INTERVAL);
     }
 
     /** A virtual IP with prefix length on an interface, e.g. 10.0.0.100/24 on eth0. */

@@ -63,6 +63,7 @@ class FormatInStepTest {
                 "  peer: 10.0.0.3:5405",
                 "  auth-key-file: pair.key",
                 "  track: { no-backend-up: true }",
+                "  warm-up: { requests: 500, interval: 2s }",
                 "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]",
                 "  notify: notify.sh",
                 "");
