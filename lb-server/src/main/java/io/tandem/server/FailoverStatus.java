@@ -15,11 +15,18 @@ package io.tandem.server;
  * @param since     when this node entered its role (ISO-8601), null when standalone
  * @param reason    why it did (the transition's log reason), null when standalone
  * @param peerSeen  when the peer's last accepted heartbeat arrived (ISO-8601), null if never
+ * @param ready     whether this node could take the VIPs over well now (data path warm, live backends)
+ * @param notReady  why not, null when ready
+ * @param peerReady what the peer's last heartbeat said of its readiness, null when not heard
+ * @param handingOver whether a planned handover of this master is under way
+ * @param preemptHeld whether this node holds back from preempting since it handed the VIPs over on purpose
  */
 public record FailoverStatus(String role, String node, int priority, String peer, String peerRole,
-                             String master, boolean vipsHeld, String since, String reason, String peerSeen) {
+                             String master, boolean vipsHeld, String since, String reason, String peerSeen,
+                             boolean ready, String notReady, Boolean peerReady, boolean handingOver,
+                             boolean preemptHeld) {
 
     /** A node without a failover section. */
     public static final FailoverStatus STANDALONE = new FailoverStatus("standalone", null, 0, null, null,
-            null, false, null, null, null);
+            null, false, null, null, null, true, null, null, false, false);
 }

@@ -28,6 +28,7 @@ import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
 import io.tandem.server.failover.FailoverNode;
+import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.BackendConnectionsControl;
@@ -69,6 +70,8 @@ import org.slf4j.LoggerFactory;
 public final class TandemServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
+    /** The listener name of the warm standby's requests in metrics. */
+    static final String WARM_UP = "warm-up";
 
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
@@ -90,6 +93,11 @@ public final class TandemServer implements AutoCloseable {
     private AdminServer admin;
     private volatile HealthChecks healthChecks;
     private FailoverNode failoverNode;
+    /** A pair member's warm standby and its private per-pool listeners (none without failover). */
+    private WarmStandby warmStandby;
+    private volatile Map<String, BoundListener> warmListeners = Map.of();
+    private final ChannelGroup warmClients = new DefaultChannelGroup("warm-up", GlobalEventExecutor.INSTANCE);
+    private final int workerThreads;
     /** The bound listeners for the heartbeat thread's tracking, replaced as a whole (never locked). */
     private volatile List<BoundListener> trackedListeners = List.of();
     private volatile boolean closing;
@@ -103,6 +111,7 @@ public final class TandemServer implements AutoCloseable {
         this.transport = Transport.best();
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
+        this.workerThreads = workerThreads;
     }
 
     public TandemConfig config() {
@@ -173,10 +182,14 @@ public final class TandemServer implements AutoCloseable {
             }
             trackedListeners = List.copyOf(listeners.values());
             if (config.failover().isPresent()) {
+                warmListeners = bindWarmListeners(config, pools, Map.of());
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 failoverNode = new FailoverNode(config.failover().get(), metrics.registry(),
-                        () -> cannotServe(config.failover().get().track()));
+                        () -> cannotServe(config.failover().get().track()), this::notReady, this::requestsInFlight);
+                warmStandby = new WarmStandby(config.failover().get().warmUp(), this::warmTargets, workerThreads,
+                        metrics.registry(), failoverNode::wakeUp);
                 failoverNode.start();
+                warmStandby.start();
                 failoverStatus(failoverNode::adminStatus);
             }
             // The admin port opens last: once /healthz answers, every listener is bound.
@@ -306,8 +319,20 @@ public final class TandemServer implements AutoCloseable {
         listeners.clear();
         listeners.putAll(nextListeners);
         trackedListeners = List.copyOf(listeners.values());
+        if (failoverNode != null) {
+            try {
+                warmListeners = bindWarmListeners(next, nextPools, warmListeners);
+            } catch (InterruptedException | RuntimeException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                // An ephemeral loopback port; only the warm-up of a new pool is missing, never the service.
+                log.warn("warm standby: cannot bind a private listener for a new pool: {}", describe(e));
+            }
+        }
         if (failoverNode != null && !next.failover().equals(config.failover())) {
             failoverNode.reconfigure(next.failover().get());
+            warmStandby.reconfigure(next.failover().get().warmUp());
             changes.add("~failover settings");
         }
         if (nextAdmin != null) {
@@ -364,6 +389,9 @@ public final class TandemServer implements AutoCloseable {
         List<String> listenerNames = new ArrayList<>();
         for (ListenerConfig l : next.listeners()) {
             listenerNames.add(l.name());
+        }
+        if (next.failover().isPresent()) {
+            listenerNames.add(WARM_UP); // the warm standby's private listeners come after the real ones
         }
         Map<String, PoolRuntime> built = new LinkedHashMap<>();
         for (PoolConfig p : next.pools().values()) {
@@ -452,6 +480,108 @@ public final class TandemServer implements AutoCloseable {
     }
 
     /**
+     * The warm standby's private listeners: one per pool of {@code next} on an ephemeral loopback port, with
+     * the routing of a listener whose default pool is that pool and that writes no access log. Listeners
+     * of pools that stay are kept (their routing swapped), those of removed pools closed.
+     */
+    private Map<String, BoundListener> bindWarmListeners(TandemConfig next, Map<String, PoolRuntime> nextPools,
+                                                         Map<String, BoundListener> current) throws InterruptedException {
+        ListenerConfig first = next.listeners().get(0);
+        Map<String, BoundListener> bound = new LinkedHashMap<>();
+        for (String pool : nextPools.keySet()) {
+            ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
+                    first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
+            Routing routing = new Routing(l, next.listeners().size(), nextPools);
+            BoundListener kept = current.get(pool);
+            if (kept != null) {
+                kept.runtime().routing(routing);
+                bound.put(pool, kept);
+            } else {
+                bound.put(pool, bindOn(l, routing, warmClients));
+            }
+        }
+        current.forEach((pool, l) -> {
+            if (!bound.containsKey(pool)) {
+                l.channel().close();
+            }
+        });
+        return Collections.unmodifiableMap(bound);
+    }
+
+    /** Where the warm standby sends its requests now: each pool's private listener and health-check path. */
+    private List<WarmStandby.Target> warmTargets() {
+        List<WarmStandby.Target> targets = new ArrayList<>();
+        Map<String, PoolRuntime> current = pools;
+        warmListeners.forEach((name, l) -> {
+            PoolRuntime p = current.get(name);
+            if (p == null) {
+                return;
+            }
+            var health = p.config().health().orElse(null);
+            String path = health != null && health.type() == io.tandem.config.HealthConfig.Type.HTTP
+                    && health.path() != null ? health.path() : "/";
+            String host = health != null && health.host() != null ? health.host() : "localhost";
+            targets.add(new WarmStandby.Target(name, (InetSocketAddress) l.channel().localAddress(), host, path,
+                    !p.pool().live().isEmpty()));
+        });
+        return targets;
+    }
+
+    /**
+     * Why this node could not take the VIPs over well now, or null: its warm-up is not done, or a pool
+     * that a listener sends requests to has no live backend. Read by the heartbeat thread.
+     */
+    private String notReady() {
+        WarmStandby warm = warmStandby;
+        String warming = warm == null ? "starting" : warm.notReady();
+        if (warming != null) {
+            return warming;
+        }
+        Map<String, PoolRuntime> current = pools;
+        for (ListenerConfig l : config.listeners()) {
+            String dead = deadPool(current, l.pool());
+            for (int i = 0; dead == null && i < l.routes().size(); i++) {
+                dead = deadPool(current, l.routes().get(i).pool());
+            }
+            if (dead != null) {
+                return "pool " + dead + " (listener " + l.name() + ") has no backend up";
+            }
+        }
+        return null;
+    }
+
+    private static String deadPool(Map<String, PoolRuntime> pools, String name) {
+        PoolRuntime p = pools.get(name);
+        return p != null && p.pool().live().isEmpty() ? name : null;
+    }
+
+    /** Requests in flight to backends, over every pool (a graceful step-down waits for them). */
+    private int requestsInFlight() {
+        int n = 0;
+        for (PoolRuntime p : pools.values()) {
+            for (Backend b : p.pool().backends()) {
+                n += b.inFlight();
+            }
+        }
+        return n;
+    }
+
+    /** The warm standby's progress for /status, or null without failover. */
+    public WarmStandby.Snapshot warmStandby() {
+        WarmStandby w = warmStandby;
+        return w == null ? null : w.snapshot();
+    }
+
+    /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
+    public java.util.concurrent.CompletableFuture<FailoverNode.Handover> handover() {
+        if (failoverNode == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    new FailoverNode.Handover(false, "this node has no failover section", 0));
+        }
+        return failoverNode.handover();
+    }
+
+    /**
      * Why this node cannot serve now (failover then goes FAULT), or null: per {@code failover.track}, a
      * listener that is no longer bound, or no backend up in any pool. Runs on the heartbeat thread and
      * reads only volatile snapshots.
@@ -480,7 +610,11 @@ public final class TandemServer implements AutoCloseable {
     }
 
     private BoundListener bind(ListenerConfig l, Routing routing) throws InterruptedException {
-        ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, clients);
+        return bindOn(l, routing, clients);
+    }
+
+    private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group) throws InterruptedException {
+        ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, group);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -568,9 +702,14 @@ public final class TandemServer implements AutoCloseable {
 
     private void stopFailover() {
         closing = true;
+        if (warmStandby != null) {
+            warmStandby.close();
+        }
         if (failoverNode != null) {
             failoverNode.close();
         }
+        warmListeners.values().forEach(l -> l.channel().close().awaitUninterruptibly());
+        warmClients.close().awaitUninterruptibly();
     }
 
     private static String describe(Throwable e) {

@@ -48,7 +48,8 @@ final class AdminApi {
                 .post("/api/v1/pools/{pool}/backends/{backend}/drain", this::drain)
                 .post("/api/v1/pools/{pool}/backends/{backend}/enable", this::enable)
                 .post("/api/v1/pools/{pool}/backends/{backend}/weight", this::weight)
-                .postDeferred("/api/v1/reload", this::reload);
+                .postDeferred("/api/v1/reload", this::reload)
+                .postDeferred("/api/v1/failover/handover", this::handover);
     }
 
     AdminRouter router() {
@@ -85,6 +86,27 @@ final class AdminApi {
             try {
                 return AdminResponse.json(result.applied() ? HttpResponseStatus.OK
                         : HttpResponseStatus.UNPROCESSABLE_ENTITY, json.writeValueAsString(body));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * Hands the VIPs to the peer now, hitlessly: 200 once the peer holds them (this node is then BACKUP and
+     * does not preempt them back until the peer hands them back); 409 with the reason when nothing changed
+     * (not MASTER, no live or no ready peer, the peer did not take them in time, standalone).
+     */
+    private CompletionStage<AdminResponse> handover(AdminRequest r) {
+        log.info("admin: failover handover asked by {}", r.client());
+        return server.handover().thenApply(h -> {
+            ObjectNode body = json.createObjectNode();
+            body.put("handedOver", h.done());
+            body.put("detail", h.detail());
+            body.put("millis", h.millis());
+            try {
+                return AdminResponse.json(h.done() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT,
+                        json.writeValueAsString(body));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -7,6 +7,7 @@ import io.tandem.config.ListenerConfig;
 import io.tandem.core.health.HealthCheckSession;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.FailoverStatus;
+import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.TandemServer;
 import io.tandem.server.Version;
 import io.tandem.server.health.LastCheck;
@@ -43,7 +44,7 @@ final class StatusReport {
         root.put("uptimeSeconds", Duration.between(server.startedAt(), now).toSeconds());
         root.put("time", now.toString());
         root.put("requestMetrics", server.metrics().requestMetrics());
-        failover(root.putObject("failover"), server.failoverStatus());
+        failover(root.putObject("failover"), server.failoverStatus(), server.warmStandby());
         ArrayNode listeners = root.putArray("listeners");
         for (ListenerRuntime runtime : server.listeners()) {
             ListenerConfig l = runtime.routing().listener();
@@ -115,7 +116,7 @@ final class StatusReport {
         }
     }
 
-    private static void failover(ObjectNode n, FailoverStatus f) {
+    private static void failover(ObjectNode n, FailoverStatus f, WarmStandby.Snapshot warm) {
         n.put("role", f.role());
         n.put("node", f.node());
         n.put("priority", f.priority());
@@ -126,5 +127,27 @@ final class StatusReport {
         n.put("since", f.since());
         n.put("reason", f.reason());
         n.put("peerSeen", f.peerSeen());
+        if (f.node() == null) {
+            return;
+        }
+        n.put("ready", f.ready());
+        n.put("notReady", f.notReady());
+        if (f.peerReady() == null) {
+            n.putNull("peerReady");
+        } else {
+            n.put("peerReady", f.peerReady());
+        }
+        n.put("handingOver", f.handingOver());
+        n.put("preemptHeld", f.preemptHeld());
+        if (warm != null) {
+            ObjectNode w = n.putObject("warmUp");
+            w.put("state", warm.state());
+            w.put("startRequests", warm.startRequests());
+            w.put("sent", warm.sent());
+            w.put("ok", warm.ok());
+            w.put("failed", warm.failed());
+            w.put("warmMillis", warm.warmMillis());
+            w.put("intervalMillis", warm.intervalMillis());
+        }
     }
 }

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -40,8 +41,13 @@ import org.slf4j.LoggerFactory;
 public final class FailoverNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FailoverNode.class);
-    /** How long a stopping master keeps its VIPs while waiting for the peer to announce it took them. */
-    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(2);
+    /**
+     * How long a stopping master keeps its VIPs while waiting for the peer to announce it took them: the
+     * peer's wait to be ready ({@link FailoverStateMachine#HANDOVER_READY_WAIT_NANOS}) and a margin.
+     */
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(3);
+    /** How long a planned handover through the admin API may take before the master stays master. */
+    static final Duration PLANNED_HANDOVER_WAIT = Duration.ofSeconds(3);
     /** After the peer says it holds the VIPs: time for its gratuitous ARP to reach the clients. */
     private static final Duration HANDOVER_LINGER = Duration.ofMillis(100);
 
@@ -50,6 +56,7 @@ public final class FailoverNode implements AutoCloseable {
     /** Settings a reload asked for, picked up by the heartbeat thread; null when none is waiting. */
     private volatile FailoverConfig pending;
     private final Supplier<String> tracking;
+    private final Supplier<String> readiness;
     private final FailoverStateMachine machine;
     private final FailoverMeters meters;
     private final VipController vips;
@@ -66,25 +73,65 @@ public final class FailoverNode implements AutoCloseable {
     private long sequence;
     private long lastPeerHeartbeatAt = Long.MIN_VALUE;
     private volatile NodeStatus status;
+    /** The machine's readiness and handover flags, published by the heartbeat thread for /status. */
+    private volatile String notReady;
+    private volatile boolean handingOver;
+    private volatile boolean preemptHeld;
     private volatile boolean stopping;
     private boolean masterHeartbeatPending;
+    /** A planned handover the admin API asked for, picked up by the heartbeat thread; null when none. */
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Handover>> handoverAsked =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** The planned handover under way (heartbeat thread only), or null. */
+    private CompletableFuture<Handover> handoverRunning;
+    private long handoverStartedAt;
 
     /**
      * @param tracking the node's own health, read on the heartbeat thread each heartbeat: null when it can
      *     serve, else the reason it cannot (then FAULT)
+     * @param readiness whether it could take the VIPs over well, read likewise: null when its data path is
+     *     warm and its pools have live backends, else why not (it then does not take the VIPs from a
+     *     working master; see {@link FailoverStateMachine#onReadiness})
+     * @param inFlight the node's requests in flight, which a graceful step-down waits for
      */
-    public FailoverNode(FailoverConfig config, MeterRegistry registry, Supplier<String> tracking) {
+    public FailoverNode(FailoverConfig config, MeterRegistry registry, Supplier<String> tracking,
+                        Supplier<String> readiness, java.util.function.IntSupplier inFlight) {
         this.config = config;
         this.tracking = tracking;
+        this.readiness = readiness;
         this.machine = new FailoverStateMachine(config.node(), config.priority(), config.advertInterval(),
                 config.preempt(), config.preemptDelay());
         this.meters = new FailoverMeters(registry, config.node(), () -> status.state());
-        this.vips = new VipController(config.vips(), config.notifyScript(), meters, this::wakeUp);
+        this.vips = new VipController(config.vips(), config.notifyScript(), meters, this::wakeUp, inFlight);
         this.status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "not started", null);
+        io.micrometer.core.instrument.Gauge.builder("tandem_failover_ready", () -> machine.ready() ? 1 : 0)
+                .description("1 while this node is ready to take the VIPs over: its data path is warm and its "
+                        + "pools have live backends")
+                .tag("node", config.node()).register(registry);
     }
 
-    private void wakeUp() {
+    /** The outcome of a planned handover: who holds the VIPs now, or why this node still does. */
+    public record Handover(boolean done, String detail, long millis) {}
+
+    /**
+     * Asks for a planned handover (the admin API): the peer, if alive and ready, takes the VIPs while this
+     * MASTER keeps serving; this node then steps down after its requests in flight and does not preempt the
+     * VIPs back until the peer hands them back. Completes when the peer holds the VIPs, or with the reason
+     * nothing changed.
+     */
+    public CompletableFuture<Handover> handover() {
+        CompletableFuture<Handover> f = new CompletableFuture<>();
+        if (!handoverAsked.compareAndSet(null, f)) {
+            f.complete(new Handover(false, "a handover is already under way", 0));
+            return f;
+        }
+        wakeUp();
+        return f;
+    }
+
+    /** Wakes the heartbeat thread (readiness changed, a handover is asked for). */
+    public void wakeUp() {
         Selector s = selector;
         if (s != null) {
             s.wakeup();
@@ -105,7 +152,8 @@ public final class FailoverNode implements AutoCloseable {
                 s.priority(), peerAddress,
                 s.peer() == null ? null : s.peer().state().name().toLowerCase(java.util.Locale.ROOT),
                 s.master(), s.vipsHeld(), s.since().toString(), s.reason(),
-                s.peer() == null ? null : s.peer().seen().toString());
+                s.peer() == null ? null : s.peer().seen().toString(), notReady == null, notReady,
+                s.peer() == null ? null : s.peer().ready(), handingOver, preemptHeld);
     }
 
     /** Binds the heartbeat socket, removes VIPs left by an earlier run, and starts as BACKUP. */
@@ -154,6 +202,7 @@ public final class FailoverNode implements AutoCloseable {
         try {
             long now = System.nanoTime();
             apply(machine.onTracking(tracking.get(), now), now);
+            apply(machine.onReadiness(notReady = readiness.get(), now), now);
             apply(machine.start(now), now);
             long lastWake = now;
             while (!stopping) {
@@ -185,7 +234,19 @@ public final class FailoverNode implements AutoCloseable {
                 }
                 receiveAll(now);
                 apply(machine.onTracking(tracking.get(), now), now);
+                apply(machine.onReadiness(notReady = readiness.get(), now), now);
+                startAskedHandover(now);
                 apply(machine.onTick(now), now);
+                finishPlannedHandover(now);
+                handingOver = machine.handingOver();
+                preemptHeld = machine.preemptHeld();
+            }
+            CompletableFuture<Handover> asked = handoverAsked.getAndSet(null);
+            if (asked != null) {
+                asked.complete(new Handover(false, "this node is stopping", 0));
+            }
+            if (handoverRunning != null) {
+                handoverRunning.complete(new Handover(false, "this node is stopping; it hands over as it stops", 0));
             }
             handOver();
         } catch (Throwable e) {
@@ -193,6 +254,56 @@ public final class FailoverNode implements AutoCloseable {
             log.error("failover thread stopped", e);
         } finally {
             stopped.countDown();
+        }
+    }
+
+    /** Starts the planned handover the admin API asked for, if the peer can take it. */
+    private void startAskedHandover(long now) {
+        CompletableFuture<Handover> asked = handoverAsked.getAndSet(null);
+        if (asked == null) {
+            return;
+        }
+        NodeStatus.Peer p = status.peer();
+        String refused;
+        if (handoverRunning != null) {
+            refused = "a handover is already under way";
+        } else if (p == null || lastPeerHeartbeatAt == Long.MIN_VALUE
+                || now - lastPeerHeartbeatAt > 3 * config.advertInterval().toNanos()) {
+            refused = "no live peer to hand over to (none heard for " + 3 * config.advertInterval().toMillis()
+                    + "ms)";
+        } else if (p.state() != FailoverState.BACKUP) {
+            refused = "peer " + p.node() + " is " + p.state() + ", not BACKUP";
+        } else if (!p.ready()) {
+            refused = "peer " + p.node() + " is not ready (its data path is warming up or its pools have no "
+                    + "backend up; see its /status)";
+        } else {
+            refused = machine.startHandover(PLANNED_HANDOVER_WAIT, now);
+        }
+        if (refused != null) {
+            asked.complete(new Handover(false, refused, 0));
+            return;
+        }
+        log.info("failover: handing the VIPs over to {} (asked through the admin API)", p.node());
+        handoverRunning = asked;
+        handoverStartedAt = now;
+    }
+
+    /** Completes a planned handover once the machine left MASTER, or once it gave up. */
+    private void finishPlannedHandover(long now) {
+        if (handoverRunning == null) {
+            return;
+        }
+        long millis = (now - handoverStartedAt) / 1_000_000;
+        if (machine.state() != FailoverState.MASTER) {
+            handoverRunning.complete(new Handover(machine.state() == FailoverState.BACKUP,
+                    machine.state() == FailoverState.BACKUP ? machine.masterNode() + " holds the VIPs"
+                            : "this node is " + machine.state() + " now", millis));
+            handoverRunning = null;
+        } else if (!machine.handingOver()) {
+            log.warn("failover: the peer did not take the VIPs within {}ms; this node stays MASTER", millis);
+            handoverRunning.complete(new Handover(false, "the peer did not take the VIPs within " + millis
+                    + "ms; this node stays MASTER", millis));
+            handoverRunning = null;
         }
     }
 
@@ -285,7 +396,7 @@ public final class FailoverNode implements AutoCloseable {
             lastPeerHeartbeatAt = now;
             apply(machine.onHeartbeat(hb, now), now);
             status = status.withPeer(new NodeStatus.Peer(hb.node(), hb.state(), hb.priority(), hb.vipsHeld(),
-                    Instant.now()), machine.masterNode());
+                    hb.ready(), Instant.now()), machine.masterNode());
         }
     }
 
@@ -297,7 +408,7 @@ public final class FailoverNode implements AutoCloseable {
             status = new NodeStatus(config.node(), t.to(), config.priority(), machine.masterNode(), false,
                     Instant.now(), t.reason(), status.peer());
             if (t.to() != FailoverState.INIT) {
-                vips.apply(t.to());
+                vips.apply(t.to(), t.graceful());
             }
         }
         if (o.send() != Send.NONE) {
@@ -318,7 +429,7 @@ public final class FailoverNode implements AutoCloseable {
         }
         Heartbeat hb = new Heartbeat(config.clusterId(), config.node(), priority,
                 (int) config.advertInterval().toMillis(), state, state == FailoverState.MASTER && vips.held(),
-                bootEpoch, ++sequence);
+                bootEpoch, ++sequence, machine.ready());
         out.clear();
         codec.encode(hb, out);
         out.flip();

@@ -31,5 +31,5 @@ record NodeStatus(
     }
 
     /** The peer as its last heartbeat described itself. */
-    record Peer(String node, FailoverState state, int priority, boolean vipsHeld, Instant seen) {}
+    record Peer(String node, FailoverState state, int priority, boolean vipsHeld, boolean ready, Instant seen) {}
 }

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * network gets a new interface name) the interface that has an address in the VIP's subnet takes its
  * place, since only there can the VIP be reached by ARP. Removal finds the VIP wherever it is.
  *
+ * <p>A node that steps down to a peer which already holds and announced the VIPs (a preemption, a planned
+ * handover) keeps them until its requests in flight are answered ({@link #apply(FailoverState, boolean)}):
+ * the clients already send new connections to the peer, and the answers of the old ones still leave from
+ * an address this host has.
+ *
  * <p>Runs on its own single thread ({@code tandem-vip}) so that process starts never delay heartbeats.
  * Each role change bumps a generation; a failed step is logged, counted and retried every second for as
  * long as its generation is current; nothing here ever stops the daemon.
@@ -41,6 +46,11 @@ final class VipController implements AutoCloseable {
     private static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(30);
     private static final long RETRY_MILLIS = 1000;
     private static final long CHECK_MILLIS = 1000;
+    /** A graceful release waits at least this long (the peer's gratuitous ARP reaching every client)... */
+    private static final long DRAIN_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** ... and at most this long for the requests in flight. */
+    private static final long DRAIN_MAX_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long DRAIN_POLL_MILLIS = 5;
     /** How long a command given to the batch {@code ip} may take before the one-shot one is tried. */
     private static final long BATCH_WAIT_NANOS = 500_000_000L;
 
@@ -55,17 +65,23 @@ final class VipController implements AutoCloseable {
     /** Where each VIP was put last (vip thread only). */
     private final Map<VipConfig, String> devices = new HashMap<>();
     private final Runnable onHeld;
+    private final java.util.function.IntSupplier inFlight;
     private final IpShell ip = new IpShell();
     private volatile long generation;
     private volatile boolean held;
     private boolean missingLogged;
 
-    /** @param onHeld called (on the vip thread) when the VIPs have just been taken */
-    VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters, Runnable onHeld) {
+    /**
+     * @param onHeld called (on the vip thread) when the VIPs have just been taken
+     * @param inFlight the node's requests in flight, which a graceful release waits for
+     */
+    VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters, Runnable onHeld,
+                  java.util.function.IntSupplier inFlight) {
         this.vips = List.copyOf(vips);
         this.notifyScript = notifyScript;
         this.meters = meters;
         this.onHeld = onHeld;
+        this.inFlight = inFlight;
         if (!vips.isEmpty()) {
             executor.scheduleWithFixedDelay(this::checkHeld, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -114,18 +130,43 @@ final class VipController implements AutoCloseable {
         }
     }
 
-    /** Moves the host to {@code role} (asynchronously, in order with earlier calls). */
-    void apply(FailoverState role) {
+    /**
+     * Moves the host to {@code role} (asynchronously, in order with earlier calls). With {@code graceful}
+     * (leaving MASTER to a peer that holds the VIPs already) the VIPs stay until the node's requests in
+     * flight are answered: at least {@link #DRAIN_MIN_NANOS}, at most {@link #DRAIN_MAX_NANOS}.
+     */
+    void apply(FailoverState role, boolean graceful) {
         long gen = ++generation;
         held = false;
         executor.execute(() -> {
             if (role == FailoverState.MASTER) {
                 takeVips(gen);
+            } else if (graceful) {
+                releaseAfterDrain(gen, System.nanoTime());
             } else {
                 releaseVips(gen);
             }
             notifyScript(role, gen, 1);
         });
+    }
+
+    private void releaseAfterDrain(long gen, long since) {
+        if (gen != generation) {
+            return; // the role changed again meanwhile (back to MASTER: the VIPs are still here)
+        }
+        long waited = System.nanoTime() - since;
+        int busy = inFlight.getAsInt();
+        if (waited < DRAIN_MIN_NANOS || (busy > 0 && waited < DRAIN_MAX_NANOS)) {
+            executor.schedule(() -> releaseAfterDrain(gen, since), DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (busy > 0) {
+            log.warn("{} request(s) still in flight {}ms after stepping down; releasing the VIPs anyway", busy,
+                    waited / 1_000_000);
+        } else {
+            log.info("requests in flight answered {}ms after stepping down; releasing the VIPs", waited / 1_000_000);
+        }
+        releaseVips(gen);
     }
 
     /** MASTER re-asserts its VIPs (they vanish with a re-created interface) and announces them again. */

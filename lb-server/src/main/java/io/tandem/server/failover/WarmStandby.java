@@ -1,0 +1,217 @@
+package io.tandem.server.failover;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tandem.config.FailoverConfig.WarmUpConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The warm standby: keeps a pair member's whole data path ready to take the VIPs over, whatever its role.
+ *
+ * <p>A node that has never proxied a request answers its first ones slowly: classes load, the JIT has
+ * compiled nothing, no backend connection is open. A backup that takes over like that misses the clients'
+ * timeouts for the first few hundred milliseconds. So each node sends requests through its own data path:
+ * one private listener per pool on loopback, served by the same pipeline, strategy, backend connection pools
+ * and metrics as the real listeners (its series carry {@code listener="warm-up"}; it writes no access
+ * log). At start it sends {@link WarmUpConfig#requests()} of them, each on a new connection as most clients
+ * come, {@link #START_CONNECTIONS} at a time, spread over the pools that have a live backend; only then (or
+ * after {@link #START_LIMIT_NANOS} with backends too slow to get through them) is the node {@linkplain
+ * #notReady() ready}. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
+ * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
+ *
+ * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
+ * {@code Host} (else {@code localhost}) and {@code User-Agent: tandem-warm-up}: what backends already
+ * answer cheaply and often. Plain threads with blocking sockets send them ({@code tandem-warm-up}), never
+ * an event loop; after the start, one request at a time.
+ */
+public final class WarmStandby implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmStandby.class);
+    private static final int TIMEOUT_MILLIS = 2000;
+    private static final long WAIT_FOR_BACKENDS_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Requests in flight at once during the start's warm-up (a slow backend must not make it crawl). */
+    static final int START_CONNECTIONS = 4;
+    /** The start's warm-up ends after this long even when backends answer too slowly to finish it. */
+    static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Where the warm-up requests of one pool go: its private listener, and what to ask for. */
+    public record Target(String pool, InetSocketAddress address, String host, String path, boolean live) {}
+
+    private volatile WarmUpConfig config;
+    private final Supplier<List<Target>> targets;
+    private final int ioThreads;
+    private final Counter ok;
+    private final Counter failed;
+    private final Runnable onReady;
+    private final Thread thread;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long warmMillis = -1;
+    private volatile Instant warmAt;
+
+    /**
+     * @param targets the current pools' private listeners (a reload replaces them), read each round
+     * @param ioThreads requests per pool in each later round: one per event loop
+     * @param onReady called (on the warm-up thread) when the start's warm-up is done
+     */
+    public WarmStandby(WarmUpConfig config, Supplier<List<Target>> targets, int ioThreads, MeterRegistry registry,
+                       Runnable onReady) {
+        this.config = config;
+        this.targets = targets;
+        this.ioThreads = ioThreads;
+        this.onReady = onReady;
+        this.ok = Counter.builder("tandem_warmup_requests_total")
+                .description("Requests the warm standby sent through this node's own data path, by result")
+                .tag("result", "ok").register(registry);
+        this.failed = Counter.builder("tandem_warmup_requests_total")
+                .description("Requests the warm standby sent through this node's own data path, by result")
+                .tag("result", "failed").register(registry);
+        this.thread = new Thread(this::run, "tandem-warm-up");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** A reload changed the warm-up settings: later rounds use them (a finished start is not repeated). */
+    public void reconfigure(WarmUpConfig next) {
+        this.config = next;
+        LockSupport.unpark(thread);
+    }
+
+    /** Null once the start's warm-up is done, else how far it is. */
+    public String notReady() {
+        if (warmAt != null) {
+            return null;
+        }
+        return "warming up: " + sent.get() + " of " + config.requests() + " requests";
+    }
+
+    /** What /status shows: {@code warming} or {@code warm}, requests sent, and how long the start took. */
+    public Snapshot snapshot() {
+        return new Snapshot(warmAt == null ? "warming" : "warm", sent.get(), config.requests(), (long) ok.count(),
+                (long) failed.count(), warmMillis, config.interval().toMillis());
+    }
+
+    /**
+     * @param state {@code warming} until the start's requests are sent, then {@code warm}
+     * @param sent requests sent at start so far
+     * @param startRequests how many the start sends
+     * @param ok warm-up requests answered with a status below 500, since start
+     * @param failed the others: no answer, a 5xx, a timeout
+     * @param warmMillis how long the start took, -1 while warming
+     * @param intervalMillis the period of the later rounds
+     */
+    public record Snapshot(String state, int sent, int startRequests, long ok, long failed, long warmMillis,
+                           long intervalMillis) {}
+
+    private void run() {
+        try {
+            while (!closed && config.requests() > 0 && targets.get().stream().noneMatch(Target::live)) {
+                // Warming the path to a pool with no backend up warms nothing that matters: wait for one.
+                LockSupport.parkNanos(WAIT_FOR_BACKENDS_NANOS);
+            }
+            long started = System.nanoTime();
+            Thread[] senders = new Thread[START_CONNECTIONS - 1];
+            for (int i = 0; i < senders.length; i++) {
+                senders[i] = new Thread(() -> startRound(started), "tandem-warm-up-" + (i + 1));
+                senders[i].setDaemon(true);
+                senders[i].start();
+            }
+            startRound(started);
+            for (Thread t : senders) {
+                t.join();
+            }
+            if (closed) {
+                return;
+            }
+            warmMillis = (System.nanoTime() - started) / 1_000_000;
+            warmAt = Instant.now();
+            int n = sent.get();
+            if (n < config.requests()) {
+                log.warn("warm standby: only {} of {} requests answered within {}s (slow backends); calling the "
+                        + "data path warm anyway", n, config.requests(), TimeUnit.NANOSECONDS.toSeconds(START_LIMIT_NANOS));
+            }
+            log.info("warm standby: {} requests through this node's own data path in {}ms ({} failed); warm", n,
+                    warmMillis, (long) failed.count());
+            onReady.run();
+            while (!closed) {
+                Duration every = config.interval();
+                LockSupport.parkNanos(every.isZero() ? TimeUnit.SECONDS.toNanos(1) : every.toNanos());
+                for (Target t : every.isZero() ? List.<Target>of() : targets.get()) {
+                    for (int i = 0; i < ioThreads && !closed && t.live(); i++) {
+                        send(t);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("warm standby stopped", e);
+        }
+    }
+
+    /** One sender of the start's warm-up: requests round-robin over the live pools until enough were sent. */
+    private void startRound(long started) {
+        for (int i = 0; !closed && System.nanoTime() - started < START_LIMIT_NANOS; i++) {
+            if (sent.get() >= config.requests()) {
+                return;
+            }
+            List<Target> live = targets.get().stream().filter(Target::live).toList();
+            send(live.isEmpty() ? targets.get().get(0) : live.get(i % live.size()));
+            sent.incrementAndGet();
+        }
+    }
+
+    private void send(Target t) {
+        if (sendOne(t)) {
+            ok.increment();
+        } else {
+            failed.increment();
+        }
+    }
+
+    /** One request on a new connection; true when it was answered with a status below 500. */
+    private boolean sendOne(Target t) {
+        try (Socket s = new Socket()) {
+            s.connect(t.address(), TIMEOUT_MILLIS);
+            s.setSoTimeout(TIMEOUT_MILLIS);
+            s.setTcpNoDelay(true);
+            s.getOutputStream().write(("GET " + t.path() + " HTTP/1.1\r\nHost: " + t.host()
+                    + "\r\nUser-Agent: tandem-warm-up\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            byte[] buffer = new byte[4096];
+            int first = in.read(buffer);
+            if (first < 12) {
+                return false;
+            }
+            int status = Integer.parseInt(new String(buffer, 9, 3, StandardCharsets.US_ASCII));
+            while (in.read(buffer) >= 0) {
+                // the response ends with the connection (Connection: close)
+            }
+            return status < 500;
+        } catch (IOException | NumberFormatException e) {
+            log.debug("warm-up request to pool {} failed: {}", t.pool(), e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+    }
+}
