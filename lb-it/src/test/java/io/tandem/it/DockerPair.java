@@ -65,10 +65,15 @@ final class DockerPair implements AutoCloseable {
     final byte[] key = new byte[32];
     private final List<StubBackend> web = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
-    /** The JVM options of the nodes: small and quick to start unless a test wants the image's defaults. */
-    String javaOpts = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ThreadPriorityPolicy=1";
+    /**
+     * The JVM options of the nodes; null runs the image's own (docker/Dockerfile's JAVA_OPTS), as a user
+     * would: the failover measurements are taken from nodes started exactly like that.
+     */
+    String javaOpts;
     /** lb-a's preempt-delay (node 1). */
     Duration preemptDelayA = Duration.ZERO;
+    /** Backend addresses of node 1 (lb-a) instead of the two web servers, e.g. one where nothing listens. */
+    List<String> backendsA;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     /**
@@ -156,8 +161,10 @@ final class DockerPair implements AutoCloseable {
                 .append("listeners:\n  - { name: web, bind: 0.0.0.0:8080, pool: web }\n")
                 .append("admin: { bind: 0.0.0.0:9901 }\n")
                 .append("pools:\n  web:\n    backends:\n");
-        for (StubBackend b : web) {
-            y.append("      - { address: ").append(b.address()).append(" }\n");
+        List<String> backends = n == 1 && backendsA != null ? backendsA
+                : web.stream().map(b -> b.address().toString()).toList();
+        for (String b : backends) {
+            y.append("      - { address: ").append(b).append(" }\n");
         }
         y.append("failover:\n")
                 .append("  node: ").append(name).append('\n')
@@ -192,23 +199,30 @@ final class DockerPair implements AutoCloseable {
                 })
                 .withEnv("TANDEM_RESTART", "on-failure")
                 .withEnv("TANDEM_RESTART_DELAY", "2")
-                .withEnv("JAVA_OPTS", javaOpts)
                 .withCopyToContainer(Transferable.of(config(n, name, priority, peer, withVip)), "/etc/tandem/tandem.yaml")
                 .withCopyToContainer(Transferable.of(HexFormat.of().formatHex(key) + "\n", 0600), "/etc/tandem/pair.key");
+        if (javaOpts != null) {
+            c.withEnv("JAVA_OPTS", javaOpts);
+        }
         c.start();
         Node node = new Node(name, ip, c);
         nodes.add(node);
         return node;
     }
 
-    /** Starts the pair: lb-a (priority 150) and lb-b (100); returns when a is MASTER and b BACKUP. */
+    /**
+     * Starts the pair as a user would, fresh: lb-a (priority 150) until it is MASTER and serving, then lb-b
+     * (100); returns as soon as lb-b is BACKUP. Nothing is warmed by the test: what a node needs to take over
+     * well it must do itself (the warm standby), so the events of a test reach a backup about a second old.
+     */
     Node[] startPair() {
         Node a = start(1, "lb-a", 150, 2, true, key);
+        Poll.until(Duration.ofSeconds(60), "lb-a MASTER and ready\n" + a.logs(),
+                () -> "MASTER".equals(a.state()) && a.ready());
         Node b = start(2, "lb-b", 100, 1, true, key);
         Poll.until(Duration.ofSeconds(60), "lb-a MASTER and lb-b BACKUP\n" + a.logs() + "\n" + b.logs(),
                 () -> "MASTER".equals(a.state()) && "BACKUP".equals(b.state()));
-        a.warmUp();
-        b.warmUp();
+        b.startedAt = Instant.now();
         return new Node[] {a, b};
     }
 
@@ -236,6 +250,8 @@ final class DockerPair implements AutoCloseable {
         final String name;
         final String ip;
         final GenericContainer<?> container;
+        /** When the test saw this node in its first role (for how old a backup was at an event). */
+        Instant startedAt;
 
         Node(String name, String ip, GenericContainer<?> container) {
             this.name = name;
@@ -268,6 +284,19 @@ final class DockerPair implements AutoCloseable {
         String state() {
             JsonNode f = failover();
             return f == null ? null : f.get("role").asText().toUpperCase(java.util.Locale.ROOT);
+        }
+
+        /** Whether /status says this node is ready to take the VIPs over (warm, live backends). */
+        boolean ready() {
+            JsonNode f = failover();
+            return f != null && f.path("ready").asBoolean(false);
+        }
+
+        /** POST /api/v1/failover/handover: the status code and body. */
+        HttpResponse<String> handover() throws IOException, InterruptedException {
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9901/api/v1/failover/handover"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
         }
 
         /** The value of one sample of /metrics, e.g. {@code tandem_failover_heartbeats_rejected_total{reason="bad-mac"}}. */
@@ -363,28 +392,6 @@ final class DockerPair implements AutoCloseable {
             docker().connectToNetworkCmd().withNetworkId(network.getId()).withContainerId(id())
                     .withContainerNetwork(new ContainerNetwork().withIpamConfig(
                             new ContainerNetwork.Ipam().withIpv4Address(ip))).exec();
-        }
-
-        /**
-         * Sends a few requests to this node's own address (not the VIP), as monitoring or health checks
-         * would: a JVM's first requests load classes and open backend connections, which on a busy
-         * machine takes longer than the probe's timeout and is no part of a failover.
-         */
-        void warmUp() {
-            for (int i = 0; i < 30; i++) {
-                try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":8080/warm"))
-                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                        throw new AssertionError("warm-up of " + name + " got " + r.statusCode());
-                    }
-                } catch (IOException e) {
-                    throw new AssertionError("warm-up of " + name + ": " + e, e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
         }
 
         /** Kills only the Tandem JVM inside the container; its host (the container) and the VIP on it stay. */

@@ -170,6 +170,8 @@ class FailoverLoopbackIT {
         assertThat(get(1, "/status")).containsPattern("\"priority\"\\s*:\\s*120");
         assertThat(b.output()).contains("failover settings reloaded: priority 120, advert-interval 30ms");
 
+        // A node takes the VIPs from a working master only when it is ready (its warm-up is done).
+        Poll.until(Duration.ofSeconds(60), "lb-b ready", () -> get(1, "/status").matches("(?s).*\"ready\"\\s*:\\s*true.*"));
         Files.writeString(cb, original.replace("priority: 100", "priority: 200"));
         assertThat(reload(1).statusCode()).isEqualTo(200);
         Poll.until(Duration.ofSeconds(10), "lb-b MASTER, lb-a BACKUP",

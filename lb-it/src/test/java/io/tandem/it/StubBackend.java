@@ -50,8 +50,13 @@ final class StubBackend implements AutoCloseable {
 
     /** A stub on {@code bind} (loopback, or the host side of a Docker network the test created). */
     StubBackend(String name, InetAddress bind) throws IOException {
+        this(name, bind, 0);
+    }
+
+    /** A stub on {@code bind} and a given port (one a node was configured with before the stub started). */
+    StubBackend(String name, InetAddress bind, int port) throws IOException {
         this.name = name;
-        server = HttpServer.create(new InetSocketAddress(bind, 0), 128);
+        server = HttpServer.create(new InetSocketAddress(bind, port), 128);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();

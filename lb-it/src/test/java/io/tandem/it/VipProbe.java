@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,16 +17,21 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A client that starts a GET to the VIP every 10 ms, each on a fresh TCP connection, and records when it
- * started, whether it got a 200 within {@link #TIMEOUT}, and which Tandem node forwarded it (the
- * backend's {@code X-Seen-Peer}). Bounded: it stops by itself after {@code maxDuration}.
+ * A client that starts a GET to the VIP every 10 ms, each on a fresh TCP connection in its own thread, and
+ * records when it started and ended, whether it got a 200 within {@link #TIMEOUT}, and which Tandem node
+ * forwarded it (the backend's {@code X-Seen-Peer}): the outsider's client of the failover measurements.
+ * Bounded: it stops by itself after {@code maxDuration}.
  */
 final class VipProbe implements AutoCloseable {
 
     static final Duration PERIOD = Duration.ofMillis(10);
-    static final Duration TIMEOUT = Duration.ofMillis(250);
+    static final Duration TIMEOUT = Duration.ofMillis(200);
 
-    record Result(long startNanos, boolean ok, String via, String error) {}
+    record Result(long startNanos, long endNanos, boolean ok, String via, String error) {}
+
+    /** One moment on both clocks, to turn the probes' nanoTime into wall-clock time (the nodes' logs). */
+    private final long baseNanos = System.nanoTime();
+    private final Instant baseWall = Instant.now();
 
     private final InetSocketAddress target;
     private final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
@@ -61,11 +67,12 @@ final class VipProbe implements AutoCloseable {
             s.getOutputStream().write(("GET /probe HTTP/1.1\r\nHost: vip\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             String head = readHead(s.getInputStream());
-            boolean late = System.nanoTime() - start > TIMEOUT.toNanos();
+            long end = System.nanoTime();
+            boolean late = end - start > TIMEOUT.toNanos();
             boolean ok = head.startsWith("HTTP/1.1 200") && !late;
-            return new Result(start, ok, header(head, "x-seen-peer"), ok ? null : late ? "late" : firstLine(head));
+            return new Result(start, end, ok, header(head, "x-seen-peer"), ok ? null : late ? "late" : firstLine(head));
         } catch (IOException e) {
-            return new Result(start, false, null, e.toString());
+            return new Result(start, System.nanoTime(), false, null, e.toString());
         }
     }
 
@@ -149,6 +156,40 @@ final class VipProbe implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** The probes started at or after {@code eventNanos} that failed. */
+    long failedAfter(long eventNanos) {
+        return results().stream().filter(r -> r.startNanos() >= eventNanos && !r.ok()).count();
+    }
+
+    /**
+     * When the client was served again after an event: the end of the first successful probe after the last
+     * failed one started at or after {@code eventNanos} (wall clock, comparable with the nodes' log lines);
+     * null when none failed.
+     */
+    Instant servedAgainAfter(long eventNanos) {
+        List<Result> all = results();
+        long lastFailure = -1;
+        for (Result r : all) {
+            if (r.startNanos() >= eventNanos && !r.ok()) {
+                lastFailure = r.startNanos();
+            }
+        }
+        if (lastFailure < 0) {
+            return null;
+        }
+        for (Result r : all) {
+            if (r.startNanos() > lastFailure && r.ok()) {
+                return wall(r.endNanos());
+            }
+        }
+        throw new AssertionError("no probe succeeded after the last failure: " + describe(eventNanos));
+    }
+
+    /** The wall-clock time of a {@code System.nanoTime()} reading taken in this JVM. */
+    Instant wall(long nanos) {
+        return baseWall.plusNanos(nanos - baseNanos);
     }
 
     /** Probes that failed before {@code eventNanos} (there should be none: the pair was serving). */
