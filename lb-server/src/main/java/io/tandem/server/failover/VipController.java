@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts the host in line with the node's role: MASTER adds each VIP ({@code ip addr replace ADDR dev IF},
  * which is idempotent; an IPv6 one with {@code nodad}, so that it is usable at once instead of tentative
- * for the duplicate address detection) and announces it, several times spaced in case one is lost: an IPv4
+ * for the duplicate address detection, and not left "dadfailed" when the host of a master whose JVM died
+ * still holds it) and announces it, several times spaced in case one is lost: an IPv4
  * VIP with gratuitous ARP ({@code arping -U}), an IPv6 VIP with an unsolicited neighbour advertisement
  * ({@code na6} of ipv6toolkit: to ff02::1, Override set, Solicited clear, with the interface's MAC as
  * target link-layer address). Every other role removes the VIPs. Then the {@code notify} script runs
