@@ -193,8 +193,9 @@ class FailoverIpv6IT {
 
     /** The failure counters lb-N reports (lines of /metrics), none when every action succeeded. */
     List<String> metric(String n, String name) throws IOException, InterruptedException {
-        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://[" + prefix + n + "]:9901/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        String text = client.send(HttpRequest.newBuilder(URI.create("http://[" + prefix + n + "]:9901/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         return text.lines().filter(l -> l.startsWith(name + "{")).toList();
     }
 
