@@ -37,9 +37,19 @@ final class TandemProcess implements AutoCloseable {
 
     /** Starts {@code tandem ARGS...} with extra JVM options (system properties) before {@code -jar}. */
     static TandemProcess start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
+        return start(workDir, List.of(), jvmOptions, args);
+    }
+
+    /**
+     * Starts {@code LAUNCHER... java ... -jar tandem.jar ARGS...}, e.g. with the launcher
+     * {@code ip netns exec NS} (which execs java, so the process is the JVM itself).
+     */
+    static TandemProcess start(Path workDir, List<String> launcher, List<String> jvmOptions, String... args)
+            throws IOException {
         // Netty tracks every buffer here (the launcher turns that off): a buffer
         // the proxy forgot to release is reported in the output, and close() fails the test.
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dtandem.threads=2", "-Dio.netty.leakDetection.level=paranoid"));
         // The failsafe run named "epoll" runs the data-path tests again on that transport
         // (the default here is io_uring); a test that forces one itself keeps its own.
@@ -69,14 +79,19 @@ final class TandemProcess implements AutoCloseable {
     }
 
     void awaitHealthy(int adminPort) {
+        awaitHealthy("127.0.0.1", adminPort);
+    }
+
+    /** Waits until the admin server at {@code host} (an IPv6 literal in brackets) answers /healthz. */
+    void awaitHealthy(String host, int adminPort) {
         HttpClient client = HttpClient.newHttpClient();
-        Poll.until(Duration.ofSeconds(30), "tandem admin /healthz on port " + adminPort + "\n" + output(), () -> {
+        Poll.until(Duration.ofSeconds(30), "tandem admin /healthz on " + host + ":" + adminPort + "\n" + output(), () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("tandem exited with " + process.exitValue() + ":\n" + output());
             }
             try {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + adminPort + "/healthz")).build(),
+                        URI.create("http://" + host + ":" + adminPort + "/healthz")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200;
             } catch (IOException e) {

@@ -9,6 +9,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +22,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the host in line with the node's role: MASTER adds each VIP ({@code ip addr replace ADDR dev IF},
- * which is idempotent) and announces it with gratuitous ARP ({@code arping -U}, several times spaced in
- * case one is lost); every other role removes the VIPs. Then the {@code notify} script runs with the role.
+ * which is idempotent; an IPv6 one with {@code nodad}, so that it is usable at once instead of tentative
+ * for the duplicate address detection, and not left "dadfailed" when the host of a master whose JVM died
+ * still holds it) and announces it, several times spaced in case one is lost: an IPv4
+ * VIP with gratuitous ARP ({@code arping -U}), an IPv6 VIP with an unsolicited neighbour advertisement
+ * ({@code na6} of ipv6toolkit: to ff02::1, Override set, Solicited clear, with the interface's MAC as
+ * target link-layer address). Every other role removes the VIPs. Then the {@code notify} script runs
+ * with the role.
  *
  * <p>The configured interface is used while it exists; when it is gone (a container reconnected to its
  * network gets a new interface name) the interface that has an address in the VIP's subnet takes its
@@ -40,7 +46,7 @@ import org.slf4j.LoggerFactory;
 final class VipController implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VipController.class);
-    /** Gratuitous ARP times after taking a VIP: at once, then spaced in case one is lost. */
+    /** Announcement times (gratuitous ARP, unsolicited NA) after taking a VIP: at once, then spaced. */
     private static final long[] GARP_AT_MILLIS = {0, 150, 1100, 2500};
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration NOTIFY_TIMEOUT = Duration.ofSeconds(30);
@@ -93,19 +99,33 @@ final class VipController implements AutoCloseable {
     }
 
     /**
-     * At start: says loudly when {@code ip} or {@code arping} is missing (the node could not take its VIPs
-     * over), and so also starts the JVM's process launching once, which a first takeover would pay for.
+     * At start: says loudly when {@code ip}, or the announcing tool its VIPs need ({@code arping} for IPv4,
+     * {@code na6} for IPv6), is missing (the node could not take its VIPs over), and so also starts the
+     * JVM's process launching once, which a first takeover would pay for.
      */
     void checkTools() {
         if (vips.isEmpty()) {
             return;
         }
-        for (List<String> probe : List.of(List.of("ip", "-V"), List.of("arping", "-V"))) {
+        List<List<String>> probes = new ArrayList<>(List.of(List.of("ip", "-V")));
+        List<String> packages = new ArrayList<>(List.of("iproute2"));
+        if (vips.stream().anyMatch(v -> !ipv6(v))) {
+            probes.add(List.of("arping", "-V"));
+            packages.add("iputils-arping");
+        }
+        if (vips.stream().anyMatch(VipController::ipv6)) {
+            probes.add(List.of("na6", "-h"));
+            packages.add("ipv6toolkit");
+        }
+        for (List<String> probe : probes) {
             Result r = exec(probe, COMMAND_TIMEOUT);
-            if (r.exit != 0) {
+            // na6 has no version switch: its -h prints the usage and exits 1.
+            boolean runs = probe.get(0).equals("na6") ? r.output.contains("usage: na6") : r.exit == 0;
+            if (!runs) {
                 meters.failure("tools");
-                log.error("{} does not run ({}): this node cannot take its VIPs over; install iproute2 and "
-                        + "iputils-arping", probe.get(0), r.output.strip());
+                log.error("{} does not run ({}): this node cannot take its VIPs over; install {}", probe.get(0),
+                        r.output.strip(), String.join(", ", packages.subList(0, packages.size() - 1)) + " and "
+                                + packages.get(packages.size() - 1));
             }
         }
         // Start the batch ip now, so that a takeover finds it running.
@@ -230,8 +250,12 @@ final class VipController implements AutoCloseable {
                 continue;
             }
             devices.put(v, device);
-            boolean fast = ip.send("addr replace " + v.address() + " dev " + device) && await(v, true);
-            all &= fast || run("vip-add", List.of("ip", "addr", "replace", v.address(), "dev", device));
+            List<String> add = addCommand(v, device);
+            boolean fast = ip.send(String.join(" ", add)) && await(v, true);
+            List<String> oneShot = new ArrayList<>(add.size() + 1);
+            oneShot.add("ip");
+            oneShot.addAll(add);
+            all &= fast || run("vip-add", oneShot);
         }
         if (!all) {
             executor.schedule(() -> takeVips(gen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
@@ -260,12 +284,63 @@ final class VipController implements AutoCloseable {
         }
         for (VipConfig v : vips) {
             String ip = ip(v);
-            if (ip.contains(":")) {
-                continue; // IPv6: the kernel sends an unsolicited neighbour advertisement itself (ndisc_notify)
+            String device = devices.getOrDefault(v, v.iface());
+            if (ipv6(v)) {
+                // The kernel sends none for an address added with nodad (ndisc_notify only follows a DAD,
+                // once), so the NA is sent from here like the gratuitous ARP.
+                byte[] mac = hardwareAddress(device);
+                if (mac == null) {
+                    meters.failure("una");
+                    log.warn("cannot announce VIP {}: interface {} has no link-layer address", v.address(), device);
+                    continue;
+                }
+                start("una", neighbourAdvertisement(device, ip, mac));
+                continue;
             }
             // arping waits a second for replies that never come to -U; it is not waited for here.
-            start("garp", List.of("arping", "-U", "-c", "1", "-I", devices.getOrDefault(v, v.iface()), ip));
+            start("garp", List.of("arping", "-U", "-c", "1", "-I", device, ip));
         }
+    }
+
+    /** The {@code ip} arguments that add {@code v} on {@code device}; an IPv6 VIP skips DAD. */
+    static List<String> addCommand(VipConfig v, String device) {
+        return ipv6(v) ? List.of("addr", "replace", v.address(), "dev", device, "nodad")
+                : List.of("addr", "replace", v.address(), "dev", device);
+    }
+
+    /**
+     * An unsolicited neighbour advertisement for {@code ip} (RFC 4861 7.2.6) with ipv6toolkit's {@code na6}:
+     * from {@code mac} and the VIP to all nodes (ff02::1, 33:33:00:00:00:01), Override set, Solicited and
+     * Router clear, the target link-layer address option = {@code mac}. Every address is given, since na6
+     * otherwise makes up random source addresses.
+     */
+    static List<String> neighbourAdvertisement(String device, String ip, byte[] mac) {
+        String lla = mac(mac);
+        return List.of("na6", "-i", device, "-S", lla, "-D", "33:33:00:00:00:01", "-s", ip, "-d", "ff02::1",
+                "-t", ip, "-o", "-E", lla);
+    }
+
+    static String mac(byte[] mac) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : mac) {
+            b.append(b.length() == 0 ? "" : ":").append(String.format("%02x", x & 0xff));
+        }
+        return b.toString();
+    }
+
+    private static byte[] hardwareAddress(String device) {
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(device);
+            byte[] mac = nif == null ? null : nif.getHardwareAddress();
+            return mac == null || mac.length != 6 ? null : mac;
+        } catch (SocketException e) {
+            log.debug("cannot read the MAC of {}: {}", device, e.toString());
+            return null;
+        }
+    }
+
+    static boolean ipv6(VipConfig v) {
+        return ip(v).contains(":");
     }
 
     private void releaseVips(long gen) {
