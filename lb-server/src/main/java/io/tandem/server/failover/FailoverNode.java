@@ -267,6 +267,8 @@ public final class FailoverNode implements AutoCloseable {
         String refused;
         if (handoverRunning != null) {
             refused = "a handover is already under way";
+        } else if (machine.state() != FailoverState.MASTER) {
+            refused = "this node is " + machine.state() + ", not MASTER";
         } else if (p == null || lastPeerHeartbeatAt == Long.MIN_VALUE
                 || now - lastPeerHeartbeatAt > 3 * config.advertInterval().toNanos()) {
             refused = "no live peer to hand over to (none heard for " + 3 * config.advertInterval().toMillis()
