@@ -56,7 +56,7 @@ public final class Defaults {
     public static final boolean PREEMPT = true;
     public static final Duration PREEMPT_DELAY = Duration.ZERO;
     /** Requests a pair member sends through its own data path at start before it calls itself ready. */
-    public static final int WARM_UP_REQUESTS = 1500;
+    public static final int WARM_UP_REQUESTS = 500;
     public static final int MAX_WARM_UP_REQUESTS = 100_000;
     /** Then one request per I/O thread and pool this often, to keep the path warm and connections open. */
     public static final Duration WARM_UP_INTERVAL = Duration.ofSeconds(1);

@@ -166,6 +166,8 @@ final class DockerPair implements AutoCloseable {
         for (String b : backends) {
             y.append("      - { address: ").append(b).append(" }\n");
         }
+        // Active checks, as a pair in front of web servers has them.
+        y.append("    health: { path: /health, interval: 1s, timeout: 500ms }\n");
         y.append("failover:\n")
                 .append("  node: ").append(name).append('\n')
                 .append("  priority: ").append(priority).append('\n')

@@ -91,6 +91,9 @@ class FailoverDockerIT {
             Node[] n = pair.startPair();
             try (VipProbe probe = VipProbe.start(pair.vipAddress(), PROBE_LIMIT)) {
                 servedBy(probe, n[0]);
+                // The event comes when the backup says it is ready (warm, live backends), which it is about a
+                // second after it started: the age is printed and recorded with the measurements.
+                Poll.until(WAIT, "lb-b ready", n[1]::ready);
                 boolean warm = n[1].ready();
                 Instant killedAt = Instant.now();
                 long event = System.nanoTime();
@@ -286,9 +289,9 @@ class FailoverDockerIT {
         });
     }
 
-    // The readiness gate: lb-a (priority 150, preempt) starts while every backend of its pool is down, next
-    // to a working master lb-b. It does not take the VIP; once its backend is up and it is warm, it does,
-    // without a failed request.
+    // The readiness gate: lb-a (priority 150, preempt) starts while every backend of its pool is down (its
+    // checks say so), next to a working master lb-b. It does not take the VIP; once its backend is up and it
+    // is warm, it does, without a failed request.
     @Test
     void unreadyNodeDoesNotTakeTheVipFromAWorkingMaster() throws Exception {
         try (DockerPair pair = new DockerPair(ADVERT); ServerSocket reserved = new ServerSocket()) {

@@ -36,6 +36,7 @@ public final class StubServerMain {
     }
 
     public static void main(String[] args) throws IOException {
+        StubBackend.nodelay();
         StubServerMain stub = new StubServerMain(args[0], args.length > 2 ? args[2] : "ok");
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(),
                 Integer.parseInt(args[1])), 128);

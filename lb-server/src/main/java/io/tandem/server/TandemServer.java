@@ -187,7 +187,7 @@ public final class TandemServer implements AutoCloseable {
                 failoverNode = new FailoverNode(config.failover().get(), metrics.registry(),
                         () -> cannotServe(config.failover().get().track()), this::notReady, this::requestsInFlight);
                 warmStandby = new WarmStandby(config.failover().get().warmUp(), this::warmTargets, workerThreads,
-                        metrics.registry(), failoverNode::wakeUp);
+                        metrics.registry(), failoverNode::wakeUp, failoverNode::master);
                 failoverNode.start();
                 warmStandby.start();
                 failoverStatus(failoverNode::adminStatus);
@@ -528,31 +528,32 @@ public final class TandemServer implements AutoCloseable {
     }
 
     /**
-     * Why this node could not take the VIPs over well now, or null: its warm-up is not done, or a pool
-     * that a listener sends requests to has no live backend. Read by the heartbeat thread.
+     * Why this node could not take the VIPs over well now, or null: a pool that a listener sends requests
+     * to has no live backend, or its latest warm-up request failed, or the start's warm-up is not done.
+     * Read by the heartbeat thread.
      */
     private String notReady() {
         WarmStandby warm = warmStandby;
-        String warming = warm == null ? "starting" : warm.notReady();
-        if (warming != null) {
-            return warming;
+        if (warm == null) {
+            return "starting";
         }
         Map<String, PoolRuntime> current = pools;
         for (ListenerConfig l : config.listeners()) {
-            String dead = deadPool(current, l.pool());
-            for (int i = 0; dead == null && i < l.routes().size(); i++) {
-                dead = deadPool(current, l.routes().get(i).pool());
-            }
-            if (dead != null) {
-                return "pool " + dead + " (listener " + l.name() + ") has no backend up";
+            List<String> used = new ArrayList<>();
+            used.add(l.pool());
+            l.routes().forEach(r -> used.add(r.pool()));
+            for (String name : used) {
+                PoolRuntime p = current.get(name);
+                if (p != null && p.pool().live().isEmpty()) {
+                    return "pool " + name + " (listener " + l.name() + ") has no backend up";
+                }
+                String failing = warm.failing(name);
+                if (failing != null) {
+                    return failing;
+                }
             }
         }
-        return null;
-    }
-
-    private static String deadPool(Map<String, PoolRuntime> pools, String name) {
-        PoolRuntime p = pools.get(name);
-        return p != null && p.pool().live().isEmpty() ? name : null;
+        return warm.notReady();
     }
 
     /** Requests in flight to backends, over every pool (a graceful step-down waits for them). */

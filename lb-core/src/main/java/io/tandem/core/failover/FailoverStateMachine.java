@@ -39,7 +39,7 @@ public final class FailoverStateMachine {
     /** Re-announcing the VIPs runs processes; more often than this does not help clients. */
     static final long REANNOUNCE_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
     /** How long a backup that is handed the VIPs while not ready may wait to become ready first. */
-    public static final long HANDOVER_READY_WAIT_NANOS = Duration.ofMillis(1500).toNanos();
+    public static final long HANDOVER_READY_WAIT_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final String node;
     private int priority;

@@ -344,7 +344,7 @@ class FailoverStateMachineTest {
             assertThat(b.onTick(t).transition()).isNull();
         }
         assertThat(b.onTick(until).transition()).isEqualTo(new Transition(BACKUP, MASTER,
-                "peer a handed over (priority 0); still not ready (pool web has no backend up) after 1500ms,"
+                "peer a handed over (priority 0); still not ready (pool web has no backend up) after 5000ms,"
                         + " taking over anyway"));
     }
 

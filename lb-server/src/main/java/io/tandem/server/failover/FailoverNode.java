@@ -45,9 +45,9 @@ public final class FailoverNode implements AutoCloseable {
      * How long a stopping master keeps its VIPs while waiting for the peer to announce it took them: the
      * peer's wait to be ready ({@link FailoverStateMachine#HANDOVER_READY_WAIT_NANOS}) and a margin.
      */
-    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(3);
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(7);
     /** How long a planned handover through the admin API may take before the master stays master. */
-    static final Duration PLANNED_HANDOVER_WAIT = Duration.ofSeconds(3);
+    static final Duration PLANNED_HANDOVER_WAIT = Duration.ofSeconds(5);
     /** After the peer says it holds the VIPs: time for its gratuitous ARP to reach the clients. */
     private static final Duration HANDOVER_LINGER = Duration.ofMillis(100);
 
@@ -136,6 +136,11 @@ public final class FailoverNode implements AutoCloseable {
         if (s != null) {
             s.wakeup();
         }
+    }
+
+    /** Whether this node is MASTER now (it serves the VIPs). */
+    public boolean master() {
+        return status.state() == FailoverState.MASTER;
     }
 
     /** This node's view; replaced as a whole on every change. */

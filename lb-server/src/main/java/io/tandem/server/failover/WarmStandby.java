@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * and metrics as the real listeners (its series carry {@code listener="warm-up"}; it writes no access
  * log). At start it sends {@link WarmUpConfig#requests()} of them, each on a new connection as most clients
  * come, {@link #START_CONNECTIONS} at a time, spread over the pools that have a live backend; only then (or
- * after {@link #START_LIMIT_NANOS} with backends too slow to get through them) is the node {@linkplain
- * #notReady() ready}. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
+ * after {@link #START_LIMIT_NANOS} with backends too slow to get through them, or as soon as the node serves
+ * the VIPs: its clients warm it then) is the node {@linkplain #notReady() ready}. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
  * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
  *
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
@@ -55,20 +55,26 @@ public final class WarmStandby implements AutoCloseable {
     private final Counter ok;
     private final Counter failed;
     private final Runnable onReady;
+    private final java.util.function.BooleanSupplier serving;
     private final Thread thread;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long warmMillis = -1;
+    /** Per pool, how its latest warm-up request failed; no entry once one succeeds again. */
+    private final java.util.Map<String, String> lastFailure = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Instant warmAt;
 
     /**
      * @param targets the current pools' private listeners (a reload replaces them), read each round
      * @param ioThreads requests per pool in each later round: one per event loop
      * @param onReady called (on the warm-up thread) when the start's warm-up is done
+     * @param serving whether the node serves the VIPs now: then real requests warm it, and the start's
+     *     warm-up stops at once so as not to compete with them
      */
     public WarmStandby(WarmUpConfig config, Supplier<List<Target>> targets, int ioThreads, MeterRegistry registry,
-                       Runnable onReady) {
+                       Runnable onReady, java.util.function.BooleanSupplier serving) {
         this.config = config;
+        this.serving = serving;
         this.targets = targets;
         this.ioThreads = ioThreads;
         this.onReady = onReady;
@@ -98,6 +104,16 @@ public final class WarmStandby implements AutoCloseable {
             return null;
         }
         return "warming up: " + sent.get() + " of " + config.requests() + " requests";
+    }
+
+    /**
+     * Null when the latest warm-up request through {@code pool} was answered (or none was sent yet), else
+     * how it failed: a pool whose backends look up but do not answer (passive checks only) is no reason to
+     * take the VIPs.
+     */
+    public String failing(String pool) {
+        String why = lastFailure.get(pool);
+        return why == null ? null : "warm-up requests through pool " + pool + " fail (last: " + why + ")";
     }
 
     /** What /status shows: {@code warming} or {@code warm}, requests sent, and how long the start took. */
@@ -141,7 +157,9 @@ public final class WarmStandby implements AutoCloseable {
             warmMillis = (System.nanoTime() - started) / 1_000_000;
             warmAt = Instant.now();
             int n = sent.get();
-            if (n < config.requests()) {
+            if (n < config.requests() && serving.getAsBoolean()) {
+                log.info("warm standby: this node serves the VIPs now; its clients' requests warm it from here");
+            } else if (n < config.requests()) {
                 log.warn("warm standby: only {} of {} requests answered within {}s (slow backends); calling the "
                         + "data path warm anyway", n, config.requests(), TimeUnit.NANOSECONDS.toSeconds(START_LIMIT_NANOS));
             }
@@ -167,7 +185,7 @@ public final class WarmStandby implements AutoCloseable {
     /** One sender of the start's warm-up: requests round-robin over the live pools until enough were sent. */
     private void startRound(long started) {
         for (int i = 0; !closed && System.nanoTime() - started < START_LIMIT_NANOS; i++) {
-            if (sent.get() >= config.requests()) {
+            if (sent.get() >= config.requests() || serving.getAsBoolean()) {
                 return;
             }
             List<Target> live = targets.get().stream().filter(Target::live).toList();
@@ -177,15 +195,18 @@ public final class WarmStandby implements AutoCloseable {
     }
 
     private void send(Target t) {
-        if (sendOne(t)) {
+        String failure = sendOne(t);
+        if (failure == null) {
             ok.increment();
+            lastFailure.remove(t.pool());
         } else {
             failed.increment();
+            lastFailure.put(t.pool(), failure);
         }
     }
 
-    /** One request on a new connection; true when it was answered with a status below 500. */
-    private boolean sendOne(Target t) {
+    /** One request on a new connection; null when it was answered with a status below 500, else why not. */
+    private String sendOne(Target t) {
         try (Socket s = new Socket()) {
             s.connect(t.address(), TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);
@@ -196,16 +217,16 @@ public final class WarmStandby implements AutoCloseable {
             byte[] buffer = new byte[4096];
             int first = in.read(buffer);
             if (first < 12) {
-                return false;
+                return "no answer";
             }
             int status = Integer.parseInt(new String(buffer, 9, 3, StandardCharsets.US_ASCII));
             while (in.read(buffer) >= 0) {
                 // the response ends with the connection (Connection: close)
             }
-            return status < 500;
+            return status < 500 ? null : "HTTP " + status;
         } catch (IOException | NumberFormatException e) {
             log.debug("warm-up request to pool {} failed: {}", t.pool(), e.toString());
-            return false;
+            return e.getClass().getSimpleName();
         }
     }
 
