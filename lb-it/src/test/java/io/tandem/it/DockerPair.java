@@ -147,6 +147,11 @@ final class DockerPair implements AutoCloseable {
         return prefix + ".100";
     }
 
+    /** The two stub web servers, host:port (for the comparison pair of {@link KeepalivedPair}). */
+    List<String> backendAddresses() {
+        return web.stream().map(StubBackend::address).toList();
+    }
+
     InetSocketAddress vipAddress() {
         return new InetSocketAddress(vip(), 8080);
     }
