@@ -74,6 +74,8 @@ final class DockerPair implements AutoCloseable {
     Duration preemptDelayA = Duration.ZERO;
     /** Backend addresses of node 1 (lb-a) instead of the two web servers, e.g. one where nothing listens. */
     List<String> backendsA;
+    /** More lines of node 1's failover section, e.g. {@code "  track: { no-backend-up: false }\n"}. */
+    String failoverExtraA = "";
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     /**
@@ -181,7 +183,8 @@ final class DockerPair implements AutoCloseable {
                 .append("  advert-interval: ").append(advert.toMillis()).append("ms\n")
                 .append("  auth-key-file: /etc/tandem/pair.key\n")
                 .append("  preempt: true\n")
-                .append("  preempt-delay: ").append(n == 1 ? preemptDelayA.toMillis() : 0).append("ms\n");
+                .append("  preempt-delay: ").append(n == 1 ? preemptDelayA.toMillis() : 0).append("ms\n")
+                .append(n == 1 ? failoverExtraA : "");
         if (withVip) {
             y.append("  vip: [ { address: ").append(vip()).append("/24, interface: eth0 } ]\n");
         } else {

@@ -187,7 +187,7 @@ public final class TandemServer implements AutoCloseable {
                 failoverNode = new FailoverNode(config.failover().get(), metrics.registry(),
                         () -> cannotServe(config.failover().get().track()), this::notReady, this::requestsInFlight);
                 warmStandby = new WarmStandby(config.failover().get().warmUp(), this::warmTargets, workerThreads,
-                        metrics.registry(), failoverNode::wakeUp, failoverNode::master);
+                        metrics.registry(), failoverNode::wakeUp, failoverNode::master, this::backendResponses);
                 failoverNode.start();
                 warmStandby.start();
                 failoverStatus(failoverNode::adminStatus);
@@ -554,6 +554,17 @@ public final class TandemServer implements AutoCloseable {
             }
         }
         return warm.notReady();
+    }
+
+    /** Responses the backends of the current pools gave through this node (any listener). */
+    private long backendResponses() {
+        long n = 0;
+        for (PoolRuntime p : pools.values()) {
+            for (Backend b : p.pool().backends()) {
+                n += p.meters().of(b).responses(0);
+            }
+        }
+        return n;
     }
 
     /** Requests in flight to backends, over every pool (a graceful step-down waits for them). */

@@ -31,13 +31,19 @@ import java.time.Duration;
  *       serving, sending priority 0, until the peer holds the VIPs.</li>
  *   <li>A master whose own thread stood still longer than the master-down interval (a frozen process, a
  *       stalled VM) first listens for one advert interval: if the peer took over meanwhile it steps aside
- *       at once, without announcing anything; only if no peer claims the VIPs does it re-announce them.</li>
+ *       at once, without announcing anything, and does not preempt for {@link #RESUME_SETTLE_NANOS}; only if
+ *       no peer claims the VIPs does it re-announce them.</li>
  * </ul>
  */
 public final class FailoverStateMachine {
 
     /** Re-announcing the VIPs runs processes; more often than this does not help clients. */
     static final long REANNOUNCE_MIN_GAP_NANOS = Duration.ofSeconds(1).toNanos();
+    /**
+     * After stepping aside because it stood still, a node does not preempt for this long: its health checks
+     * and warm-up requests first see whether what it knew before the freeze still holds.
+     */
+    public static final long RESUME_SETTLE_NANOS = Duration.ofSeconds(2).toNanos();
     /** How long a backup that is handed the VIPs while not ready may wait to become ready first. */
     public static final long HANDOVER_READY_WAIT_NANOS = Duration.ofSeconds(5).toNanos();
 
@@ -69,6 +75,8 @@ public final class FailoverStateMachine {
     /** A MASTER that resumed after standing still: when it noticed, or -1; and how long it stood still. */
     private long resumedAt = -1;
     private long stoodStillNanos;
+    /** No preemption before this time (after a step-aside from a stall), or -1. */
+    private long preemptNotBefore = -1;
 
     public FailoverStateMachine(String node, int priority, Duration advertInterval, boolean preempt,
                                 Duration preemptDelay) {
@@ -174,7 +182,8 @@ public final class FailoverStateMachine {
         switch (state) {
             case BACKUP:
                 handoverHeardAt = -1;
-                if (!preempt || peerWins || preemptHeld || notReady != null) {
+                boolean settling = preemptNotBefore >= 0 && now - preemptNotBefore < 0;
+                if (!preempt || peerWins || preemptHeld || notReady != null || settling) {
                     if (lowerMasterSince < 0 && !peerWins && preempt) {
                         lowerMasterSince = now;
                     }
@@ -195,8 +204,10 @@ public final class FailoverStateMachine {
                 if (resumedAt >= 0 && hb.vipsHeld()) {
                     // The peer took over while this node stood still: clients follow the peer already.
                     acceptMaster(hb, now);
-                    return move(FailoverState.BACKUP, "peer " + hb.node() + " took over while this node stood still for "
-                            + millis(stoodStillNanos), now, Send.HEARTBEAT, false);
+                    Outcome aside = move(FailoverState.BACKUP, "peer " + hb.node() + " took over while this node stood "
+                            + "still for " + millis(stoodStillNanos), now, Send.HEARTBEAT, false);
+                    preemptNotBefore = now + RESUME_SETTLE_NANOS;
+                    return aside;
                 }
                 if (handingOverUntil >= 0 && hb.vipsHeld()) {
                     acceptMaster(hb, now);
@@ -408,6 +419,7 @@ public final class FailoverStateMachine {
         resumedAt = -1;
         if (to == FailoverState.MASTER || to == FailoverState.FAULT) {
             preemptHeld = false;
+            preemptNotBefore = -1;
         }
         if (to == FailoverState.MASTER) {
             masterNode = null;

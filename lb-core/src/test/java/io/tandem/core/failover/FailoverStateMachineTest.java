@@ -276,8 +276,14 @@ class FailoverStateMachineTest {
         assertThat(o).isEqualTo(new Outcome(new Transition(MASTER, BACKUP,
                 "peer b took over while this node stood still for 3000ms", false), Send.HEARTBEAT, false));
         assertThat(a.masterNode()).isEqualTo("b");
-        // Ready and with preempt, it then takes the VIPs back the planned way, on b's next heartbeat.
-        assertThat(a.onHeartbeat(hb("b", 100, MASTER), resumed + 100 * MS).transition())
+        // More heartbeats queued during the freeze do not make it preempt at once: it settles first (its
+        // checks and warm-up see whether what it knew still holds), then takes the VIPs back the planned way.
+        long settled = resumed + FailoverStateMachine.RESUME_SETTLE_NANOS;
+        for (long t = resumed; t < settled; t += 100 * MS) {
+            assertThat(a.onHeartbeat(hb("b", 100, MASTER), t)).isEqualTo(Outcome.NONE);
+            assertThat(a.onTick(t + MS).transition()).isNull();
+        }
+        assertThat(a.onHeartbeat(hb("b", 100, MASTER), settled).transition())
                 .isEqualTo(new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
     }
 

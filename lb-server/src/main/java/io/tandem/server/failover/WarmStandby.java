@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * and metrics as the real listeners (its series carry {@code listener="warm-up"}; it writes no access
  * log). At start it sends {@link WarmUpConfig#requests()} of them, each on a new connection as most clients
  * come, {@link #START_CONNECTIONS} at a time, spread over the pools that have a live backend; only then (or
- * after {@link #START_LIMIT_NANOS} with backends too slow to get through them, or as soon as the node serves
- * the VIPs: its clients warm it then) is the node {@linkplain #notReady() ready}. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
+ * after {@link #START_LIMIT_NANOS} of sending with backends too slow to get through them) is the node
+ * {@linkplain #notReady() ready}. Clients' requests count toward it as well, and while the node serves the
+ * VIPs the warm-up sends one request at a time only: a backup that took over before it was warm must not
+ * compete hard with its clients, whose requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
  * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
  *
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
@@ -56,6 +58,8 @@ public final class WarmStandby implements AutoCloseable {
     private final Counter failed;
     private final Runnable onReady;
     private final java.util.function.BooleanSupplier serving;
+    private final java.util.function.LongSupplier answered;
+    private long answeredAtStart;
     private final Thread thread;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
@@ -68,13 +72,17 @@ public final class WarmStandby implements AutoCloseable {
      * @param targets the current pools' private listeners (a reload replaces them), read each round
      * @param ioThreads requests per pool in each later round: one per event loop
      * @param onReady called (on the warm-up thread) when the start's warm-up is done
-     * @param serving whether the node serves the VIPs now: then real requests warm it, and the start's
-     *     warm-up stops at once so as not to compete with them
+     * @param serving whether the node serves the VIPs now: then the start's warm-up sends one request at a
+     *     time, so as not to compete hard with the clients' requests
+     * @param answered responses the backends gave through this node since it started, its clients' and its
+     *     own warm-up's: clients' requests warm the path just as well, so they count toward the start's
      */
     public WarmStandby(WarmUpConfig config, Supplier<List<Target>> targets, int ioThreads, MeterRegistry registry,
-                       Runnable onReady, java.util.function.BooleanSupplier serving) {
+                       Runnable onReady, java.util.function.BooleanSupplier serving,
+                       java.util.function.LongSupplier answered) {
         this.config = config;
         this.serving = serving;
+        this.answered = answered;
         this.targets = targets;
         this.ioThreads = ioThreads;
         this.onReady = onReady;
@@ -103,7 +111,7 @@ public final class WarmStandby implements AutoCloseable {
         if (warmAt != null) {
             return null;
         }
-        return "warming up: " + sent.get() + " of " + config.requests() + " requests";
+        return "warming up: " + progress() + " of " + config.requests() + " requests";
     }
 
     /**
@@ -118,13 +126,14 @@ public final class WarmStandby implements AutoCloseable {
 
     /** What /status shows: {@code warming} or {@code warm}, requests sent, and how long the start took. */
     public Snapshot snapshot() {
-        return new Snapshot(warmAt == null ? "warming" : "warm", sent.get(), config.requests(), (long) ok.count(),
+        return new Snapshot(warmAt == null ? "warming" : "warm", (int) Math.min(Integer.MAX_VALUE, progress()),
+                config.requests(), (long) ok.count(),
                 (long) failed.count(), warmMillis, config.interval().toMillis());
     }
 
     /**
      * @param state {@code warming} until the start's requests are sent, then {@code warm}
-     * @param sent requests sent at start so far
+     * @param sent requests through the data path since start so far: the warm-up's own and the clients'
      * @param startRequests how many the start sends
      * @param ok warm-up requests answered with a status below 500, since start
      * @param failed the others: no answer, a 5xx, a timeout
@@ -134,7 +143,13 @@ public final class WarmStandby implements AutoCloseable {
     public record Snapshot(String state, int sent, int startRequests, long ok, long failed, long warmMillis,
                            long intervalMillis) {}
 
+    /** Requests through the data path since start: the warm-up's own, or the backends' answers if more. */
+    private long progress() {
+        return Math.max(sent.get(), answered.getAsLong() - answeredAtStart);
+    }
+
     private void run() {
+        answeredAtStart = answered.getAsLong();
         try {
             while (!closed && config.requests() > 0 && targets.get().stream().noneMatch(Target::live)) {
                 // Warming the path to a pool with no backend up warms nothing that matters: wait for one.
@@ -143,11 +158,11 @@ public final class WarmStandby implements AutoCloseable {
             long started = System.nanoTime();
             Thread[] senders = new Thread[START_CONNECTIONS - 1];
             for (int i = 0; i < senders.length; i++) {
-                senders[i] = new Thread(() -> startRound(started), "tandem-warm-up-" + (i + 1));
+                senders[i] = new Thread(() -> startRound(started, true), "tandem-warm-up-" + (i + 1));
                 senders[i].setDaemon(true);
                 senders[i].start();
             }
-            startRound(started);
+            startRound(started, false);
             for (Thread t : senders) {
                 t.join();
             }
@@ -156,10 +171,8 @@ public final class WarmStandby implements AutoCloseable {
             }
             warmMillis = (System.nanoTime() - started) / 1_000_000;
             warmAt = Instant.now();
-            int n = sent.get();
-            if (n < config.requests() && serving.getAsBoolean()) {
-                log.info("warm standby: this node serves the VIPs now; its clients' requests warm it from here");
-            } else if (n < config.requests()) {
+            long n = progress();
+            if (n < config.requests()) {
                 log.warn("warm standby: only {} of {} requests answered within {}s (slow backends); calling the "
                         + "data path warm anyway", n, config.requests(), TimeUnit.NANOSECONDS.toSeconds(START_LIMIT_NANOS));
             }
@@ -182,12 +195,27 @@ public final class WarmStandby implements AutoCloseable {
         }
     }
 
-    /** One sender of the start's warm-up: requests round-robin over the live pools until enough were sent. */
-    private void startRound(long started) {
-        for (int i = 0; !closed && System.nanoTime() - started < START_LIMIT_NANOS; i++) {
-            if (sent.get() >= config.requests() || serving.getAsBoolean()) {
+    /**
+     * One sender of the start's warm-up: requests round-robin over the live pools until enough were sent.
+     * While the node serves the VIPs only one sender goes on ({@code extra} ones pause): a backup that
+     * just took over must not compete hard with its clients, whose requests warm it too, while a master
+     * that has no clients yet still gets warm. The time limit counts only the time it sends.
+     */
+    private void startRound(long started, boolean extra) {
+        long sending = 0;
+        long last = started;
+        for (int i = 0; !closed && sending < START_LIMIT_NANOS; i++) {
+            if (progress() >= config.requests()) {
                 return;
             }
+            long now = System.nanoTime();
+            if (extra && serving.getAsBoolean()) {
+                last = now;
+                LockSupport.parkNanos(WAIT_FOR_BACKENDS_NANOS);
+                continue;
+            }
+            sending += now - last;
+            last = now;
             List<Target> live = targets.get().stream().filter(Target::live).toList();
             send(live.isEmpty() ? targets.get().get(0) : live.get(i % live.size()));
             sent.incrementAndGet();
