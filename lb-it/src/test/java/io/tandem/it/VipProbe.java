@@ -34,6 +34,9 @@ final class VipProbe implements AutoCloseable {
     private final Instant baseWall = Instant.now();
 
     private final InetSocketAddress target;
+    /** Changes of the VIP's entry in this host's ARP table: (nanoTime, link-layer address). */
+    private final ConcurrentLinkedQueue<long[]> arpChanges = new ConcurrentLinkedQueue<>();
+    private final List<String> arpMacs = java.util.Collections.synchronizedList(new ArrayList<>());
     private final ConcurrentLinkedQueue<Result> results = new ConcurrentLinkedQueue<>();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService workers = Executors.newFixedThreadPool(48);
@@ -47,7 +50,46 @@ final class VipProbe implements AutoCloseable {
     static VipProbe start(InetSocketAddress target, Duration maxDuration) {
         VipProbe p = new VipProbe(target, maxDuration);
         p.ticker.scheduleAtFixedRate(p::tick, 0, PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        Thread arp = new Thread(p::watchArp, "vip-probe-arp");
+        arp.setDaemon(true);
+        arp.start();
         return p;
+    }
+
+    /**
+     * Reads this host's ARP table (/proc/net/arp: no process, no traffic) every millisecond and records
+     * when the VIP's link-layer address changes: the moment a gratuitous ARP reached the client. Stops
+     * with the probe.
+     */
+    private void watchArp() {
+        String ip = target.getAddress().getHostAddress();
+        String last = null;
+        java.nio.file.Path table = java.nio.file.Path.of("/proc/net/arp");
+        while (System.nanoTime() - stopAt < 0 && !ticker.isShutdown()) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(table)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length >= 4 && f[0].equals(ip) && !f[3].equals("00:00:00:00:00:00") && !f[3].equals(last)) {
+                        last = f[3];
+                        arpChanges.add(new long[] {System.nanoTime(), arpMacs.size()});
+                        arpMacs.add(last);
+                    }
+                }
+            } catch (IOException e) {
+                return; // no /proc here: the ARP times are then unknown
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** When the VIP's ARP entry on this host first changed at or after {@code eventNanos} (nanoTime), or -1. */
+    long arpChangeAfter(long eventNanos) {
+        for (long[] c : arpChanges) {
+            if (c[0] >= eventNanos) {
+                return c[0];
+            }
+        }
+        return -1;
     }
 
     private void tick() {
@@ -185,6 +227,12 @@ final class VipProbe implements AutoCloseable {
             }
         }
         throw new AssertionError("no probe succeeded after the last failure: " + describe(eventNanos));
+    }
+
+    /** The end (nanoTime) of the first successful probe after the last failed one since {@code eventNanos}, or -1. */
+    long servedAgainNanos(long eventNanos) {
+        Instant at = servedAgainAfter(eventNanos);
+        return at == null ? -1 : baseNanos + Duration.between(baseWall, at).toNanos();
     }
 
     /** The wall-clock time of a {@code System.nanoTime()} reading taken in this JVM. */
