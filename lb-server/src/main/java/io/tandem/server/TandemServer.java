@@ -70,8 +70,6 @@ import org.slf4j.LoggerFactory;
 public final class TandemServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
-    /** The listener name of the warm standby's requests in metrics. */
-    static final String WARM_UP = "warm-up";
 
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
@@ -92,11 +90,8 @@ public final class TandemServer implements AutoCloseable {
     private volatile Supplier<FailoverStatus> failover = () -> FailoverStatus.STANDALONE;
     private AdminServer admin;
     private volatile HealthChecks healthChecks;
-    private FailoverNode failoverNode;
-    /** A pair member's warm standby and its private per-pool listeners (none without failover). */
-    private WarmStandby warmStandby;
-    private volatile Map<String, BoundListener> warmListeners = Map.of();
-    private final ChannelGroup warmClients = new DefaultChannelGroup("warm-up", GlobalEventExecutor.INSTANCE);
+    /** This node's part in a failover pair; null without a failover section. */
+    private PairMember pair;
     private final int workerThreads;
     /** The bound listeners for the heartbeat thread's tracking, replaced as a whole (never locked). */
     private volatile List<BoundListener> trackedListeners = List.of();
@@ -104,7 +99,7 @@ public final class TandemServer implements AutoCloseable {
     private HostPort adminBind;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
-    private record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
+    record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
 
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
@@ -175,22 +170,18 @@ public final class TandemServer implements AutoCloseable {
             healthChecks.start();
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
-                BoundListener bound = bind(l, new Routing(l, i, pools));
+                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
                         l.pool(), transport.name());
             }
             trackedListeners = List.copyOf(listeners.values());
             if (config.failover().isPresent()) {
-                warmListeners = bindWarmListeners(config, pools, Map.of());
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
-                failoverNode = new FailoverNode(config.failover().get(), metrics.registry(),
-                        () -> cannotServe(config.failover().get().track()), this::notReady, this::requestsInFlight);
-                warmStandby = new WarmStandby(config.failover().get().warmUp(), this::warmTargets, workerThreads,
-                        metrics.registry(), failoverNode::wakeUp, failoverNode::master, this::backendResponses);
-                failoverNode.start();
-                warmStandby.start();
-                failoverStatus(failoverNode::adminStatus);
+                pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
+                        () -> cannotServe(config.failover().get().track()), this::bindOn);
+                pair.start();
+                failoverStatus(pair::status);
             }
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
@@ -269,7 +260,7 @@ public final class TandemServer implements AutoCloseable {
                 continue;
             }
             try {
-                opened.put(l.name(), bind(l, routing));
+                opened.put(l.name(), bindOn(l, routing, clients));
             } catch (Exception e) {
                 opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
                 if (nextAdmin != null) {
@@ -319,20 +310,7 @@ public final class TandemServer implements AutoCloseable {
         listeners.clear();
         listeners.putAll(nextListeners);
         trackedListeners = List.copyOf(listeners.values());
-        if (failoverNode != null) {
-            try {
-                warmListeners = bindWarmListeners(next, nextPools, warmListeners);
-            } catch (InterruptedException | RuntimeException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                // An ephemeral loopback port; only the warm-up of a new pool is missing, never the service.
-                log.warn("warm standby: cannot bind a private listener for a new pool: {}", describe(e));
-            }
-        }
-        if (failoverNode != null && !next.failover().equals(config.failover())) {
-            failoverNode.reconfigure(next.failover().get());
-            warmStandby.reconfigure(next.failover().get().warmUp());
+        if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
         }
         if (nextAdmin != null) {
@@ -391,7 +369,7 @@ public final class TandemServer implements AutoCloseable {
             listenerNames.add(l.name());
         }
         if (next.failover().isPresent()) {
-            listenerNames.add(WARM_UP); // the warm standby's private listeners come after the real ones
+            listenerNames.add(PairMember.WARM_UP); // the warm standby's private listeners come after the real ones
         }
         Map<String, PoolRuntime> built = new LinkedHashMap<>();
         for (PoolConfig p : next.pools().values()) {
@@ -479,118 +457,17 @@ public final class TandemServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The warm standby's private listeners: one per pool of {@code next} on an ephemeral loopback port, with
-     * the routing of a listener whose default pool is that pool and that writes no access log. Listeners
-     * of pools that stay are kept (their routing swapped), those of removed pools closed.
-     */
-    private Map<String, BoundListener> bindWarmListeners(TandemConfig next, Map<String, PoolRuntime> nextPools,
-                                                         Map<String, BoundListener> current) throws InterruptedException {
-        ListenerConfig first = next.listeners().get(0);
-        Map<String, BoundListener> bound = new LinkedHashMap<>();
-        for (String pool : nextPools.keySet()) {
-            ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
-                    first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
-            Routing routing = new Routing(l, next.listeners().size(), nextPools);
-            BoundListener kept = current.get(pool);
-            if (kept != null) {
-                kept.runtime().routing(routing);
-                bound.put(pool, kept);
-            } else {
-                bound.put(pool, bindOn(l, routing, warmClients));
-            }
-        }
-        current.forEach((pool, l) -> {
-            if (!bound.containsKey(pool)) {
-                l.channel().close();
-            }
-        });
-        return Collections.unmodifiableMap(bound);
-    }
-
-    /** Where the warm standby sends its requests now: each pool's private listener and health-check path. */
-    private List<WarmStandby.Target> warmTargets() {
-        List<WarmStandby.Target> targets = new ArrayList<>();
-        Map<String, PoolRuntime> current = pools;
-        warmListeners.forEach((name, l) -> {
-            PoolRuntime p = current.get(name);
-            if (p == null) {
-                return;
-            }
-            var health = p.config().health().orElse(null);
-            String path = health != null && health.type() == io.tandem.config.HealthConfig.Type.HTTP
-                    && health.path() != null ? health.path() : "/";
-            String host = health != null && health.host() != null ? health.host() : "localhost";
-            targets.add(new WarmStandby.Target(name, (InetSocketAddress) l.channel().localAddress(), host, path,
-                    !p.pool().live().isEmpty()));
-        });
-        return targets;
-    }
-
-    /**
-     * Why this node could not take the VIPs over well now, or null: a pool that a listener sends requests
-     * to has no live backend, or its latest warm-up request failed, or the start's warm-up is not done.
-     * Read by the heartbeat thread.
-     */
-    private String notReady() {
-        WarmStandby warm = warmStandby;
-        if (warm == null) {
-            return "starting";
-        }
-        Map<String, PoolRuntime> current = pools;
-        for (ListenerConfig l : config.listeners()) {
-            List<String> used = new ArrayList<>();
-            used.add(l.pool());
-            l.routes().forEach(r -> used.add(r.pool()));
-            for (String name : used) {
-                PoolRuntime p = current.get(name);
-                if (p != null && p.pool().live().isEmpty()) {
-                    return "pool " + name + " (listener " + l.name() + ") has no backend up";
-                }
-                String failing = warm.failing(name);
-                if (failing != null) {
-                    return failing;
-                }
-            }
-        }
-        return warm.notReady();
-    }
-
-    /** Responses the backends of the current pools gave through this node (any listener). */
-    private long backendResponses() {
-        long n = 0;
-        for (PoolRuntime p : pools.values()) {
-            for (Backend b : p.pool().backends()) {
-                n += p.meters().of(b).responses(0);
-            }
-        }
-        return n;
-    }
-
-    /** Requests in flight to backends, over every pool (a graceful step-down waits for them). */
-    private int requestsInFlight() {
-        int n = 0;
-        for (PoolRuntime p : pools.values()) {
-            for (Backend b : p.pool().backends()) {
-                n += b.inFlight();
-            }
-        }
-        return n;
-    }
-
     /** The warm standby's progress for /status, or null without failover. */
     public WarmStandby.Snapshot warmStandby() {
-        WarmStandby w = warmStandby;
-        return w == null ? null : w.snapshot();
+        PairMember p = pair;
+        return p == null ? null : p.warmUp();
     }
 
     /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
     public java.util.concurrent.CompletableFuture<FailoverNode.Handover> handover() {
-        if (failoverNode == null) {
-            return java.util.concurrent.CompletableFuture.completedFuture(
-                    new FailoverNode.Handover(false, "this node has no failover section", 0));
-        }
-        return failoverNode.handover();
+        PairMember p = pair;
+        return p != null ? p.handover() : java.util.concurrent.CompletableFuture.completedFuture(
+                new FailoverNode.Handover(false, "this node has no failover section", 0));
     }
 
     /**
@@ -621,10 +498,7 @@ public final class TandemServer implements AutoCloseable {
         return null;
     }
 
-    private BoundListener bind(ListenerConfig l, Routing routing) throws InterruptedException {
-        return bindOn(l, routing, clients);
-    }
-
+    /** Binds {@code l} with this server's transport and pipeline; its connections join {@code group}. */
     private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group) throws InterruptedException {
         ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, group);
         ServerBootstrap b = new ServerBootstrap()
@@ -664,8 +538,8 @@ public final class TandemServer implements AutoCloseable {
         // First, while the listeners still serve: a master hands its VIPs to the peer. It releases
         // them in close(), after the drain, so that answers to connections made through them get out.
         closing = true;
-        if (failoverNode != null) {
-            failoverNode.stop();
+        if (pair != null) {
+            pair.stop();
         }
         synchronized (this) {
             for (BoundListener l : listeners.values()) {
@@ -714,14 +588,9 @@ public final class TandemServer implements AutoCloseable {
 
     private void stopFailover() {
         closing = true;
-        if (warmStandby != null) {
-            warmStandby.close();
+        if (pair != null) {
+            pair.close();
         }
-        if (failoverNode != null) {
-            failoverNode.close();
-        }
-        warmListeners.values().forEach(l -> l.channel().close().awaitUninterruptibly());
-        warmClients.close().awaitUninterruptibly();
     }
 
     private static String describe(Throwable e) {

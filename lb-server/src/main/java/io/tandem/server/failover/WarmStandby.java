@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
  * {@code Host} (else {@code localhost}) and {@code User-Agent: tandem-warm-up}: what backends already
  * answer cheaply and often. Plain threads with blocking sockets send them ({@code tandem-warm-up}), never
- * an event loop; after the start, one request at a time.
+ * an event loop, at the lowest thread priority; after the start, one request at a time.
  */
 public final class WarmStandby implements AutoCloseable {
 
@@ -44,7 +44,7 @@ public final class WarmStandby implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 2000;
     private static final long WAIT_FOR_BACKENDS_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Requests in flight at once during the start's warm-up (a slow backend must not make it crawl). */
-    static final int START_CONNECTIONS = 4;
+    static final int START_CONNECTIONS = 2;
     /** The start's warm-up ends after this long even when backends answer too slowly to finish it. */
     static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -94,6 +94,9 @@ public final class WarmStandby implements AutoCloseable {
                 .tag("result", "failed").register(registry);
         this.thread = new Thread(this::run, "tandem-warm-up");
         thread.setDaemon(true);
+        // Below everything else (nice +4 where the JVM maps priorities, -XX:ThreadPriorityPolicy=1 with the
+        // right to: the Docker image): on a busy host the warm-up slows down before anyone's answers do.
+        thread.setPriority(Thread.MIN_PRIORITY);
     }
 
     public void start() {
@@ -160,6 +163,7 @@ public final class WarmStandby implements AutoCloseable {
             for (int i = 0; i < senders.length; i++) {
                 senders[i] = new Thread(() -> startRound(started, true), "tandem-warm-up-" + (i + 1));
                 senders[i].setDaemon(true);
+                senders[i].setPriority(Thread.MIN_PRIORITY);
                 senders[i].start();
             }
             startRound(started, false);

@@ -1,0 +1,219 @@
+package io.tandem.server;
+
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.tandem.config.FailoverConfig;
+import io.tandem.config.HealthConfig;
+import io.tandem.config.HostPort;
+import io.tandem.config.ListenerConfig;
+import io.tandem.config.TandemConfig;
+import io.tandem.core.pool.Backend;
+import io.tandem.server.failover.FailoverNode;
+import io.tandem.server.failover.WarmStandby;
+import io.tandem.server.metrics.ProxyMetrics;
+import io.tandem.server.proxy.PoolRuntime;
+import io.tandem.server.proxy.Routing;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's part in a failover pair: the heartbeat node ({@link FailoverNode}), the warm standby
+ * ({@link WarmStandby}) with its private per-pool listeners, and what the two need to know of the server:
+ * whether the node is ready to take the VIPs, its requests in flight, its backends' answers.
+ */
+final class PairMember implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PairMember.class);
+    /** The listener name of the warm standby's requests in metrics. */
+    static final String WARM_UP = "warm-up";
+
+    /** Binds a listener of the server's kind (transport, options, pipeline) whose connections join {@code group}. */
+    interface Binder {
+        TandemServer.BoundListener bind(ListenerConfig listener, Routing routing, ChannelGroup group)
+                throws InterruptedException;
+    }
+
+    private final Supplier<TandemConfig> config;
+    private final Supplier<Map<String, PoolRuntime>> pools;
+    private final Binder binder;
+    private final FailoverNode node;
+    private final WarmStandby standby;
+    private final ChannelGroup warmClients = new DefaultChannelGroup("warm-up", GlobalEventExecutor.INSTANCE);
+    private volatile Map<String, TandemServer.BoundListener> warmListeners = Map.of();
+
+    /**
+     * @param config the config in force (a reload replaces it)
+     * @param pools the pools in force
+     * @param tracking why the node cannot serve at all (then FAULT), or null; see {@link FailoverNode}
+     */
+    PairMember(FailoverConfig failover, ProxyMetrics metrics, int ioThreads, Supplier<TandemConfig> config,
+               Supplier<Map<String, PoolRuntime>> pools, Supplier<String> tracking, Binder binder) {
+        this.config = config;
+        this.pools = pools;
+        this.binder = binder;
+        this.node = new FailoverNode(failover, metrics.registry(), tracking, this::notReady, this::requestsInFlight);
+        this.standby = new WarmStandby(failover.warmUp(), this::warmTargets, ioThreads, metrics.registry(),
+                node::wakeUp, node::master, this::backendResponses);
+    }
+
+    /** Binds the private listeners, then starts the heartbeats (as BACKUP) and the warm-up. */
+    void start() throws IOException, InterruptedException {
+        warmListeners = bindWarmListeners(config.get(), pools.get(), Map.of());
+        node.start();
+        standby.start();
+    }
+
+    /**
+     * A reload committed {@code next} with {@code nextPools}: the private listeners follow the pools, and
+     * changed failover settings apply in place. Returns whether those settings changed.
+     */
+    boolean reload(TandemConfig before, TandemConfig next, Map<String, PoolRuntime> nextPools) {
+        try {
+            warmListeners = bindWarmListeners(next, nextPools, warmListeners);
+        } catch (InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            // An ephemeral loopback port; only the warm-up of a new pool is missing, never the service.
+            log.warn("warm standby: cannot bind a private listener for a new pool: {}", e.toString());
+        }
+        if (next.failover().equals(before.failover())) {
+            return false;
+        }
+        node.reconfigure(next.failover().get());
+        standby.reconfigure(next.failover().get().warmUp());
+        return true;
+    }
+
+    FailoverStatus status() {
+        return node.adminStatus();
+    }
+
+    WarmStandby.Snapshot warmUp() {
+        return standby.snapshot();
+    }
+
+    CompletableFuture<FailoverNode.Handover> handover() {
+        return node.handover();
+    }
+
+    /** First step of a clean stop: a master hands its VIPs over (see {@link FailoverNode#stop()}). */
+    void stop() {
+        node.stop();
+    }
+
+    @Override
+    public void close() {
+        standby.close();
+        node.close();
+        warmListeners.values().forEach(l -> l.channel().close().awaitUninterruptibly());
+        warmClients.close().awaitUninterruptibly();
+    }
+
+    /**
+     * The warm standby's private listeners: one per pool of {@code next} on an ephemeral loopback port, with
+     * the routing of a listener whose default pool is that pool and that writes no access log. Listeners
+     * of pools that stay are kept (their routing swapped), those of removed pools closed.
+     */
+    private Map<String, TandemServer.BoundListener> bindWarmListeners(TandemConfig next,
+            Map<String, PoolRuntime> nextPools, Map<String, TandemServer.BoundListener> current)
+            throws InterruptedException {
+        ListenerConfig first = next.listeners().get(0);
+        Map<String, TandemServer.BoundListener> bound = new LinkedHashMap<>();
+        for (String pool : nextPools.keySet()) {
+            ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
+                    first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
+            // The pools' meters count this listener after the configured ones (see TandemServer.buildPools).
+            Routing routing = new Routing(l, next.listeners().size(), nextPools);
+            TandemServer.BoundListener kept = current.get(pool);
+            if (kept != null) {
+                kept.runtime().routing(routing);
+                bound.put(pool, kept);
+            } else {
+                bound.put(pool, binder.bind(l, routing, warmClients));
+            }
+        }
+        current.forEach((pool, l) -> {
+            if (!bound.containsKey(pool)) {
+                l.channel().close();
+            }
+        });
+        return Collections.unmodifiableMap(bound);
+    }
+
+    /** Where the warm standby sends its requests now: each pool's private listener and health-check path. */
+    private List<WarmStandby.Target> warmTargets() {
+        List<WarmStandby.Target> targets = new ArrayList<>();
+        Map<String, PoolRuntime> current = pools.get();
+        warmListeners.forEach((name, l) -> {
+            PoolRuntime p = current.get(name);
+            if (p == null) {
+                return;
+            }
+            HealthConfig health = p.config().health().orElse(null);
+            String path = health != null && health.type() == HealthConfig.Type.HTTP && health.path() != null
+                    ? health.path() : "/";
+            String host = health != null && health.host() != null ? health.host() : "localhost";
+            targets.add(new WarmStandby.Target(name, (InetSocketAddress) l.channel().localAddress(), host, path,
+                    !p.pool().live().isEmpty()));
+        });
+        return targets;
+    }
+
+    /**
+     * Why this node could not take the VIPs over well now, or null: a pool that a listener sends requests
+     * to has no live backend, or its latest warm-up request failed, or the start's warm-up is not done.
+     * Read by the heartbeat thread.
+     */
+    private String notReady() {
+        Map<String, PoolRuntime> current = pools.get();
+        for (ListenerConfig l : config.get().listeners()) {
+            List<String> used = new ArrayList<>();
+            used.add(l.pool());
+            l.routes().forEach(r -> used.add(r.pool()));
+            for (String name : used) {
+                PoolRuntime p = current.get(name);
+                if (p != null && p.pool().live().isEmpty()) {
+                    return "pool " + name + " (listener " + l.name() + ") has no backend up";
+                }
+                String failing = standby.failing(name);
+                if (failing != null) {
+                    return failing;
+                }
+            }
+        }
+        return standby.notReady();
+    }
+
+    /** Responses the backends of the current pools gave through this node (any listener). */
+    private long backendResponses() {
+        long n = 0;
+        for (PoolRuntime p : pools.get().values()) {
+            for (Backend b : p.pool().backends()) {
+                n += p.meters().of(b).responses(0);
+            }
+        }
+        return n;
+    }
+
+    /** Requests in flight to backends, over every pool (a graceful step-down waits for them). */
+    private int requestsInFlight() {
+        int n = 0;
+        for (PoolRuntime p : pools.get().values()) {
+            for (Backend b : p.pool().backends()) {
+                n += b.inFlight();
+            }
+        }
+        return n;
+    }
+}
