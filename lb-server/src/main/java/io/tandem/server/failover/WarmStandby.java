@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
  * one private listener per pool on loopback, served by the same pipeline, strategy, backend connection pools
  * and metrics as the real listeners (its series carry {@code listener="warm-up"}; it writes no access
  * log). At start it sends {@link WarmUpConfig#requests()} of them, each on a new connection as most clients
- * come, {@link #START_CONNECTIONS} at a time, spread over the pools that have a live backend; only then (or
+ * come, one at a time and paced ({@link #START_GAP_NANOS}), spread over the pools that have a live backend; only then (or
  * after {@link #START_LIMIT_NANOS} of sending with backends too slow to get through them) is the node
  * {@linkplain #notReady() ready}. Clients' requests count toward it as well, and while the node serves the
- * VIPs the warm-up sends one request at a time only: a backup that took over before it was warm must not
- * compete hard with its clients, whose requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
+ * VIPs the warm-up slows to a tenth: a backup that took over before it was warm must not compete with its
+ * clients, whose requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
  * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
  *
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
@@ -43,8 +43,12 @@ public final class WarmStandby implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmStandby.class);
     private static final int TIMEOUT_MILLIS = 2000;
     private static final long WAIT_FOR_BACKENDS_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** Requests in flight at once during the start's warm-up (a slow backend must not make it crawl). */
-    static final int START_CONNECTIONS = 2;
+    /**
+     * The start's warm-up sends one request at a time, at most one per {@link #START_GAP_NANOS}: it must
+     * not load the backends (shared with the peer that serves) nor starve a neighbour of CPU. About as
+     * fast as a cold JVM answers anyway: 500 requests take 1.5-3 s.
+     */
+    static final long START_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** The start's warm-up ends after this long even when backends answer too slowly to finish it. */
     static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -72,8 +76,8 @@ public final class WarmStandby implements AutoCloseable {
      * @param targets the current pools' private listeners (a reload replaces them), read each round
      * @param ioThreads requests per pool in each later round: one per event loop
      * @param onReady called (on the warm-up thread) when the start's warm-up is done
-     * @param serving whether the node serves the VIPs now: then the start's warm-up sends one request at a
-     *     time, so as not to compete hard with the clients' requests
+     * @param serving whether the node serves the VIPs now: then the start's warm-up slows to a tenth, so as
+     *     not to compete with the clients' requests
      * @param answered responses the backends gave through this node since it started, its clients' and its
      *     own warm-up's: clients' requests warm the path just as well, so they count toward the start's
      */
@@ -159,17 +163,7 @@ public final class WarmStandby implements AutoCloseable {
                 LockSupport.parkNanos(WAIT_FOR_BACKENDS_NANOS);
             }
             long started = System.nanoTime();
-            Thread[] senders = new Thread[START_CONNECTIONS - 1];
-            for (int i = 0; i < senders.length; i++) {
-                senders[i] = new Thread(() -> startRound(started, true), "tandem-warm-up-" + (i + 1));
-                senders[i].setDaemon(true);
-                senders[i].setPriority(Thread.MIN_PRIORITY);
-                senders[i].start();
-            }
-            startRound(started, false);
-            for (Thread t : senders) {
-                t.join();
-            }
+            startRound();
             if (closed) {
                 return;
             }
@@ -192,37 +186,31 @@ public final class WarmStandby implements AutoCloseable {
                     }
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("warm standby stopped", e);
         }
     }
 
     /**
-     * One sender of the start's warm-up: requests round-robin over the live pools until enough were sent.
-     * While the node serves the VIPs only one sender goes on ({@code extra} ones pause): a backup that
-     * just took over must not compete hard with its clients, whose requests warm it too, while a master
-     * that has no clients yet still gets warm. The time limit counts only the time it sends.
+     * The start's warm-up: requests round-robin over the live pools, one at a time and at most one per
+     * {@link #START_GAP_NANOS}, until enough went through. While the node serves the VIPs it goes at a
+     * tenth of that pace: a backup that just took over must not compete with its clients, whose requests
+     * warm it too, while a master that has no clients yet still gets warm. The time limit counts only the
+     * time spent in requests.
      */
-    private void startRound(long started, boolean extra) {
+    private void startRound() {
         long sending = 0;
-        long last = started;
-        for (int i = 0; !closed && sending < START_LIMIT_NANOS; i++) {
-            if (progress() >= config.requests()) {
-                return;
-            }
+        for (int i = 0; !closed && sending < START_LIMIT_NANOS && progress() < config.requests(); i++) {
             long now = System.nanoTime();
-            if (extra && serving.getAsBoolean()) {
-                last = now;
-                LockSupport.parkNanos(WAIT_FOR_BACKENDS_NANOS);
-                continue;
-            }
-            sending += now - last;
-            last = now;
             List<Target> live = targets.get().stream().filter(Target::live).toList();
             send(live.isEmpty() ? targets.get().get(0) : live.get(i % live.size()));
             sent.incrementAndGet();
+            long took = System.nanoTime() - now;
+            sending += took;
+            long gap = serving.getAsBoolean() ? 10 * START_GAP_NANOS : START_GAP_NANOS;
+            if (took < gap) {
+                LockSupport.parkNanos(gap - took);
+            }
         }
     }
 
