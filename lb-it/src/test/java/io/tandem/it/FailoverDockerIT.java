@@ -433,7 +433,10 @@ class FailoverDockerIT {
             Instant started = Instant.now();
             try (LoadLoop load = new LoadLoop(URI.create("http://" + pair.vip() + ":8080/"), 16, Integer.MAX_VALUE, soak)) {
                 Poll.until(soak.plusSeconds(60), "the load run's end without a failover", () -> {
-                    if (!"BACKUP".equals(b.state())) {
+                    // null: lb-b's admin port did not answer in time on the saturated machine (not a role);
+                    // the transition counters below are the final word.
+                    String role = b.state();
+                    if (role != null && !"BACKUP".equals(role)) {
                         throw new AssertionError("spurious failover after " + Duration.between(started, Instant.now())
                                 + ":\n" + pair.logsOfAll());
                     }

@@ -74,7 +74,7 @@ public final class FailoverNode implements AutoCloseable {
     private long lastPeerHeartbeatAt = Long.MIN_VALUE;
     private volatile NodeStatus status;
     /** The machine's readiness and handover flags, published by the heartbeat thread for /status. */
-    private volatile String notReady;
+    private volatile String notReady = "starting";
     private volatile boolean handingOver;
     private volatile boolean preemptHeld;
     private volatile boolean stopping;
@@ -105,7 +105,8 @@ public final class FailoverNode implements AutoCloseable {
         this.vips = new VipController(config.vips(), config.notifyScript(), meters, this::wakeUp, inFlight);
         this.status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "not started", null);
-        io.micrometer.core.instrument.Gauge.builder("tandem_failover_ready", () -> machine.ready() ? 1 : 0)
+        // The machine is the heartbeat thread's; the gauge reads what that thread published.
+        io.micrometer.core.instrument.Gauge.builder("tandem_failover_ready", () -> notReady == null ? 1 : 0)
                 .description("1 while this node is ready to take the VIPs over: its data path is warm and its "
                         + "pools have live backends")
                 .tag("node", config.node()).register(registry);

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * come, one at a time and paced ({@link #START_GAP_NANOS}), spread over the pools that have a live backend; only then (or
  * after {@link #START_LIMIT_NANOS} of sending with backends too slow to get through them) is the node
  * {@linkplain #notReady() ready}. Clients' requests count toward it as well, and while the node serves the
- * VIPs the warm-up slows to a tenth: a backup that took over before it was warm must not compete with its
- * clients, whose requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
+ * VIPs to clients the warm-up slows to a tenth: a backup that took over before it was warm must not
+ * compete with them, and their requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
  * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
  *
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
@@ -64,6 +64,8 @@ public final class WarmStandby implements AutoCloseable {
     private final java.util.function.BooleanSupplier serving;
     private final java.util.function.LongSupplier answered;
     private long answeredAtStart;
+    /** Answers of clients' requests at the last look (warm-up thread only). */
+    private long clientAnswers;
     private final Thread thread;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
@@ -150,6 +152,14 @@ public final class WarmStandby implements AutoCloseable {
     public record Snapshot(String state, int sent, int startRequests, long ok, long failed, long warmMillis,
                            long intervalMillis) {}
 
+    /** Whether clients' requests went through since the last look (answers beyond the warm-up's own). */
+    private boolean clientsSeen() {
+        long clients = answered.getAsLong() - answeredAtStart - sent.get();
+        boolean seen = clients > clientAnswers;
+        clientAnswers = clients;
+        return seen;
+    }
+
     /** Requests through the data path since start: the warm-up's own, or the backends' answers if more. */
     private long progress() {
         return Math.max(sent.get(), answered.getAsLong() - answeredAtStart);
@@ -193,9 +203,9 @@ public final class WarmStandby implements AutoCloseable {
 
     /**
      * The start's warm-up: requests round-robin over the live pools, one at a time and at most one per
-     * {@link #START_GAP_NANOS}, until enough went through. While the node serves the VIPs it goes at a
-     * tenth of that pace: a backup that just took over must not compete with its clients, whose requests
-     * warm it too, while a master that has no clients yet still gets warm. The time limit counts only the
+     * {@link #START_GAP_NANOS}, until enough went through. While the node serves the VIPs to clients it
+     * goes at a tenth of that pace: a backup that just took over must not compete with them, and their
+     * requests warm it too; a master without clients yet goes at the full pace. The time limit counts only the
      * time spent in requests.
      */
     private void startRound() {
@@ -207,7 +217,7 @@ public final class WarmStandby implements AutoCloseable {
             sent.incrementAndGet();
             long took = System.nanoTime() - now;
             sending += took;
-            long gap = serving.getAsBoolean() ? 10 * START_GAP_NANOS : START_GAP_NANOS;
+            long gap = serving.getAsBoolean() && clientsSeen() ? 10 * START_GAP_NANOS : START_GAP_NANOS;
             if (took < gap) {
                 LockSupport.parkNanos(gap - took);
             }
