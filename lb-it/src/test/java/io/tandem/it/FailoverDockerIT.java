@@ -468,6 +468,15 @@ class FailoverDockerIT {
                 assertThat(load.ok.get()).isPositive();
                 assertThat(load.failures).as("failed requests").isEmpty();
             }
+            java.util.Map<String, Double> mb = b.scrape();
+            String late = "tandem_failover_heartbeat_lateness_seconds";
+            System.out.printf("FAILOVER soak: lb-b heartbeat thread woke %d times, later than 20ms %d, 50ms %d; "
+                            + "windowed max %.1fms; its transitions:%n%s%n", mb.getOrDefault(late + "_count", 0.0).longValue(),
+                    (long) (mb.getOrDefault(late + "_count", 0.0) - mb.getOrDefault(late + "_bucket{le=\"0.02\"}", 0.0)),
+                    (long) (mb.getOrDefault(late + "_count", 0.0) - mb.getOrDefault(late + "_bucket{le=\"0.05\"}", 0.0)),
+                    mb.getOrDefault(late + "_max", 0.0) * 1000,
+                    String.join("\n", b.container.getLogs().lines()
+                            .filter(l -> l.contains("failover ") || l.contains("stood still") || l.contains("VIPs")).toList()));
             assertThat(new double[] {a.metric("tandem_failover_transitions_total{to=\"BACKUP\"}"),
                     a.metric("tandem_failover_transitions_total{to=\"MASTER\"}"),
                     b.metric("tandem_failover_transitions_total{to=\"MASTER\"}")}).containsExactly(before);

@@ -288,13 +288,21 @@ public final class FailoverStateMachine {
         }
     }
 
-    /** A MASTER whose thread stood still longer than the master-down interval listens before it speaks. */
+    /**
+     * A MASTER whose thread stood still longer than the master-down interval listens before it speaks. A
+     * BACKUP whose thread stood still that long did not watch the master meanwhile: what stalled it (a JVM
+     * safepoint, a starved host) may have held up the master's heartbeats too, so it listens one more
+     * interval before it declares the master dead.
+     */
     private void noticeStall(long now) {
         long still = now - lastTickAt;
         lastTickAt = now;
         if (state == FailoverState.MASTER && still > masterDownNanos()) {
             resumedAt = now;
             stoodStillNanos = still;
+        }
+        if (state == FailoverState.BACKUP && still > masterDownNanos() && masterDownAt - (now + masterAdvertNanos) < 0) {
+            masterDownAt = now + masterAdvertNanos;
         }
     }
 

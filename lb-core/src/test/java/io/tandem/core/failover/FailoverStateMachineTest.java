@@ -226,6 +226,7 @@ class FailoverStateMachineTest {
         long r = t + 20_000 * MS;
         assertThat(m.onTracking(null, r).transition()).isEqualTo(
                 new Transition(FAULT, BACKUP, "recovered from: no backend up in any pool"));
+        assertThat(m.onTick(r).transition()).isNull(); // the heartbeat thread's tick of the same wake-up
         assertThat(m.onTick(r + DOWN_150 - 1).transition()).isNull();
         assertThat(m.onTick(r + DOWN_150).transition().to()).isEqualTo(MASTER);
     }
@@ -311,6 +312,30 @@ class FailoverStateMachineTest {
         assertThat(a.onReadiness(null, 2000 * MS)).isEqualTo(Outcome.NONE);
         assertThat(a.onHeartbeat(hb("b", 100, MASTER), 2050 * MS).transition())
                 .isEqualTo(new Transition(BACKUP, MASTER, "preempting lower-priority master b (100 < 150)"));
+    }
+
+    // A backup whose own thread stood still (a safepoint, a starved host) did not watch the master meanwhile:
+    // it listens one more interval before it declares the master dead, and a heartbeat in that interval
+    // keeps it BACKUP. A master that is really gone is replaced one interval later.
+    @Test
+    void stalledBackupListensOneMoreIntervalBeforeItTakesOver() {
+        FailoverStateMachine b = started("b", 100);
+        b.onHeartbeat(hb("a", 150, MASTER), 50 * MS);
+        assertThat(b.onTick(60 * MS).transition()).isNull();
+        // Its thread stands still longer than the master-down interval, past the master's deadline.
+        long woke = 60 * MS + 195 * MS + DOWN_100;
+        assertThat(b.onTick(woke).transition()).isNull();
+        assertThat(b.nextDeadline()).isLessThanOrEqualTo(woke + 100 * MS);
+        assertThat(b.onHeartbeat(hb("a", 150, MASTER), woke + 6 * MS)).isEqualTo(Outcome.NONE);
+        assertThat(b.onTick(woke + 100 * MS).transition()).isNull();
+        assertThat(b.state()).isEqualTo(BACKUP);
+        // Without that heartbeat the takeover comes one interval after it woke.
+        FailoverStateMachine c = started("c", 100);
+        c.onHeartbeat(hb("a", 150, MASTER), 50 * MS);
+        c.onTick(60 * MS);
+        assertThat(c.onTick(woke).transition()).isNull();
+        assertThat(c.onTick(woke + 100 * MS).transition())
+                .isEqualTo(new Transition(BACKUP, MASTER, "no heartbeat from a for 360ms"));
     }
 
     // Not ready does not stop a takeover when no master is heard at all.
