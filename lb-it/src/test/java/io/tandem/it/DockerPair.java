@@ -83,12 +83,7 @@ final class DockerPair implements AutoCloseable {
      * .ci/run provides Docker: the failover proof must never silently not run.
      */
     static void requireDocker() {
-        boolean available;
-        try {
-            available = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            available = false;
-        }
+        boolean available = dockerAvailable();
         if (!available && "true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError("CI=true but Docker is not available; .ci/run starts dockerd and builds "
                     + BASE_IMAGE + " (see .ci/docker-up)");
@@ -98,6 +93,15 @@ final class DockerPair implements AutoCloseable {
                 .withImageNameFilter(BASE_IMAGE).exec().isEmpty();
         if (!baseImage) {
             throw new AssertionError("Docker runs but the base image " + BASE_IMAGE + " is missing; run .ci/docker-up");
+        }
+    }
+
+    /** Whether a Docker engine answers here. */
+    static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

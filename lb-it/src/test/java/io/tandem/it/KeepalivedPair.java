@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
@@ -53,13 +52,7 @@ final class KeepalivedPair implements AutoCloseable {
 
     /** Skips without Docker; fails when Docker runs but the image was not built. */
     static void requireImage() {
-        boolean available;
-        try {
-            available = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            available = false;
-        }
-        Assumptions.assumeTrue(available, "Docker is not available");
+        Assumptions.assumeTrue(DockerPair.dockerAvailable(), "Docker is not available");
         if (DockerPair.docker().listImagesCmd().withImageNameFilter(IMAGE).exec().isEmpty()) {
             throw new AssertionError("the image " + IMAGE + " is missing; run bench/keepalived/build-image.sh");
         }

@@ -83,13 +83,17 @@ final class AdminApi {
             body.put("summary", result.summary());
             ArrayNode problems = body.putArray("problems");
             result.problems().forEach(problems::add);
-            try {
-                return AdminResponse.json(result.applied() ? HttpResponseStatus.OK
-                        : HttpResponseStatus.UNPROCESSABLE_ENTITY, json.writeValueAsString(body));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return answer(result.applied() ? HttpResponseStatus.OK : HttpResponseStatus.UNPROCESSABLE_ENTITY, body);
         });
+    }
+
+    /** A JSON answer built off the admin loop (a deferred endpoint's). */
+    private AdminResponse answer(HttpResponseStatus status, ObjectNode body) {
+        try {
+            return AdminResponse.json(status, json.writeValueAsString(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -104,12 +108,7 @@ final class AdminApi {
             body.put("handedOver", h.done());
             body.put("detail", h.detail());
             body.put("millis", h.millis());
-            try {
-                return AdminResponse.json(h.done() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT,
-                        json.writeValueAsString(body));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return answer(h.done() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT, body);
         });
     }
 

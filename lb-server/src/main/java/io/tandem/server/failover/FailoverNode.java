@@ -1,5 +1,6 @@
 package io.tandem.server.failover;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tandem.config.FailoverConfig;
 import io.tandem.core.failover.FailoverState;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,8 +83,7 @@ public final class FailoverNode implements AutoCloseable {
     private volatile boolean stopping;
     private boolean masterHeartbeatPending;
     /** A planned handover the admin API asked for, picked up by the heartbeat thread; null when none. */
-    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Handover>> handoverAsked =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<CompletableFuture<Handover>> handoverAsked = new AtomicReference<>();
     /** The planned handover under way (heartbeat thread only), or null. */
     private CompletableFuture<Handover> handoverRunning;
     private long handoverStartedAt;
@@ -95,7 +97,7 @@ public final class FailoverNode implements AutoCloseable {
      * @param inFlight the node's requests in flight, which a graceful step-down waits for
      */
     public FailoverNode(FailoverConfig config, MeterRegistry registry, Supplier<String> tracking,
-                        Supplier<String> readiness, java.util.function.IntSupplier inFlight) {
+                        Supplier<String> readiness, IntSupplier inFlight) {
         this.config = config;
         this.tracking = tracking;
         this.readiness = readiness;
@@ -106,7 +108,7 @@ public final class FailoverNode implements AutoCloseable {
         this.status = new NodeStatus(config.node(), FailoverState.INIT, config.priority(), null, false,
                 Instant.now(), "not started", null);
         // The machine is the heartbeat thread's; the gauge reads what that thread published.
-        io.micrometer.core.instrument.Gauge.builder("tandem_failover_ready", () -> notReady == null ? 1 : 0)
+        Gauge.builder("tandem_failover_ready", () -> notReady == null ? 1 : 0)
                 .description("1 while this node is ready to take the VIPs over: its data path is warm and its "
                         + "pools have live backends")
                 .tag("node", config.node()).register(registry);

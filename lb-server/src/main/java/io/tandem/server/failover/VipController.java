@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,7 @@ final class VipController implements AutoCloseable {
     /** Where each VIP was put last (vip thread only). */
     private final Map<VipConfig, String> devices = new HashMap<>();
     private final Runnable onHeld;
-    private final java.util.function.IntSupplier inFlight;
+    private final IntSupplier inFlight;
     private final IpShell ip = new IpShell();
     private volatile long generation;
     private volatile boolean held;
@@ -82,7 +83,7 @@ final class VipController implements AutoCloseable {
      * @param inFlight the node's requests in flight, which a graceful release waits for
      */
     VipController(List<VipConfig> vips, String notifyScript, FailoverMeters meters, Runnable onHeld,
-                  java.util.function.IntSupplier inFlight) {
+                  IntSupplier inFlight) {
         this.vips = List.copyOf(vips);
         this.notifyScript = notifyScript;
         this.meters = meters;

@@ -9,10 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,18 +65,19 @@ public final class WarmStandby implements AutoCloseable {
     private final Counter ok;
     private final Counter failed;
     private final Runnable onReady;
-    private final java.util.function.BooleanSupplier serving;
-    private final java.util.function.LongSupplier answered;
+    private final BooleanSupplier serving;
+    private final LongSupplier answered;
+    /** The backends' answers when the warm-up started (set before its thread starts). */
     private long answeredAtStart;
     /** Answers of clients' requests at the last look (warm-up thread only). */
     private long clientAnswers;
     private final Thread thread;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger sent = new AtomicInteger();
+    /** How long the start's warm-up took; -1 while it runs. */
     private volatile long warmMillis = -1;
     /** Per pool, how its latest warm-up request failed; no entry once one succeeds again. */
-    private final java.util.Map<String, String> lastFailure = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Instant warmAt;
+    private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
 
     /**
      * @param targets the current pools' private listeners (a reload replaces them), read each round
@@ -84,20 +89,15 @@ public final class WarmStandby implements AutoCloseable {
      *     own warm-up's: clients' requests warm the path just as well, so they count toward the start's
      */
     public WarmStandby(WarmUpConfig config, Supplier<List<Target>> targets, int ioThreads, MeterRegistry registry,
-                       Runnable onReady, java.util.function.BooleanSupplier serving,
-                       java.util.function.LongSupplier answered) {
+                       Runnable onReady, BooleanSupplier serving, LongSupplier answered) {
         this.config = config;
         this.serving = serving;
         this.answered = answered;
         this.targets = targets;
         this.ioThreads = ioThreads;
         this.onReady = onReady;
-        this.ok = Counter.builder("tandem_warmup_requests_total")
-                .description("Requests the warm standby sent through this node's own data path, by result")
-                .tag("result", "ok").register(registry);
-        this.failed = Counter.builder("tandem_warmup_requests_total")
-                .description("Requests the warm standby sent through this node's own data path, by result")
-                .tag("result", "failed").register(registry);
+        this.ok = requests(registry, "ok");
+        this.failed = requests(registry, "failed");
         this.thread = new Thread(this::run, "tandem-warm-up");
         thread.setDaemon(true);
         // Below everything else (nice +4 where the JVM maps priorities, -XX:ThreadPriorityPolicy=1 with the
@@ -105,7 +105,14 @@ public final class WarmStandby implements AutoCloseable {
         thread.setPriority(Thread.MIN_PRIORITY);
     }
 
+    private static Counter requests(MeterRegistry registry, String result) {
+        return Counter.builder("tandem_warmup_requests_total")
+                .description("Requests the warm standby sent through this node's own data path, by result")
+                .tag("result", result).register(registry);
+    }
+
     public void start() {
+        answeredAtStart = answered.getAsLong();
         thread.start();
     }
 
@@ -117,7 +124,7 @@ public final class WarmStandby implements AutoCloseable {
 
     /** Null once the start's warm-up is done, else how far it is. */
     public String notReady() {
-        if (warmAt != null) {
+        if (warmMillis >= 0) {
             return null;
         }
         return "warming up: " + progress() + " of " + config.requests() + " requests";
@@ -135,7 +142,7 @@ public final class WarmStandby implements AutoCloseable {
 
     /** What /status shows: {@code warming} or {@code warm}, requests sent, and how long the start took. */
     public Snapshot snapshot() {
-        return new Snapshot(warmAt == null ? "warming" : "warm", (int) Math.min(Integer.MAX_VALUE, progress()),
+        return new Snapshot(warmMillis < 0 ? "warming" : "warm", (int) Math.min(Integer.MAX_VALUE, progress()),
                 config.requests(), (long) ok.count(),
                 (long) failed.count(), warmMillis, config.interval().toMillis());
     }
@@ -166,7 +173,6 @@ public final class WarmStandby implements AutoCloseable {
     }
 
     private void run() {
-        answeredAtStart = answered.getAsLong();
         try {
             while (!closed && config.requests() > 0 && targets.get().stream().noneMatch(Target::live)) {
                 // Warming the path to a pool with no backend up warms nothing that matters: wait for one.
@@ -178,7 +184,6 @@ public final class WarmStandby implements AutoCloseable {
                 return;
             }
             warmMillis = (System.nanoTime() - started) / 1_000_000;
-            warmAt = Instant.now();
             long n = progress();
             if (n < config.requests()) {
                 log.warn("warm standby: only {} of {} requests answered within {}s (slow backends); calling the "
