@@ -47,12 +47,28 @@ public record Transport(
 
     public static final String PROPERTY = "tandem.transport";
 
+    /**
+     * Netty's switch for io_uring's multishot accept. Tandem turns it off unless
+     * the operator set it: one armed multishot accept lets the kernel post a
+     * completion for every connection it accepts, however many arrive before the
+     * accept loop runs again, so a storm of new connections (10,000 from one
+     * client in about a second) overflowed the loop's 4,096-entry completion
+     * queue. With one accept in flight per listener the loop takes connections
+     * in batches as it runs, like HAProxy's bounded accept per pass, and the rest
+     * wait in the kernel's listen backlog, where they cost the process nothing.
+     */
+    static final String MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
+
     public static Transport best() {
         return choose(System.getProperty(PROPERTY), Boolean.getBoolean("tandem.nio"));
     }
 
     /** The transport for a forced name (null: none) and the older {@code -Dtandem.nio=true} switch. */
     static Transport choose(String forced, boolean nioSwitch) {
+        // Before anything loads Netty's IoUring class, which reads it once.
+        if (System.getProperty(MULTISHOT_ACCEPT) == null) {
+            System.setProperty(MULTISHOT_ACCEPT, "false");
+        }
         if (forced != null) {
             return named(forced.trim().toLowerCase(Locale.ROOT));
         }
