@@ -22,6 +22,7 @@ import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.SlowStart;
+import io.tandem.core.strategy.Balancer;
 import io.tandem.core.strategy.Strategies;
 import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
@@ -387,14 +388,13 @@ public final class TandemServer implements AutoCloseable {
                     backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
                 }
             }
-            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p),
-                    SlowStart.over(p.slowStart()), System::nanoTime);
+            BackendPool pool = new BackendPool(p.name(), backends, SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
             PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
             HealthEvents events = new HealthEvents(workerGroup, meters);
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
-            built.put(p.name(), new PoolRuntime(p, pool, meters, health));
+            built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health));
         }
         return Collections.unmodifiableMap(built);
     }
