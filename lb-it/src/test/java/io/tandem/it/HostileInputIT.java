@@ -193,6 +193,63 @@ class HostileInputIT {
         nextClientIsServed();
     }
 
+    // A chunk size line that is invalid and arrives with its head: 400 before any of the request goes on. Its own
+    // daemon and a backend that records every connection and byte: the backend sees nothing at all, then serves
+    // the next request.
+    @Test
+    void invalidChunkSizeWithItsHeadNeverReachesTheBackend() throws Exception {
+        StringBuffer received = new StringBuffer();
+        try (RawBackend recorder = new RawBackend(s -> {
+            while (recordHead(s, received)) {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+        })) {
+            Path own = Files.createDirectories(dir.resolve("chunk-lookahead"));
+            int[] ports = Ports.free(2);
+            Path config = own.resolve("tandem.yaml");
+            Files.writeString(config, String.join("\n",
+                    "listeners: [ { name: web, bind: 127.0.0.1:" + ports[0] + ", pool: web } ]",
+                    "admin: { bind: 127.0.0.1:" + ports[1] + " }",
+                    "pools: { web: { backends: [ { address: " + recorder.address() + " } ] } }",
+                    ""));
+            try (TandemProcess daemon = TandemProcess.run(own, config, ports[1])) {
+                try (RawClient c = new RawClient(ports[0])) {
+                    RawClient.Response r = c.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                            + "\r\n5;a@b\r\nhello\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                    assertThat(r.status()).isEqualTo(400);
+                    assertThat(r.header("connection")).isEqualTo("close");
+                    assertThat(r.text()).contains("an invalid chunk extension");
+                    assertThat(c.closedByPeer()).isTrue();
+                }
+                assertThat(recorder.connections.get()).as("connections to the backend").isZero();
+                assertThat(received.toString()).as("bytes the backend received").isEmpty();
+
+                try (RawClient c = new RawClient(ports[0])) {
+                    RawClient.Response r = c.send("GET /fresh HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.text()).isEqualTo("ok");
+                }
+                assertThat(recorder.connections.get()).isEqualTo(1);
+                assertThat(received.toString()).startsWith("GET /fresh HTTP/1.1\r\n").doesNotContain("smuggled");
+            }
+        }
+    }
+
+    /** Reads one request head, appending its bytes to {@code received}; false at end of stream. */
+    private static boolean recordHead(Socket s, StringBuffer received) throws IOException {
+        java.io.InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        for (int c; (c = in.read()) >= 0; ) {
+            head.append((char) c);
+            received.append((char) c);
+            if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // A NUL byte in a header value: 400.
     @Test
     void nulInHeaderIs400() throws Exception {

@@ -66,6 +66,24 @@ final class PairMember implements AutoCloseable {
                 node::wakeUp, node::master, this::backendResponses);
     }
 
+    /**
+     * A change of the failover section that a running node cannot take in
+     * place (see {@link FailoverNode#restartOnlyChanges}), or null. Such a
+     * reload is refused whole, so the running config stays consistent.
+     */
+    static String changeNeedingRestart(TandemConfig from, TandemConfig to) {
+        String restart = "; restart this node for it (its peer serves meanwhile), the running config stays in force";
+        if (from.failover().isPresent() != to.failover().isPresent()) {
+            return "failover: adding or removing the failover section needs a restart" + restart;
+        }
+        if (from.failover().isEmpty()) {
+            return null;
+        }
+        List<String> keys = FailoverNode.restartOnlyChanges(from.failover().get(), to.failover().get());
+        return keys.isEmpty() ? null
+                : "failover." + String.join(", failover.", keys) + ": changed, which needs a restart" + restart;
+    }
+
     /** Binds the private listeners, then starts the heartbeats (as BACKUP) and the warm-up. */
     void start() throws IOException, InterruptedException {
         warmListeners = bindWarmListeners(config.get(), pools.get(), Map.of());

@@ -22,7 +22,9 @@ import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.SlowStart;
+import io.tandem.core.strategy.Balancer;
 import io.tandem.core.strategy.Strategies;
+import io.tandem.server.admin.AdminNode;
 import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
@@ -65,9 +67,10 @@ import org.slf4j.LoggerFactory;
  * {@link #shutdown} stops accepting and lets in-flight requests finish.
  *
  * <p>Control operations (start, reload, shutdown) are serialized on this
- * object; the data path never takes its lock.
+ * object; the data path never takes its lock. It is the {@link AdminNode} the
+ * admin API reads and asks (the admin package knows only that interface).
  */
-public final class TandemServer implements AutoCloseable {
+public final class TandemServer implements AdminNode, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
 
@@ -109,19 +112,22 @@ public final class TandemServer implements AutoCloseable {
         this.workerThreads = workerThreads;
     }
 
+    @Override
     public TandemConfig config() {
         return config;
     }
 
-    /** When the config in force was loaded. */
+    @Override
     public Instant loadedAt() {
         return loadedAt;
     }
 
+    @Override
     public Map<String, PoolRuntime> pools() {
         return pools;
     }
 
+    @Override
     public List<ListenerRuntime> listeners() {
         synchronized (this) {
             List<ListenerRuntime> out = new ArrayList<>();
@@ -130,24 +136,27 @@ public final class TandemServer implements AutoCloseable {
         }
     }
 
+    @Override
     public ProxyMetrics metrics() {
         return metrics;
     }
 
+    @Override
     public Instant startedAt() {
         return startedAt;
     }
 
+    @Override
     public Transport transport() {
         return transport;
     }
 
-    /** The active checks of every pool (for /status); null before start. */
+    @Override
     public HealthChecks healthChecks() {
         return healthChecks;
     }
 
-    /** This node's failover role and peer, as the admin API shows them; standalone without failover. */
+    @Override
     public FailoverStatus failoverStatus() {
         return failover.get();
     }
@@ -218,17 +227,14 @@ public final class TandemServer implements AutoCloseable {
         return apply(next);
     }
 
-    /**
-     * Reloads the file the running config came from, on the control thread
-     * (never on an event loop: binding waits for the loops).
-     */
+    @Override
     public java.util.concurrent.CompletableFuture<ReloadResult> reloadAsync() {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> reload(Path.of(config.source())), control);
     }
 
     /** Applies a validated config; see {@link #reload}. */
     public synchronized ReloadResult apply(TandemConfig next) {
-        String failoverProblem = failoverChangeNeedingRestart(config, next);
+        String failoverProblem = PairMember.changeNeedingRestart(config, next);
         if (failoverProblem != null) {
             return refuse(List.of(failoverProblem));
         }
@@ -331,24 +337,6 @@ public final class TandemServer implements AutoCloseable {
         return ReloadResult.applied(summary);
     }
 
-    /**
-     * A change of the failover section that a running node cannot take in
-     * place (see {@link FailoverNode#restartOnlyChanges}), or null. Such a
-     * reload is refused whole, so the running config stays consistent.
-     */
-    private static String failoverChangeNeedingRestart(TandemConfig from, TandemConfig to) {
-        String restart = "; restart this node for it (its peer serves meanwhile), the running config stays in force";
-        if (from.failover().isPresent() != to.failover().isPresent()) {
-            return "failover: adding or removing the failover section needs a restart" + restart;
-        }
-        if (from.failover().isEmpty()) {
-            return null;
-        }
-        List<String> keys = FailoverNode.restartOnlyChanges(from.failover().get(), to.failover().get());
-        return keys.isEmpty() ? null
-                : "failover." + String.join(", failover.", keys) + ": changed, which needs a restart" + restart;
-    }
-
     private ReloadResult refuse(List<String> problems) {
         metrics.configReloaded(false);
         for (String p : problems) {
@@ -387,14 +375,13 @@ public final class TandemServer implements AutoCloseable {
                     backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
                 }
             }
-            BackendPool pool = new BackendPool(p.name(), backends, Strategies.forPool(p),
-                    SlowStart.over(p.slowStart()), System::nanoTime);
+            BackendPool pool = new BackendPool(p.name(), backends, SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
             PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
             HealthEvents events = new HealthEvents(workerGroup, meters);
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
-            built.put(p.name(), new PoolRuntime(p, pool, meters, health));
+            built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health));
         }
         return Collections.unmodifiableMap(built);
     }
@@ -457,13 +444,13 @@ public final class TandemServer implements AutoCloseable {
         }
     }
 
-    /** The warm standby's progress for /status, or null without failover. */
+    @Override
     public WarmStandby.Snapshot warmStandby() {
         PairMember p = pair;
         return p == null ? null : p.warmUp();
     }
 
-    /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
+    @Override
     public java.util.concurrent.CompletableFuture<FailoverNode.Handover> handover() {
         PairMember p = pair;
         return p != null ? p.handover() : java.util.concurrent.CompletableFuture.completedFuture(
@@ -518,7 +505,7 @@ public final class TandemServer implements AutoCloseable {
         return new BoundListener(runtime, ch, l.bind());
     }
 
-    /** The address a listener is bound to (useful with port 0), or null when there is no such listener. */
+    @Override
     public synchronized InetSocketAddress listenerAddress(String name) {
         BoundListener l = listeners.get(name);
         return l == null ? null : (InetSocketAddress) l.channel().localAddress();

@@ -43,7 +43,7 @@ public class PickBenchmark {
     @Param({"3", "100", "1000"})
     public int backends;
 
-    private BackendPool pool;
+    private Balancer balancer;
 
     /** A request from one client address, as the proxy's FrontendHandler presents it (no allocation). */
     private final RequestContext request = new RequestContext() {
@@ -71,7 +71,7 @@ public class PickBenchmark {
         for (int i = 0; i < backends; i++) {
             list.add(new Backend(new HostPort("10.0." + (i / 250) + "." + (i % 250 + 1), 8080), 1 + i % 4, false));
         }
-        pool = new BackendPool("bench", list, strategy(strategy));
+        balancer = Balancer.over(new BackendPool("bench", list), strategy(strategy));
     }
 
     private static BalancingStrategy strategy(String name) {
@@ -89,12 +89,12 @@ public class PickBenchmark {
     @Benchmark
     @Threads(1)
     public Backend pickSingleThread() {
-        return pool.pick(request);
+        return balancer.pick(request);
     }
 
     @Benchmark
     @Threads(2)
     public Backend pickTwoThreads() {
-        return pool.pick(request);
+        return balancer.pick(request);
     }
 }

@@ -1,7 +1,7 @@
 package io.tandem.core.pool;
 
 import io.tandem.config.HostPort;
-import io.tandem.core.strategy.KeyHash;
+import io.tandem.core.hash.KeyHash;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;

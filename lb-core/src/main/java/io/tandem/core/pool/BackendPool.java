@@ -1,21 +1,24 @@
 package io.tandem.core.pool;
 
-import io.tandem.core.strategy.BalancingStrategy;
-import io.tandem.core.strategy.Picker;
-import io.tandem.core.strategy.RequestContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * A named pool of backends and its live view.
  *
- * <p>The hot path ({@link #pick}) reads one volatile {@link Picker}, an
- * immutable snapshot of the backends that may take requests. Every change of
- * state or weight rebuilds that snapshot under this pool's lock and publishes
- * it with one write, so a pick never waits and never sees a half-made view.
- * Backups are in the snapshot only while no primary is up.
+ * <p>The live view ({@link #live()}) is an immutable snapshot of the
+ * backends that may take requests. Every change of state or weight rebuilds
+ * that snapshot under this pool's lock and publishes it with one write, so a
+ * reader never waits and never sees a half-made view. Backups are in the
+ * snapshot only while no primary is up.
+ *
+ * <p>The pool knows nothing of balancing: whoever picks from it (the
+ * strategy side's {@code Balancer}) {@linkplain #watchLive watches} the
+ * snapshots and builds what it picks from out of each one. So health, admin
+ * and reload change a pool without depending on strategies.
  *
  * <p>Slow start: a backend that turns UP (whoever marks it: health checks,
  * the admin API, outlier detection ending) starts a ramp of its effective
@@ -26,25 +29,23 @@ public final class BackendPool {
 
     private final String name;
     private final List<Backend> backends;
-    private final BalancingStrategy strategy;
     private final SlowStart slowStart;
     private final LongSupplier nanoClock;
-    private volatile Picker picker;
+    /** Guarded by this pool's lock. */
+    private final List<Consumer<List<Backend>>> watchers = new ArrayList<>();
     private volatile List<Backend> live;
 
-    public BackendPool(String name, List<Backend> backends, BalancingStrategy strategy) {
-        this(name, backends, strategy, SlowStart.none(), System::nanoTime);
+    public BackendPool(String name, List<Backend> backends) {
+        this(name, backends, SlowStart.none(), System::nanoTime);
     }
 
     /**
      * @param slowStart how backends that come back UP are ramped
      * @param nanoClock monotonic time in nanoseconds ({@code System::nanoTime}; a fake one in tests)
      */
-    public BackendPool(String name, List<Backend> backends, BalancingStrategy strategy, SlowStart slowStart,
-                       LongSupplier nanoClock) {
+    public BackendPool(String name, List<Backend> backends, SlowStart slowStart, LongSupplier nanoClock) {
         this.name = name;
         this.backends = List.copyOf(backends);
-        this.strategy = strategy;
         this.slowStart = slowStart;
         this.nanoClock = nanoClock;
         // Backends carried over by a reload keep their ramp if this pool has
@@ -103,9 +104,15 @@ public final class BackendPool {
         return null;
     }
 
-    /** Picks a backend for a request; null when nothing is up (the caller answers 503). */
-    public Backend pick(RequestContext request) {
-        return picker.pick(request);
+    /**
+     * Calls {@code watcher} with the live view now and with each new one
+     * after, under this pool's lock: it sees every snapshot, in order, and
+     * none while it handles another. It must be quick and must not call back
+     * into the pool's setters.
+     */
+    public synchronized void watchLive(Consumer<List<Backend>> watcher) {
+        watchers.add(watcher);
+        watcher.accept(live);
     }
 
     /**
@@ -220,7 +227,9 @@ public final class BackendPool {
             }
         }
         List<Backend> snapshot = Collections.unmodifiableList(up);
-        picker = strategy.newPicker(snapshot, picker);
+        for (Consumer<List<Backend>> watcher : watchers) {
+            watcher.accept(snapshot);
+        }
         live = snapshot;
     }
 }

@@ -5,7 +5,7 @@ import io.tandem.core.pool.Backend;
 import java.util.List;
 
 /**
- * A balancing algorithm. The pool tells it the live backends whenever
+ * A balancing algorithm. Its {@link Balancer} tells it the live backends whenever
  * membership, health or weights change, and it answers with a {@link Picker}
  * over that immutable snapshot. Building a picker may be slow; picking must not.
  *
@@ -16,7 +16,7 @@ public interface BalancingStrategy {
 
     /**
      * Returns a picker over {@code live}, the backends that may take requests
-     * now, in config order. May carry state from the previous picker (the pool
+     * now, in config order. May carry state from the previous picker (the balancer
      * passes it) so that a change does not reset a rotation.
      */
     Picker newPicker(List<Backend> live, Picker previous);

@@ -1,6 +1,7 @@
 package io.tandem.core.strategy;
 
 import io.tandem.config.HashOn;
+import io.tandem.core.hash.KeyHash;
 import io.tandem.core.pool.Backend;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -9,7 +9,6 @@ import io.tandem.config.StatusRanges;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.BackendState;
-import io.tandem.core.strategy.BalancingStrategy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ class PoolHealthTest {
     private final List<String> events = new ArrayList<>();
     private final Backend a = new Backend(new HostPort("127.0.0.1", 9001), 1, false);
     private final Backend b = new Backend(new HostPort("127.0.0.1", 9002), 1, false);
-    private final BackendPool pool = new BackendPool("web", List.of(a, b), BalancingStrategy.roundRobin());
+    private final BackendPool pool = new BackendPool("web", List.of(a, b));
 
     private final PoolHealth.Listener listener = new PoolHealth.Listener() {
         @Override
@@ -191,7 +190,7 @@ class PoolHealthTest {
         assertThat(b.state()).isEqualTo(BackendState.EJECTED);
 
         Backend c = new Backend(new HostPort("127.0.0.1", 9003), 1, false);
-        BackendPool next = new BackendPool("web", List.of(a, b, c), BalancingStrategy.roundRobin());
+        BackendPool next = new BackendPool("web", List.of(a, b, c));
         PoolHealth after = new PoolHealth(next, Optional.of(health(HealthConfig.InitialState.PROBE)),
                 outlier(1, 0, 100), clock::get, listener);
         assertThat(c.state()).isEqualTo(BackendState.UP);
@@ -225,7 +224,7 @@ class PoolHealthTest {
     void slowStartOnlyForBackendsThatCameBack() {
         Backend x = new Backend(new HostPort("127.0.0.1", 9005), 100, false);
         BackendPool slow = new BackendPool("slow", List.of(x),
-                BalancingStrategy.roundRobin(), io.tandem.core.pool.SlowStart.over(Duration.ofSeconds(30)), clock::get);
+                io.tandem.core.pool.SlowStart.over(Duration.ofSeconds(30)), clock::get);
         PoolHealth h = active(new PoolHealth(slow, Optional.of(health(HealthConfig.InitialState.PROBE)),
                 OutlierConfig.DEFAULT, clock::get, listener));
         h.probed(x, true, "HTTP 200", clock.get());

@@ -1,6 +1,7 @@
 package io.tandem.core.strategy;
 
 import static io.tandem.core.strategy.TestPools.backends;
+import static io.tandem.core.strategy.TestPools.balanced;
 import static io.tandem.core.strategy.TestPools.letter;
 import static io.tandem.core.strategy.TestPools.picks;
 import static io.tandem.core.strategy.TestPools.request;
@@ -8,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.config.HashOn;
 import io.tandem.core.pool.Backend;
-import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.BackendState;
+import io.tandem.core.strategy.TestPools.Balanced;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +20,8 @@ class ConsistentHashStrategyTest {
 
     private static final HashOn USER_HEADER = new HashOn(HashOn.Source.HEADER, "X-User");
 
-    private static BackendPool pool(List<Backend> backends, HashOn on) {
-        return new BackendPool("web", backends, BalancingStrategy.consistentHash(on));
+    private static Balanced pool(List<Backend> backends, HashOn on) {
+        return balanced(backends, BalancingStrategy.consistentHash(on));
     }
 
     private static RequestContext user(String id) {
@@ -30,8 +31,8 @@ class ConsistentHashStrategyTest {
     // The same key always lands on the same backend; the mapping is the same in a second, separately built pool.
     @Test
     void sameKeySameBackendAcrossPools() {
-        BackendPool one = pool(backends(1, 1, 1), USER_HEADER);
-        BackendPool two = pool(backends(1, 1, 1), USER_HEADER);
+        Balanced one = pool(backends(1, 1, 1), USER_HEADER);
+        Balanced two = pool(backends(1, 1, 1), USER_HEADER);
         for (int i = 0; i < 1000; i++) {
             RequestContext r = user("user-" + i);
             Backend b = one.pick(r);
@@ -43,7 +44,7 @@ class ConsistentHashStrategyTest {
     // A request without the key falls back to round-robin.
     @Test
     void missingKeyFallsBackToRoundRobin() {
-        BackendPool pool = pool(backends(1, 1, 1), USER_HEADER);
+        Balanced pool = pool(backends(1, 1, 1), USER_HEADER);
         assertThat(picks(pool, RequestContext.NONE, 4)).isEqualTo("a b c a");
         assertThat(picks(pool, user(""), 2)).isEqualTo("b c");
     }
@@ -51,8 +52,8 @@ class ConsistentHashStrategyTest {
     // hash-on source-ip and cookie:NAME read their keys; the same key on each source maps identically.
     @Test
     void sourceIpAndCookieKeys() {
-        BackendPool byIp = pool(backends(1, 1, 1), new HashOn(HashOn.Source.SOURCE_IP, null));
-        BackendPool byCookie = pool(backends(1, 1, 1), new HashOn(HashOn.Source.COOKIE, "sid"));
+        Balanced byIp = pool(backends(1, 1, 1), new HashOn(HashOn.Source.SOURCE_IP, null));
+        Balanced byCookie = pool(backends(1, 1, 1), new HashOn(HashOn.Source.COOKIE, "sid"));
         for (int i = 0; i < 200; i++) {
             byte[] ip = {10, 0, (byte) (i >> 8), (byte) i};
             Backend b = byIp.pick(request(ip, null, null, null, null));
@@ -94,14 +95,14 @@ class ConsistentHashStrategyTest {
             int[] weights = new int[n];
             java.util.Arrays.fill(weights, 1);
             List<Backend> bs = backends(weights);
-            BackendPool pool = pool(bs, USER_HEADER);
+            Balanced pool = pool(bs, USER_HEADER);
             int keys = 100_000;
             Backend[] before = new Backend[keys];
             for (int k = 0; k < keys; k++) {
                 before[k] = pool.pick(user("k" + k));
             }
             Backend removed = bs.get(n / 2);
-            pool.setState(removed, BackendState.DOWN);
+            pool.pool().setState(removed, BackendState.DOWN);
             int moved = 0;
             int movedFromOthers = 0;
             for (int k = 0; k < keys; k++) {

@@ -1,18 +1,19 @@
 package io.tandem.core.strategy;
 
 import static io.tandem.core.strategy.TestPools.backends;
+import static io.tandem.core.strategy.TestPools.balanced;
 import static io.tandem.core.strategy.TestPools.picks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.core.pool.Backend;
-import io.tandem.core.pool.BackendPool;
+import io.tandem.core.strategy.TestPools.Balanced;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LeastConnectionsStrategyTest {
 
-    private static BackendPool pool(List<Backend> backends) {
-        return new BackendPool("web", backends, BalancingStrategy.leastConnections());
+    private static Balanced pool(List<Backend> backends) {
+        return balanced(backends, BalancingStrategy.leastConnections());
     }
 
     private static void inFlight(Backend b, int n) {
@@ -24,7 +25,7 @@ class LeastConnectionsStrategyTest {
     // An idle pool is served in rotation, not always by its first backend.
     @Test
     void idlePoolRotates() {
-        BackendPool pool = pool(backends(1, 1, 1));
+        Balanced pool = pool(backends(1, 1, 1));
         assertThat(picks(pool, 6)).isEqualTo("a b c a b c");
     }
 
@@ -32,7 +33,7 @@ class LeastConnectionsStrategyTest {
     @Test
     void fewestInFlightWins() {
         List<Backend> bs = backends(1, 1, 1);
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         inFlight(bs.get(0), 3);
         inFlight(bs.get(1), 1);
         inFlight(bs.get(2), 2);
@@ -43,7 +44,7 @@ class LeastConnectionsStrategyTest {
     @Test
     void tiesRotateAmongTheLeastLoaded() {
         List<Backend> bs = backends(1, 1, 1);
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         inFlight(bs.get(0), 1);
         assertThat(picks(pool, 4)).isEqualTo("b c b c");
     }
@@ -52,7 +53,7 @@ class LeastConnectionsStrategyTest {
     @Test
     void loadIsInFlightPerWeight() {
         List<Backend> bs = backends(4, 1);
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         inFlight(bs.get(0), 4);
         inFlight(bs.get(1), 2);
         assertThat(picks(pool, 2)).isEqualTo("a a");
@@ -64,7 +65,7 @@ class LeastConnectionsStrategyTest {
     @Test
     void heldRequestsSpreadByWeight() {
         List<Backend> bs = backends(3, 1);
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         for (int i = 0; i < 400; i++) {
             pool.pick(RequestContext.NONE).requestStarted();
         }
@@ -81,7 +82,7 @@ class LeastConnectionsStrategyTest {
     void largeIdlePoolRotatesThroughTheWindow() {
         int[] weights = new int[40];
         java.util.Arrays.fill(weights, 1);
-        BackendPool pool = pool(backends(weights));
+        Balanced pool = pool(backends(weights));
         for (int i = 0; i < 80; i++) {
             assertThat(port(pool.pick(RequestContext.NONE))).isEqualTo(i % 40 + 1);
         }
@@ -97,7 +98,7 @@ class LeastConnectionsStrategyTest {
         for (int i = 0; i < 40; i++) {
             inFlight(bs.get(i), i == 20 ? 0 : 1);
         }
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         int window = LeastConnectionsStrategy.WINDOW;
         for (int start = 0; start < 40; start++) {
             int expected = start >= 21 - window && start <= 20 ? 21 : start + 1;

@@ -1,12 +1,13 @@
 package io.tandem.core.strategy;
 
 import static io.tandem.core.strategy.TestPools.backends;
+import static io.tandem.core.strategy.TestPools.balanced;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.config.HashOn;
 import io.tandem.core.pool.Backend;
-import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.BackendState;
+import io.tandem.core.strategy.TestPools.Balanced;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -45,7 +46,7 @@ class StrategyConcurrencyTest {
     void picksStayValidWhileMembershipChanges(String name, BalancingStrategy strategy) throws Exception {
         List<Backend> bs = backends(1, 2, 3, 1, 2, 1);
         Backend removed = bs.get(4);
-        BackendPool pool = new BackendPool("web", bs, strategy);
+        Balanced pool = balanced(bs, strategy);
         AtomicReference<Backend> gone = new AtomicReference<>();
         CountDownLatch picking = new CountDownLatch(4);
         ExecutorService threads = Executors.newFixedThreadPool(5);
@@ -87,11 +88,11 @@ class StrategyConcurrencyTest {
                 picking.await();
                 for (int i = 0; i < 300; i++) {
                     Backend b = bs.get(1 + i % 5);
-                    pool.setState(b, BackendState.DOWN);
-                    pool.setWeight(bs.get(i % 6), 1 + i % 4);
-                    pool.setState(b, BackendState.UP);
+                    pool.pool().setState(b, BackendState.DOWN);
+                    pool.pool().setWeight(bs.get(i % 6), 1 + i % 4);
+                    pool.pool().setState(b, BackendState.UP);
                 }
-                pool.setState(removed, BackendState.DOWN);
+                pool.pool().setState(removed, BackendState.DOWN);
                 gone.set(removed);
                 return null;
             });
@@ -99,7 +100,7 @@ class StrategyConcurrencyTest {
             for (Future<String> p : pickers) {
                 assertThat(p.get(60, TimeUnit.SECONDS)).isEqualTo("ok");
             }
-            assertThat(pool.live()).doesNotContain(removed).hasSize(5);
+            assertThat(pool.pool().live()).doesNotContain(removed).hasSize(5);
             for (Backend b : bs) {
                 assertThat(b.inFlight()).isZero();
             }

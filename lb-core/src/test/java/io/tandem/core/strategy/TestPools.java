@@ -14,6 +14,20 @@ final class TestPools {
 
     private TestPools() {}
 
+    /** A pool and a balancer over it, paired as the server pairs them. */
+    record Balanced(BackendPool pool, Balancer balancer) {
+
+        Backend pick(RequestContext request) {
+            return balancer.pick(request);
+        }
+    }
+
+    /** A pool named web over the backends, balanced by the strategy. */
+    static Balanced balanced(List<Backend> backends, BalancingStrategy strategy) {
+        BackendPool pool = new BackendPool("web", backends);
+        return new Balanced(pool, Balancer.over(pool, strategy));
+    }
+
     static Backend backend(int port, int weight) {
         return new Backend(new HostPort("127.0.0.1", port), weight, false);
     }
@@ -32,11 +46,11 @@ final class TestPools {
         return b == null ? "-" : String.valueOf((char) ('a' + b.address().port() - 1));
     }
 
-    static String picks(BackendPool pool, int n) {
+    static String picks(Balanced pool, int n) {
         return picks(pool, RequestContext.NONE, n);
     }
 
-    static String picks(BackendPool pool, RequestContext request, int n) {
+    static String picks(Balanced pool, RequestContext request, int n) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < n; i++) {
             if (i > 0) {
@@ -48,7 +62,7 @@ final class TestPools {
     }
 
     /** How many of n picks went to each backend letter. */
-    static Map<String, Integer> counts(BackendPool pool, int n) {
+    static Map<String, Integer> counts(Balanced pool, int n) {
         Map<String, Integer> counts = new TreeMap<>();
         for (int i = 0; i < n; i++) {
             counts.merge(letter(pool.pick(RequestContext.NONE)), 1, Integer::sum);

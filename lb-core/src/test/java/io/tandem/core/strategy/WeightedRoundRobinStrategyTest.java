@@ -1,6 +1,7 @@
 package io.tandem.core.strategy;
 
 import static io.tandem.core.strategy.TestPools.backends;
+import static io.tandem.core.strategy.TestPools.balanced;
 import static io.tandem.core.strategy.TestPools.counts;
 import static io.tandem.core.strategy.TestPools.letter;
 import static io.tandem.core.strategy.TestPools.picks;
@@ -9,15 +10,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.BackendState;
+import io.tandem.core.pool.SlowStart;
+import io.tandem.core.strategy.TestPools.Balanced;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class WeightedRoundRobinStrategyTest {
 
-    private static BackendPool pool(List<Backend> backends) {
-        return new BackendPool("web", backends, BalancingStrategy.weightedRoundRobin());
+    private static Balanced pool(List<Backend> backends) {
+        return balanced(backends, BalancingStrategy.weightedRoundRobin());
     }
 
     /** nginx's loop as written in ngx_http_upstream_get_peer: the reference the schedule must equal. */
@@ -45,14 +50,14 @@ class WeightedRoundRobinStrategyTest {
     // Weights 5,1,1 give nginx's smooth sequence a a b a c a a, then it repeats.
     @Test
     void weightsFiveOneOneGiveNginxSequence() {
-        BackendPool pool = pool(backends(5, 1, 1));
+        Balanced pool = pool(backends(5, 1, 1));
         assertThat(picks(pool, 14)).isEqualTo("a a b a c a a a a b a c a a");
     }
 
     // Equal weights are plain round-robin in config order.
     @Test
     void equalWeightsAreRoundRobin() {
-        BackendPool pool = pool(backends(3, 3, 3));
+        Balanced pool = pool(backends(3, 3, 3));
         assertThat(picks(pool, 6)).isEqualTo("a b c a b c");
     }
 
@@ -68,7 +73,7 @@ class WeightedRoundRobinStrategyTest {
                 weights[i] = 1 + r.nextInt(20);
                 total += weights[i];
             }
-            BackendPool pool = pool(backends(weights));
+            Balanced pool = pool(backends(weights));
             assertThat(picks(pool, 2 * total)).as("weights %s", java.util.Arrays.toString(weights))
                     .isEqualTo(nginx(weights, 2 * total));
         }
@@ -78,10 +83,10 @@ class WeightedRoundRobinStrategyTest {
     @Test
     void runtimeWeightChangeRebuildsTheSchedule() {
         List<Backend> bs = backends(5, 1, 1);
-        BackendPool pool = pool(bs);
+        Balanced pool = pool(bs);
         assertThat(picks(pool, 7)).isEqualTo("a a b a c a a");
-        pool.setWeight(bs.get(0), 1);
-        pool.setWeight(bs.get(2), 5);
+        pool.pool().setWeight(bs.get(0), 1);
+        pool.pool().setWeight(bs.get(2), 5);
         // The counter carries over (at 7 now, 7 mod 7 = 0): the new period starts at its beginning.
         assertThat(picks(pool, 7)).isEqualTo(nginx(new int[] {1, 1, 5}, 7));
         assertThat(nginx(new int[] {1, 1, 5}, 7)).isEqualTo("c c a c b c c");
@@ -91,8 +96,8 @@ class WeightedRoundRobinStrategyTest {
     @Test
     void weightZeroLeavesRotation() {
         List<Backend> bs = backends(2, 1, 1);
-        BackendPool pool = pool(bs);
-        pool.setWeight(bs.get(0), 0);
+        Balanced pool = pool(bs);
+        pool.pool().setWeight(bs.get(0), 0);
         assertThat(picks(pool, 4)).isEqualTo("b c b c");
     }
 
@@ -100,11 +105,26 @@ class WeightedRoundRobinStrategyTest {
     @Test
     void downBackendLeavesSchedule() {
         List<Backend> bs = backends(5, 1, 1);
-        BackendPool pool = pool(bs);
-        pool.setState(bs.get(0), BackendState.DOWN);
+        Balanced pool = pool(bs);
+        pool.pool().setState(bs.get(0), BackendState.DOWN);
         assertThat(picks(pool, 4)).isEqualTo("b c b c");
-        pool.setState(bs.get(0), BackendState.UP);
+        pool.pool().setState(bs.get(0), BackendState.UP);
         assertThat(counts(pool, 700)).isEqualTo(Map.of("a", 500, "b", 100, "c", 100));
+    }
+
+    // Slow start half way gives a returning backend 8 of 24 weight units: a third of the picks.
+    @Test
+    void slowStartRampShiftsPicks() {
+        long second = 1_000_000_000L;
+        AtomicLong clock = new AtomicLong(1_000 * second);
+        List<Backend> bs = backends(1, 1);
+        BackendPool pool = new BackendPool("web", bs, SlowStart.over(Duration.ofSeconds(10)), clock::get);
+        Balanced balanced = new Balanced(pool, Balancer.over(pool, BalancingStrategy.weightedRoundRobin()));
+        pool.setState(bs.get(1), BackendState.DOWN);
+        pool.setState(bs.get(1), BackendState.UP);
+        clock.addAndGet(5 * second);
+        pool.updateSlowStart();
+        assertThat(counts(balanced, 2400)).isEqualTo(Map.of("a", 1600, "b", 800));
     }
 
     // 1000 backends with large unequal weights (period > 64 Ki) are scaled: schedule bounded, shares within 2%.

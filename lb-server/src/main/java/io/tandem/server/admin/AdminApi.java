@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
 import io.tandem.core.pool.Backend;
-import io.tandem.server.TandemServer;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,12 +31,12 @@ final class AdminApi {
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final byte[] STATUS_PAGE = resource("status.html");
 
-    private final TandemServer server;
+    private final AdminNode server;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StatusReport status;
     private final AdminRouter router;
 
-    AdminApi(TandemServer server) {
+    AdminApi(AdminNode server) {
         this.server = server;
         this.status = new StatusReport(json, server);
         this.router = new AdminRouter()

@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.tandem.config.HostPort;
-import io.tandem.server.TandemServer;
 import java.net.InetSocketAddress;
 
 /**
@@ -19,13 +18,13 @@ import java.net.InetSocketAddress;
  */
 public final class AdminServer {
 
-    private final TandemServer server;
+    private final AdminNode server;
     private final AdminRouter router;
     private volatile AdminToken token;
     private Channel channel;
 
     /** Builds the API; mutating calls need {@code token} ({@link AdminToken#load}). */
-    public AdminServer(TandemServer server, AdminToken token) {
+    public AdminServer(AdminNode server, AdminToken token) {
         this.server = server;
         this.router = new AdminApi(server).router();
         this.token = token;

@@ -8,7 +8,6 @@ import io.tandem.core.health.HealthCheckSession;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.FailoverStatus;
 import io.tandem.server.failover.WarmStandby;
-import io.tandem.server.TandemServer;
 import io.tandem.server.Version;
 import io.tandem.server.health.LastCheck;
 import io.tandem.server.metrics.BackendMeters;
@@ -27,9 +26,9 @@ import java.time.Instant;
 final class StatusReport {
 
     private final ObjectMapper json;
-    private final TandemServer server;
+    private final AdminNode server;
 
-    StatusReport(ObjectMapper json, TandemServer server) {
+    StatusReport(ObjectMapper json, AdminNode server) {
         this.json = json;
         this.server = server;
     }

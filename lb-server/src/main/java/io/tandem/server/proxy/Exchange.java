@@ -239,7 +239,7 @@ final class Exchange implements Dispatcher.Job {
         }
         java.util.List<Backend> live = pool.pool().live();
         for (int i = 0; i <= live.size(); i++) {
-            Backend b = pool.pool().pick(front);
+            Backend b = pool.balancer().pick(front);
             if (b == null) {
                 return null;
             }

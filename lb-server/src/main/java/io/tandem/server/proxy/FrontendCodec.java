@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
@@ -36,13 +37,23 @@ import java.util.List;
  *   <li>Content-Length together with Transfer-Encoding (section 6.3, point 3);</li>
  *   <li>any Transfer-Encoding but exactly {@code chunked}: chunked not last is
  *       400 (section 6.3), a coding Tandem does not implement before a final
- *       chunked is 501 (section 6.1); Transfer-Encoding in HTTP/1.0 is 400.</li>
+ *       chunked is 501 (section 6.1); Transfer-Encoding in HTTP/1.0 is 400;</li>
+ *   <li>a chunked body whose framing, as far as it came in the same read as
+ *       the head, is not RFC 9112 section 7.1's: a chunk size that is not
+ *       hexadecimal or does not fit an int, a malformed chunk extension, a
+ *       size line or chunk data not ended by CRLF ({@link ChunkLookahead}).</li>
  * </ul>
  * A rejected request reaches the handler as an {@link HttpRequest} whose
  * decoder result is a failure carrying a {@link Rejection}; the decoder then
- * discards everything else the connection sends. The encoder remembers request
- * methods so that a response to HEAD goes out without a body, and lets interim
- * (1xx) responses through without consuming one.
+ * discards everything else the connection sends. So a request refused here
+ * never reaches a backend, not even its head. Netty's decoder hands a chunked
+ * request's head on before it reads the first chunk, which is why the chunks
+ * that came with the head are checked when the head is decoded; a bad chunk
+ * that arrives later fails that chunk's {@code HttpContent} instead, when the
+ * head may already be on its way to the backend (the handler then ends the
+ * exchange). The encoder remembers request methods so that a response to HEAD
+ * goes out without a body, and lets interim (1xx) responses through without
+ * consuming one.
  *
  * <p>It also tells the {@link HeadListener} when the first byte of a request
  * head arrives: the header timeout runs from there (slowloris), not from the
@@ -111,6 +122,10 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
                     HttpRequest request = (HttpRequest) o;
                     methods.add(request.method());
                     checkFraming(request);
+                    if (!request.decoderResult().isFailure() && HttpUtil.isTransferEncodingChunked(request)) {
+                        // Netty returns right after a chunked head: what follows in the buffer is its body.
+                        checkChunksAhead(request, buffer);
+                    }
                     if (request.decoderResult().isFailure()) {
                         rejected = true;
                     }
@@ -171,6 +186,14 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
                 scannedAhead = to - buffer.readerIndex();
             }
             return true;
+        }
+
+        /** Fails {@code request} when the chunked framing already read after its head is invalid. */
+        private static void checkChunksAhead(HttpRequest request, ByteBuf buffer) {
+            String problem = ChunkLookahead.problem(buffer, buffer.readerIndex(), buffer.writerIndex());
+            if (problem != null) {
+                request.setDecoderResult(DecoderResult.failure(new Rejection(400, problem)));
+            }
         }
 
         @Override
@@ -276,6 +299,193 @@ final class FrontendCodec extends CombinedChannelDuplexHandler<FrontendCodec.Dec
             atLineStart = false;
             lineLength++;
             return true;
+        }
+    }
+
+    /**
+     * Reads ahead over a chunked body's framing without consuming it: each
+     * chunk-size line (RFC 9112 section 7.1: {@code 1*HEXDIG}, then chunk
+     * extensions {@code *( BWS ";" BWS token [ BWS "=" BWS ( token /
+     * quoted-string ) ] )}, then CRLF), skipping each chunk's data and checking
+     * the CRLF after it, until the last chunk (its trailer section is left to
+     * Netty) or the end of the bytes at hand. A size must fit an int, as for
+     * Netty's decoder, which reads the same chunks afterwards.
+     */
+    static final class ChunkLookahead {
+
+        private ChunkLookahead() {}
+
+        /** What is wrong with the chunked framing in {@code buf[from, to)}, or null when nothing is so far. */
+        static String problem(ByteBuf buf, int from, int to) {
+            int i = from;
+            while (i < to) {
+                long size = 0;
+                int start = i;
+                for (int digit; i < to && (digit = hex(buf.getByte(i))) >= 0; i++) {
+                    size = size * 16 + digit;
+                    if (size > Integer.MAX_VALUE) {
+                        return "a chunk size too large";
+                    }
+                }
+                if (i == to) {
+                    return null;
+                }
+                if (i == start) {
+                    return "a chunk size that is not hexadecimal";
+                }
+                int end = lineEnd(buf, i, to);
+                switch (end) {
+                    case NOT_HEX:
+                        return "a chunk size that is not hexadecimal";
+                    case BAD_EXTENSION:
+                        return "an invalid chunk extension";
+                    case NO_CRLF:
+                        return "a chunk size line without CRLF";
+                    default:
+                        break;
+                }
+                if (end == to || size == 0 || size > to - end) {
+                    // Nothing more at hand, or the last chunk (its trailer fields are Netty's), or data still coming.
+                    return null;
+                }
+                i = end + (int) size;
+                if (i < to && buf.getByte(i) != '\r' || i + 1 < to && buf.getByte(i + 1) != '\n') {
+                    return "chunk data not followed by CRLF";
+                }
+                i += 2;
+            }
+            return null;
+        }
+
+        private static final int NOT_HEX = -1;
+        private static final int BAD_EXTENSION = -2;
+        private static final int NO_CRLF = -3;
+
+        // States of a size line after its digits.
+        private static final int AFTER_SIZE = 0;
+        private static final int SPACE = 1;
+        private static final int NAME_START = 2;
+        private static final int NAME = 3;
+        private static final int AFTER_NAME = 4;
+        private static final int VALUE_START = 5;
+        private static final int TOKEN_VALUE = 6;
+        private static final int QUOTED = 7;
+        private static final int QUOTED_PAIR = 8;
+        private static final int AFTER_QUOTED = 9;
+        private static final int CR = 10;
+
+        /**
+         * The index just past the CRLF that ends the size line whose extensions
+         * start at {@code i}; {@code to} when the line is not complete yet; a
+         * negative code when it is invalid.
+         */
+        private static int lineEnd(ByteBuf buf, int i, int to) {
+            int state = AFTER_SIZE;
+            for (; i < to; i++) {
+                int c = buf.getByte(i) & 0xff;
+                boolean space = c == ' ' || c == '\t';
+                if (state == CR) {
+                    return c == '\n' ? i + 1 : NO_CRLF;
+                }
+                if (c == '\n') {
+                    return NO_CRLF;
+                }
+                switch (state) {
+                    case AFTER_SIZE:
+                        if (c == '\r') {
+                            state = CR;
+                        } else if (c == ';') {
+                            state = NAME_START;
+                        } else if (space) {
+                            state = SPACE;
+                        } else {
+                            return NOT_HEX;
+                        }
+                        break;
+                    case SPACE:
+                        if (c == '\r') {
+                            state = CR; // BWS before the line's end, which recipients parse (RFC 9110 5.6.3)
+                        } else if (c == ';') {
+                            state = NAME_START;
+                        } else if (!space) {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                    case NAME_START:
+                        if (isTchar(c)) {
+                            state = NAME;
+                        } else if (!space) {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                    case NAME:
+                    case AFTER_NAME:
+                    case TOKEN_VALUE:
+                        if (c == '\r') {
+                            state = CR;
+                        } else if (c == ';') {
+                            state = NAME_START;
+                        } else if (c == '=' && state != TOKEN_VALUE) {
+                            state = VALUE_START;
+                        } else if (space) {
+                            state = state == TOKEN_VALUE ? SPACE : AFTER_NAME;
+                        } else if (!isTchar(c) || state == AFTER_NAME) {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                    case VALUE_START:
+                        if (c == '"') {
+                            state = QUOTED;
+                        } else if (isTchar(c)) {
+                            state = TOKEN_VALUE;
+                        } else if (!space) {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                    case QUOTED:
+                        if (c == '"') {
+                            state = AFTER_QUOTED;
+                        } else if (c == '\\') {
+                            state = QUOTED_PAIR;
+                        } else if (c < 0x20 && c != '\t' || c == 0x7f) {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                    case QUOTED_PAIR:
+                        if (c < 0x20 && c != '\t' || c == 0x7f) {
+                            return BAD_EXTENSION;
+                        }
+                        state = QUOTED;
+                        break;
+                    default: // AFTER_QUOTED
+                        if (c == '\r') {
+                            state = CR;
+                        } else if (c == ';') {
+                            state = NAME_START;
+                        } else if (space) {
+                            state = SPACE;
+                        } else {
+                            return BAD_EXTENSION;
+                        }
+                        break;
+                }
+            }
+            return to;
+        }
+
+        private static int hex(byte b) {
+            if (b >= '0' && b <= '9') {
+                return b - '0';
+            }
+            if (b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F') {
+                return (b | 0x20) - 'a' + 10;
+            }
+            return -1;
+        }
+
+        /** RFC 9110 section 5.6.2's tchar. */
+        private static boolean isTchar(int c) {
+            return c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
         }
     }
 

@@ -3,13 +3,16 @@ package io.tandem.server.proxy;
 import io.tandem.config.PoolConfig;
 import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.BackendPool;
+import io.tandem.core.strategy.Balancer;
 import io.tandem.server.metrics.PoolMeters;
 
 /**
- * A pool as the proxy uses it: the live backends plus the pool's settings and
- * meters, and its health (which the proxy tells what it sees of each backend).
+ * A pool as the proxy uses it: the live backends and the balancer that picks
+ * among them, plus the pool's settings and meters, and its health (which the
+ * proxy tells what it sees of each backend).
  */
-public record PoolRuntime(PoolConfig config, BackendPool pool, PoolMeters meters, PoolHealth health) {
+public record PoolRuntime(PoolConfig config, BackendPool pool, Balancer balancer, PoolMeters meters,
+                          PoolHealth health) {
 
     public String name() {
         return config.name();

@@ -3,7 +3,6 @@ package io.tandem.server.metrics;
 import io.tandem.config.HostPort;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
-import io.tandem.core.strategy.BalancingStrategy;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,7 +45,7 @@ public class RequestMetricsBenchmark {
         ProxyMetrics metrics = new ProxyMetrics(requestMetrics);
         backend = new Backend(HostPort.parse("127.0.0.1:8080"), 1, false);
         Backend other = new Backend(HostPort.parse("127.0.0.1:8081"), 1, false);
-        BackendPool p = new BackendPool("web", List.of(backend, other), BalancingStrategy.roundRobin());
+        BackendPool p = new BackendPool("web", List.of(backend, other));
         pool = new PoolMeters(metrics, p, List.of("web"));
         listener = metrics.listener("web");
         nanos = 1_234_567;

@@ -185,4 +185,109 @@ class FrontendCodecTest {
         assertThat(out.toString()).isEqualTo("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
+
+    private static final String CHUNKED_HEAD = "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    private static final String NEXT_REQUEST = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    /** Every message a fragment produces, each chunk's content as text; the messages are released. */
+    private static List<String> messages(EmbeddedChannel ch, String fragment) {
+        ch.writeInbound(bytes(fragment));
+        List<String> out = new ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            if (o instanceof HttpRequest) {
+                HttpRequest r = (HttpRequest) o;
+                Throwable cause = r.decoderResult().cause();
+                out.add(r.method() + " " + r.uri() + (cause == null ? ""
+                        : " rejected " + ((FrontendCodec.Rejection) cause).status + ": " + cause.getMessage()));
+            } else if (o instanceof HttpContent) {
+                HttpContent c = (HttpContent) o;
+                String text = c.content().toString(StandardCharsets.ISO_8859_1);
+                out.add((c instanceof LastHttpContent ? "last " : "content ")
+                        + (c.decoderResult().isFailure() ? "failed" : "'" + text + "'"));
+            } else {
+                out.add(String.valueOf(o));
+            }
+            ReferenceCountUtil.release(o);
+        }
+        return out;
+    }
+
+    // A chunk-size line that is invalid and came with its head fails the head itself, so no byte of the request
+    // goes on; the rest of the read, a pipelined request included, is discarded. Sent after its head, the same
+    // line is Netty's decoder's to judge (the head has gone on by then): it fails the chunk, except for two
+    // extensions RFC 9112 does not allow but that leave the size unambiguous, which it passes.
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "not hex                  | zz\\r\\n                                  | a chunk size that is not hexadecimal | fails ",
+        "hex then junk            | 5x\\r\\nhello\\r\\n0\\r\\n\\r\\n             | a chunk size that is not hexadecimal | fails ",
+        "empty size               | \\r\\nhello\\r\\n0\\r\\n\\r\\n                | a chunk size that is not hexadecimal | fails ",
+        "leading space            | ' 5\\r\\nhello\\r\\n0\\r\\n\\r\\n'             | a chunk size that is not hexadecimal | fails ",
+        "0x prefix                | 0x5\\r\\nhello\\r\\n0\\r\\n\\r\\n            | a chunk size that is not hexadecimal | fails ",
+        "over an int              | 80000000\\r\\n                            | a chunk size too large | fails ",
+        "over a long              | 1ffffffffffffffff\\r\\n                   | a chunk size too large | fails ",
+        "extension without name   | 5;\\r\\nhello\\r\\n0\\r\\n\\r\\n              | an invalid chunk extension | passes",
+        "extension value missing  | 5;a=\\r\\nhello\\r\\n0\\r\\n\\r\\n            | an invalid chunk extension | fails ",
+        "extension name with @    | 5;a@b\\r\\nhello\\r\\n0\\r\\n\\r\\n           | an invalid chunk extension | fails ",
+        "two words in extension   | 5;a b\\r\\nhello\\r\\n0\\r\\n\\r\\n           | an invalid chunk extension | passes",
+        "control char in value    | 5;a=\\u0001\\r\\nhello\\r\\n0\\r\\n\\r\\n      | an invalid chunk extension | fails ",
+        "unterminated quote       | 5;a=\"x\\r\\nhello\\r\\n0\\r\\n\\r\\n          | an invalid chunk extension | fails ",
+        "size line ends in bare LF| 5\\nhello\\r\\n0\\r\\n\\r\\n                  | a chunk size line without CRLF | fails ",
+        "size line ends in bare CR| 5\\rhello\\r\\n0\\r\\n\\r\\n                  | a chunk size line without CRLF | fails ",
+        "data without CRLF        | 5\\r\\nhelloXX\\r\\n0\\r\\n\\r\\n             | chunk data not followed by CRLF | fails ",
+        "data then bare LF        | 5\\r\\nhello\\n0\\r\\n\\r\\n                  | chunk data not followed by CRLF | fails ",
+        "second chunk bad         | 5\\r\\nhello\\r\\nzz\\r\\n                    | a chunk size that is not hexadecimal | fails ",
+    })
+    void invalidChunkWithItsHeadFailsTheHead(String name, String chunks, String problem, String later) {
+        String body = unescape(chunks);
+        EmbeddedChannel ch = channel();
+        assertThat(messages(ch, CHUNKED_HEAD + body + NEXT_REQUEST))
+                .containsExactly("POST /up rejected 400: " + problem);
+        assertThat(messages(ch, NEXT_REQUEST)).isEmpty();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+
+        EmbeddedChannel laterChannel = channel();
+        assertThat(messages(laterChannel, CHUNKED_HEAD)).containsExactly("POST /up");
+        List<String> rest = messages(laterChannel, body + NEXT_REQUEST);
+        if (later.equals("fails")) {
+            assertThat(rest).last().isEqualTo("last failed");
+        } else {
+            assertThat(rest).containsExactly("content 'hello'", "last ''", "GET /next", "last ''");
+        }
+        assertThat(laterChannel.finishAndReleaseAll()).isFalse();
+    }
+
+    // Valid chunked bodies that came with their head pass as before, chunk by chunk, and so does what follows.
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "empty body               | 0\\r\\n\\r\\n                                         | ",
+        "one chunk                | 5\\r\\nhello\\r\\n0\\r\\n\\r\\n                           | hello",
+        "upper-case hex, zeros    | 000A\\r\\n0123456789\\r\\n0\\r\\n\\r\\n                 | 0123456789",
+        "two chunks               | 3\\r\\nhel\\r\\n2\\r\\nlo\\r\\n0\\r\\n\\r\\n                | hel,lo",
+        "extensions               | 5;a=b;c;d=\"q\\\"\"\\r\\nhello\\r\\n0;z=1\\r\\n\\r\\n   | hello",
+        "largest size, partial    | 7fffffff\\r\\nhel                                  | hel",
+        "trailer after last chunk | 5\\r\\nhello\\r\\n0\\r\\nX-T: 1\\r\\n\\r\\n                 | hello",
+    })
+    void validChunksWithTheirHeadPass(String name, String chunks, String contents) {
+        EmbeddedChannel ch = channel();
+        List<String> expected = new ArrayList<>();
+        expected.add("POST /up");
+        boolean complete = chunks.endsWith("\\r\\n\\r\\n");
+        if (contents != null) {
+            for (String c : contents.split(",")) {
+                expected.add("content '" + c + "'");
+            }
+        }
+        if (complete) {
+            expected.add("last ''");
+            expected.add("GET /next");
+            expected.add("last ''");
+        }
+        assertThat(messages(ch, CHUNKED_HEAD + unescape(chunks) + (complete ? NEXT_REQUEST : "")))
+                .containsExactlyElementsOf(expected);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    private static String unescape(String s) {
+        return s.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").replace("\\u0001", "\u0001");
+    }
 }

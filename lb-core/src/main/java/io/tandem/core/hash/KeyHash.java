@@ -1,4 +1,4 @@
-package io.tandem.core.strategy;
+package io.tandem.core.hash;
 
 /**
  * A 64-bit hash of request keys and backend names that is the same in every
@@ -8,6 +8,10 @@ package io.tandem.core.strategy;
  * <p>FNV-1a over the input, then the MurmurHash3 64-bit finalizer: FNV alone
  * mixes the last bytes poorly, the finalizer spreads every input bit over
  * the whole word. Allocation-free; stateless.
+ *
+ * <p>Its own package because both sides use it: a backend's sticky-session id
+ * ({@code core.pool}) and the consistent-hash strategy ({@code core.strategy}),
+ * and neither of those may depend on the other's direction.
  */
 public final class KeyHash {
 
@@ -37,12 +41,12 @@ public final class KeyHash {
     }
 
     /** Hash of a text with a seed, for the independent hash functions Maglev needs. */
-    static long of(CharSequence text, long seed) {
+    public static long of(CharSequence text, long seed) {
         return mix(of(text) ^ mix(seed));
     }
 
     /** MurmurHash3's fmix64. */
-    static long mix(long h) {
+    private static long mix(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
