@@ -9,8 +9,8 @@ import io.tandem.core.strategy.RequestContext;
  * What an {@link Exchange} may ask of the client connection it serves
  * ({@link FrontendHandler}): its channel and timer, the way to backends, and
  * the four ways an exchange hands the connection back. The handler of the
- * client channel's pipeline (a {@link Tunnel} replaces it after an upgrade). Called on the client
- * channel's event loop only.
+ * client channel's pipeline (a {@link Tunnel} replaces it after an upgrade).
+ * Called on the client channel's event loop only.
  */
 interface ClientConnection extends ChannelHandler {
 
