@@ -15,10 +15,11 @@ import io.tandem.server.metrics.BackendMeters;
 
 /**
  * The end of a backend connection: hands response parts to the exchange it
- * serves now, and looks after the connection while it idles in the pool.
+ * serves now (a {@link ResponseListener}), and looks after the connection
+ * while it idles in the pool or drains a response nobody waits for.
  * Runs on the event loop of the client connection that opened it.
  */
-final class BackendHandler extends ChannelInboundHandlerAdapter {
+final class BackendHandler extends ChannelInboundHandlerAdapter implements BackendConnection {
 
     /** The largest response body read to the end for nobody, to keep its connection. */
     static final long MAX_DRAINED_BODY = 64 * 1024;
@@ -26,7 +27,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final Backend backend;
     private final BackendMeters meters;
     private final RawResponseDecoder decoder;
-    private Exchange exchange;
+    private ResponseListener exchange;
+    private Channel channel;
     /** Reading the response of a request whose client left, to return the connection to the pool. */
     private boolean draining;
     /** While {@link #draining}: an interim (1xx) response is being read; the final one follows. */
@@ -39,37 +41,41 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         meters.connectionOpened();
         ctx.fireChannelActive();
     }
 
-    /** The connection, turned into a {@link Tunnel} after this handler left it, has closed. */
-    void tunnelClosed() {
+    @Override
+    public void tunnelClosed() {
         meters.connectionClosed();
     }
 
-    /**
-     * The exchange about to send its request here: the response that comes
-     * next is its. {@code headRequest}: it has no body; {@code raw}: it may
-     * come as a {@link RawResponse}.
-     */
-    void bind(Exchange exchange, boolean headRequest, boolean raw) {
+    @Override
+    public void bind(ResponseListener exchange, boolean headRequest, boolean raw) {
         this.exchange = exchange;
         decoder.expect(headRequest, raw);
     }
 
-    void unbind() {
+    @Override
+    public void unbind() {
         this.exchange = null;
     }
 
-    /**
-     * The response on {@code ch} has ended and no exchange holds it: it goes
-     * back to this loop's pool when {@code reusable} and the backend still
-     * takes new requests, and closes otherwise.
-     */
-    void release(Channel ch, boolean reusable) {
+    @Override
+    public void release(boolean reusable) {
         exchange = null;
+        Channel ch = channel;
         if (reusable && ch.isActive() && !backend.retired() && backend.state() == BackendState.UP) {
             ch.config().setAutoRead(true);
             BackendConnections.current().offer(backend, ch);
@@ -84,7 +90,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
      * small and keeps the connection; otherwise it closes. A backend that does
      * not answer within the pool's idle timeout loses the connection.
      */
-    void drain() {
+    @Override
+    public void drain() {
         exchange = null;
         draining = true;
         interim = false;
@@ -103,11 +110,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
             }
         } else if (exchange != null && msg instanceof RawResponse) {
-            exchange.onResponse((RawResponse) msg);
+            exchange.response((RawResponse) msg);
         } else if (exchange != null && msg instanceof RawBody) {
-            exchange.onResponseBody((RawBody) msg);
+            exchange.responseBody((RawBody) msg);
         } else if (exchange != null && msg instanceof HttpObject) {
-            exchange.onResponse((HttpObject) msg);
+            exchange.response((HttpObject) msg);
         } else {
             // Bytes from a backend nobody asked: the connection is no longer usable.
             ReferenceCountUtil.release(msg);
@@ -159,20 +166,20 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private void stopDraining(ChannelHandlerContext ctx, boolean reusable) {
         draining = false;
-        release(ctx.channel(), reusable);
+        release(reusable);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (exchange != null) {
-            exchange.flushToClient();
+            exchange.readComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (exchange != null) {
-            exchange.upstreamWritabilityChanged();
+            exchange.backendWritabilityChanged();
         }
     }
 
@@ -181,9 +188,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         meters.connectionClosed();
         draining = false;
         if (exchange != null) {
-            Exchange e = exchange;
+            ResponseListener e = exchange;
             exchange = null;
-            e.onUpstreamClosed(null);
+            e.backendClosed(null);
         } else {
             BackendConnections.current().remove(backend, ctx.channel());
         }
@@ -201,9 +208,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (exchange != null) {
-            Exchange e = exchange;
+            ResponseListener e = exchange;
             exchange = null;
-            e.onUpstreamClosed(cause);
+            e.backendClosed(cause);
         }
         ctx.close();
     }

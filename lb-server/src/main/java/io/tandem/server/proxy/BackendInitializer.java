@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.metrics.BackendMeters;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,12 +21,12 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
 
     private final Backend backend;
     private final BackendMeters meters;
-    private final Duration idleTimeout;
+    private final long idleTimeoutMillis;
 
-    BackendInitializer(Backend backend, BackendMeters meters, Duration idleTimeout) {
+    BackendInitializer(Backend backend, BackendMeters meters, long idleTimeoutMillis) {
         this.backend = backend;
         this.meters = meters;
-        this.idleTimeout = idleTimeout;
+        this.idleTimeoutMillis = idleTimeoutMillis;
     }
 
     @Override
@@ -43,7 +42,7 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
                 // Reader-idle only: tracking writes would cost a promise and a listener per write.
                 // A pooled connection is idle when nothing arrives; a slow response is
                 // the exchange's response timeout's business (the handler ignores the event then).
-                .addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
+                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("backend", new BackendHandler(backend, meters, raw));
     }
 }

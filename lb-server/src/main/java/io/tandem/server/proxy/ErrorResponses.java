@@ -29,8 +29,19 @@ final class ErrorResponses {
     /** Like {@link #send(Channel, HttpResponseStatus, String, boolean, String)}, naming the request it answers. */
     static int send(Channel client, HttpResponseStatus status, String message, boolean close, String retryAfter,
                     String requestId) {
+        FullHttpResponse response = response(status, message, close, retryAfter, requestId);
+        int length = response.content().readableBytes();
+        write(client, response, close);
+        return length;
+    }
+
+    /**
+     * Builds an error answer ({@code Connection: close} when {@code close});
+     * its content is the body, whose length the access log records.
+     */
+    static FullHttpResponse response(HttpResponseStatus status, String message, boolean close, String retryAfter,
+                                     String requestId) {
         ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
-        int length = body.readableBytes();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -44,10 +55,16 @@ final class ErrorResponses {
         }
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** Writes and flushes an answer built by {@link #response}; closes the connection after it when {@code close}. */
+    static void write(Channel client, FullHttpResponse response, boolean close) {
+        if (close) {
             client.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
             client.writeAndFlush(response);
         }
-        return length;
     }
 }

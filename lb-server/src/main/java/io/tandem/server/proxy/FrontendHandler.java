@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -20,7 +21,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.strategy.RequestContext;
-import io.tandem.server.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@link RequestContext} strategies read, so a pick allocates nothing.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter
-        implements RequestContext, FrontendCodec.HeadListener {
+        implements ClientConnection, RequestContext, FrontendCodec.HeadListener {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -51,6 +51,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
+    /** Begun again by each exchange: a request's tried backends cost no allocation. */
+    private final BackendChoice choice = new BackendChoice();
     private ChannelHandlerContext ctx;
     private Exchange current;
     private HttpRequest request;
@@ -70,16 +72,38 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
 
     FrontendHandler(ListenerRuntime listener) {
         this.listener = listener;
-        this.headerTimeoutNanos = listener.routing().listener().headerTimeout().toNanos();
-        this.idleTimeoutNanos = listener.routing().listener().idleTimeout().toNanos();
+        this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
+        this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
     }
 
-    Transport transport() {
-        return listener.transport();
+    @Override
+    public Channel channel() {
+        return ctx.channel();
     }
 
-    String clientIp() {
+    @Override
+    public String clientIp() {
         return clientIp;
+    }
+
+    @Override
+    public RequestContext requestContext() {
+        return this;
+    }
+
+    @Override
+    public BackendConnector connector() {
+        return listener.connector();
+    }
+
+    @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
+    public void updateRead() {
+        updateClientRead();
     }
 
     @Override
@@ -192,7 +216,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                     headers, EmptyHttpHeaders.INSTANCE);
         }
         request = req;
-        current = new Exchange(this, ctx.channel(), req, pool, routing, keepAlive && !draining, http10, upgrading,
+        current = new Exchange(this, req, pool, routing, choice, keepAlive && !draining, http10, upgrading,
                 requestId);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
@@ -204,6 +228,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private void malformedBody(HttpContent content) {
         content.release();
         Exchange e = current;
+        HttpRequest req = request;
         current = null;
         request = null;
         if (e != null && e.responseStarted()) {
@@ -214,7 +239,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         if (e != null) {
             e.abort();
         }
-        localReject(e == null ? null : e.request(), HttpResponseStatus.BAD_REQUEST, "The request body is malformed.");
+        localReject(e == null ? null : req, HttpResponseStatus.BAD_REQUEST, "The request body is malformed.");
     }
 
     /** Answers a request Tandem will not proxy, counts and logs it, and closes the connection. */
@@ -268,8 +293,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    /** The exchange ended with its response fully written; the next request may start. */
-    void exchangeDone(Exchange e, boolean keepAlive) {
+    @Override
+    public void exchangeDone(boolean keepAlive) {
         assert ctx.channel().eventLoop().inEventLoop();
         current = null;
         request = null;
@@ -277,36 +302,32 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             closeAfterFlush();
             return;
         }
+        nextRequest();
+    }
+
+    @Override
+    public void exchangeAnswered(FullHttpResponse answer, boolean close) {
+        current = null;
+        request = null;
+        if (close) {
+            closing = true;
+            releasePending();
+        }
+        ErrorResponses.write(ctx.channel(), answer, close);
+        if (!close) {
+            nextRequest();
+        }
+    }
+
+    /** The connection is free again: its idle timer runs and a pipelined request may start. */
+    private void nextRequest() {
         armTimer(!headInProgress);
         drainPending();
         updateClientRead();
     }
 
-    /** The exchange failed before a response began: answer with its error. */
-    void exchangeFailed(Exchange e, HttpResponseStatus status, String message, String retryAfter, boolean close) {
-        current = null;
-        request = null;
-        e.pool().meters().localAnswer(e.listenerIndex(), status.code());
-        close |= draining;
-        if (close) {
-            closing = true;
-            releasePending();
-        }
-        long bytes = ErrorResponses.send(ctx.channel(), status, message, close, retryAfter, e.requestId());
-        e.accessLog().log(clientIp, e.request().method().name(), e.request().uri(), status.code(),
-                e.backendId(), bytes, System.nanoTime() - e.startNanos(), e.requestId());
-        if (!close) {
-            armTimer(!headInProgress);
-            drainPending();
-            updateClientRead();
-        }
-    }
-
-    /**
-     * The backend accepted the client's upgrade and its 101 is written: from now
-     * on both connections carry raw bytes, relayed by a {@link Tunnel}.
-     */
-    void exchangeUpgraded(Exchange e, Channel backend) {
+    @Override
+    public void exchangeUpgraded(BackendConnection backend) {
         current = null;
         request = null;
         closing = true;
@@ -315,8 +336,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         Tunnel.join(ctx.channel(), backend);
     }
 
-    /** The backend failed mid-response: the client learns it only by the connection closing. */
-    void exchangeAborted(Exchange e) {
+    @Override
+    public void exchangeCut() {
         current = null;
         request = null;
         closeAfterFlush();
@@ -402,8 +423,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    /** The connection's timer, which the current exchange borrows for its response timeout. */
-    ConnectionTimer timer() {
+    @Override
+    public ConnectionTimer timer() {
         return timer;
     }
 

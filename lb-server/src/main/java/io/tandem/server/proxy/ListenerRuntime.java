@@ -18,11 +18,19 @@ public final class ListenerRuntime {
     private final ClientTraffic traffic;
     private final Transport transport;
     private final ChannelGroup clients;
+    private final BackendConnector connector;
     private volatile Routing routing;
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
     public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
                            ChannelGroup clients) {
+        this(name, routing, metrics, transport, clients, BackendConnector.of(transport));
+    }
+
+    /** With the way to backends given (tests hand {@code EmbeddedChannel}s). */
+    ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport, ChannelGroup clients,
+                    BackendConnector connector) {
+        this.connector = connector;
         this.name = name;
         this.clients = clients;
         this.routing = routing;
@@ -55,6 +63,11 @@ public final class ListenerRuntime {
     /** The byte and connection counter of this listener's pipelines, or null when request metrics are off. */
     ClientTraffic traffic() {
         return traffic;
+    }
+
+    /** How this listener's exchanges reach backends. */
+    BackendConnector connector() {
+        return connector;
     }
 
     public ChannelGroup clients() {

@@ -9,10 +9,16 @@ import io.tandem.server.metrics.PoolMeters;
 /**
  * A pool as the proxy uses it: the live backends and the balancer that picks
  * among them, plus the pool's settings and meters, and its health (which the
- * proxy tells what it sees of each backend).
+ * proxy tells what it sees of each backend). {@link #settings} holds what the
+ * data path reads, resolved once from {@link #config}.
  */
 public record PoolRuntime(PoolConfig config, BackendPool pool, Balancer balancer, PoolMeters meters,
-                          PoolHealth health) {
+                          PoolHealth health, PoolSettings settings) {
+
+    public PoolRuntime(PoolConfig config, BackendPool pool, Balancer balancer, PoolMeters meters,
+                       PoolHealth health) {
+        this(config, pool, balancer, meters, health, PoolSettings.of(config));
+    }
 
     public String name() {
         return config.name();

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A listener's routes, resolved to pools: immutable, swapped whole on reload.
- * First match wins; no match goes to the listener's default pool.
+ * A listener's routes, resolved to pools, and the settings its connections
+ * read, resolved once: immutable, swapped whole on reload. First match wins;
+ * no match goes to the listener's default pool.
  */
 public final class Routing {
 
@@ -16,6 +17,8 @@ public final class Routing {
     private final AccessLog accessLog;
     private final Route[] routes;
     private final PoolRuntime defaultPool;
+    private final long headerTimeoutNanos;
+    private final long idleTimeoutNanos;
 
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
@@ -34,6 +37,8 @@ public final class Routing {
             routes[i] = new Route(r.host(), r.pathPrefix(), pools.get(r.pool()));
         }
         this.defaultPool = pools.get(listener.pool());
+        this.headerTimeoutNanos = listener.headerTimeout().toNanos();
+        this.idleTimeoutNanos = listener.idleTimeout().toNanos();
     }
 
     public ListenerConfig listener() {
@@ -42,6 +47,16 @@ public final class Routing {
 
     public int listenerIndex() {
         return listenerIndex;
+    }
+
+    /** The listener's {@code timeouts.header}, resolved once per config. */
+    long headerTimeoutNanos() {
+        return headerTimeoutNanos;
+    }
+
+    /** The listener's {@code timeouts.idle}: a kept-alive client connection between requests. */
+    long idleTimeoutNanos() {
+        return idleTimeoutNanos;
     }
 
     /** The listener's access log as this config sets it (a reload may turn it on or off). */

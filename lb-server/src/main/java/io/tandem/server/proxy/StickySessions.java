@@ -1,9 +1,7 @@
 package io.tandem.server.proxy;
 
-import io.tandem.config.StickyConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.strategy.RequestContext;
-import java.util.Optional;
 
 /**
  * Sticky sessions on any strategy ({@code sticky: { cookie: NAME }}): a
@@ -25,8 +23,8 @@ final class StickySessions {
      * null. A copy: the request context's value is only valid until its next lookup.
      */
     static String sent(PoolRuntime pool, RequestContext request) {
-        Optional<StickyConfig> sticky = pool.config().sticky();
-        CharSequence value = sticky.isEmpty() ? null : request.cookie(sticky.get().cookie());
+        String cookie = pool.settings().stickyCookie();
+        CharSequence value = cookie == null ? null : request.cookie(cookie);
         return value == null ? null : value.toString();
     }
 
@@ -41,10 +39,10 @@ final class StickySessions {
      * already named that backend.
      */
     static String cookie(PoolRuntime pool, CharSequence sent, Backend answered) {
-        Optional<StickyConfig> sticky = pool.config().sticky();
-        if (sticky.isEmpty() || (sent != null && answered.stickyId().contentEquals(sent))) {
+        String cookie = pool.settings().stickyCookie();
+        if (cookie == null || (sent != null && answered.stickyId().contentEquals(sent))) {
             return null;
         }
-        return sticky.get().cookie() + "=" + answered.stickyId() + "; Path=/; HttpOnly";
+        return cookie + "=" + answered.stickyId() + "; Path=/; HttpOnly";
     }
 }

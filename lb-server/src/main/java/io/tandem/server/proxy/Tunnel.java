@@ -34,14 +34,15 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Replaces the HTTP handlers of both channels with a tunnel each. Bytes a
+     * Replaces the HTTP handlers of both channels (the {@link ClientConnection}
+     * and the {@link BackendConnection}) with a tunnel each. Bytes a
      * codec had buffered are passed on by its removal, so none are lost.
      */
-    static void join(Channel client, Channel backend) {
+    static void join(Channel client, BackendConnection connection) {
         assert client.eventLoop().inEventLoop();
-        client.pipeline().replace(FrontendHandler.class, "tunnel", new Tunnel(backend, () -> { }));
-        BackendHandler backendHandler = backend.pipeline().get(BackendHandler.class);
-        backend.pipeline().replace(backendHandler, "tunnel", new Tunnel(client, backendHandler::tunnelClosed));
+        Channel backend = connection.channel();
+        client.pipeline().replace(ClientConnection.class, "tunnel", new Tunnel(backend, () -> { }));
+        backend.pipeline().replace(BackendConnection.class, "tunnel", new Tunnel(client, connection::tunnelClosed));
         client.pipeline().remove(FrontendCodec.class);
         // The raw decoder has passed on every byte since the upgrade request; the
         // fallback decoder passes on what it holds after the 101 as it leaves.

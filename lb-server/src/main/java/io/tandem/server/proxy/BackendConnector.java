@@ -1,0 +1,62 @@
+package io.tandem.server.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.tandem.core.pool.Backend;
+import io.tandem.server.Buffers;
+import io.tandem.server.Transport;
+import io.tandem.server.metrics.BackendMeters;
+
+/**
+ * Where an exchange gets its backend connections: an idle one from the calling
+ * loop's pool, or a new one opened on the client's loop (DESIGN.md decision 1).
+ * An interface so that a test can hand an {@code EmbeddedChannel} as the backend.
+ */
+interface BackendConnector {
+
+    /** An idle pooled connection to {@code backend} on the calling loop, or null. */
+    BackendConnection pooled(Backend backend);
+
+    /**
+     * Starts opening a connection to {@code backend} on {@code loop}, with the
+     * backend pipeline ({@link BackendInitializer}); the channel it completes
+     * with holds a {@link BackendConnection}.
+     */
+    ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop);
+
+    /** Sockets of {@code transport}, pooled per loop in {@link BackendConnections}. */
+    static BackendConnector of(Transport transport) {
+        return new Sockets(transport);
+    }
+
+    /** The real one: TCP connections on the listener's transport. */
+    final class Sockets implements BackendConnector {
+
+        private final Transport transport;
+
+        private Sockets(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public BackendConnection pooled(Backend backend) {
+            Channel ch = BackendConnections.current().poll(backend);
+            return ch == null ? null : BackendConnection.of(ch);
+        }
+
+        @Override
+        public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop) {
+            return new Bootstrap()
+                    .group(loop)
+                    .channel(transport.socketChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                    .handler(new BackendInitializer(backend, meters, settings.idleTimeoutMillis()))
+                    .connect(backend.socketAddress());
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.tandem.server.proxy;
+
+import io.tandem.config.PoolConfig;
+import io.tandem.config.StickyConfig;
+
+/**
+ * The settings of a pool that the proxy reads per request or per connection,
+ * resolved once when the pool is built (at start and at each reload) into
+ * plain values: no {@code Duration} conversion or {@code Optional} on the hot path.
+ *
+ * @param connectTimeoutMillis  {@code timeouts.connect}, as Netty's connect option takes it
+ * @param responseTimeoutNanos  {@code timeouts.response}
+ * @param idleTimeoutMillis     {@code timeouts.idle} of a backend connection
+ * @param retries               backends tried after the first, at most
+ * @param stickyCookie          the sticky-session cookie's name, or null when the pool is not sticky
+ */
+public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
+                           int retries, String stickyCookie) {
+
+    static PoolSettings of(PoolConfig config) {
+        return new PoolSettings((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
+                config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
+                config.sticky().map(StickyConfig::cookie).orElse(null));
+    }
+}
