@@ -3,7 +3,6 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -21,7 +20,6 @@ import io.tandem.core.retry.RetryRule;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
-import java.util.ArrayDeque;
 
 /**
  * One request and its response, from the request head to the response end:
@@ -36,9 +34,6 @@ import java.util.ArrayDeque;
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
 final class Exchange implements Dispatcher.Job, ResponseListener {
-
-    /** Request body held while the backend connection is being made; reading the client stops beyond it. */
-    static final int MAX_UNSENT_BYTES = 64 * 1024;
 
     /** The access log's status for a request whose client left before the response ended. */
     static final int CLIENT_CLOSED = 499;
@@ -55,15 +50,13 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final int listenerIndex;
     private final AccessLog accessLog;
     private final BackendChoice choice;
+    private final UpstreamRequest upstream;
     private final boolean clientHttp10;
     private final boolean upgrading;
     private final boolean idempotent;
     private final String requestId;
     private final long startNanos = System.nanoTime();
-    /** Request body parts received before a backend connection was ready. */
-    private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
     private final Runnable onResponseTimeout = this::responseTimedOut;
-    private int unsentBytes;
     private Phase phase = Phase.ATTEMPTING;
 
     private Backend backend;
@@ -71,15 +64,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private BackendMeters meters;
     /** True while {@link #backend} counts this exchange among its in-flight requests. */
     private boolean counted;
-    private BackendConnection upstream;
-    private boolean upstreamReused;
-    /** Request bytes were written to {@link #upstream} since its last flush. */
-    private boolean upstreamUnflushed;
-    /** The request head was handed to the backend's socket. */
-    private boolean headWritten;
     private boolean staleRetried;
-    private boolean requestComplete;
-    private boolean bodyForwarded;
     private boolean informational;
     private boolean upstreamKeepAlive;
     private boolean keepClient;
@@ -89,9 +74,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
 
-    /** {@code choice} is begun here, for this request. */
+    /** {@code choice} and {@code upstream}, the client connection's, are begun here for this request. */
     Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
-             boolean clientKeepAlive, boolean clientHttp10, boolean upgrading, String requestId) {
+             UpstreamRequest upstream, boolean clientKeepAlive, boolean clientHttp10, boolean upgrading,
+             String requestId) {
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
@@ -99,17 +85,18 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.listenerIndex = routing.listenerIndex();
         this.accessLog = routing.accessLog();
         this.choice = choice;
+        this.upstream = upstream;
         this.keepClient = clientKeepAlive;
         this.clientHttp10 = clientHttp10;
         this.upgrading = upgrading;
         this.requestId = requestId;
         this.idempotent = isIdempotent(request.method());
-        this.requestComplete = request instanceof FullHttpRequest;
         choice.begin(pool, client.requestContext());
+        upstream.begin(request, upgrading);
     }
 
     boolean requestComplete() {
-        return requestComplete;
+        return upstream.complete();
     }
 
     boolean responseStarted() {
@@ -118,13 +105,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** Whether the client connection may be read now for this exchange's sake. */
     boolean wantsRequestBytes() {
-        if (requestComplete) {
-            // After an upgrade request the next bytes may be another protocol:
-            // they wait in the socket until the backend's answer says which.
-            return !upgrading;
-        }
-        // While connecting, a little of the body may wait here; beyond that the client waits.
-        return upstream != null ? upstream.channel().isWritable() : unsentBytes < MAX_UNSENT_BYTES;
+        return upstream.wantsBytes();
     }
 
     @Override
@@ -161,7 +142,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend = next;
         backend.requestStarted();
         counted = true;
-        headWritten = false;
+        upstream.attemptBegins();
         BackendConnection idle = fresh ? null : client.connector().pooled(next);
         if (idle != null) {
             attach(idle, true);
@@ -172,7 +153,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void connected(ChannelFuture f, Backend target) {
-        if (phase == Phase.ENDED || backend != target || upstream != null) {
+        if (phase == Phase.ENDED || backend != target || upstream.connection() != null) {
             // The client left, or this attempt was abandoned, while connecting.
             if (f.isSuccess()) {
                 f.channel().close();
@@ -186,28 +167,12 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
     }
 
+    /** The attempt has its connection: the response is bound here, then the request goes out. */
     private void attach(BackendConnection connection, boolean reused) {
-        upstream = connection;
-        upstreamReused = reused;
-        Channel ch = connection.channel();
         connection.bind(this, request.method() == HttpMethod.HEAD, !upgrading);
-        ch.config().setAutoRead(clientChannel.isWritable());
-        ch.write(request, ch.voidPromise());
-        HttpContent c;
-        while ((c = unsent.poll()) != null) {
-            bodyForwarded |= c.content().isReadable();
-            ch.write(c, ch.voidPromise());
-        }
-        unsentBytes = 0;
-        upstreamUnflushed = false;
-        ch.flush();
-        if (upstream == connection) {
-            // A write that fails closes the channel at once; one still open has
-            // handed the head to the kernel, on its way to the backend. (A failure
-            // reported during the flush may already have moved this exchange on.)
-            headWritten = ch.isActive();
-        }
-        if (requestComplete) {
+        connection.channel().config().setAutoRead(clientChannel.isWritable());
+        upstream.send(connection, reused);
+        if (upstream.complete()) {
             armResponseTimer();
         }
         client.updateRead();
@@ -219,35 +184,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             content.release();
             return;
         }
-        if (content instanceof LastHttpContent) {
-            requestComplete = true;
-        }
-        if (upstream == null) {
-            unsent.add(content);
-            unsentBytes += content.content().readableBytes();
-            if (unsentBytes >= MAX_UNSENT_BYTES) {
-                client.updateRead();
-            }
-            return;
-        }
-        Channel ch = upstream.channel();
-        bodyForwarded |= content.content().isReadable();
-        ch.write(content, ch.voidPromise());
-        upstreamUnflushed = true;
-        if (requestComplete) {
+        if (upstream.content(content) && upstream.complete()) {
             armResponseTimer();
-        }
-        if (!ch.isWritable()) {
-            client.updateRead();
         }
     }
 
     /** Flushes what this read of the client wrote to the backend, if anything. */
     void flushUpstream() {
-        if (upstream != null && upstreamUnflushed) {
-            upstreamUnflushed = false;
-            upstream.channel().flush();
-        }
+        upstream.flush();
     }
 
     @Override
@@ -344,7 +288,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         if (last) {
             complete();
         } else if (!clientChannel.isWritable()) {
-            upstream.channel().config().setAutoRead(false);
+            upstream.connection().channel().config().setAutoRead(false);
         }
     }
 
@@ -362,11 +306,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * broken backend (502).
      */
     private void switchProtocols(HttpResponse response) {
-        BackendConnection connection = upstream;
-        upstream = null;
+        BackendConnection connection = upstream.detach();
         release();
         connection.unbind();
-        if (!upgrading || !requestComplete) {
+        if (!upgrading || !upstream.complete()) {
             ReferenceCountUtil.release(response);
             connection.channel().close();
             fail(HttpResponseStatus.BAD_GATEWAY, "The backend switched protocols without being asked to.", null);
@@ -392,12 +335,11 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         // The end of a response is always flushed: the backend handler that
         // would flush at read-complete is unbound below.
         clientChannel.flush();
-        BackendConnection connection = upstream;
-        upstream = null;
-        connection.release(upstreamKeepAlive && requestComplete && unsent.isEmpty());
+        BackendConnection connection = upstream.detach();
+        connection.release(upstreamKeepAlive && upstream.complete() && upstream.allSent());
         // A response that ended before the request did leaves the client's
         // remaining body unread: the connection cannot carry another request.
-        client.exchangeDone(keepClient && requestComplete);
+        client.exchangeDone(keepClient && upstream.complete());
     }
 
     @Override
@@ -420,16 +362,17 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * learn of it, and {@link RetryRule} says whether the request goes again.
      */
     private void attemptFailed(AttemptFailure failure, Throwable cause) {
-        BackendConnection connection = upstream;
-        upstream = null;
+        BackendConnection connection = upstream.detach();
         cancelResponseTimer();
         release();
         if (connection != null) {
             connection.unbind();
             connection.channel().close();
         }
-        FailedAttempt facts = new FailedAttempt(failure, headWritten, upstreamReused, staleRetried, bodyForwarded,
-                idempotent, upgrading && requestComplete && headWritten, choice.stickyRouted(), choice.tried(),
+        boolean headWritten = upstream.headWritten();
+        FailedAttempt facts = new FailedAttempt(failure, headWritten, upstream.reused(), staleRetried,
+                upstream.bodySent(), idempotent, upgrading && upstream.complete() && headWritten,
+                choice.stickyRouted(), choice.tried(),
                 pool.settings().retries(), choice.untriedLive(), choice.live(backend));
         boolean stale = facts.staleConnection();
         if (!stale) {
@@ -442,9 +385,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
         staleRetried |= stale;
         RetryDecision decision = RetryRule.decide(facts);
-        if (decision.retries() && requestComplete && unsent.isEmpty() && !(request instanceof FullHttpRequest)) {
-            // The head is kept; re-send the end of an empty body.
-            unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (decision.retries()) {
+            upstream.prepareResend();
         }
         RetryCause retry = stale ? RetryCause.STALE_CONNECTION
                 : failure == AttemptFailure.CLOSED_BEFORE_RESPONSE && headWritten ? RetryCause.RESET
@@ -466,24 +408,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void fail(RetryDecision decision) {
-        switch (decision) {
-            case GATEWAY_TIMEOUT_CONNECT -> fail(HttpResponseStatus.GATEWAY_TIMEOUT,
-                    "The backend did not accept a connection in time.", null);
-            case GATEWAY_TIMEOUT_RESPONSE -> fail(HttpResponseStatus.GATEWAY_TIMEOUT,
-                    "The backend did not answer in time.", null);
-            case BAD_GATEWAY_CLOSED -> fail(HttpResponseStatus.BAD_GATEWAY,
-                    "The backend closed the connection before answering.", null);
-            default -> fail(HttpResponseStatus.BAD_GATEWAY,
-                    "No backend of pool '" + pool.name() + "' could be reached.", null);
-        }
+        fail(ErrorResponses.status(decision), ErrorResponses.message(decision, pool.name()), null);
     }
 
     /** Tandem answers the request itself: 502, 503 or 504 (DESIGN.md, "Errors users see"). */
     private void fail(HttpResponseStatus code, String message, String retryAfter) {
         phase = Phase.ENDED;
         cancelResponseTimer();
-        releaseUnsent();
-        boolean close = !(keepClient && requestComplete) || client.draining();
+        upstream.dropUnsent();
+        boolean close = !(keepClient && upstream.complete()) || client.draining();
         FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
         finish(code.code(), answer.content().readableBytes(), Ending.LOCAL_ANSWER);
         client.exchangeAnswered(answer, close);
@@ -505,8 +438,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     void clientWritabilityChanged() {
-        if (upstream != null) {
-            upstream.channel().config().setAutoRead(clientChannel.isWritable());
+        if (upstream.connection() != null) {
+            upstream.connection().channel().config().setAutoRead(clientChannel.isWritable());
         }
     }
 
@@ -528,19 +461,19 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         phase = Phase.ENDED;
         cancelResponseTimer();
         release();
-        releaseUnsent();
-        if (upstream != null) {
-            Channel ch = upstream.channel();
-            if (requestComplete && headWritten && !answering && ch.isActive()) {
+        upstream.dropUnsent();
+        BackendConnection connection = upstream.detach();
+        if (connection != null) {
+            Channel ch = connection.channel();
+            if (upstream.complete() && upstream.headWritten() && !answering && ch.isActive()) {
                 // The backend has the whole request: let it answer into the void and
                 // keep the connection (as HAProxy does) instead of opening a new one.
-                upstream.drain();
+                connection.drain();
                 ch.config().setAutoRead(true);
             } else {
-                upstream.unbind();
+                connection.unbind();
                 ch.close();
             }
-            upstream = null;
         }
         // 499, nginx's code for it: the client closed the connection before the response ended.
         finish(CLIENT_CLOSED, responseBytes, Ending.CLIENT_LEFT);
@@ -566,13 +499,6 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         if (counted) {
             counted = false;
             backend.requestEnded();
-        }
-    }
-
-    private void releaseUnsent() {
-        HttpContent c;
-        while ((c = unsent.poll()) != null) {
-            c.release();
         }
     }
 

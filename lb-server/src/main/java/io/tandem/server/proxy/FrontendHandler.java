@@ -53,6 +53,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     /** Begun again by each exchange: a request's tried backends cost no allocation. */
     private final BackendChoice choice = new BackendChoice();
+    /** Begun again by each exchange: its request side, with the queue for a body that comes early. */
+    private final UpstreamRequest upstream = new UpstreamRequest(this);
     private ChannelHandlerContext ctx;
     private Exchange current;
     private HttpRequest request;
@@ -216,8 +218,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                     headers, EmptyHttpHeaders.INSTANCE);
         }
         request = req;
-        current = new Exchange(this, req, pool, routing, choice, keepAlive && !draining, http10, upgrading,
-                requestId);
+        current = new Exchange(this, req, pool, routing, choice, upstream, keepAlive && !draining, http10,
+                upgrading, requestId);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
