@@ -16,7 +16,15 @@ import java.nio.charset.StandardCharsets;
 /** The short plain-text answers Tandem gives itself (DESIGN.md, "Errors users see"). */
 final class ErrorResponses {
 
+    /** The sentence of the 502 for a backend that answered 101 to a request that did not ask to upgrade. */
+    static final String UNASKED_SWITCH = "The backend switched protocols without being asked to.";
+
     private ErrorResponses() {}
+
+    /** The sentence of the 503 for a pool with no backend that takes requests. */
+    static String noBackendUp(String pool) {
+        return "No backend of pool '" + pool + "' is up.";
+    }
 
     /** The status of the answer to a request {@link RetryDecision} says cannot go again: 504 or 502. */
     static HttpResponseStatus status(RetryDecision decision) {

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -25,11 +24,11 @@ import io.tandem.server.metrics.RetryCause;
  * One request and its response, from the request head to the response end:
  * the lifecycle and little else. It asks {@link BackendChoice} where to go,
  * takes or opens a connection there through its client's {@link BackendConnector},
- * streams both bodies with backpressure, has {@link ResponseHead} edit the
- * response head, asks {@link RetryRule} what a failed attempt leads to, and
- * ends in {@link #finish}, the one place that counts it and writes its
- * access-log line. An upgrade the backend accepts with 101 is handed to the
- * client connection, which makes both connections a byte {@link Tunnel}.
+ * has {@link UpstreamRequest} send the request on it and {@link DownstreamResponse}
+ * write the response to the client, asks {@link RetryRule} what a failed
+ * attempt leads to, and ends in {@link #finish}, the one place that counts it
+ * and writes its access-log line. An upgrade the backend accepts with 101 is
+ * handed to the client connection, which makes both connections a byte {@link Tunnel}.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
@@ -51,9 +50,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final AccessLog accessLog;
     private final BackendChoice choice;
     private final UpstreamRequest upstream;
-    private final boolean clientHttp10;
+    private final DownstreamResponse downstream;
     private final boolean upgrading;
-    private final boolean idempotent;
     private final String requestId;
     private final long startNanos = System.nanoTime();
     private final Runnable onResponseTimeout = this::responseTimedOut;
@@ -65,19 +63,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     /** True while {@link #backend} counts this exchange among its in-flight requests. */
     private boolean counted;
     private boolean staleRetried;
-    private boolean informational;
-    private boolean upstreamKeepAlive;
-    private boolean keepClient;
     private int status;
-    /** Response body bytes written to the client. */
-    private long responseBytes;
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
 
-    /** {@code choice} and {@code upstream}, the client connection's, are begun here for this request. */
+    /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
-             UpstreamRequest upstream, boolean clientKeepAlive, boolean clientHttp10, boolean upgrading,
-             String requestId) {
+             UpstreamRequest upstream, DownstreamResponse downstream, boolean clientKeepAlive, boolean clientHttp10,
+             boolean upgrading, String requestId) {
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
@@ -86,26 +79,16 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.accessLog = routing.accessLog();
         this.choice = choice;
         this.upstream = upstream;
-        this.keepClient = clientKeepAlive;
-        this.clientHttp10 = clientHttp10;
+        this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        this.idempotent = isIdempotent(request.method());
         choice.begin(pool, client.requestContext());
         upstream.begin(request, upgrading);
-    }
-
-    boolean requestComplete() {
-        return upstream.complete();
+        downstream.begin(clientKeepAlive, clientHttp10);
     }
 
     boolean responseStarted() {
         return phase == Phase.RESPONDING;
-    }
-
-    /** Whether the client connection may be read now for this exchange's sake. */
-    boolean wantsRequestBytes() {
-        return upstream.wantsBytes();
     }
 
     @Override
@@ -123,7 +106,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         Backend next = choice.next();
         if (next == null) {
             if (choice.tried() == 0) {
-                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "No backend of pool '" + pool.name() + "' is up.", "1");
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorResponses.noBackendUp(pool.name()), "1");
             } else {
                 fail(RetryRule.exhausted(last));
             }
@@ -167,11 +150,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
     }
 
-    /** The attempt has its connection: the response is bound here, then the request goes out. */
+    /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
-        connection.bind(this, request.method() == HttpMethod.HEAD, !upgrading);
-        connection.channel().config().setAutoRead(clientChannel.isWritable());
-        upstream.send(connection, reused);
+        upstream.attach(connection, reused, this, clientChannel.isWritable());
         if (upstream.complete()) {
             armResponseTimer();
         }
@@ -187,11 +168,6 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         if (upstream.content(content) && upstream.complete()) {
             armResponseTimer();
         }
-    }
-
-    /** Flushes what this read of the client wrote to the backend, if anything. */
-    void flushUpstream() {
-        upstream.flush();
     }
 
     @Override
@@ -214,10 +190,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             }
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
-                // 100 Continue and other interim answers pass through; the real one follows.
-                informational = true;
-                ResponseHead.editInterim(response);
-                toClientUnlessHttp10(response);
+                downstream.interim(response);
                 return;
             }
             if (code == 101) {
@@ -225,33 +198,13 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
                 return;
             }
             responseBegins(code);
-            int framing = ResponseHead.edit(response, requestId, choice.stickyCookie(backend), keepClient,
-                    clientHttp10, bodiless(code));
-            upstreamKeepAlive = (framing & ResponseHead.BACKEND_KEEP_ALIVE) != 0;
-            keepClient &= (framing & ResponseHead.CLIENT_CLOSE_DELIMITED) == 0;
-            clientChannel.write(response, clientChannel.voidPromise());
+            downstream.head(response, requestId, choice.stickyCookie(backend),
+                    ResponseHead.bodiless(code, request.method()));
         }
-        if (msg instanceof HttpContent) {
-            if (informational) {
-                // The empty end the codec emits after an interim response closes
-                // it for the client's encoder too.
-                informational = false;
-                toClientUnlessHttp10(msg);
-                return;
-            }
-            responseBytes += ((HttpContent) msg).content().readableBytes();
-            clientChannel.write(msg, clientChannel.voidPromise());
+        if (msg instanceof HttpContent && !downstream.body((HttpContent) msg)) {
+            return;
         }
         forwarded(msg instanceof LastHttpContent);
-    }
-
-    /** An interim response goes to the client, but not to an HTTP/1.0 one (RFC 9110 section 15.2). */
-    private void toClientUnlessHttp10(HttpObject msg) {
-        if (!clientHttp10) {
-            clientChannel.write(msg, clientChannel.voidPromise());
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
     }
 
     /** A response head forwarded as bytes, completed here; head and first body bytes go in one write. */
@@ -262,10 +215,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             return;
         }
         responseBegins(response.status);
-        upstreamKeepAlive = !response.close;
-        ResponseHead.edit(response, requestId, choice.stickyCookie(backend), keepClient, clientHttp10);
-        responseBytes += response.body.readableBytes();
-        clientChannel.write(response, clientChannel.voidPromise());
+        downstream.head(response, requestId, choice.stickyCookie(backend));
         forwarded(response.complete);
     }
 
@@ -275,8 +225,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             part.release();
             return;
         }
-        responseBytes += part.content().readableBytes();
-        clientChannel.write(part, clientChannel.voidPromise());
+        downstream.body(part);
         forwarded(part.last);
     }
 
@@ -312,16 +261,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         if (!upgrading || !upstream.complete()) {
             ReferenceCountUtil.release(response);
             connection.channel().close();
-            fail(HttpResponseStatus.BAD_GATEWAY, "The backend switched protocols without being asked to.", null);
+            fail(HttpResponseStatus.BAD_GATEWAY, ErrorResponses.UNASKED_SWITCH, null);
             return;
         }
         phase = Phase.ENDED;
         status = 101;
         cancelResponseTimer();
-        ResponseHead.editSwitch(response);
-        clientChannel.write(response, clientChannel.voidPromise());
-        clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, clientChannel.voidPromise());
-        finish(101, responseBytes, Ending.ANSWERED);
+        downstream.switched(response);
+        finish(101, downstream.bytes(), Ending.ANSWERED);
         client.exchangeUpgraded(connection);
     }
 
@@ -331,15 +278,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         release();
         // Counted before the end is flushed: whoever has seen the response
         // end sees it in the metrics too.
-        finish(status, responseBytes, Ending.ANSWERED);
+        finish(status, downstream.bytes(), Ending.ANSWERED);
         // The end of a response is always flushed: the backend handler that
         // would flush at read-complete is unbound below.
         clientChannel.flush();
         BackendConnection connection = upstream.detach();
-        connection.release(upstreamKeepAlive && upstream.complete() && upstream.allSent());
+        connection.release(downstream.backendKeepAlive() && upstream.complete() && upstream.allSent());
         // A response that ended before the request did leaves the client's
         // remaining body unread: the connection cannot carry another request.
-        client.exchangeDone(keepClient && upstream.complete());
+        client.exchangeDone(downstream.keepClient() && upstream.complete());
     }
 
     @Override
@@ -362,16 +309,12 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * learn of it, and {@link RetryRule} says whether the request goes again.
      */
     private void attemptFailed(AttemptFailure failure, Throwable cause) {
-        BackendConnection connection = upstream.detach();
         cancelResponseTimer();
         release();
-        if (connection != null) {
-            connection.unbind();
-            connection.channel().close();
-        }
+        upstream.closeConnection();
         boolean headWritten = upstream.headWritten();
         FailedAttempt facts = new FailedAttempt(failure, headWritten, upstream.reused(), staleRetried,
-                upstream.bodySent(), idempotent, upgrading && upstream.complete() && headWritten,
+                upstream.bodySent(), upstream.idempotent(), upgrading && upstream.complete() && headWritten,
                 choice.stickyRouted(), choice.tried(),
                 pool.settings().retries(), choice.untriedLive(), choice.live(backend));
         boolean stale = facts.staleConnection();
@@ -400,7 +343,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             }
             case CLOSE_CLIENT -> {
                 phase = Phase.ENDED;
-                finish(status, responseBytes, Ending.ANSWERED);
+                finish(status, downstream.bytes(), Ending.ANSWERED);
                 client.exchangeCut();
             }
             default -> fail(decision);
@@ -416,7 +359,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         phase = Phase.ENDED;
         cancelResponseTimer();
         upstream.dropUnsent();
-        boolean close = !(keepClient && upstream.complete()) || client.draining();
+        boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
         FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
         finish(code.code(), answer.content().readableBytes(), Ending.LOCAL_ANSWER);
         client.exchangeAnswered(answer, close);
@@ -462,21 +405,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         cancelResponseTimer();
         release();
         upstream.dropUnsent();
-        BackendConnection connection = upstream.detach();
-        if (connection != null) {
-            Channel ch = connection.channel();
-            if (upstream.complete() && upstream.headWritten() && !answering && ch.isActive()) {
-                // The backend has the whole request: let it answer into the void and
-                // keep the connection (as HAProxy does) instead of opening a new one.
-                connection.drain();
-                ch.config().setAutoRead(true);
-            } else {
-                connection.unbind();
-                ch.close();
-            }
-        }
+        upstream.abandon(answering);
         // 499, nginx's code for it: the client closed the connection before the response ended.
-        finish(CLIENT_CLOSED, responseBytes, Ending.CLIENT_LEFT);
+        finish(CLIENT_CLOSED, downstream.bytes(), Ending.CLIENT_LEFT);
     }
 
     /**
@@ -500,15 +431,5 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             counted = false;
             backend.requestEnded();
         }
-    }
-
-    /** Whether the response to this request can have no body, whatever its headers say. */
-    private boolean bodiless(int code) {
-        return code == 204 || code == 304 || (code >= 100 && code < 200) || request.method() == HttpMethod.HEAD;
-    }
-
-    private static boolean isIdempotent(HttpMethod m) {
-        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
-                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 }

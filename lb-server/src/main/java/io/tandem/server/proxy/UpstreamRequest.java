@@ -3,6 +3,7 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
@@ -31,6 +32,7 @@ final class UpstreamRequest {
     private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
     private HttpRequest request;
     private boolean upgrading;
+    private boolean idempotent;
     private int unsentBytes;
     private BackendConnection connection;
     private boolean reused;
@@ -50,6 +52,7 @@ final class UpstreamRequest {
         assert unsent.isEmpty();
         this.request = request;
         this.upgrading = upgrading;
+        this.idempotent = isIdempotent(request.method());
         this.complete = request instanceof FullHttpRequest;
         connection = null;
         reused = false;
@@ -62,6 +65,11 @@ final class UpstreamRequest {
     /** The backend connection of the current attempt, or null while there is none. */
     BackendConnection connection() {
         return connection;
+    }
+
+    /** The method is GET, HEAD, OPTIONS, PUT, DELETE or TRACE: the request may go again after a reset. */
+    boolean idempotent() {
+        return idempotent;
     }
 
     /** The whole request came from the client. */
@@ -106,13 +114,17 @@ final class UpstreamRequest {
     }
 
     /**
-     * Sends the head, and the body parts that waited, to {@code bound}, whose
-     * response the exchange is bound to already; one flush for all of it.
+     * The attempt has its connection: its response goes to {@code listener},
+     * read while the client is writable, and the head and the body parts that
+     * waited go out with one flush.
      */
-    void send(BackendConnection bound, boolean pooled) {
+    void attach(BackendConnection bound, boolean pooled, ResponseListener listener, boolean clientWritable) {
         connection = bound;
         reused = pooled;
         Channel ch = bound.channel();
+        bound.bind(listener, request.method() == HttpMethod.HEAD, !upgrading);
+        // The response side's backpressure: the backend is read while the client can take its bytes.
+        ch.config().setAutoRead(clientWritable);
         ch.write(request, ch.voidPromise());
         HttpContent c;
         while ((c = unsent.poll()) != null) {
@@ -172,6 +184,36 @@ final class UpstreamRequest {
         return c;
     }
 
+    /** The attempt failed: its connection, if it had one, is unbound and closed. */
+    void closeConnection() {
+        BackendConnection c = detach();
+        if (c != null) {
+            c.unbind();
+            c.channel().close();
+        }
+    }
+
+    /**
+     * The client left: the connection is kept, draining the answer into the
+     * void ({@link BackendConnection#drain}), when the backend has the whole
+     * request and had not begun to answer ({@code answering} false); otherwise it closes.
+     */
+    void abandon(boolean answering) {
+        BackendConnection c = detach();
+        if (c == null) {
+            return;
+        }
+        Channel ch = c.channel();
+        if (complete && headWritten && !answering && ch.isActive()) {
+            // Keeping the connection (as HAProxy does) spares opening a new one.
+            c.drain();
+            ch.config().setAutoRead(true);
+        } else {
+            c.unbind();
+            ch.close();
+        }
+    }
+
     /** The request goes again: a request whose body was only its end re-sends that empty end with the head. */
     void prepareResend() {
         if (complete && unsent.isEmpty() && !(request instanceof FullHttpRequest)) {
@@ -185,5 +227,10 @@ final class UpstreamRequest {
         while ((c = unsent.poll()) != null) {
             c.release();
         }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 }
