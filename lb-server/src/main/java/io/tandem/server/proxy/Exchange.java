@@ -315,8 +315,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         boolean headWritten = upstream.headWritten();
         FailedAttempt facts = new FailedAttempt(failure, headWritten, upstream.reused(), staleRetried,
                 upstream.bodySent(), upstream.idempotent(), upgrading && upstream.complete() && headWritten,
-                choice.stickyRouted(), choice.tried(),
-                pool.settings().retries(), choice.untriedLive(), choice.live(backend));
+                choice.stickyRouted(), choice.tried(), pool.settings().retries(), choice.untriedLive(),
+                choice.live(backend));
         boolean stale = facts.staleConnection();
         if (!stale) {
             meters.failed();
