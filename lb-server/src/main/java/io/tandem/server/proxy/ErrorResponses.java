@@ -10,12 +10,36 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.tandem.core.retry.RetryDecision;
 import java.nio.charset.StandardCharsets;
 
 /** The short plain-text answers Tandem gives itself (DESIGN.md, "Errors users see"). */
 final class ErrorResponses {
 
+    /** The sentence of the 502 for a backend that answered 101 to a request that did not ask to upgrade. */
+    static final String UNASKED_SWITCH = "The backend switched protocols without being asked to.";
+
     private ErrorResponses() {}
+
+    /** The sentence of the 503 for a pool with no backend that takes requests. */
+    static String noBackendUp(String pool) {
+        return "No backend of pool '" + pool + "' is up.";
+    }
+
+    /** The status of the answer to a request {@link RetryDecision} says cannot go again: 504 or 502. */
+    static HttpResponseStatus status(RetryDecision decision) {
+        return decision.status() == 504 ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
+    }
+
+    /** The sentence that answer carries: what went wrong with the backends of {@code pool}. */
+    static String message(RetryDecision decision, String pool) {
+        return switch (decision) {
+            case GATEWAY_TIMEOUT_CONNECT -> "The backend did not accept a connection in time.";
+            case GATEWAY_TIMEOUT_RESPONSE -> "The backend did not answer in time.";
+            case BAD_GATEWAY_CLOSED -> "The backend closed the connection before answering.";
+            default -> "No backend of pool '" + pool + "' could be reached.";
+        };
+    }
 
     /**
      * Writes an error answer; closes the connection after it when {@code close}.

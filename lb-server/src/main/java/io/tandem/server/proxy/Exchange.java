@@ -3,10 +3,8 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -21,24 +19,20 @@ import io.tandem.core.retry.RetryRule;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
-import java.util.ArrayDeque;
 
 /**
  * One request and its response, from the request head to the response end:
  * the lifecycle and little else. It asks {@link BackendChoice} where to go,
  * takes or opens a connection there through its client's {@link BackendConnector},
- * streams both bodies with backpressure, has {@link ResponseHead} edit the
- * response head, asks {@link RetryRule} what a failed attempt leads to, and
- * ends in {@link #finish}, the one place that counts it and writes its
- * access-log line. An upgrade the backend accepts with 101 is handed to the
- * client connection, which makes both connections a byte {@link Tunnel}.
+ * has {@link UpstreamRequest} send the request on it and {@link DownstreamResponse}
+ * write the response to the client, asks {@link RetryRule} what a failed
+ * attempt leads to, and ends in {@link #finish}, the one place that counts it
+ * and writes its access-log line. An upgrade the backend accepts with 101 is
+ * handed to the client connection, which makes both connections a byte {@link Tunnel}.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
  */
 final class Exchange implements Dispatcher.Job, ResponseListener {
-
-    /** Request body held while the backend connection is being made; reading the client stops beyond it. */
-    static final int MAX_UNSENT_BYTES = 64 * 1024;
 
     /** The access log's status for a request whose client left before the response ended. */
     static final int CLIENT_CLOSED = 499;
@@ -55,15 +49,12 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final int listenerIndex;
     private final AccessLog accessLog;
     private final BackendChoice choice;
-    private final boolean clientHttp10;
+    private final UpstreamRequest upstream;
+    private final DownstreamResponse downstream;
     private final boolean upgrading;
-    private final boolean idempotent;
     private final String requestId;
     private final long startNanos = System.nanoTime();
-    /** Request body parts received before a backend connection was ready. */
-    private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
     private final Runnable onResponseTimeout = this::responseTimedOut;
-    private int unsentBytes;
     private Phase phase = Phase.ATTEMPTING;
 
     private Backend backend;
@@ -71,27 +62,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private BackendMeters meters;
     /** True while {@link #backend} counts this exchange among its in-flight requests. */
     private boolean counted;
-    private BackendConnection upstream;
-    private boolean upstreamReused;
-    /** Request bytes were written to {@link #upstream} since its last flush. */
-    private boolean upstreamUnflushed;
-    /** The request head was handed to the backend's socket. */
-    private boolean headWritten;
     private boolean staleRetried;
-    private boolean requestComplete;
-    private boolean bodyForwarded;
-    private boolean informational;
-    private boolean upstreamKeepAlive;
-    private boolean keepClient;
     private int status;
-    /** Response body bytes written to the client. */
-    private long responseBytes;
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
 
-    /** {@code choice} is begun here, for this request. */
+    /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
-             boolean clientKeepAlive, boolean clientHttp10, boolean upgrading, String requestId) {
+             UpstreamRequest upstream, DownstreamResponse downstream, boolean clientKeepAlive, boolean clientHttp10,
+             boolean upgrading, String requestId) {
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
@@ -99,32 +78,17 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.listenerIndex = routing.listenerIndex();
         this.accessLog = routing.accessLog();
         this.choice = choice;
-        this.keepClient = clientKeepAlive;
-        this.clientHttp10 = clientHttp10;
+        this.upstream = upstream;
+        this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        this.idempotent = isIdempotent(request.method());
-        this.requestComplete = request instanceof FullHttpRequest;
         choice.begin(pool, client.requestContext());
-    }
-
-    boolean requestComplete() {
-        return requestComplete;
+        upstream.begin(request, upgrading);
+        downstream.begin(clientKeepAlive, clientHttp10);
     }
 
     boolean responseStarted() {
         return phase == Phase.RESPONDING;
-    }
-
-    /** Whether the client connection may be read now for this exchange's sake. */
-    boolean wantsRequestBytes() {
-        if (requestComplete) {
-            // After an upgrade request the next bytes may be another protocol:
-            // they wait in the socket until the backend's answer says which.
-            return !upgrading;
-        }
-        // While connecting, a little of the body may wait here; beyond that the client waits.
-        return upstream != null ? upstream.channel().isWritable() : unsentBytes < MAX_UNSENT_BYTES;
     }
 
     @Override
@@ -142,7 +106,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         Backend next = choice.next();
         if (next == null) {
             if (choice.tried() == 0) {
-                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "No backend of pool '" + pool.name() + "' is up.", "1");
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorResponses.noBackendUp(pool.name()), "1");
             } else {
                 fail(RetryRule.exhausted(last));
             }
@@ -161,7 +125,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend = next;
         backend.requestStarted();
         counted = true;
-        headWritten = false;
+        upstream.attemptBegins();
         BackendConnection idle = fresh ? null : client.connector().pooled(next);
         if (idle != null) {
             attach(idle, true);
@@ -172,7 +136,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void connected(ChannelFuture f, Backend target) {
-        if (phase == Phase.ENDED || backend != target || upstream != null) {
+        if (phase == Phase.ENDED || backend != target || upstream.connection() != null) {
             // The client left, or this attempt was abandoned, while connecting.
             if (f.isSuccess()) {
                 f.channel().close();
@@ -186,28 +150,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
     }
 
+    /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
-        upstream = connection;
-        upstreamReused = reused;
-        Channel ch = connection.channel();
-        connection.bind(this, request.method() == HttpMethod.HEAD, !upgrading);
-        ch.config().setAutoRead(clientChannel.isWritable());
-        ch.write(request, ch.voidPromise());
-        HttpContent c;
-        while ((c = unsent.poll()) != null) {
-            bodyForwarded |= c.content().isReadable();
-            ch.write(c, ch.voidPromise());
-        }
-        unsentBytes = 0;
-        upstreamUnflushed = false;
-        ch.flush();
-        if (upstream == connection) {
-            // A write that fails closes the channel at once; one still open has
-            // handed the head to the kernel, on its way to the backend. (A failure
-            // reported during the flush may already have moved this exchange on.)
-            headWritten = ch.isActive();
-        }
-        if (requestComplete) {
+        upstream.attach(connection, reused, this, clientChannel.isWritable());
+        if (upstream.complete()) {
             armResponseTimer();
         }
         client.updateRead();
@@ -219,34 +165,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             content.release();
             return;
         }
-        if (content instanceof LastHttpContent) {
-            requestComplete = true;
-        }
-        if (upstream == null) {
-            unsent.add(content);
-            unsentBytes += content.content().readableBytes();
-            if (unsentBytes >= MAX_UNSENT_BYTES) {
-                client.updateRead();
-            }
-            return;
-        }
-        Channel ch = upstream.channel();
-        bodyForwarded |= content.content().isReadable();
-        ch.write(content, ch.voidPromise());
-        upstreamUnflushed = true;
-        if (requestComplete) {
+        if (upstream.content(content) && upstream.complete()) {
             armResponseTimer();
-        }
-        if (!ch.isWritable()) {
-            client.updateRead();
-        }
-    }
-
-    /** Flushes what this read of the client wrote to the backend, if anything. */
-    void flushUpstream() {
-        if (upstream != null && upstreamUnflushed) {
-            upstreamUnflushed = false;
-            upstream.channel().flush();
         }
     }
 
@@ -270,10 +190,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             }
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
-                // 100 Continue and other interim answers pass through; the real one follows.
-                informational = true;
-                ResponseHead.editInterim(response);
-                toClientUnlessHttp10(response);
+                downstream.interim(response);
                 return;
             }
             if (code == 101) {
@@ -281,33 +198,13 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
                 return;
             }
             responseBegins(code);
-            int framing = ResponseHead.edit(response, requestId, choice.stickyCookie(backend), keepClient,
-                    clientHttp10, bodiless(code));
-            upstreamKeepAlive = (framing & ResponseHead.BACKEND_KEEP_ALIVE) != 0;
-            keepClient &= (framing & ResponseHead.CLIENT_CLOSE_DELIMITED) == 0;
-            clientChannel.write(response, clientChannel.voidPromise());
+            downstream.head(response, requestId, choice.stickyCookie(backend),
+                    ResponseHead.bodiless(code, request.method()));
         }
-        if (msg instanceof HttpContent) {
-            if (informational) {
-                // The empty end the codec emits after an interim response closes
-                // it for the client's encoder too.
-                informational = false;
-                toClientUnlessHttp10(msg);
-                return;
-            }
-            responseBytes += ((HttpContent) msg).content().readableBytes();
-            clientChannel.write(msg, clientChannel.voidPromise());
+        if (msg instanceof HttpContent && !downstream.body((HttpContent) msg)) {
+            return;
         }
         forwarded(msg instanceof LastHttpContent);
-    }
-
-    /** An interim response goes to the client, but not to an HTTP/1.0 one (RFC 9110 section 15.2). */
-    private void toClientUnlessHttp10(HttpObject msg) {
-        if (!clientHttp10) {
-            clientChannel.write(msg, clientChannel.voidPromise());
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
     }
 
     /** A response head forwarded as bytes, completed here; head and first body bytes go in one write. */
@@ -318,10 +215,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             return;
         }
         responseBegins(response.status);
-        upstreamKeepAlive = !response.close;
-        ResponseHead.edit(response, requestId, choice.stickyCookie(backend), keepClient, clientHttp10);
-        responseBytes += response.body.readableBytes();
-        clientChannel.write(response, clientChannel.voidPromise());
+        downstream.head(response, requestId, choice.stickyCookie(backend));
         forwarded(response.complete);
     }
 
@@ -331,8 +225,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             part.release();
             return;
         }
-        responseBytes += part.content().readableBytes();
-        clientChannel.write(part, clientChannel.voidPromise());
+        downstream.body(part);
         forwarded(part.last);
     }
 
@@ -344,7 +237,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         if (last) {
             complete();
         } else if (!clientChannel.isWritable()) {
-            upstream.channel().config().setAutoRead(false);
+            upstream.connection().channel().config().setAutoRead(false);
         }
     }
 
@@ -362,23 +255,20 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * broken backend (502).
      */
     private void switchProtocols(HttpResponse response) {
-        BackendConnection connection = upstream;
-        upstream = null;
+        BackendConnection connection = upstream.detach();
         release();
         connection.unbind();
-        if (!upgrading || !requestComplete) {
+        if (!upgrading || !upstream.complete()) {
             ReferenceCountUtil.release(response);
             connection.channel().close();
-            fail(HttpResponseStatus.BAD_GATEWAY, "The backend switched protocols without being asked to.", null);
+            fail(HttpResponseStatus.BAD_GATEWAY, ErrorResponses.UNASKED_SWITCH, null);
             return;
         }
         phase = Phase.ENDED;
         status = 101;
         cancelResponseTimer();
-        ResponseHead.editSwitch(response);
-        clientChannel.write(response, clientChannel.voidPromise());
-        clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, clientChannel.voidPromise());
-        finish(101, responseBytes, Ending.ANSWERED);
+        downstream.switched(response);
+        finish(101, downstream.bytes(), Ending.ANSWERED);
         client.exchangeUpgraded(connection);
     }
 
@@ -388,16 +278,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         release();
         // Counted before the end is flushed: whoever has seen the response
         // end sees it in the metrics too.
-        finish(status, responseBytes, Ending.ANSWERED);
+        finish(status, downstream.bytes(), Ending.ANSWERED);
         // The end of a response is always flushed: the backend handler that
         // would flush at read-complete is unbound below.
         clientChannel.flush();
-        BackendConnection connection = upstream;
-        upstream = null;
-        connection.release(upstreamKeepAlive && requestComplete && unsent.isEmpty());
+        BackendConnection connection = upstream.detach();
+        connection.release(downstream.backendKeepAlive() && upstream.complete() && upstream.allSent());
         // A response that ended before the request did leaves the client's
         // remaining body unread: the connection cannot carry another request.
-        client.exchangeDone(keepClient && requestComplete);
+        client.exchangeDone(downstream.keepClient() && upstream.complete());
     }
 
     @Override
@@ -420,17 +309,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * learn of it, and {@link RetryRule} says whether the request goes again.
      */
     private void attemptFailed(AttemptFailure failure, Throwable cause) {
-        BackendConnection connection = upstream;
-        upstream = null;
         cancelResponseTimer();
         release();
-        if (connection != null) {
-            connection.unbind();
-            connection.channel().close();
-        }
-        FailedAttempt facts = new FailedAttempt(failure, headWritten, upstreamReused, staleRetried, bodyForwarded,
-                idempotent, upgrading && requestComplete && headWritten, choice.stickyRouted(), choice.tried(),
-                pool.settings().retries(), choice.untriedLive(), choice.live(backend));
+        upstream.closeConnection();
+        boolean headWritten = upstream.headWritten();
+        FailedAttempt facts = new FailedAttempt(failure, headWritten, upstream.reused(), staleRetried,
+                upstream.bodySent(), upstream.idempotent(), upgrading && upstream.complete() && headWritten,
+                choice.stickyRouted(), choice.tried(), pool.settings().retries(), choice.untriedLive(),
+                choice.live(backend));
         boolean stale = facts.staleConnection();
         if (!stale) {
             meters.failed();
@@ -442,9 +328,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
         staleRetried |= stale;
         RetryDecision decision = RetryRule.decide(facts);
-        if (decision.retries() && requestComplete && unsent.isEmpty() && !(request instanceof FullHttpRequest)) {
-            // The head is kept; re-send the end of an empty body.
-            unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (decision.retries()) {
+            upstream.prepareResend();
         }
         RetryCause retry = stale ? RetryCause.STALE_CONNECTION
                 : failure == AttemptFailure.CLOSED_BEFORE_RESPONSE && headWritten ? RetryCause.RESET
@@ -458,7 +343,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             }
             case CLOSE_CLIENT -> {
                 phase = Phase.ENDED;
-                finish(status, responseBytes, Ending.ANSWERED);
+                finish(status, downstream.bytes(), Ending.ANSWERED);
                 client.exchangeCut();
             }
             default -> fail(decision);
@@ -466,24 +351,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void fail(RetryDecision decision) {
-        switch (decision) {
-            case GATEWAY_TIMEOUT_CONNECT -> fail(HttpResponseStatus.GATEWAY_TIMEOUT,
-                    "The backend did not accept a connection in time.", null);
-            case GATEWAY_TIMEOUT_RESPONSE -> fail(HttpResponseStatus.GATEWAY_TIMEOUT,
-                    "The backend did not answer in time.", null);
-            case BAD_GATEWAY_CLOSED -> fail(HttpResponseStatus.BAD_GATEWAY,
-                    "The backend closed the connection before answering.", null);
-            default -> fail(HttpResponseStatus.BAD_GATEWAY,
-                    "No backend of pool '" + pool.name() + "' could be reached.", null);
-        }
+        fail(ErrorResponses.status(decision), ErrorResponses.message(decision, pool.name()), null);
     }
 
     /** Tandem answers the request itself: 502, 503 or 504 (DESIGN.md, "Errors users see"). */
     private void fail(HttpResponseStatus code, String message, String retryAfter) {
         phase = Phase.ENDED;
         cancelResponseTimer();
-        releaseUnsent();
-        boolean close = !(keepClient && requestComplete) || client.draining();
+        upstream.dropUnsent();
+        boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
         FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
         finish(code.code(), answer.content().readableBytes(), Ending.LOCAL_ANSWER);
         client.exchangeAnswered(answer, close);
@@ -505,8 +381,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     void clientWritabilityChanged() {
-        if (upstream != null) {
-            upstream.channel().config().setAutoRead(clientChannel.isWritable());
+        if (upstream.connection() != null) {
+            upstream.connection().channel().config().setAutoRead(clientChannel.isWritable());
         }
     }
 
@@ -528,22 +404,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         phase = Phase.ENDED;
         cancelResponseTimer();
         release();
-        releaseUnsent();
-        if (upstream != null) {
-            Channel ch = upstream.channel();
-            if (requestComplete && headWritten && !answering && ch.isActive()) {
-                // The backend has the whole request: let it answer into the void and
-                // keep the connection (as HAProxy does) instead of opening a new one.
-                upstream.drain();
-                ch.config().setAutoRead(true);
-            } else {
-                upstream.unbind();
-                ch.close();
-            }
-            upstream = null;
-        }
+        upstream.dropUnsent();
+        upstream.abandon(answering);
         // 499, nginx's code for it: the client closed the connection before the response ended.
-        finish(CLIENT_CLOSED, responseBytes, Ending.CLIENT_LEFT);
+        finish(CLIENT_CLOSED, downstream.bytes(), Ending.CLIENT_LEFT);
     }
 
     /**
@@ -567,22 +431,5 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             counted = false;
             backend.requestEnded();
         }
-    }
-
-    private void releaseUnsent() {
-        HttpContent c;
-        while ((c = unsent.poll()) != null) {
-            c.release();
-        }
-    }
-
-    /** Whether the response to this request can have no body, whatever its headers say. */
-    private boolean bodiless(int code) {
-        return code == 204 || code == 304 || (code >= 100 && code < 200) || request.method() == HttpMethod.HEAD;
-    }
-
-    private static boolean isIdempotent(HttpMethod m) {
-        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
-                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
     }
 }

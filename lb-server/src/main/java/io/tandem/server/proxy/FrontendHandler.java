@@ -53,6 +53,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     /** Begun again by each exchange: a request's tried backends cost no allocation. */
     private final BackendChoice choice = new BackendChoice();
+    /** Begun again by each exchange: its request side, which this handler flushes and asks about reading. */
+    private final UpstreamRequest upstream = new UpstreamRequest(this);
+    /** Begun again by each exchange: its response side. */
+    private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
     private Exchange current;
     private HttpRequest request;
@@ -150,7 +154,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         } else if (msg instanceof HttpContent) {
             if (((HttpContent) msg).decoderResult().isFailure()) {
                 malformedBody((HttpContent) msg);
-            } else if (current != null && !current.requestComplete()) {
+            } else if (current != null && !upstream.complete()) {
                 current.requestContent((HttpContent) msg);
             } else {
                 // The rest of a request that was already answered (an error before its body).
@@ -216,8 +220,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                     headers, EmptyHttpHeaders.INSTANCE);
         }
         request = req;
-        current = new Exchange(this, req, pool, routing, choice, keepAlive && !draining, http10, upgrading,
-                requestId);
+        current = new Exchange(this, req, pool, routing, choice, upstream, downstream,
+                keepAlive && !draining, http10, upgrading, requestId);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
@@ -289,7 +293,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (current != null) {
-            current.flushUpstream();
+            upstream.flush();
         }
     }
 
@@ -360,7 +364,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
 
     /** Reads from the client only while there is room for what it sends. */
     void updateClientRead() {
-        boolean want = !closing && pending.isEmpty() && (current == null || current.wantsRequestBytes());
+        boolean want = !closing && pending.isEmpty() && (current == null || upstream.wantsBytes());
         if (ctx.channel().config().isAutoRead() != want) {
             ctx.channel().config().setAutoRead(want);
         }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -101,6 +102,11 @@ final class ResponseHead {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return result;
+    }
+
+    /** Whether the response to a {@code method} request can have no body, whatever its headers say. */
+    static boolean bodiless(int code, HttpMethod method) {
+        return code == 204 || code == 304 || (code >= 100 && code < 200) || method == HttpMethod.HEAD;
     }
 
     /** Edits an interim (1xx but 101) response: no hop-by-hop headers, HTTP/1.1. */

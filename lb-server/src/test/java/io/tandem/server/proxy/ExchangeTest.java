@@ -167,6 +167,26 @@ class ExchangeTest {
         assertFalse(h.finishBackends());
     }
 
+    // A stale pooled connection to a backend drained while the request was on it: no new connection to
+    // the drained backend (the same-backend retry checks it still takes requests); a pool of one answers 502.
+    @Test
+    void staleConnectionToADrainedBackendOpensNoNewOne() {
+        ProxyHarness h = new ProxyHarness(1, 0);
+        EmbeddedChannel stale = h.connection(1);
+        h.pool(1, stale);
+        EmbeddedChannel client = h.client();
+        client.writeInbound(bytes(GET));
+        assertThat(written(stale)).isEqualTo(GET_FORWARDED);
+        h.pool.health().drain(h.backend(1), "test");
+        stale.close();
+        assertThat(h.connects).isEmpty();
+        assertThat(written(client)).isEqualTo(
+                answer(502, "Bad Gateway", "No backend of pool 'web' could be reached.", false));
+        assertThat(h.pool.meters().retries(RetryCause.STALE_CONNECTION)).isZero();
+        assertFalse(client.finishAndReleaseAll());
+        assertFalse(h.finishBackends());
+    }
+
     // A backend silent past the response timeout: 504 (the timer is the client connection's; no sleeping).
     @Test
     void silentBackendIsAnswered504() {
