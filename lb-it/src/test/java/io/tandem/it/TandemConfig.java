@@ -327,39 +327,39 @@ final class TandemConfig {
         private final List<String> vips = new ArrayList<>();
 
         Failover node(String node) {
-            return set("node", node);
+            return put("node", node);
         }
 
         Failover priority(int priority) {
-            return set("priority", priority);
+            return put("priority", priority);
         }
 
         Failover bind(String address) {
-            return set("bind", address);
+            return put("bind", address);
         }
 
         Failover peer(String address) {
-            return set("peer", address);
+            return put("peer", address);
         }
 
         Failover advertInterval(Duration interval) {
-            return set("advert-interval", interval.toMillis() + "ms");
+            return put("advert-interval", interval.toMillis() + "ms");
         }
 
         Failover authKeyFile(Object path) {
-            return set("auth-key-file", path);
+            return put("auth-key-file", path);
         }
 
         Failover preempt(boolean preempt) {
-            return set("preempt", preempt);
+            return put("preempt", preempt);
         }
 
         Failover preemptDelay(Duration delay) {
-            return set("preempt-delay", delay.toMillis() + "ms");
+            return put("preempt-delay", delay.toMillis() + "ms");
         }
 
         Failover notify(Object script) {
-            return set("notify", script);
+            return put("notify", script);
         }
 
         /** A VIP, e.g. {@code 10.0.0.100/24} on {@code eth0}. */
@@ -368,10 +368,14 @@ final class TandemConfig {
             return this;
         }
 
-        /** Any key; a scalar value is quoted when it needs it. */
-        Failover set(String key, Object value) {
-            String s = String.valueOf(value);
-            keys.put(key, s.startsWith("{") || s.startsWith("[") ? s : scalar(s));
+        /** Any other key, its value written as it is (a flow map or list, or a scalar). */
+        Failover set(String key, String value) {
+            keys.put(key, value);
+            return this;
+        }
+
+        private Failover put(String key, Object value) {
+            keys.put(key, scalar(value));
             return this;
         }
     }
