@@ -143,10 +143,6 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         return node().start(jvmOptions);
     }
 
-    TandemProcess process() {
-        return node().process();
-    }
-
     String output() {
         return node().output();
     }
