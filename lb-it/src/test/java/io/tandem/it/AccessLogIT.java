@@ -4,19 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The access log of the real daemon: one line per request on the
@@ -25,61 +21,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AccessLogIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
-    static TandemProcess tandem;
-    static int text;
-    static int json;
-    static int quiet;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        text = Ports.free();
-        json = Ports.free();
-        quiet = Ports.free();
-        int adminPort = Ports.free();
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - { name: plain, bind: 127.0.0.1:" + text + ", pool: web, access-log: { enabled: true } }",
-                "  - { name: structured, bind: 127.0.0.1:" + json + ", pool: web,",
-                "      access-log: { enabled: true, format: json } }",
-                "  - { name: quiet, bind: 127.0.0.1:" + quiet + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + adminPort + " }",
-                "pools:",
-                "  web: { backends: [ { address: " + a.address() + " } ] }",
-                ""));
-        tandem = TandemProcess.run(dir, config, adminPort);
+        a = lb.stub("a");
+        lb.config()
+                .listener("plain", "web", l -> l.accessLog("enabled: true"))
+                .listener("structured", "web", l -> l.accessLog("enabled: true, format: json"))
+                .listener("quiet", "web")
+                .pool("web", p -> p.backend(a));
+        lb.start();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-    }
-
-    static HttpResponse<String> get(int port, String path, String requestId) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    static HttpResponse<String> get(String listener, String path, String requestId) throws Exception {
+        return client.send(HttpRequest.newBuilder(lb.uri(listener, path))
                 .header("X-Request-Id", requestId).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static String lineWith(String needle) {
         Poll.until(Duration.ofSeconds(10), "an access log line with " + needle,
-                () -> tandem.output().contains(needle));
-        return Arrays.stream(tandem.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+                () -> lb.output().contains(needle));
+        return Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
     }
 
     // A text line names listener, client, request, status, body bytes, backend, duration and request id.
     @Test
     void textLineHasEveryField() throws Exception {
-        HttpResponse<String> r = get(text, "/status/404?q=1", "text-id-1");
+        HttpResponse<String> r = get("plain", "/status/404?q=1", "text-id-1");
         assertThat(r.statusCode()).isEqualTo(404);
         String line = lineWith("text-id-1");
         String expected = "^\\S+Z plain 127\\.0\\.0\\.1 \"GET /status/404\\?q=1\" 404 1 "
@@ -90,7 +64,7 @@ class AccessLogIT {
     // A JSON line is one object with the same fields; a quote in the path cannot break it.
     @Test
     void jsonLineIsOneObject() throws Exception {
-        HttpResponse<String> r = get(json, "/x%22y", "json-id-1");
+        HttpResponse<String> r = get("structured", "/x%22y", "json-id-1");
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode line = new ObjectMapper().readTree(lineWith("json-id-1"));
         assertThat(line.path("listener").asText()).isEqualTo("structured");
@@ -108,7 +82,7 @@ class AccessLogIT {
     // A client that leaves mid-response is logged with 499 and the bytes it was sent by then.
     @Test
     void clientThatLeavesIsLogged499() throws Exception {
-        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), text)) {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), lb.port("plain"))) {
             s.getOutputStream().write(("GET /download?bytes=200000000 HTTP/1.1\r\nHost: t\r\n"
                     + "X-Request-Id: leaver-1\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
@@ -126,10 +100,10 @@ class AccessLogIT {
     // A listener without access-log writes no line.
     @Test
     void offByDefault() throws Exception {
-        assertThat(get(quiet, "/", "quiet-id-1").statusCode()).isEqualTo(200);
+        assertThat(get("quiet", "/", "quiet-id-1").statusCode()).isEqualTo(200);
         // A logged request on another listener after it proves the log is written in order and caught up.
-        assertThat(get(text, "/", "after-quiet-1").statusCode()).isEqualTo(200);
+        assertThat(get("plain", "/", "after-quiet-1").statusCode()).isEqualTo(200);
         lineWith("after-quiet-1");
-        assertThat(tandem.output()).doesNotContain("quiet-id-1");
+        assertThat(lb.output()).doesNotContain("quiet-id-1");
     }
 }

@@ -3,20 +3,16 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin API of the real daemon, token-protected: /status, weight,
@@ -27,46 +23,25 @@ class AdminApiIT {
 
     static final String TOKEN = "s3cret-admin-token";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
     static StubBackend b;
-    static TandemProcess tandem;
     static AdminClient admin;
-    static Path config;
-    static int port;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-        port = Ports.free();
-        int adminPort = Ports.free();
-        Path token = dir.resolve("admin.token");
-        Files.writeString(token, TOKEN + "\n");
-        config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + adminPort + ", token-file: " + token + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + a.address() + ", weight: 3 }, { address: " + b.address() + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, adminPort);
-        admin = new AdminClient(adminPort);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-        b.close();
+        a = lb.stub("a");
+        b = lb.stub("b");
+        lb.config()
+                .listener("web", "web")
+                .admin("token-file", lb.file("admin.token", TOKEN + "\n"))
+                .pool("web", p -> p.backend(a, "weight: 3").backend(b));
+        lb.start();
+        admin = lb.admin();
     }
 
     /** Every test leaves both backends up at their configured weights. */
@@ -87,8 +62,8 @@ class AdminApiIT {
     static List<String> answeredBy(int n) throws Exception {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.uri("web", "/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             names.add(r.headers().firstValue("X-Backend").orElseThrow());
         }
@@ -100,14 +75,14 @@ class AdminApiIT {
     void statusDescribesListenersPoolsAndBackends() {
         JsonNode s = admin.status();
         assertThat(s.path("version").asText()).isNotBlank().isNotEqualTo("unknown");
-        assertThat(s.path("config").asText()).isEqualTo(config.toString());
+        assertThat(s.path("config").asText()).isEqualTo(lb.configFile().toString());
         assertThat(s.path("configLoadedAt").asText()).isEqualTo(s.path("startedAt").asText());
         assertThat(s.path("uptimeSeconds").asLong()).isGreaterThanOrEqualTo(0);
         assertThat(s.path("failover").path("role").asText()).isEqualTo("standalone");
         assertThat(s.path("failover").path("peer").isNull()).isTrue();
         JsonNode listener = s.path("listeners").get(0);
         assertThat(listener.path("name").asText()).isEqualTo("web");
-        assertThat(listener.path("address").asText()).isEqualTo("127.0.0.1:" + port);
+        assertThat(listener.path("address").asText()).isEqualTo("127.0.0.1:" + lb.port("web"));
         assertThat(listener.path("pool").asText()).isEqualTo("web");
         JsonNode pool = s.path("pools").path("web");
         assertThat(pool.path("strategy").asText()).isEqualTo("round-robin");

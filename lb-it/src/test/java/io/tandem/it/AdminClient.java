@@ -16,14 +16,21 @@ final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String host;
     private final int port;
 
     AdminClient(int port) {
+        this("127.0.0.1", port);
+    }
+
+    /** The admin server at {@code host} (an IPv6 literal in brackets) and {@code port}. */
+    AdminClient(String host, int port) {
+        this.host = host;
         this.port = port;
     }
 
     URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create("http://" + host + ":" + port + path);
     }
 
     HttpResponse<String> get(String path) {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * so that tests can kill it (SIGKILL), freeze it (SIGSTOP) and restart it on
  * the same port, as happens to real web servers.
  */
-final class BackendProcess implements AutoCloseable {
+final class BackendProcess implements BackendServer, AutoCloseable {
 
     final String name;
     final int port;
@@ -50,7 +50,8 @@ final class BackendProcess implements AutoCloseable {
         return b;
     }
 
-    String address() {
+    @Override
+    public String address() {
         return "127.0.0.1:" + port;
     }
 

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client that leaves after its whole request went to the backend does not
@@ -22,20 +20,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClientAbortIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
     /** Opened by the test once the client has gone. */
     static final CountDownLatch gate = new CountDownLatch(1);
     static volatile boolean answeredFirst;
     static RawBackend gated;
-    static TandemProcess tandem;
     static int port;
-    static int admin;
 
     @BeforeAll
     static void start() throws Exception {
         // Answers every request on a connection; the first one only once the gate opens.
-        gated = new RawBackend(s -> {
+        gated = lb.raw(s -> {
             for (String head; (head = gated.readHead(s)) != null; ) {
                 if (gated.requests.get() == 1) {
                     try {
@@ -52,33 +48,20 @@ class ClientAbortIT {
                 answeredFirst = true;
             }
         });
-        int[] ports = Ports.free(2);
-        port = ports[0];
-        admin = ports[1];
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + gated.address() + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, admin, "-Dtandem.threads=1");
+        lb.config().listener("web", "web").pool("web", p -> p.backend(gated));
+        lb.start("-Dtandem.threads=1");
+        port = lb.port("web");
     }
 
+    /** Lets the backend's script end before the fixture stops everything. */
     @AfterAll
-    static void stop() throws Exception {
+    static void openGate() {
         gate.countDown();
-        if (tandem != null) {
-            tandem.close();
-        }
-        gated.close();
     }
 
     @Test
     void connectionOfAnAbandonedRequestIsKept() throws Exception {
-        AdminClient api = new AdminClient(admin);
+        AdminClient api = lb.admin();
         try (Socket client = new Socket("127.0.0.1", port)) {
             client.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             Poll.until(Duration.ofSeconds(10), "the request at the backend", () -> gated.requests.get() == 1);

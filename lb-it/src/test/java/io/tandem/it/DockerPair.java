@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -74,8 +75,8 @@ final class DockerPair implements AutoCloseable {
     Duration preemptDelayA = Duration.ZERO;
     /** Backend addresses of node 1 (lb-a) instead of the two web servers, e.g. one where nothing listens. */
     List<String> backendsA;
-    /** More lines of node 1's failover section, e.g. {@code "  track: { no-backend-up: false }\n"}. */
-    String failoverExtraA = "";
+    /** More keys of node 1's failover section, e.g. {@code f -> f.set("track", "{ no-backend-up: false }")}. */
+    Consumer<TandemConfig.Failover> failoverA = f -> { };
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     /**
@@ -168,34 +169,31 @@ final class DockerPair implements AutoCloseable {
 
     /** The YAML of node {@code n} whose peer is node {@code peer}. */
     String config(int n, String name, int priority, int peer, boolean withVip) {
-        StringBuilder y = new StringBuilder()
-                .append("listeners:\n  - { name: web, bind: 0.0.0.0:8080, pool: web }\n")
-                .append("admin: { bind: 0.0.0.0:9901 }\n")
-                .append("pools:\n  web:\n    backends:\n");
-        List<String> backends = n == 1 && backendsA != null ? backendsA
-                : web.stream().map(b -> b.address().toString()).toList();
-        for (String b : backends) {
-            y.append("      - { address: ").append(b).append(" }\n");
+        List<String> backends = n == 1 && backendsA != null ? backendsA : backendAddresses();
+        TandemConfig config = new TandemConfig()
+                .listener("web", "web", l -> l.bind("0.0.0.0:8080"))
+                .adminBind("0.0.0.0", 9901)
+                // Active checks, as a pair in front of web servers has them.
+                .pool("web", p -> {
+                    backends.forEach(p::backend);
+                    p.health("path: /health, interval: 1s, timeout: 500ms");
+                })
+                .failover(f -> f.node(name).priority(priority)
+                        .bind(ip(n) + ":5405").peer(ip(peer) + ":5405")
+                        .advertInterval(advert)
+                        .authKeyFile("/etc/tandem/pair.key")
+                        .preempt(true)
+                        .preemptDelay(n == 1 ? preemptDelayA : Duration.ZERO));
+        if (n == 1) {
+            failoverA.accept(config.failover());
         }
-        // Active checks, as a pair in front of web servers has them.
-        y.append("    health: { path: /health, interval: 1s, timeout: 500ms }\n");
-        y.append("failover:\n")
-                .append("  node: ").append(name).append('\n')
-                .append("  priority: ").append(priority).append('\n')
-                .append("  bind: ").append(ip(n)).append(":5405\n")
-                .append("  peer: ").append(ip(peer)).append(":5405\n")
-                .append("  advert-interval: ").append(advert.toMillis()).append("ms\n")
-                .append("  auth-key-file: /etc/tandem/pair.key\n")
-                .append("  preempt: true\n")
-                .append("  preempt-delay: ").append(n == 1 ? preemptDelayA.toMillis() : 0).append("ms\n")
-                .append(n == 1 ? failoverExtraA : "");
         if (withVip) {
-            y.append("  vip: [ { address: ").append(vip()).append("/24, interface: eth0 } ]\n");
+            config.failover().vip(vip() + "/24", "eth0");
         } else {
             // A node without a VIP needs something to do as MASTER; the intruder of the wrong-key test.
-            y.append("  notify: /bin/true\n");
+            config.failover().notify("/bin/true");
         }
-        return y.toString();
+        return config.render();
     }
 
     /** Starts node {@code n} (not waiting for its role); {@code key} is the pair key it gets. */

@@ -327,7 +327,7 @@ class FailoverDockerIT {
             int port = reserved.getLocalPort();
             reserved.close();
             pair.backendsA = List.of(pair.prefix + ".1:" + port);
-            pair.failoverExtraA = "  track: { no-backend-up: false }\n";
+            pair.failoverA = f -> f.set("track", "{ no-backend-up: false }");
             Node b = pair.start(2, "lb-b", 100, 1, true, pair.key);
             Poll.until(WAIT, "lb-b MASTER", () -> "MASTER".equals(b.state()));
             try (VipProbe probe = VipProbe.start(pair.vipAddress(), PROBE_LIMIT)) {

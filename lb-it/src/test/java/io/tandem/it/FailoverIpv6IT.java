@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,10 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pair with an IPv6 VIP, on Linux network namespaces this test makes: a bridge in the root namespace
@@ -41,48 +39,34 @@ class FailoverIpv6IT {
 
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TandemFixture lb = new TandemFixture();
     final String tag = "t6" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt(1 << 16));
     final String prefix = "fd77:" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1, 1 << 16)) + "::";
     final String bridge = tag + "br";
     final String vip = prefix + "100";
     final List<String> namespaces = new ArrayList<>();
-    final List<AutoCloseable> closeLast = new ArrayList<>();
     TandemProcess a;
     TandemProcess b;
 
-    @AfterEach
-    void cleanUp() throws Exception {
-        try {
-            for (TandemProcess t : new TandemProcess[] {b, a}) {
-                if (t != null) {
-                    t.close();
-                }
-            }
-        } finally {
-            for (TandemProcess t : new TandemProcess[] {b, a}) {
-                if (t != null && t.process().isAlive()) {
-                    t.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-            for (AutoCloseable c : closeLast) {
-                c.close();
-            }
-            // Deleting a namespace deletes the veth pair in it (and, once its processes are gone, the
-            // namespace itself); the root ends are deleted too, in case; the bridge is this test's alone.
-            for (String ns : namespaces) {
-                exec("ip", "netns", "del", ns);
-                exec("ip", "link", "del", ns);
-            }
-            exec("ip", "link", "del", bridge);
+    /**
+     * Deleting a namespace deletes the veth pair in it (and, once its processes are gone, the namespace
+     * itself); the root ends are deleted too, in case; the bridge is this test's alone. Registered first
+     * with the fixture, so it runs after the nodes and the stubs are gone.
+     */
+    void deleteNetwork() throws IOException {
+        for (String ns : namespaces) {
+            exec("ip", "netns", "del", ns);
+            exec("ip", "link", "del", ns);
         }
+        exec("ip", "link", "del", bridge);
     }
 
     @Test
     void ipv6VipMovesWithUnsolicitedNeighbourAdvertisement() throws Exception {
         requireNetns();
-        Files.writeString(dir.resolve("pair.key"), HexFormat.of().formatHex(randomKey()) + "\n");
+        lb.closeAfter((AutoCloseable) this::deleteNetwork);
+        Path key = lb.file("pair.key", HexFormat.of().formatHex(randomKey()) + "\n");
 
         run("ip", "link", "add", bridge, "type", "bridge");
         run("ip", "link", "set", bridge, "up");
@@ -91,16 +75,14 @@ class FailoverIpv6IT {
         String macB = node("b");
 
         InetAddress host = InetAddress.getByName(prefix + "1");
-        StubBackend viaA = new StubBackend("via-lb-a", host);
-        closeLast.add(viaA);
-        StubBackend viaB = new StubBackend("via-lb-b", host);
-        closeLast.add(viaB);
+        StubBackend viaA = lb.stub("via-lb-a", host);
+        StubBackend viaB = lb.stub("via-lb-b", host);
 
         // lb-a first, so that it becomes MASTER; lb-b then joins as BACKUP.
-        a = start("a", config("lb-a", 150, "a", "b", viaA));
+        a = start("a", config("lb-a", 150, "a", "b", viaA, key));
         Poll.until(Duration.ofSeconds(20), "lb-a MASTER holding the VIP\n" + a.output(),
                 () -> "MASTER".equals(role("a")) && vipsHeld("a"));
-        b = start("b", config("lb-b", 100, "b", "a", viaB));
+        b = start("b", config("lb-b", 100, "b", "a", viaB, key));
         Poll.until(Duration.ofSeconds(20), "lb-b BACKUP\n" + b.output(), () -> "BACKUP".equals(role("b")));
         assertThat(a.output()).doesNotContain("does not run");
 
@@ -140,24 +122,23 @@ class FailoverIpv6IT {
         return m.group(1).toLowerCase(Locale.ROOT);
     }
 
-    Path config(String node, int priority, String self, String peer, StubBackend backend) throws IOException {
-        String yaml = "listeners:\n  - { name: web, bind: \"[::]:8080\", pool: web }\n"
-                + "admin: { bind: \"[" + prefix + self + "]:9901\" }\n"
-                + "pools:\n  web:\n    backends: [ { address: \"[" + prefix + "1]:" + backend.port() + "\" } ]\n"
-                + "failover:\n  node: " + node + "\n  priority: " + priority + "\n"
-                + "  bind: \"[" + prefix + self + "]:5405\"\n  peer: \"[" + prefix + peer + "]:5405\"\n"
-                + "  advert-interval: 100ms\n  auth-key-file: " + dir.resolve("pair.key") + "\n"
-                + "  vip: [ { address: \"" + vip + "/64\", interface: eth0 } ]\n";
-        Path p = dir.resolve(node + ".yaml");
-        Files.writeString(p, yaml);
-        return p;
+    /** Node {@code node} in namespace tagSELF, its heartbeats to the one in tagPEER, the stub behind it. */
+    TandemFixture.Node config(String node, int priority, String self, String peer, StubBackend backend, Path key) {
+        TandemFixture.Node n = lb.node(node);
+        n.config()
+                .listener("web", "web", l -> l.bind("[::]:8080"))
+                .adminBind("[" + prefix + self + "]", 9901)
+                .pool("web", p -> p.backend("[" + prefix + "1]:" + backend.port()))
+                .failover(f -> f.node(node).priority(priority)
+                        .bind("[" + prefix + self + "]:5405").peer("[" + prefix + peer + "]:5405")
+                        .advertInterval(Duration.ofMillis(100)).authKeyFile(key)
+                        .vip(vip + "/64", "eth0"));
+        return n;
     }
 
-    TandemProcess start(String n, Path config) throws IOException {
-        TandemProcess t = TandemProcess.start(dir, List.of("ip", "netns", "exec", tag + n), List.of("-Xmx128m"),
-                "run", "-c", config.toString());
-        t.awaitHealthy("[" + prefix + n + "]", 9901);
-        return t;
+    /** Runs node {@code n} in namespace tagN and waits until its admin server answers there. */
+    TandemProcess start(String n, TandemFixture.Node node) throws IOException {
+        return node.launcher("ip", "netns", "exec", tag + n).start("-Xmx128m");
     }
 
     /** GET / through the VIP on a new connection; the body names the backend, so the node that served. */

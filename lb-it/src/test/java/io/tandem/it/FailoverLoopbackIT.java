@@ -7,7 +7,6 @@ import io.tandem.core.failover.Heartbeat;
 import io.tandem.core.failover.HeartbeatCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,10 +20,9 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pair of real Tandem processes on loopback, without VIPs (so without Docker or privileges): the
@@ -32,63 +30,53 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FailoverLoopbackIT {
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TandemFixture lb = new TandemFixture();
     final byte[] key = new byte[32];
     final HttpClient http = HttpClient.newHttpClient();
     StubBackend web;
+    Path keyFile;
+    /** The heartbeat ports of lb-a and lb-b. */
+    final int[] udp = Ports.free(2);
+    /** lb-a and lb-b. */
+    final TandemFixture.Node[] nodes = new TandemFixture.Node[2];
     TandemProcess a;
     TandemProcess b;
-    int[] admin = new int[2];
-    int[] udp = new int[2];
 
     @BeforeEach
     void backend() throws IOException {
         ThreadLocalRandom.current().nextBytes(key);
-        Files.writeString(dir.resolve("pair.key"), HexFormat.of().formatHex(key) + "\n");
-        web = new StubBackend("web-1");
+        keyFile = lb.file("pair.key", HexFormat.of().formatHex(key) + "\n");
+        web = lb.stub("web-1");
     }
 
-    @AfterEach
-    void stop() throws InterruptedException {
-        for (TandemProcess t : new TandemProcess[] {a, b}) {
-            if (t != null) {
-                t.close();
-            }
-        }
-        web.close();
-    }
-
-    Path config(int i, String node, int priority, String notify) throws IOException {
-        admin[i] = Ports.free();
-        udp[i] = udp[i] == 0 ? Ports.free() : udp[i];
-        udp[1 - i] = udp[1 - i] == 0 ? Ports.free() : udp[1 - i];
-        String yaml = "listeners:\n  - { name: web, bind: 127.0.0.1:" + Ports.free() + ", pool: web }\n"
-                + "admin: { bind: 127.0.0.1:" + admin[i] + " }\n"
-                + "pools:\n  web:\n    backends: [ { address: " + web.address() + " } ]\n"
-                + "failover:\n  node: " + node + "\n  priority: " + priority + "\n"
-                + "  bind: 127.0.0.1:" + udp[i] + "\n  peer: 127.0.0.1:" + udp[1 - i] + "\n"
-                + "  advert-interval: 50ms\n  auth-key-file: " + dir.resolve("pair.key") + "\n"
-                // Without a VIP a pair member needs a notify script.
-                + "  notify: " + (notify == null ? "/bin/true" : notify) + "\n";
-        Path p = dir.resolve(node + ".yaml");
-        Files.writeString(p, yaml);
-        return p;
+    /** Configures node {@code i} of the pair (0: lb-a, 1: lb-b); its peer is the other one. */
+    TandemFixture.Node config(int i, String node, int priority, Path notify) {
+        nodes[i] = lb.node(node);
+        nodes[i].config()
+                .listener("web", "web")
+                .pool("web", p -> p.backend(web))
+                .failover(f -> f.node(node).priority(priority)
+                        .bind("127.0.0.1:" + udp[i]).peer("127.0.0.1:" + udp[1 - i])
+                        .advertInterval(Duration.ofMillis(50)).authKeyFile(keyFile)
+                        // Without a VIP a pair member needs a notify script.
+                        .notify(notify == null ? "/bin/true" : notify));
+        return nodes[i];
     }
 
     /** A notify script that appends its argument to a file; with {@code failFirst} its first run exits 1. */
     Path notifyScript(String node, boolean failFirst) throws IOException {
-        Path roles = dir.resolve(node + ".roles");
-        Path script = dir.resolve(node + "-notify.sh");
-        String first = failFirst ? "[ -e " + dir.resolve(node + ".failed") + " ] || { touch "
-                + dir.resolve(node + ".failed") + "; exit 1; }\n" : "";
+        Path roles = lb.dir().resolve(node + ".roles");
+        Path script = lb.dir().resolve(node + "-notify.sh");
+        String first = failFirst ? "[ -e " + lb.dir().resolve(node + ".failed") + " ] || { touch "
+                + lb.dir().resolve(node + ".failed") + "; exit 1; }\n" : "";
         Files.writeString(script, "#!/bin/sh\n" + first + "echo \"$1\" >> " + roles + "\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         return script;
     }
 
     String roles(String node) {
-        Path p = dir.resolve(node + ".roles");
+        Path p = lb.dir().resolve(node + ".roles");
         try {
             return Files.exists(p) ? Files.readString(p) : "";
         } catch (IOException e) {
@@ -98,7 +86,7 @@ class FailoverLoopbackIT {
 
     String get(int i, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[i] + path)).build(),
+            return http.send(HttpRequest.newBuilder(nodes[i].admin().uri(path)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             return "";
@@ -123,16 +111,14 @@ class FailoverLoopbackIT {
     }
 
     void startPair(Path notifyA, Path notifyB) throws IOException {
-        Path ca = config(0, "lb-a", 150, notifyA == null ? null : notifyA.toString());
-        Path cb = config(1, "lb-b", 100, notifyB == null ? null : notifyB.toString());
-        a = TandemProcess.run(dir, ca, admin[0]);
-        b = TandemProcess.run(dir, cb, admin[1]);
+        a = config(0, "lb-a", 150, notifyA).start();
+        b = config(1, "lb-b", 100, notifyB).start();
         Poll.until(Duration.ofSeconds(20), "lb-a MASTER, lb-b BACKUP\n" + a.output() + b.output(),
                 () -> "MASTER".equals(state(0)) && "BACKUP".equals(state(1)));
     }
 
     HttpResponse<String> reload(int i) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[i] + "/api/v1/reload"))
+        return http.send(HttpRequest.newBuilder(nodes[i].admin().uri("/api/v1/reload"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -150,13 +136,12 @@ class FailoverLoopbackIT {
     @Test
     void failoverSettingsReloadWithoutSpuriousRoleChange() throws Exception {
         startPair(null, null);
-        Path cb = dir.resolve("lb-b.yaml");
-        String original = Files.readString(cb);
+        TandemConfig.Failover cb = nodes[1].config().failover();
         double transitionsA = transitions(0);
         double transitionsB = transitions(1);
 
-        Files.writeString(cb, original.replace("priority: 100", "priority: 120")
-                .replace("advert-interval: 50ms", "advert-interval: 30ms"));
+        cb.priority(120).advertInterval(Duration.ofMillis(30));
+        nodes[1].writeConfig();
         HttpResponse<String> r = reload(1);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).contains("~failover settings");
@@ -172,14 +157,16 @@ class FailoverLoopbackIT {
 
         // A node takes the VIPs from a working master only when it is ready (its warm-up is done).
         Poll.until(Duration.ofSeconds(60), "lb-b ready", () -> get(1, "/status").matches("(?s).*\"ready\"\\s*:\\s*true.*"));
-        Files.writeString(cb, original.replace("priority: 100", "priority: 200"));
+        cb.priority(200).advertInterval(Duration.ofMillis(50));
+        nodes[1].writeConfig();
         assertThat(reload(1).statusCode()).isEqualTo(200);
         Poll.until(Duration.ofSeconds(10), "lb-b MASTER, lb-a BACKUP",
                 () -> "MASTER".equals(state(1)) && "BACKUP".equals(state(0)));
         assertThat(b.output()).contains("preempting lower-priority master lb-a");
 
         int otherPort = Ports.free();
-        Files.writeString(cb, original.replace("bind: 127.0.0.1:" + udp[1], "bind: 127.0.0.1:" + otherPort));
+        cb.priority(100).bind("127.0.0.1:" + otherPort);
+        nodes[1].writeConfig();
         HttpResponse<String> refused = reload(1);
         assertThat(refused.statusCode()).isEqualTo(422);
         assertThat(refused.body()).contains("failover.bind: changed, which needs a restart");

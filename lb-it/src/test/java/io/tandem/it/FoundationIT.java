@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -15,56 +14,29 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The built jar as a process in front of two stub backends: the first real request path. */
 class FoundationIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
-    static StubBackend a;
-    static StubBackend b;
-    static TandemProcess tandem;
-    static int port;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-        port = Ports.free();
-        int admin = Ports.free();
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    strategy: round-robin",
-                "    backends:",
-                "      - { address: " + a.address() + " }",
-                "      - { address: " + b.address() + " }",
-                ""));
-        tandem = TandemProcess.run(dir, config, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-        b.close();
+        StubBackend a = lb.stub("a");
+        StubBackend b = lb.stub("b");
+        lb.config().listener("web", "web").pool("web", p -> p.strategy("round-robin").backends(a, b));
+        lb.start();
     }
 
     private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return lb.uri("web", path);
     }
 
     // Four requests are answered alternately by each backend, in round-robin order.
@@ -109,8 +81,8 @@ class FoundationIT {
     // A missing config file: exit code 2 and a message naming the file.
     @Test
     void missingConfigExitsTwo() throws Exception {
-        Path missing = dir.resolve("missing.yaml");
-        TandemProcess p = TandemProcess.start(dir, "run", "-c", missing.toString());
+        Path missing = lb.dir().resolve("missing.yaml");
+        TandemProcess p = lb.launch("run", "-c", missing.toString());
         assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
         assertThat(p.output()).contains(missing + ": no such file");
     }
@@ -118,7 +90,7 @@ class FoundationIT {
     // Unknown commands print the usage and exit 2.
     @Test
     void unknownCommandExitsTwo() throws Exception {
-        TandemProcess p = TandemProcess.start(dir, "frobnicate");
+        TandemProcess p = lb.launch("frobnicate");
         assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
         assertThat(p.output()).contains("unknown command 'frobnicate'").contains("usage: tandem");
     }

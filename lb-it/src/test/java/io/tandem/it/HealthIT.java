@@ -4,22 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Health checks, outlier ejection and drain with real processes: the built
@@ -41,90 +38,57 @@ class HealthIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final TandemFixture lb = new TandemFixture();
 
     final List<BackendProcess> backends = new ArrayList<>();
-    TandemProcess tandem;
-    final List<Integer> ports = new ArrayList<>();
-    String poolLines;
+    /** The addresses of backends a, b, c in order, also of those with no process. */
+    final List<String> addresses = new ArrayList<>();
     int port;
-    int admin;
     SocketLoadLoop load;
 
     @AfterEach
-    void stopAll() throws Exception {
+    void stopLoad() throws Exception {
         if (load != null) {
             load.stop();
-        }
-        if (tandem != null) {
-            tandem.close();
-        }
-        for (BackendProcess b : backends) {
-            b.close();
         }
     }
 
     /** Starts backends a, b, c (health modes as given; null: no process on its port) and Tandem in front. */
     private void start(String... healthModes) throws Exception {
-        startWith("    health: { path: /health, interval: " + INTERVAL.toMillis() + "ms, timeout: " + TIMEOUT.toMillis()
-                + "ms, rise: " + RISE + ", fall: " + FALL + " }\n", healthModes);
+        startWith(p -> p.health("path: /health, interval: " + INTERVAL.toMillis() + "ms, timeout: "
+                + TIMEOUT.toMillis() + "ms, rise: " + RISE + ", fall: " + FALL), healthModes);
     }
 
-    /** Starts backends and Tandem; {@code poolLines} are the pool's health/outlier lines. */
-    private void startWith(String poolLines, String... healthModes) throws Exception {
-        this.poolLines = poolLines;
+    /** Starts backends and Tandem; {@code checks} sets the pool's health/outlier keys. */
+    private void startWith(Consumer<TandemConfig.Pool> checks, String... healthModes) throws Exception {
+        TandemConfig.Pool pool = lb.config().listener("web", "web").pool("web")
+                .retries(2).timeouts("connect: 500ms, response: 2s");
+        checks.accept(pool);
         for (int i = 0; i < healthModes.length; i++) {
-            int p = Ports.free();
-            ports.add(p);
+            String address = TandemFixture.unusedAddress();
             if (healthModes[i] != null) {
-                backends.add(BackendProcess.start(dir, String.valueOf((char) ('a' + i)), p, healthModes[i]));
+                BackendProcess b = lb.backendProcess(String.valueOf((char) ('a' + i)), healthModes[i]);
+                backends.add(b);
+                address = b.address();
             }
+            addresses.add(address);
+            pool.backend(address);
         }
-        port = Ports.free();
-        admin = Ports.free();
-        Path config = writeConfig();
-        tandem = TandemProcess.run(dir, config, admin);
-    }
-
-    /** Writes tandem.yaml for the backends on {@link #ports}. */
-    private Path writeConfig() throws IOException {
-        StringBuilder yaml = new StringBuilder(String.join("\n",
-                "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    retries: 2",
-                "    timeouts: { connect: 500ms, response: 2s }",
-                ""));
-        yaml.append(poolLines).append("    backends:\n");
-        for (int p : ports) {
-            yaml.append("      - { address: 127.0.0.1:").append(p).append(" }\n");
-        }
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, yaml);
-        return config;
+        lb.start();
+        port = lb.port("web");
     }
 
     private BackendProcess backend(String name) {
         return backends.stream().filter(b -> b.name.equals(name)).findFirst().orElseThrow();
     }
 
-    private JsonNode status() throws Exception {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/status"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return JSON.readTree(r.body());
+    private JsonNode status() {
+        return lb.admin().status();
     }
 
-    private JsonNode backendStatus(String address) throws Exception {
-        for (JsonNode b : status().path("pools").path("web").path("backends")) {
-            if (b.path("address").asText().equals(address)) {
-                return b;
-            }
-        }
-        throw new AssertionError("no backend " + address + " in /status");
+    private JsonNode backendStatus(String address) {
+        return lb.admin().backend("web", address);
     }
 
     private String state(String address) {
@@ -135,9 +99,8 @@ class HealthIT {
         }
     }
 
-    private String metrics() throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    private String metrics() {
+        return lb.admin().get("/metrics").body();
     }
 
     /** The value of one sample of /metrics, or -1 when absent. */
@@ -147,13 +110,13 @@ class HealthIT {
     }
 
     private HttpResponse<String> admin(String method, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + path))
+        return client.send(HttpRequest.newBuilder(lb.admin().uri(path))
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Log lines of Tandem about state changes of {@code address}. */
     private List<String> stateLines(String address) {
-        return tandem.output().lines().filter(l -> l.contains("pool web backend " + address + " "))
+        return lb.output().lines().filter(l -> l.contains("pool web backend " + address + " "))
                 .collect(Collectors.toList());
     }
 
@@ -165,7 +128,7 @@ class HealthIT {
     }
 
     private void awaitState(String address, String state, Duration timeout) {
-        Poll.until(timeout, address + " to be " + state + "\n" + tandem.output(), () -> state.equals(state(address)));
+        Poll.until(timeout, address + " to be " + state + "\n" + lb.output(), () -> state.equals(state(address)));
     }
 
     private void awaitCompleted(int n) {
@@ -246,8 +209,7 @@ class HealthIT {
         b.kill();
         awaitState(b.address(), "down", Duration.ofSeconds(10));
         backends.remove(b);
-        BackendProcess again = BackendProcess.start(dir, "b", b.port, "ok");
-        backends.add(again);
+        backends.add(lb.backendProcess("b", b.port, "ok"));
         awaitState(b.address(), "up", Duration.ofSeconds(10));
         assertThat(stateLines(b.address())).last().asString()
                 .endsWith("down -> up: " + RISE + " consecutive checks passed (last: HTTP 200)");
@@ -312,10 +274,10 @@ class HealthIT {
                 .endsWith("unchecked -> down: first check failed: HTTP 500 (expected 200-399)");
         assertThat(stateLines(deadAddress)).first().asString()
                 .endsWith("unchecked -> down: first check failed: connection refused");
-        int linesBeforeUp = tandem.output().indexOf("checking 3 backends before accepting traffic");
+        int linesBeforeUp = lb.output().indexOf("checking 3 backends before accepting traffic");
         assertThat(linesBeforeUp).isNotNegative();
-        assertThat(tandem.output().indexOf("listener web on")).isGreaterThan(
-                tandem.output().indexOf("first check failed: connection refused"));
+        assertThat(lb.output().indexOf("listener web on")).isGreaterThan(
+                lb.output().indexOf("first check failed: connection refused"));
 
         b.health("ok");
         awaitState(b.address(), "up", Duration.ofSeconds(10));
@@ -325,7 +287,7 @@ class HealthIT {
                 .endsWith("up -> down: " + FALL + " consecutive checks failed (last: HTTP 500 (expected 200-399))");
     }
 
-    private List<String> stateAddresses() throws Exception {
+    private List<String> stateAddresses() {
         List<String> out = new ArrayList<>();
         for (JsonNode b : status().path("pools").path("web").path("backends")) {
             out.add(b.path("address").asText());
@@ -409,13 +371,13 @@ class HealthIT {
     // for twice as long.
     @Test
     void connectionFailuresEjectAndRepeatsDouble() throws Exception {
-        startWith("    outlier: { consecutive-failures: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
+        startWith(p -> p.outlier("consecutive-failures: 3, ejection-time: 1s, max-ejection-time: 4s"), "ok", "ok", "ok");
         BackendProcess b = backend("b");
         load = SocketLoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
         awaitCompleted(300);
         b.kill();
         awaitState(b.address(), "ejected", Duration.ofSeconds(5));
-        Poll.until(Duration.ofSeconds(10), "a second ejection of b\n" + tandem.output(),
+        Poll.until(Duration.ofSeconds(10), "a second ejection of b\n" + lb.output(),
                 () -> transitions(b.address()).size() >= 3);
         List<SocketLoadLoop.Result> results = load.stop();
 
@@ -437,12 +399,12 @@ class HealthIT {
     // consecutive-5xx: 3 — one client in sequence sees exactly three 503s from a failing backend per ejection.
     @Test
     void consecutive5xxEject() throws Exception {
-        startWith("    outlier: { consecutive-5xx: 3, ejection-time: 1s, max-ejection-time: 4s }\n", "ok", "ok", "ok");
+        startWith(p -> p.outlier("consecutive-5xx: 3, ejection-time: 1s, max-ejection-time: 4s"), "ok", "ok", "ok");
         BackendProcess b = backend("b");
         b.answer(503);
         load = SocketLoadLoop.start(port, 1, 100_000, Duration.ofSeconds(30));
         awaitState(b.address(), "ejected", Duration.ofSeconds(5));
-        Poll.until(Duration.ofSeconds(10), "b back after its ejection\n" + tandem.output(),
+        Poll.until(Duration.ofSeconds(10), "b back after its ejection\n" + lb.output(),
                 () -> transitions(b.address()).size() >= 2);
         b.answer(200);
         int atHealthy = load.completed();
@@ -465,15 +427,15 @@ class HealthIT {
     void reloadKeepsHealthStateAndChecksAddedBackends() throws Exception {
         start("ok", "ok", null);
         BackendProcess b = backend("b");
-        String dead = "127.0.0.1:" + ports.get(2);
+        String dead = addresses.get(2);
         assertThat(admin("POST", "/api/v1/pools/web/backends/" + b.address() + "/drain").statusCode()).isEqualTo(200);
-        BackendProcess d = BackendProcess.start(dir, "d", Ports.free(), "ok");
+        BackendProcess d = lb.backendProcess("d", "ok");
         backends.add(d);
         load = SocketLoadLoop.start(port, CLIENTS, 200_000, Duration.ofSeconds(60));
         awaitCompleted(200);
 
-        ports.add(d.port);
-        writeConfig();
+        lb.config().pool("web").backend(d);
+        lb.writeConfig();
         long reloadAt = System.nanoTime();
         HttpResponse<String> r = admin("POST", "/api/v1/reload");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

@@ -6,13 +6,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +21,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Hostile clients against the real daemon: every request smuggling shape is
@@ -36,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileInputIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend backend;
     static RawBackend firehose;
@@ -45,17 +40,15 @@ class HostileInputIT {
     static final AtomicLong firehoseSent = new AtomicLong();
     static final java.util.concurrent.CountDownLatch sinkReleased = new java.util.concurrent.CountDownLatch(1);
     static int sinkPort;
-    static TandemProcess tandem;
     static int port;
     static int manyPort;
     static int firehosePort;
-    static int admin;
 
     @BeforeAll
     static void start() throws Exception {
-        backend = new StubBackend("a");
+        backend = lb.stub("a");
         // Streams a 1 GiB body and counts what the proxy accepted from it.
-        firehose = new RawBackend(s -> {
+        firehose = lb.raw(s -> {
             firehose.readHead(s);
             long size = 1L << 30;
             OutputStream out = s.getOutputStream();
@@ -67,7 +60,7 @@ class HostileInputIT {
             }
         });
         // Reads a request head, then reads nothing more until the test lets it go.
-        sink = new RawBackend(s -> {
+        sink = lb.raw(s -> {
             sink.readHead(s);
             try {
                 sinkReleased.await();
@@ -75,44 +68,26 @@ class HostileInputIT {
                 Thread.currentThread().interrupt();
             }
         });
-        int[] ports = Ports.free(5);
-        port = ports[0];
-        manyPort = ports[1];
-        firehosePort = ports[2];
-        sinkPort = ports[3];
-        admin = ports[4];
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - name: web",
-                "    bind: 127.0.0.1:" + port,
-                "    pool: web",
-                "    timeouts: { header: 1s, idle: 30s }",
-                "    limits: { header-size: 8KiB, uri-length: 1KiB }",
-                "  - { name: many, bind: 127.0.0.1:" + manyPort + ", pool: web, timeouts: { header: 60s, idle: 60s } }",
-                "  - { name: hose, bind: 127.0.0.1:" + firehosePort + ", pool: hose }",
-                "  - { name: sink, bind: 127.0.0.1:" + sinkPort + ", pool: sink }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + backend.address() + " } ]",
-                "  sink:",
-                "    backends: [ { address: " + sink.address() + " } ]",
-                "  hose:",
-                "    backends: [ { address: " + firehose.address() + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, admin, "-XX:MaxDirectMemorySize=256m");
+        lb.config()
+                .listener("web", "web", l -> l.timeouts("header: 1s, idle: 30s")
+                        .limits("header-size: 8KiB, uri-length: 1KiB"))
+                .listener("many", "web", l -> l.timeouts("header: 60s, idle: 60s"))
+                .listener("hose", "hose")
+                .listener("sink", "sink")
+                .pool("web", p -> p.backend(backend))
+                .pool("sink", p -> p.backend(sink))
+                .pool("hose", p -> p.backend(firehose));
+        lb.start("-XX:MaxDirectMemorySize=256m");
+        port = lb.port("web");
+        manyPort = lb.port("many");
+        firehosePort = lb.port("hose");
+        sinkPort = lb.port("sink");
     }
 
+    /** Lets the sink's script end before the fixture stops everything. */
     @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        backend.close();
-        firehose.close();
+    static void releaseSink() {
         sinkReleased.countDown();
-        sink.close();
     }
 
     /**
@@ -429,8 +404,7 @@ class HostileInputIT {
     }
 
     private static long directMemory() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + admin + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = lb.admin().get("/metrics");
         Matcher m = Pattern.compile("(?m)^netty_direct_memory_used_bytes(?:\\{[^}]*})? ([0-9.eE+]+)$").matcher(r.body());
         assertThat(m.find()).as("netty_direct_memory_used_bytes in /metrics").isTrue();
         return (long) Double.parseDouble(m.group(1));

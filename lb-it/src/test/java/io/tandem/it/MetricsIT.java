@@ -7,19 +7,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Scrapes /metrics of the real daemon after traffic this test sent and
@@ -27,14 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MetricsIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
     static StubBackend b;
     static String dead1;
     static String dead2;
-    static TandemProcess tandem;
     static AdminClient admin;
     static int web;
     static int raw;
@@ -43,45 +37,24 @@ class MetricsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
+        a = lb.stub("a");
+        b = lb.stub("b");
         // Free ports nobody listens on: connecting is refused at once.
-        dead1 = "127.0.0.1:" + Ports.free();
-        dead2 = "127.0.0.1:" + Ports.free();
-        web = Ports.free();
-        raw = Ports.free();
-        int adminPort = Ports.free();
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - name: web",
-                "    bind: 127.0.0.1:" + web,
-                "    pool: web",
-                "    routes: [ { path-prefix: /flaky/, pool: flaky } ]",
-                "  - { name: raw, bind: 127.0.0.1:" + raw + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + adminPort + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + a.address() + " }, { address: " + b.address() + " } ]",
-                "  flaky:",
-                "    retries: 1",
-                "    backends: [ { address: " + dead1 + " }, { address: " + dead2 + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, adminPort);
-        admin = new AdminClient(adminPort);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-        b.close();
+        dead1 = TandemFixture.unusedAddress();
+        dead2 = TandemFixture.unusedAddress();
+        lb.config()
+                .listener("web", "web", l -> l.route("/flaky/", "flaky"))
+                .listener("raw", "web")
+                .pool("web", p -> p.backends(a, b))
+                .pool("flaky", p -> p.retries(1).backend(dead1).backend(dead2));
+        lb.start();
+        admin = lb.admin();
+        web = lb.port("web");
+        raw = lb.port("raw");
     }
 
     private static int get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + path)).build(),
+        return client.send(HttpRequest.newBuilder(lb.uri("web", path)).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
@@ -178,23 +151,13 @@ class MetricsIT {
     // With the benchmarking switch off, requests still flow and no per-request meter is made.
     @Test
     void requestMetricsSwitchOffLeavesOutPerRequestMeters() throws Exception {
-        Path off = dir.resolve("off");
-        Files.createDirectories(off);
-        int port = Ports.free();
-        int adminPort = Ports.free();
-        Path config = off.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners: [ { name: web, bind: 127.0.0.1:" + port + ", pool: web } ]",
-                "admin: { bind: 127.0.0.1:" + adminPort + " }",
-                "pools: { web: { backends: [ { address: " + a.address() + " } ] } }",
-                ""));
-        try (TandemProcess t = TandemProcess.start(off, List.of("-Dtandem.metrics.requests=false"),
-                "run", "-c", config.toString())) {
-            t.awaitHealthy(adminPort);
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        TandemFixture.Node off = lb.node("off");
+        off.config().listener("web", "web").pool("web", p -> p.backend(a));
+        try (TandemProcess t = off.start("-Dtandem.metrics.requests=false")) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(off.uri("web", "/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.body()).isEqualTo("hello from a");
-            PrometheusText m = new AdminClient(adminPort).metrics();
+            PrometheusText m = off.admin().metrics();
             assertThat(m.samples).noneMatch(s -> s.name().startsWith("tandem_requests_total")
                     || s.name().startsWith("tandem_request_duration_seconds"));
             assertThat(m.value("tandem_bytes_received_total", "listener", "web")).isEqualTo(0.0);

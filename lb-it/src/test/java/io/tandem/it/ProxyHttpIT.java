@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The request path's HTTP behaviour, byte for byte over raw sockets against
@@ -23,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProxyHttpIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
     static StubBackend b;
@@ -41,29 +38,25 @@ class ProxyHttpIT {
     static RawBackend closeDelimited;
     static RawBackend notAccepting;
     static int shortIdlePort;
-    static final java.util.List<java.net.Socket> fillers = new java.util.ArrayList<>();
-    static TandemProcess tandem;
     static int port;
-    static int admin;
-    static int deadPort;
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-        api = new StubBackend("api");
+        a = lb.stub("a");
+        b = lb.stub("b");
+        api = lb.stub("api");
         // Reads the request and never answers.
-        silent = new RawBackend(s -> {
+        silent = lb.raw(s -> {
             silent.readHead(s);
             s.getInputStream().read();
         });
         // Reads the request head, then resets the connection.
-        resetting = new RawBackend(s -> {
+        resetting = lb.raw(s -> {
             resetting.readHead(s);
             s.setSoLinger(true, 0);
         });
         // Accepts any upgrade and echoes every byte after its 101.
-        echo = new RawBackend(s -> {
+        echo = lb.raw(s -> {
             String head = echo.readHead(s);
             if (head == null) {
                 return;
@@ -75,14 +68,14 @@ class ProxyHttpIT {
             s.getInputStream().transferTo(out);
         });
         // Answers a chunked body with a trailer, then keeps the connection.
-        chunky = new RawBackend(s -> {
+        chunky = lb.raw(s -> {
             while (chunky.readHead(s) != null) {
                 s.getOutputStream().write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             }
         });
         // Answers every request with a 12-byte body; HEAD gets the same head without it.
-        sized = new RawBackend(s -> {
+        sized = lb.raw(s -> {
             for (String head; (head = sized.readHead(s)) != null; ) {
                 String answer = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
                 s.getOutputStream().write((head.startsWith("HEAD") ? answer : answer + "hello world!")
@@ -91,7 +84,7 @@ class ProxyHttpIT {
         });
         // Per connection: a keep-alive answer with hop-by-hop and repeated headers, then a
         // Connection: close answer that sets its own X-Request-Id, then the connection ends.
-        hoppy = new RawBackend(s -> {
+        hoppy = lb.raw(s -> {
             if (hoppy.readHead(s) == null) {
                 return;
             }
@@ -104,118 +97,71 @@ class ProxyHttpIT {
             }
         });
         // Answers the first request of each connection, keeps it open, and closes it when a second arrives.
-        oneShot = new RawBackend(s -> {
+        oneShot = lb.raw(s -> {
             if (oneShot.readHead(s) != null) {
                 s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                         .getBytes(StandardCharsets.US_ASCII));
                 oneShot.readHead(s);
             }
         });
-        oneShotToo = new RawBackend(s -> {
+        oneShotToo = lb.raw(s -> {
             if (oneShotToo.readHead(s) != null) {
                 s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                         .getBytes(StandardCharsets.US_ASCII));
                 oneShotToo.readHead(s);
             }
         });
-        spare = new StubBackend("spare");
+        spare = lb.stub("spare");
         // Answers with a body whose end is the end of the connection (no Content-Length, not chunked).
-        closeDelimited = new RawBackend(s -> {
+        closeDelimited = lb.raw(s -> {
             if (closeDelimited.readHead(s) != null) {
                 s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"
                         .getBytes(StandardCharsets.US_ASCII));
             }
         });
-        notAccepting = RawBackend.notAccepting();
+        notAccepting = lb.closeAfter(RawBackend.notAccepting());
         // Fill the backlog until a connect is no longer answered at all: later ones will time out too.
         for (int i = 0; i < 8; i++) {
-            java.net.Socket filler = new java.net.Socket();
-            fillers.add(filler);
+            java.net.Socket filler = lb.closeAfter(new java.net.Socket());
             try {
                 filler.connect(new java.net.InetSocketAddress("127.0.0.1", notAccepting.port()), 200);
             } catch (java.net.SocketTimeoutException full) {
                 break;
             }
         }
-        int[] ports = Ports.free(4);
-        port = ports[0];
-        shortIdlePort = ports[1];
-        admin = ports[2];
-        deadPort = ports[3];
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - name: web",
-                "    bind: 127.0.0.1:" + port,
-                "    pool: web",
-                "    timeouts: { header: 5s, idle: 30s }",
-                "    routes:",
-                "      - { host: api.example.com, path-prefix: /v1/, pool: api }",
-                "      - { path-prefix: /silent/, pool: silent }",
-                "      - { path-prefix: /reset/, pool: reset }",
-                "      - { path-prefix: /fallback/, pool: fallback }",
-                "      - { path-prefix: /ws/, pool: echo }",
-                "      - { path-prefix: /chunky/, pool: chunky }",
-                "      - { path-prefix: /dead/, pool: dead }",
-                "      - { path-prefix: /sized/, pool: sized }",
-                "      - { path-prefix: /hoppy/, pool: hoppy }",
-                "      - { path-prefix: /stale-pair/, pool: stale-pair }",
-                "      - { path-prefix: /stale/, pool: stale }",
-                "      - { path-prefix: /eof/, pool: eof }",
-                "      - { path-prefix: /blackhole/, pool: blackhole }",
-                "  - { name: short, bind: 127.0.0.1:" + shortIdlePort + ", pool: web, timeouts: { idle: 1s } }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + a.address() + " }, { address: " + b.address() + " } ]",
-                "  api:",
-                "    backends: [ { address: " + api.address() + " } ]",
-                "  silent:",
-                "    backends: [ { address: " + silent.address() + " } ]",
-                "    timeouts: { response: 500ms }",
-                "  reset:",
-                "    backends: [ { address: " + resetting.address() + " } ]",
-                "  fallback:",
-                "    strategy: round-robin",
-                "    backends: [ { address: " + resetting.address() + " }, { address: " + a.address() + " } ]",
-                "  echo:",
-                "    backends: [ { address: " + echo.address() + " } ]",
-                "  chunky:",
-                "    backends: [ { address: " + chunky.address() + " } ]",
-                "  hoppy:",
-                "    backends: [ { address: " + hoppy.address() + " } ]",
-                "  sized:",
-                "    backends: [ { address: " + sized.address() + " } ]",
-                "  eof:",
-                "    backends: [ { address: " + closeDelimited.address() + " } ]",
-                "  stale:",
-                "    backends: [ { address: " + oneShot.address() + " } ]",
-                "  stale-pair:",
-                "    strategy: round-robin",
-                "    backends: [ { address: " + oneShotToo.address() + " }, { address: " + spare.address() + " } ]",
-                "  blackhole:",
-                "    retries: 0",
-                "    timeouts: { connect: 300ms }",
-                "    backends: [ { address: " + notAccepting.address() + " } ]",
-                "  dead:",
-                "    retries: 2",
-                "    backends: [ { address: 127.0.0.1:" + deadPort + " }, { address: " + b.address() + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        for (java.net.Socket f : fillers) {
-            f.close();
-        }
-        for (AutoCloseable c : new AutoCloseable[] {a, b, api, silent, resetting, echo, chunky, sized, hoppy, oneShot,
-                oneShotToo, spare, notAccepting, closeDelimited}) {
-            c.close();
-        }
+        lb.config()
+                .listener("web", "web", l -> l.timeouts("header: 5s, idle: 30s")
+                        .route("api.example.com", "/v1/", "api")
+                        .route("/silent/", "silent")
+                        .route("/reset/", "reset")
+                        .route("/fallback/", "fallback")
+                        .route("/ws/", "echo")
+                        .route("/chunky/", "chunky")
+                        .route("/dead/", "dead")
+                        .route("/sized/", "sized")
+                        .route("/hoppy/", "hoppy")
+                        .route("/stale-pair/", "stale-pair")
+                        .route("/stale/", "stale")
+                        .route("/eof/", "eof")
+                        .route("/blackhole/", "blackhole"))
+                .listener("short", "web", l -> l.timeouts("idle: 1s"))
+                .pool("web", p -> p.backends(a, b))
+                .pool("api", p -> p.backend(api))
+                .pool("silent", p -> p.backend(silent).timeouts("response: 500ms"))
+                .pool("reset", p -> p.backend(resetting))
+                .pool("fallback", p -> p.strategy("round-robin").backends(resetting, a))
+                .pool("echo", p -> p.backend(echo))
+                .pool("chunky", p -> p.backend(chunky))
+                .pool("hoppy", p -> p.backend(hoppy))
+                .pool("sized", p -> p.backend(sized))
+                .pool("eof", p -> p.backend(closeDelimited))
+                .pool("stale", p -> p.backend(oneShot))
+                .pool("stale-pair", p -> p.strategy("round-robin").backends(oneShotToo, spare))
+                .pool("blackhole", p -> p.retries(0).timeouts("connect: 300ms").backend(notAccepting))
+                .pool("dead", p -> p.retries(2).backend(TandemFixture.unusedAddress()).backend(b));
+        lb.start();
+        port = lb.port("web");
+        shortIdlePort = lb.port("short");
     }
 
     // Two HTTP/1.1 requests on one connection are both answered, alternately by a and b; the connection stays open.
@@ -555,7 +501,7 @@ class ProxyHttpIT {
             assertThat(r.text()).isEqualTo("hello from spare");
         }
         assertThat(oneShotToo.connections.get()).isEqualTo(1);
-        PrometheusText m = new AdminClient(admin).metrics();
+        PrometheusText m = lb.admin().metrics();
         assertThat(m.value("tandem_retries_total", "pool", "stale-pair", "cause", "stale-connection")).isEqualTo(1.0);
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reset after reading, switch protocols, stream without end) that a normal
  * HTTP server cannot be made to do.
  */
-final class RawBackend implements AutoCloseable {
+final class RawBackend implements BackendServer, AutoCloseable {
 
     /** What one backend connection does. */
     interface Script {
@@ -67,7 +67,8 @@ final class RawBackend implements AutoCloseable {
         server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
     }
 
-    String address() {
+    @Override
+    public String address() {
         return "127.0.0.1:" + server.getLocalPort();
     }
 

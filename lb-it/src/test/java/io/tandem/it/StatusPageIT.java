@@ -2,18 +2,14 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The status page at GET / of the admin port, loaded in headless Chromium
@@ -24,62 +20,33 @@ class StatusPageIT {
 
     static final String TOKEN = "page-token";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
     static StubBackend b;
     static StubBackend c;
-    static TandemProcess tandem;
     static AdminClient admin;
     static Browser browser;
-    static int port;
-    static int adminPort;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-        c = new StubBackend("c");
-        port = Ports.free();
-        adminPort = Ports.free();
-        Path token = dir.resolve("admin.token");
-        Files.writeString(token, TOKEN);
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - name: web",
-                "    bind: 127.0.0.1:" + port,
-                "    pool: web",
-                "    routes: [ { path-prefix: /api/, pool: api }, { path-prefix: /status/, pool: api } ]",
-                "admin: { bind: 127.0.0.1:" + adminPort + ", token-file: " + token + " }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: " + a.address() + ", weight: 5 }, { address: " + b.address() + " } ]",
-                "  api:",
-                "    backends: [ { address: " + c.address() + " } ]",
-                ""));
-        tandem = TandemProcess.run(dir, config, adminPort);
-        admin = new AdminClient(adminPort);
-        browser = Browser.start(dir);
-        browser.navigate("http://127.0.0.1:" + adminPort + "/?refresh=0.5");
+        a = lb.stub("a");
+        b = lb.stub("b");
+        c = lb.stub("c");
+        lb.config()
+                .listener("web", "web", l -> l.route("/api/", "api").route("/status/", "api"))
+                .admin("token-file", lb.file("admin.token", TOKEN))
+                .pool("web", p -> p.backend(a, "weight: 5").backend(b))
+                .pool("api", p -> p.backend(c));
+        lb.start();
+        admin = lb.admin();
+        browser = lb.closeAfter(Browser.start(lb.dir()));
+        browser.navigate("http://127.0.0.1:" + lb.node().adminPort() + "/?refresh=0.5");
         Poll.until(Duration.ofSeconds(20), "the status page to render /status",
                 () -> "true".equals(browser.attribute("body", "data-loaded")));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (browser != null) {
-            browser.close();
-        }
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-        b.close();
-        c.close();
     }
 
     static String row(String pool, String address) {
@@ -87,8 +54,8 @@ class StatusPageIT {
     }
 
     static String answer(String path) throws Exception {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.uri("web", path)).build(),
+                HttpResponse.BodyHandlers.ofString());
         return r.headers().firstValue("X-Backend").orElse("status " + r.statusCode());
     }
 
@@ -107,7 +74,7 @@ class StatusPageIT {
         assertThat(browser.text(row("api", c.address()) + " td.check")).isEqualTo("–");
         assertThat(browser.text("#role")).isEqualToIgnoringCase("standalone");
         assertThat(browser.text("#peer")).isEqualTo("none");
-        assertThat(browser.text("tr[data-listener='web']")).contains("web", "127.0.0.1:" + port);
+        assertThat(browser.text("tr[data-listener='web']")).contains("web", "127.0.0.1:" + lb.port("web"));
     }
 
     // Requests sent through the proxy show up as a request rate on the backend's row.

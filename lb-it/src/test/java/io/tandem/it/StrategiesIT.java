@@ -2,12 +2,9 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,10 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every balancing strategy, sticky sessions and backup backends through the
@@ -29,72 +26,39 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StrategiesIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
     static StubBackend b;
     static StubBackend c;
-    static TandemProcess tandem;
-    static final Map<String, Integer> ports = new LinkedHashMap<>();
-    static int admin;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-        c = new StubBackend("c");
-        admin = Ports.free();
-        String abc = "      - { address: " + a.address() + " }\n"
-                + "      - { address: " + b.address() + " }\n"
-                + "      - { address: " + c.address() + " }\n";
-        Map<String, String> pools = new LinkedHashMap<>();
-        pools.put("rr", "    strategy: round-robin\n    backends:\n" + abc);
-        pools.put("wrr", "    strategy: weighted-round-robin\n    backends:\n"
-                + "      - { address: " + a.address() + ", weight: 5 }\n"
-                + "      - { address: " + b.address() + " }\n"
-                + "      - { address: " + c.address() + " }\n");
-        pools.put("lc", "    strategy: least-connections\n    backends:\n" + abc);
-        pools.put("p2c", "    strategy: power-of-two\n    backends:\n" + abc);
-        pools.put("ch", "    strategy: consistent-hash\n    hash-on: header:X-User\n    backends:\n" + abc);
-        pools.put("chcookie", "    strategy: consistent-hash\n    hash-on: cookie:sid\n    backends:\n" + abc);
-        pools.put("random", "    strategy: random\n    backends:\n" + abc);
-        pools.put("sticky", "    strategy: round-robin\n    sticky: { cookie: SRV }\n    backends:\n" + abc);
-        pools.put("wrrlive", "    strategy: weighted-round-robin\n    backends:\n" + abc);
-        pools.put("slow", "    strategy: weighted-round-robin\n    slow-start: 60s\n    backends:\n"
-                + "      - { address: " + a.address() + " }\n"
-                + "      - { address: " + b.address() + " }\n");
-        pools.put("backup", "    backends:\n"
-                + "      - { address: " + a.address() + " }\n"
-                + "      - { address: " + b.address() + ", backup: true }\n");
-        StringBuilder yaml = new StringBuilder("listeners:\n");
-        for (String name : pools.keySet()) {
-            int port = Ports.free();
-            ports.put(name, port);
-            yaml.append("  - { name: ").append(name).append(", bind: 127.0.0.1:").append(port)
-                    .append(", pool: ").append(name).append(" }\n");
-        }
-        yaml.append("admin: { bind: 127.0.0.1:").append(admin).append(" }\npools:\n");
-        pools.forEach((name, body) -> yaml.append("  ").append(name).append(":\n").append(body));
-        Path config = dir.resolve("tandem.yaml");
-        Files.writeString(config, yaml.toString());
-        tandem = TandemProcess.run(dir, config, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (tandem != null) {
-            tandem.close();
-        }
-        a.close();
-        b.close();
-        c.close();
+        a = lb.stub("a");
+        b = lb.stub("b");
+        c = lb.stub("c");
+        Map<String, Consumer<TandemConfig.Pool>> pools = new LinkedHashMap<>();
+        pools.put("rr", p -> p.strategy("round-robin").backends(a, b, c));
+        pools.put("wrr", p -> p.strategy("weighted-round-robin").backend(a, "weight: 5").backends(b, c));
+        pools.put("lc", p -> p.strategy("least-connections").backends(a, b, c));
+        pools.put("p2c", p -> p.strategy("power-of-two").backends(a, b, c));
+        pools.put("ch", p -> p.strategy("consistent-hash").set("hash-on", "header:X-User").backends(a, b, c));
+        pools.put("chcookie", p -> p.strategy("consistent-hash").set("hash-on", "cookie:sid").backends(a, b, c));
+        pools.put("random", p -> p.strategy("random").backends(a, b, c));
+        pools.put("sticky", p -> p.strategy("round-robin").set("sticky", "{ cookie: SRV }").backends(a, b, c));
+        pools.put("wrrlive", p -> p.strategy("weighted-round-robin").backends(a, b, c));
+        pools.put("slow", p -> p.strategy("weighted-round-robin").set("slow-start", "60s").backends(a, b));
+        pools.put("backup", p -> p.backend(a).backend(b, "backup: true"));
+        // A listener per case, named as its pool.
+        pools.forEach((name, pool) -> lb.config().listener(name, name).pool(name, pool));
+        lb.start();
     }
 
     private static HttpResponse<String> get(String listener, String path, String... headers) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(listener) + path))
+        HttpRequest.Builder r = HttpRequest.newBuilder(lb.uri(listener, path))
                 .timeout(Duration.ofSeconds(20));
         if (headers.length > 0) {
             r.headers(headers);
@@ -106,8 +70,8 @@ class StrategiesIT {
 
     /** POST /api/v1/pools/POOL/backends/ADDRESS/ACTION on the admin port; asserts 200. */
     private static void admin(String pool, StubBackend backend, String action) throws Exception {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
-                        + "/api/v1/pools/" + pool + "/backends/" + backend.address() + "/" + action))
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.admin().uri(
+                        "/api/v1/pools/" + pool + "/backends/" + backend.address() + "/" + action))
                 .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("%s %s of %s: %s", action, backend.name, pool, r.body()).isEqualTo(200);
@@ -146,7 +110,7 @@ class StrategiesIT {
     @Test
     void leastConnections() throws Exception {
         CompletableFuture<HttpResponse<String>> hold = client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get("lc") + "/park")).build(),
+                HttpRequest.newBuilder(lb.uri("lc", "/park")).build(),
                 HttpResponse.BodyHandlers.ofString());
         try {
             Poll.until(Duration.ofSeconds(10), "the parked request to reach a", () -> a.parked.get() == 1);
@@ -162,7 +126,7 @@ class StrategiesIT {
     @Test
     void powerOfTwo() throws Exception {
         CompletableFuture<HttpResponse<String>> hold = client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get("p2c") + "/park")).build(),
+                HttpRequest.newBuilder(lb.uri("p2c", "/park")).build(),
                 HttpResponse.BodyHandlers.ofString());
         StubBackend busy;
         try {
@@ -273,8 +237,8 @@ class StrategiesIT {
     @Test
     void weightedRoundRobinFollowsRuntimeWeights() throws Exception {
         assertThat(answers("wrrlive", 3)).isEqualTo("a b c");
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin
-                        + "/api/v1/pools/wrrlive/backends/" + a.address() + "/weight?weight=3"))
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.admin().uri(
+                        "/api/v1/pools/wrrlive/backends/" + a.address() + "/weight?weight=3"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         String ten = answers("wrrlive", 10);

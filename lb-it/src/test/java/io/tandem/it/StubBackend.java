@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * Each answer carries {@code X-Seen-*} echoes of the forwarding headers it got.
  */
-final class StubBackend implements AutoCloseable {
+final class StubBackend implements BackendServer, AutoCloseable {
 
     static {
         // The JDK's server writes a response's head and body separately and, without TCP_NODELAY, Nagle holds
@@ -78,7 +78,8 @@ final class StubBackend implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    String address() {
+    @Override
+    public String address() {
         return server.getAddress().getAddress().getHostAddress() + ":" + port();
     }
 

@@ -24,6 +24,7 @@ final class TandemProcess implements AutoCloseable {
 
     private final Process process;
     private final Path output;
+    private boolean closed;
 
     private TandemProcess(Process process, Path output) {
         this.process = process;
@@ -131,9 +132,18 @@ final class TandemProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** Stops the process; fails if Netty reported a buffer that was never released. */
+    /** The file that holds the output. */
+    Path outputFile() {
+        return output;
+    }
+
+    /** Stops the process (once; later calls do nothing); fails if Netty reported a buffer that was never released. */
     @Override
     public void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (process.isAlive()) {
             process.destroy();
             if (!process.waitFor(15, TimeUnit.SECONDS)) {

@@ -7,8 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,49 +25,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class TransportIT {
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    final TandemFixture lb = new TandemFixture();
 
-    static StubBackend a;
-    static StubBackend b;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    @BeforeAll
-    static void backends() throws Exception {
-        a = new StubBackend("a");
-        b = new StubBackend("b");
-    }
-
-    @AfterAll
-    static void stop() {
-        a.close();
-        b.close();
-    }
-
-    private static Path config(int port, int admin) throws Exception {
-        Path config = Files.createTempFile(dir, "tandem-", ".yaml");
-        Files.writeString(config, String.join("\n",
-                "listeners:",
-                "  - { name: web, bind: 127.0.0.1:" + port + ", pool: web }",
-                "admin: { bind: 127.0.0.1:" + admin + " }",
-                "pools:",
-                "  web:",
-                "    strategy: round-robin",
-                "    backends:",
-                "      - { address: " + a.address() + " }",
-                "      - { address: " + b.address() + " }",
-                ""));
-        return config;
+    /** Two stubs, a and b, behind listener web; the node is not started. */
+    private void configure() throws Exception {
+        StubBackend a = lb.stub("a");
+        StubBackend b = lb.stub("b");
+        lb.config().listener("web", "web").pool("web", p -> p.strategy("round-robin").backends(a, b));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"io_uring", "epoll", "nio"})
     void forcedTransportRunsAndProxies(String transport) throws Exception {
-        int port = Ports.free();
-        int admin = Ports.free();
-        try (TandemProcess tandem = TandemProcess.start(dir, List.of("-Dtandem.transport=" + transport),
-                "run", "-c", config(port, admin).toString())) {
+        configure();
+        int port = lb.port("web");
+        try (TandemProcess tandem = lb.node().launch(List.of("-Dtandem.transport=" + transport))) {
             String listening = "listener web on /127.0.0.1:" + port + " (pool web, transport " + transport + ")";
             String refused = "-Dtandem.transport=" + transport + ": not available here";
             Poll.until(Duration.ofSeconds(30), "tandem says which transport it runs:\n" + tandem.output(),
@@ -83,7 +55,7 @@ class TransportIT {
                 assertThat(tandem.output()).contains("tandem: cannot start: IllegalStateException: " + refused);
                 return;
             }
-            tandem.awaitHealthy(admin);
+            lb.node().awaitHealthy();
 
             // Keep-alive requests, answered in round-robin turn.
             List<String> answeredBy = new ArrayList<>();
@@ -118,8 +90,8 @@ class TransportIT {
 
     @Test
     void unknownTransportStopsTheStart() throws Exception {
-        try (TandemProcess tandem = TandemProcess.start(dir, List.of("-Dtandem.transport=kqueue"),
-                "run", "-c", config(Ports.free(), Ports.free()).toString())) {
+        configure();
+        try (TandemProcess tandem = lb.node().launch(List.of("-Dtandem.transport=kqueue"))) {
             assertThat(tandem.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
             assertThat(tandem.output()).contains(
                     "tandem: cannot start: IllegalStateException: -Dtandem.transport=kqueue: expected io_uring, epoll or nio");
