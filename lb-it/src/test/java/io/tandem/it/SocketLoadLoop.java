@@ -31,8 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SocketLoadLoop implements AutoCloseable {
 
-    /** One request: when it was sent, its status (0 when it failed without one), who answered, or the error. */
-    record Result(long sentNanos, int status, String backend, String error) {
+    /**
+     * One request: when it was sent and when its answer (or error) was in, its status (0 when it failed
+     * without one), who answered, or the error.
+     */
+    record Result(long sentNanos, long answeredNanos, int status, String backend, String error) {
         boolean ok() {
             return status == 200 && error == null;
         }
@@ -102,15 +105,16 @@ final class SocketLoadLoop implements AutoCloseable {
                 out.write("GET /load HTTP/1.1\r\nHost: load.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 Response r = Response.read(in);
-                results.add(new Result(sent, r.status, r.backend, null));
+                results.add(new Result(sent, System.nanoTime(), r.status, r.backend, null));
                 if (r.close) {
                     socket.close();
                     socket = null;
                 }
             } catch (IOException e) {
+                long answered = System.nanoTime();
                 results.add(e instanceof CutResponse cut
-                        ? new Result(sent, cut.status, cut.backend, cut.getMessage())
-                        : new Result(sent, 0, null, e.toString()));
+                        ? new Result(sent, answered, cut.status, cut.backend, cut.getMessage())
+                        : new Result(sent, answered, 0, null, e.toString()));
                 closeQuietly(socket);
                 socket = null;
             }
