@@ -215,6 +215,7 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         final String name;
         private final TandemConfig config = new TandemConfig();
         private List<String> launcher = List.of();
+        private boolean shipped;
         private TandemProcess process;
 
         private Node(String name) {
@@ -232,6 +233,12 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         /** Runs the JVM under these commands, e.g. {@code ip netns exec NS} (which execs java). */
         Node launcher(String... command) {
             launcher = List.of(command);
+            return this;
+        }
+
+        /** Runs the node through the repository's {@code tandem} launcher with its default JVM options. */
+        Node shipped() {
+            shipped = true;
             return this;
         }
 
@@ -266,7 +273,12 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
             writeConfig();
             List<String> args = new ArrayList<>(List.of("run", "-c", configFile().toString()));
             args.addAll(List.of(runArgs));
-            process = track(TandemProcess.start(dir(), launcher, jvmOptions, args.toArray(String[]::new)));
+            if (shipped && (!launcher.isEmpty() || !jvmOptions.isEmpty())) {
+                throw new IllegalStateException("node " + name + ": a shipped node takes no launcher or JVM options");
+            }
+            process = track(shipped
+                    ? TandemProcess.startShipped(dir(), args.toArray(String[]::new))
+                    : TandemProcess.start(dir(), launcher, jvmOptions, args.toArray(String[]::new)));
             return process;
         }
 

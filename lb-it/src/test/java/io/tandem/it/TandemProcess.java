@@ -67,6 +67,24 @@ final class TandemProcess implements AutoCloseable {
         return new TandemProcess(p, out);
     }
 
+    /**
+     * Starts {@code tandem ARGS...} as operators run it: through the repository's {@code tandem} launcher
+     * with its own JVM defaults (no TANDEM_JAVA_OPTS; the JDK running the tests), so a test can hold the
+     * shipped settings to a bound (memory, the transport's rings). No leak tracking: the launcher turns it off.
+     */
+    static TandemProcess startShipped(Path workDir, String... args) throws IOException {
+        Path launcher = JAR.toAbsolutePath().normalize().getParent().getParent().getParent().resolve("tandem");
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(workDir, "tandem-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("TANDEM_"));
+        pb.environment().put("TANDEM_JAR", JAR.toAbsolutePath().toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        return new TandemProcess(pb.start(), out);
+    }
+
     /** Starts {@code tandem run -c CONFIG} and waits until its admin port answers /healthz. */
     static TandemProcess run(Path workDir, Path config, int adminPort) throws IOException {
         return run(workDir, config, adminPort, new String[0]);
