@@ -278,10 +278,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             message = "The request is malformed.";
         }
         log.debug("rejected request from {}: {}", clientIp, cause == null ? "?" : cause.getMessage());
-        listener.meters().localAnswer(status.code());
-        long bytes = reject(status, message);
-        listener.routing().accessLog().log(clientIp, req.method().name(), req.uri(), status.code(), null, bytes,
-                0, null);
+        localReject(req, status, message);
     }
 
     private long reject(HttpResponseStatus status, String message) {
