@@ -45,9 +45,14 @@ class ProxyHttpIT {
         a = lb.stub("a");
         b = lb.stub("b");
         api = lb.stub("api");
-        // Reads the request and never answers.
+        // Reads the request and never answers; for /silent/half, stops after the head and 3 of 10 body bytes.
         silent = lb.raw(s -> {
-            silent.readHead(s);
+            String head = silent.readHead(s);
+            if (head.startsWith("GET /silent/half ")) {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhel"
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
             s.getInputStream().read();
         });
         // Reads the request head, then resets the connection.
@@ -395,6 +400,22 @@ class ProxyHttpIT {
             assertThat(r.header("content-type")).startsWith("text/plain");
             assertThat(r.header("x-request-id")).matches("[0-9a-f]{32}");
             assertThat(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    // A backend that stops mid-body: after the response timeout (between two reads, as nginx's
+    // proxy_read_timeout) the client has the head and the 3 bytes sent, and its connection is closed.
+    @Test
+    void backendStalledMidBodyIsCutAfterTheResponseTimeout() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            long sent = System.nanoTime();
+            RawClient.Response r = c.send("GET /silent/half HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            long cutAfterMillis = (System.nanoTime() - sent) / 1_000_000;
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("content-length")).isEqualTo("10");
+            assertThat(r.text()).isEqualTo("hel");
+            assertThat(c.closedByPeer()).isTrue();
+            assertThat(cutAfterMillis).isBetween(500L, 5_000L);
         }
     }
 

@@ -14,5 +14,10 @@ public enum AttemptFailure {
     /** The connection closed after part of the response went to the client. */
     CLOSED_MID_RESPONSE,
     /** The backend sent nothing within the pool's {@code response} timeout. */
-    RESPONSE_TIMEOUT
+    RESPONSE_TIMEOUT,
+    /**
+     * Part of the response went to the client, and the backend then sent
+     * nothing more within the pool's {@code response} timeout.
+     */
+    STALLED_MID_RESPONSE
 }

@@ -7,7 +7,8 @@ package io.tandem.core.retry;
  *
  * <p>The rules (DESIGN.md, "Errors users see"; docs/architecture.md, "Retries"):
  * <ol>
- *   <li>A response under way cannot be taken back: the client connection closes.
+ *   <li>A response under way cannot be taken back: when its backend closes or
+ *       stalls, the client connection closes.
  *   <li>A response timeout is never retried (the request may be under way): 504.
  *   <li>Request body bytes that went out are gone (streamed, not kept), and a
  *       complete upgrade request may have begun a switch: 502.
@@ -29,6 +30,7 @@ public final class RetryRule {
     public static RetryDecision decide(FailedAttempt a) {
         switch (a.failure()) {
             case CLOSED_MID_RESPONSE:
+            case STALLED_MID_RESPONSE:
                 return RetryDecision.CLOSE_CLIENT;
             case RESPONSE_TIMEOUT:
                 return RetryDecision.GATEWAY_TIMEOUT_RESPONSE;

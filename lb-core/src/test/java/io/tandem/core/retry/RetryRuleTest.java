@@ -2,6 +2,7 @@ package io.tandem.core.retry;
 
 import static io.tandem.core.retry.AttemptFailure.CLOSED_BEFORE_RESPONSE;
 import static io.tandem.core.retry.AttemptFailure.CLOSED_MID_RESPONSE;
+import static io.tandem.core.retry.AttemptFailure.STALLED_MID_RESPONSE;
 import static io.tandem.core.retry.AttemptFailure.CONNECT_FAILED;
 import static io.tandem.core.retry.AttemptFailure.CONNECT_TIMEOUT;
 import static io.tandem.core.retry.AttemptFailure.RESPONSE_TIMEOUT;
@@ -111,6 +112,8 @@ class RetryRuleTest {
                 // After the response began, or after the response timeout: no retry whatever the facts.
                 Arguments.of(attempt(CLOSED_MID_RESPONSE), CLOSE_CLIENT),
                 Arguments.of(attempt(CLOSED_MID_RESPONSE, "written", "reused"), CLOSE_CLIENT),
+                Arguments.of(attempt(STALLED_MID_RESPONSE), CLOSE_CLIENT),
+                Arguments.of(attempt(STALLED_MID_RESPONSE, "written", "reused"), CLOSE_CLIENT),
                 Arguments.of(attempt(RESPONSE_TIMEOUT), GATEWAY_TIMEOUT_RESPONSE),
                 Arguments.of(attempt(RESPONSE_TIMEOUT, "written", "reused"), GATEWAY_TIMEOUT_RESPONSE));
     }

@@ -19,6 +19,7 @@ import io.tandem.core.retry.RetryRule;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response, from the request head to the response end:
@@ -231,13 +232,19 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /**
      * A part of the response went to the client: the last one ends the
-     * exchange; before it, a client that cannot take more stops the backend's reads.
+     * exchange; before it, a client that cannot take more stops the backend's
+     * reads, and otherwise the backend has the response timeout for its next
+     * bytes (as nginx's {@code proxy_read_timeout}: a backend that stalls
+     * mid-response does not hold the client forever).
      */
     private void forwarded(boolean last) {
         if (last) {
             complete();
         } else if (!clientChannel.isWritable()) {
             upstream.connection().channel().config().setAutoRead(false);
+            cancelResponseTimer();
+        } else {
+            awaitMoreResponse();
         }
     }
 
@@ -301,6 +308,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         responseTimerArmed = false;
         if (phase == Phase.ATTEMPTING) {
             attemptFailed(AttemptFailure.RESPONSE_TIMEOUT, null);
+        } else if (phase == Phase.RESPONDING) {
+            attemptFailed(AttemptFailure.STALLED_MID_RESPONSE, null);
         }
     }
 
@@ -324,6 +333,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
                 pool.health().connectionFailed(backend, (failure == AttemptFailure.CLOSED_MID_RESPONSE
                         ? "connection lost mid-response: " : "connection lost before the response: ")
                         + NetErrors.describe(cause));
+            } else if (failure == AttemptFailure.STALLED_MID_RESPONSE) {
+                pool.health().connectionFailed(backend, "response stalled: nothing more within "
+                        + TimeUnit.NANOSECONDS.toMillis(pool.settings().responseTimeoutNanos()) + "ms");
             }
         }
         staleRetried |= stale;
@@ -373,6 +385,12 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         client.timer().arm(pool.settings().responseTimeoutNanos(), onResponseTimeout);
     }
 
+    /** A response under way: its next bytes are due within the response timeout. */
+    private void awaitMoreResponse() {
+        responseTimerArmed = true;
+        client.timer().arm(pool.settings().responseTimeoutNanos(), onResponseTimeout);
+    }
+
     private void cancelResponseTimer() {
         if (responseTimerArmed) {
             responseTimerArmed = false;
@@ -382,7 +400,16 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     void clientWritabilityChanged() {
         if (upstream.connection() != null) {
-            upstream.connection().channel().config().setAutoRead(clientChannel.isWritable());
+            boolean writable = clientChannel.isWritable();
+            upstream.connection().channel().config().setAutoRead(writable);
+            if (phase == Phase.RESPONDING) {
+                // While the client cannot take more, the wait is the client's, not the backend's.
+                if (writable) {
+                    awaitMoreResponse();
+                } else {
+                    cancelResponseTimer();
+                }
+            }
         }
     }
 

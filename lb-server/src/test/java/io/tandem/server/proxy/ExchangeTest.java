@@ -226,6 +226,39 @@ class ExchangeTest {
         assertFalse(h.finishBackends());
     }
 
+    // A backend that stalls mid-response has the response timeout between two reads (as nginx's
+    // proxy_read_timeout): each part it sends restarts it, and past it the client connection is cut.
+    @Test
+    void stallMidResponseCutsTheClientAfterTheResponseTimeout() {
+        ProxyHarness h = new ProxyHarness(2, 2);
+        EmbeddedChannel client = h.client();
+        client.freezeTime();
+        client.writeInbound(bytes(GET));
+        EmbeddedChannel b1 = h.opened.get(0);
+        written(b1);
+        b1.writeInbound(bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhel"));
+        for (int i = 0; i < 4; i++) {
+            client.advanceTimeBy(1, TimeUnit.SECONDS);
+            client.runPendingTasks();
+        }
+        b1.writeInbound(bytes("lo"));
+        for (int i = 0; i < 4; i++) {
+            client.advanceTimeBy(1, TimeUnit.SECONDS);
+            client.runPendingTasks();
+        }
+        assertThat(client.isActive()).as("8 s in, but never 5 s without a byte").isTrue();
+        assertThat(b1.isActive()).isTrue();
+        client.advanceTimeBy(1, TimeUnit.SECONDS);
+        client.runPendingTasks();
+        assertThat(written(client)).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nx-request-id: req-1\r\n\r\nhello");
+        assertThat(client.isActive()).isFalse();
+        assertThat(b1.isActive()).isFalse();
+        assertThat(h.opened).hasSize(1);
+        assertThat(h.pool.meters().of(h.backend(1)).failures()).isEqualTo(1);
+        assertFalse(client.finishAndReleaseAll());
+        assertFalse(h.finishBackends());
+    }
+
     // With every backend down the pool has none to pick: 503 with Retry-After.
     @Test
     void noBackendUpIsAnswered503() {
