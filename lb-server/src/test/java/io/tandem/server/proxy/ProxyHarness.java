@@ -13,10 +13,12 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.tandem.config.AccessLogConfig;
+import io.tandem.config.CidrRange;
 import io.tandem.config.HostPort;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.OutlierConfig;
 import io.tandem.config.PoolConfig;
+import io.tandem.config.ProxyProtocolConfig;
 import io.tandem.config.StrategyName;
 import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
@@ -110,6 +112,34 @@ final class ProxyHarness implements BackendConnector {
             @Override
             protected SocketAddress remoteAddress0() {
                 return new InetSocketAddress("192.0.2.7", 50000);
+            }
+        };
+    }
+
+    /** The listener reads a PROXY header from connections of {@code from}, as after a reload that set it. */
+    void acceptProxyProtocol(String... from) {
+        ListenerConfig l = listener.routing().listener();
+        ProxyProtocolConfig proxyProtocol = new ProxyProtocolConfig(true,
+                java.util.Arrays.stream(from).map(CidrRange::parse).toList());
+        listener.routing(new Routing(new ListenerConfig(l.name(), l.bind(), l.pool(), l.headerTimeout(),
+                l.idleTimeout(), l.maxHeaderSize(), l.maxUriLength(), l.routes(), l.accessLog(), proxyProtocol), 0,
+                Map.of("web", pool)));
+    }
+
+    /**
+     * A client connection from {@code ip}:50000 to 127.0.0.1:8080 with the
+     * pipeline the listener's real {@link ProxyInitializer} builds.
+     */
+    EmbeddedChannel clientFrom(String ip) {
+        return new EmbeddedChannel(new ProxyInitializer(listener)) {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return new InetSocketAddress(ip, 50000);
+            }
+
+            @Override
+            protected SocketAddress localAddress0() {
+                return new InetSocketAddress("127.0.0.1", 8080);
             }
         };
     }
