@@ -88,6 +88,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private InetSocketAddress destination;
     /** The listener accepts the PROXY protocol and this connection's header has not come yet. */
     private boolean awaitingProxyHeader;
+    /** Backend connections that carry this client's PROXY header; null until a pool that sends one is used. */
+    private PrivateConnections privateConnections;
     /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
     private final Cookies.Value cookieValue = new Cookies.Value();
 
@@ -116,6 +118,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public RequestContext requestContext() {
         return this;
+    }
+
+    @Override
+    public PrivateConnections privateConnections() {
+        if (privateConnections == null) {
+            // Made at the first request, so after any PROXY header this connection started with.
+            privateConnections = new PrivateConnections(source, destination);
+        }
+        return privateConnections;
     }
 
     @Override
@@ -460,6 +471,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             current = null;
         }
         releasePending();
+        if (privateConnections != null) {
+            privateConnections.closeAll();
+        }
         ctx.fireChannelInactive();
     }
 

@@ -19,6 +19,7 @@ import io.tandem.config.ListenerConfig;
 import io.tandem.config.OutlierConfig;
 import io.tandem.config.PoolConfig;
 import io.tandem.config.ProxyProtocolConfig;
+import io.tandem.config.ProxyProtocolVersion;
 import io.tandem.config.StrategyName;
 import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
@@ -62,12 +63,17 @@ final class ProxyHarness implements BackendConnector {
     private final List<EmbeddedChannel> spare = new ArrayList<>();
 
     ProxyHarness(int backendCount, int retries) {
+        this(backendCount, retries, null);
+    }
+
+    /** {@code proxyProtocol}: the PROXY header the pool sends its backends, or null for none. */
+    ProxyHarness(int backendCount, int retries, ProxyProtocolVersion proxyProtocol) {
         for (int i = 1; i <= backendCount; i++) {
             backends.add(new Backend(new HostPort("10.0.0." + i, 80), 1, false));
         }
         PoolConfig config = new PoolConfig("web", StrategyName.ROUND_ROBIN, Optional.empty(), List.of(),
                 Optional.empty(), Duration.ofSeconds(1), Duration.ofMillis(RESPONSE_TIMEOUT_MS), Duration.ofSeconds(60),
-                retries, Duration.ZERO, Optional.empty());
+                retries, Duration.ZERO, Optional.empty(), OutlierConfig.DEFAULT, Optional.ofNullable(proxyProtocol));
         BackendPool backendPool = new BackendPool("web", backends);
         ProxyMetrics metrics = new ProxyMetrics(false);
         PoolMeters meters = new PoolMeters(metrics, backendPool, List.of("web"));
@@ -173,7 +179,8 @@ final class ProxyHarness implements BackendConnector {
     }
 
     @Override
-    public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop) {
+    public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
+                              PrivateConnections owner) {
         connects.add(backend.id());
         ArrayDeque<Throwable> refused = refusals.get(backend);
         if (refused != null && !refused.isEmpty()) {
@@ -181,7 +188,9 @@ final class ProxyHarness implements BackendConnector {
             spare.add(nothing);
             return new DefaultChannelPromise(nothing, ImmediateEventExecutor.INSTANCE).setFailure(refused.poll());
         }
-        EmbeddedChannel ch = newBackendChannel(backend);
+        EmbeddedChannel ch = owner == null ? newBackendChannel(backend)
+                : new EmbeddedChannel(new BackendInitializer(backend, pool.meters().of(backend),
+                        settings.idleTimeoutMillis(), owner, owner.header(settings.proxyProtocol())));
         opened.add(ch);
         return ch.newSucceededFuture();
     }
