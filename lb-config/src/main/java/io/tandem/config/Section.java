@@ -298,8 +298,10 @@ final class Section {
             }
             String at = child(key) + "[" + i + "]";
             if (!(item instanceof YamlNode.Scalar) || ((YamlNode.Scalar) item).text() == null) {
+                // An unquoted IPv6 range in a flow list ([fd00::/8]) reads as a map: say how to write it.
                 context.problems().add(new Problem(item.mark(), at, "expected an address range such as "
-                        + "10.0.0.0/8, found " + item.kind()));
+                        + "10.0.0.0/8, found " + item.kind() + (item instanceof YamlNode.MapNode
+                        ? "; quote IPv6 ranges ('fd00::/8')" : "")));
                 continue;
             }
             try {

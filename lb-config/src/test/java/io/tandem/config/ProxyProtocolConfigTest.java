@@ -90,7 +90,7 @@ class ProxyProtocolConfigTest {
                         "t.yaml:4:68: listeners[0].proxy-protocol.from[2]: prefix length 33 of '10.0.0.0/33' is "
                                 + "out of range; expected 0-32",
                         "t.yaml:4:81: listeners[0].proxy-protocol.from[3]: expected an address range such as "
-                                + "10.0.0.0/8, found a map"));
+                                + "10.0.0.0/8, found a map; quote IPv6 ranges ('fd00::/8')"));
     }
 
     // from without accept: true would do nothing, and is refused; so is a version the pool cannot send.

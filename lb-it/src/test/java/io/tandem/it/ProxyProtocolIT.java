@@ -332,6 +332,61 @@ class ProxyProtocolIT {
                 () -> lb.admin().backend("checked", checked.address()).path("state").asText().equals("up"));
     }
 
+    // tandem check lists every PROXY protocol problem with its position and key path, and exits 2.
+    @Test
+    void checkReportsEveryProblem() throws Exception {
+        // Deliberately broken: written as it is, not through TandemConfig.
+        java.nio.file.Path file = lb.file("broken-proxy.yaml", String.join("\n",
+                "listeners:",
+                "  - { bind: 127.0.0.1:8080, pool: web, proxy-protocol: { accept: true } }",
+                "  - { bind: 127.0.0.1:8081, pool: web, proxy-protocol: { accept: true, from: [] } }",
+                "  - { bind: 127.0.0.1:8082, pool: web, proxy-protocol: { accept: true, from: [10.0.0.0/33, fd00::, 10.0.0.1] } }",
+                "  - { bind: 127.0.0.1:8083, pool: web, proxy-protocol: { from: [10.0.0.0/8] } }",
+                "pools:",
+                "  web:",
+                "    proxy-protocol: v3",
+                "    backends: [ { address: 127.0.0.1:9000 } ]",
+                ""));
+        TandemFixture.Result r = lb.runToEnd(java.util.Map.of(), "check", "-c", file.toString());
+        String f = file.toString();
+        assertThat(r.output()).isEqualTo(String.join("\n",
+                f + ":2:40: listeners[0].proxy-protocol: accept: true needs from, the address ranges of the balancers "
+                        + "that send the header (e.g. from: [10.0.0.0/8])",
+                f + ":3:78: listeners[1].proxy-protocol.from: needs at least one address range",
+                f + ":4:79: listeners[2].proxy-protocol.from[0]: prefix length 33 of '10.0.0.0/33' is out of range; "
+                        + "expected 0-32",
+                f + ":4:92: listeners[2].proxy-protocol.from[1]: expected an address range such as 10.0.0.0/8, "
+                        + "found a map; quote IPv6 ranges ('fd00::/8')",
+                f + ":4:100: listeners[2].proxy-protocol.from[2]: '10.0.0.1' has no prefix length; expected an "
+                        + "address range such as 10.0.0.0/8 or fd00::/8 (/32 or /128 for one address)",
+                f + ":5:64: listeners[3].proxy-protocol.from: only applies with accept: true",
+                f + ":8:21: pools.web.proxy-protocol: 'v3' is not a PROXY protocol version; did you mean 'v1'? "
+                        + "expected v1 or v2",
+                "7 problems", ""));
+        assertThat(r.exit()).isEqualTo(2);
+    }
+
+    // A reload that breaks proxy-protocol is refused with its problems; the listener goes on reading headers.
+    @Test
+    void invalidReloadKeepsTheOldConfig() throws Exception {
+        java.nio.file.Path config = lb.configFile();
+        String good = lb.config().render();
+        lb.writeConfig(good.replace("from: [127.0.0.1/32, '::1/128']", "from: []"));
+        try {
+            java.net.http.HttpResponse<String> r = lb.reload();
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).contains("\"applied\" : false")
+                    .contains(config + ":").contains("listeners[0].proxy-protocol.from: needs at least one address range");
+        } finally {
+            lb.writeConfig();
+        }
+        try (RawClient c = new RawClient(lb.port("front"))) {
+            RawClient.Response r = c.send("PROXY TCP4 203.0.113.77 192.0.2.1 41000 443\r\n" + GET).read();
+            assertThat(r.status()).isEqualTo(200);
+        }
+        assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("203.0.113.77");
+    }
+
     private static double rejected(String listener, String reason) {
         PrometheusText m = lb.admin().metrics();
         return m.has("tandem_proxy_protocol_rejected_total", "listener", listener, "reason", reason)
