@@ -191,6 +191,25 @@ class ProxyProtocolIT {
         assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("2001:db8:0:0:0:0:0:7");
     }
 
+    // curl's own v1 header (--haproxy-protocol) is accepted: the request is answered by the pool.
+    @Test
+    void curlWithAHeaderIsServed() throws Exception {
+        Process curl = new ProcessBuilder("curl", "-s", "--max-time", "10", "--haproxy-protocol",
+                "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" + lb.port("front") + "/who")
+                .redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(curl.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEqualTo("200");
+        assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("127.0.0.1");
+        // Without the header, the same curl is closed unanswered (curl's 000: no response).
+        Process plain = new ProcessBuilder("curl", "-s", "--max-time", "10", "-o", "/dev/null", "-w",
+                "%{http_code}", "http://127.0.0.1:" + lb.port("front") + "/who").redirectErrorStream(true).start();
+        String refused = new String(plain.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(plain.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused).isEqualTo("000");
+        assertThat(plain.exitValue()).isEqualTo(52);
+    }
+
     // v2 LOCAL (a front balancer's own check) is served with the connection's own address.
     @Test
     void v2LocalKeepsTheConnectionsAddress() throws Exception {
