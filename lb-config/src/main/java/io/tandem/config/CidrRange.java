@@ -56,8 +56,15 @@ public record CidrRange(byte[] network, int prefix) {
         return new CidrRange(network, prefix);
     }
 
-    /** Whether {@code address} (4 or 16 bytes) lies in this range. */
+    /**
+     * Whether {@code address} (4 or 16 bytes) lies in this range. An
+     * IPv4-mapped IPv6 address (::ffff:10.0.0.1, as a dual-stack socket may
+     * report an IPv4 peer) is matched as the IPv4 address it is.
+     */
     public boolean contains(byte[] address) {
+        if (address.length == 16 && network.length == 4 && isV4Mapped(address)) {
+            return contains(Arrays.copyOfRange(address, 12, 16));
+        }
         if (address.length != network.length) {
             return false;
         }
@@ -73,6 +80,15 @@ public record CidrRange(byte[] network, int prefix) {
         }
         int mask = (0xff00 >>> rest) & 0xff;
         return (address[full] & mask) == (network[full] & 0xff);
+    }
+
+    private static boolean isV4Mapped(byte[] address) {
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return false;
+            }
+        }
+        return address[10] == (byte) 0xff && address[11] == (byte) 0xff;
     }
 
     @Override

@@ -46,12 +46,18 @@ class ProxyProtocolConfigTest {
         assertThat(c.pool("web").proxyProtocol()).isEqualTo(Optional.of(ProxyProtocolVersion.V1));
     }
 
-    // A range contains exactly the addresses that share its prefix, and only of its own family.
+    // A range contains exactly the addresses that share its prefix, of its own family (IPv4-mapped counts as IPv4).
     @Test
     void rangesMatchByPrefix() {
         CidrRange ten = CidrRange.parse("10.0.0.0/8");
         assertThat(ten.contains(new byte[] {10, (byte) 255, 0, 1})).isTrue();
         assertThat(ten.contains(new byte[] {11, 0, 0, 1})).isFalse();
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xff;
+        mapped[11] = (byte) 0xff;
+        mapped[12] = 10;
+        mapped[15] = 1;
+        assertThat(ten.contains(mapped)).isTrue();
         CidrRange odd = CidrRange.parse("192.168.4.0/22");
         assertThat(odd.contains(new byte[] {(byte) 192, (byte) 168, 7, (byte) 255})).isTrue();
         assertThat(odd.contains(new byte[] {(byte) 192, (byte) 168, 8, 0})).isFalse();
