@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.tandem.core.strategy.RequestContext;
-import java.net.InetSocketAddress;
 
 /**
  * What an {@link Exchange} may ask of the client connection it serves
@@ -19,12 +18,6 @@ interface ClientConnection extends ChannelHandler {
 
     /** The client's address as the access log writes it. */
     String clientIp();
-
-    /** The client's address and port (a trusted PROXY header's, or the socket's peer); null if not IP. */
-    InetSocketAddress source();
-
-    /** The address and port the client connected to (a trusted PROXY header's, or the listener's). */
-    InetSocketAddress destination();
 
     /** The current request as strategies and sticky sessions read it. */
     RequestContext requestContext();

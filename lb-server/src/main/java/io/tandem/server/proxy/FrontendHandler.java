@@ -525,16 +525,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
-    public InetSocketAddress source() {
-        return source;
-    }
-
-    @Override
-    public InetSocketAddress destination() {
-        return destination;
-    }
-
-    @Override
     public byte[] sourceAddress() {
         return clientAddress;
     }
