@@ -103,6 +103,9 @@ class ProxyProtocolIT {
                         .route("/v1/", "v1"))
                 .listener("untrusted", "stub", l -> l.set("proxy-protocol", "{ accept: true, from: [10.0.0.0/8] }"))
                 .listener("plain", "v1", l -> l.route("/v2/", "v2"))
+                .listener("toggle", "stub")
+                .listener("hurried", "stub", l -> l.timeouts("header: 300ms")
+                        .set("proxy-protocol", "{ accept: true, from: [127.0.0.1/32] }"))
                 .pool("stub", p -> p.backend(stub))
                 .pool("v1", p -> p.set("proxy-protocol", "v1").backend(v1))
                 .pool("v2", p -> p.set("proxy-protocol", "v2").backend(v2))
@@ -241,6 +244,17 @@ class ProxyProtocolIT {
         }
         Poll.until(Duration.ofSeconds(5), "the malformed header counted",
                 () -> rejected("front", "malformed") == before + 1);
+    }
+
+    // A trusted source that sends half a header is closed when the listener's header timeout runs out.
+    @Test
+    void headerMustArriveWithinTheHeaderTimeout() throws Exception {
+        double before = rejected("hurried", "timeout");
+        try (RawClient c = new RawClient(lb.port("hurried"), 5_000)) {
+            c.send("PROXY TCP4 203.0.113.9 ");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        Poll.until(Duration.ofSeconds(5), "the late header counted", () -> rejected("hurried", "timeout") == before + 1);
     }
 
     // Loopback is not in from: [10.0.0.0/8], so even a valid header is closed, unanswered.
@@ -404,6 +418,35 @@ class ProxyProtocolIT {
             assertThat(r.status()).isEqualTo(200);
         }
         assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("203.0.113.77");
+    }
+
+    // A reload turns accept on for new connections; a connection opened before keeps being served without one.
+    @Test
+    void reloadAppliesToNewConnections() throws Exception {
+        try (RawClient before = new RawClient(lb.port("toggle"))) {
+            assertThat(before.send(GET).read().status()).isEqualTo(200);
+            lb.config().listener("toggle").set("proxy-protocol", "{ accept: true, from: [127.0.0.1/32] }");
+            lb.writeConfig();
+            try {
+                assertThat(lb.reload().statusCode()).isEqualTo(200);
+                try (RawClient plain = new RawClient(lb.port("toggle"))) {
+                    plain.send(GET);
+                    assertThat(plain.closedByPeer()).isTrue();
+                }
+                try (RawClient proxied = new RawClient(lb.port("toggle"))) {
+                    RawClient.Response r = proxied.send("PROXY TCP4 203.0.113.88 192.0.2.1 41000 443\r\n" + GET)
+                            .read();
+                    assertThat(r.status()).isEqualTo(200);
+                }
+                assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("203.0.113.88");
+                assertThat(before.send(GET).read().status()).isEqualTo(200);
+                assertThat(stub.lastHeaders.get("x-forwarded-for")).isEqualTo("127.0.0.1");
+            } finally {
+                lb.config().listener("toggle").set("proxy-protocol", "{ accept: false }");
+                lb.writeConfig();
+                assertThat(lb.reload().statusCode()).isEqualTo(200);
+            }
+        }
     }
 
     private static double rejected(String listener, String reason) {
