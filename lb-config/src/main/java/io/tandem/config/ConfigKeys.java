@@ -40,6 +40,11 @@ final class ConfigKeys {
                     names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
             .build();
 
+    static final Shape PROXY_PROTOCOL = Shape.of("proxy-protocol")
+            .bool("accept", false)
+            .cidrList("from")
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -48,6 +53,7 @@ final class ConfigKeys {
             .nested("limits", LIMITS)
             .listOf("routes", ROUTE, false, 0)
             .nested("access-log", ACCESS_LOG)
+            .nested("proxy-protocol", PROXY_PROTOCOL)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")
@@ -106,6 +112,7 @@ final class ConfigKeys {
             .duration("slow-start", Defaults.SLOW_START, ZERO)
             .nested("sticky", STICKY)
             .nested("outlier", OUTLIER)
+            .choice("proxy-protocol", "a PROXY protocol version", null, ProxyProtocolVersion.configNames())
             .build();
 
     static final Shape TRACK = Shape.of("track")

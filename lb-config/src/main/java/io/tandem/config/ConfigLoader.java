@@ -165,7 +165,26 @@ public final class ConfigLoader {
             AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
                     AccessLogConfig.Format.fromConfig(log.choice("format")));
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog);
+                    accessLog, proxyProtocol(s.section("proxy-protocol")));
+        }
+
+        /**
+         * A listener's PROXY protocol: {@code from} is required with {@code accept: true}
+         * (trusting every source would let any client claim any address) and
+         * meaningless without it.
+         */
+        private ProxyProtocolConfig proxyProtocol(Section s) {
+            boolean accept = s.bool("accept");
+            if (accept && !s.has("from")) {
+                s.problem(null, "accept: true needs from, the address ranges of the balancers that send the "
+                        + "header (e.g. from: [10.0.0.0/8])");
+                return ProxyProtocolConfig.OFF;
+            }
+            List<CidrRange> from = s.cidrs("from", accept, accept ? 1 : 0);
+            if (!accept && s.has("from")) {
+                s.problem("from", "only applies with accept: true");
+            }
+            return accept ? new ProxyProtocolConfig(true, from) : ProxyProtocolConfig.OFF;
         }
 
         private RouteConfig route(Section r) {
@@ -311,8 +330,10 @@ public final class ConfigLoader {
                 sticky = cookie == null ? Optional.empty() : Optional.of(new StickyConfig(cookie));
             }
             OutlierConfig outlier = outlier(s.section("outlier"));
+            Optional<ProxyProtocolVersion> proxyProtocol = Optional.ofNullable(
+                    ProxyProtocolVersion.fromConfig(s.choice("proxy-protocol")));
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier);
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol);
         }
 
         private HealthConfig health(Section s) {

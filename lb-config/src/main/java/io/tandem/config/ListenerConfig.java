@@ -14,6 +14,7 @@ import java.util.List;
  * @param maxUriLength  request-target length limit (414 beyond)
  * @param routes        first match wins
  * @param accessLog     whether and how requests are logged to {@code tandem.access}
+ * @param proxyProtocol whether connections start with a PROXY protocol header, and from where
  */
 public record ListenerConfig(
         String name,
@@ -24,7 +25,8 @@ public record ListenerConfig(
         int maxHeaderSize,
         int maxUriLength,
         List<RouteConfig> routes,
-        AccessLogConfig accessLog) {
+        AccessLogConfig accessLog,
+        ProxyProtocolConfig proxyProtocol) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
@@ -34,5 +36,12 @@ public record ListenerConfig(
     public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, AccessLogConfig.OFF);
+    }
+
+    /** A listener without the PROXY protocol, as before it existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                ProxyProtocolConfig.OFF);
     }
 }

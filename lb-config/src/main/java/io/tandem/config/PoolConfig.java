@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param slowStart ramp time of a backend that comes back, zero for none
  * @param sticky    sticky-session cookie, absent when not sticky
  * @param outlier   passive health checks; always present, {@link OutlierConfig#DEFAULT} unless set
+ * @param proxyProtocol the PROXY protocol header sent at the start of each backend connection (and
+ *                  health check), absent for none
  */
 public record PoolConfig(
         String name,
@@ -26,7 +28,8 @@ public record PoolConfig(
         int retries,
         Duration slowStart,
         Optional<StickyConfig> sticky,
-        OutlierConfig outlier) {
+        OutlierConfig outlier,
+        Optional<ProxyProtocolVersion> proxyProtocol) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
@@ -38,5 +41,14 @@ public record PoolConfig(
                       Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky) {
         this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
                 slowStart, sticky, OutlierConfig.DEFAULT);
+    }
+
+    /** A pool that sends no PROXY protocol header. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, Optional.empty());
     }
 }

@@ -282,6 +282,37 @@ final class Section {
         return parse(key, value(key, Shape.Kind.HASH_ON), HashOn::parse);
     }
 
+    /**
+     * A list of address ranges; each bad item is reported at its own position
+     * ({@code from[1]}) and left out. Empty when the key is absent. Whether the
+     * list is required and may be empty depends on other keys, so the caller says.
+     */
+    List<CidrRange> cidrs(String key, boolean required, int minItems) {
+        value(key, Shape.Kind.CIDR_LIST);
+        List<CidrRange> ranges = new ArrayList<>();
+        List<YamlNode> items = items(key, required, minItems, "address range");
+        for (int i = 0; i < items.size(); i++) {
+            YamlNode item = items.get(i);
+            if (item instanceof YamlNode.Invalid) {
+                continue;
+            }
+            String at = child(key) + "[" + i + "]";
+            if (!(item instanceof YamlNode.Scalar) || ((YamlNode.Scalar) item).text() == null) {
+                // An unquoted IPv6 range in a flow list ([fd00::/8]) reads as a map: say how to write it.
+                context.problems().add(new Problem(item.mark(), at, "expected an address range such as "
+                        + "10.0.0.0/8, found " + item.kind() + (item instanceof YamlNode.MapNode
+                        ? "; quote IPv6 ranges ('fd00::/8')" : "")));
+                continue;
+            }
+            try {
+                ranges.add(CidrRange.parse(((YamlNode.Scalar) item).text()));
+            } catch (IllegalArgumentException e) {
+                context.problems().add(new Problem(item.mark(), at, e.getMessage()));
+            }
+        }
+        return ranges;
+    }
+
     /** One of the registered words of a choice, exactly as registered. */
     String choice(String key) {
         Shape.Value v = value(key, Shape.Kind.CHOICE);

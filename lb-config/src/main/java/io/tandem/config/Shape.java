@@ -57,7 +57,9 @@ final class Shape {
         ADDRESS("address"),
         STATUS_RANGES("status-ranges"),
         HASH_ON("hash-on"),
-        CHOICE("choice");
+        CHOICE("choice"),
+        /** A list of address ranges, the one list of plain values: {@code [10.0.0.0/8, ::1/128]}. */
+        CIDR_LIST("cidr-list");
 
         private final String docName;
 
@@ -169,6 +171,10 @@ final class Shape {
 
         Builder choice(String name, String noun, String dflt, List<String> choices) {
             return key(name, new Value(Kind.CHOICE, false, dflt, 0, 0, choices, noun));
+        }
+
+        Builder cidrList(String name) {
+            return key(name, new Value(Kind.CIDR_LIST, false, null, 0, 0, List.of(), null));
         }
 
         Builder nested(String name, Shape shape) {

@@ -49,6 +49,7 @@ class FormatInStepTest {
                 "    limits: { header-size: 32KiB, uri-length: 8KiB }",
                 "    routes: [ { host: api.example.com, path-prefix: /v1/, pool: web } ]",
                 "    access-log: { enabled: true, format: json }",
+                "    proxy-protocol: { accept: true, from: [10.0.0.0/8] }",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",
                 "pools:",
                 "  web:",
@@ -57,6 +58,7 @@ class FormatInStepTest {
                 "    timeouts: { connect: 1s }",
                 "    sticky: { cookie: TANDEM }",
                 "    outlier: { consecutive-5xx: 3 }",
+                "    proxy-protocol: v2",
                 "failover:",
                 "  node: lb-a",
                 "  bind: 10.0.0.2:5405",
@@ -220,6 +222,8 @@ class FormatInStepTest {
                 "source-ip", "header:X-User", "cookie:sid", "header:", "ip", "cookie");
         agree(defs.path("status-ranges"), StatusRanges::parse, differences,
                 "200-399", "200,204", "200-299, 301", "2xx", "200-", "200;204");
+        agree(defs.path("cidr-list").path("items"), CidrRange::parse, differences,
+                "10.0.0.0/8", "127.0.0.1/32", "::1/128", "fd00::/8", "10.0.0.1", "fd00::", "host/8", "10.0.0.0/x");
         Pattern env = Pattern.compile(defs.path("env").path("pattern").asText());
         assertThat(env.matcher("${HOST}").find()).isTrue();
         assertThat(env.matcher("x${PORT:-80}").find()).isTrue();

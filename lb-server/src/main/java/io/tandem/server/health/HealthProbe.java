@@ -1,6 +1,7 @@
 package io.tandem.server.health;
 
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.util.concurrent.Future;
 import io.tandem.config.HealthConfig;
 import io.tandem.core.pool.Backend;
@@ -16,18 +17,33 @@ public interface HealthProbe {
 
     Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout);
 
-    /** The probe a pool's {@code health} section asks for. */
-    static HealthProbe of(HealthConfig config, Transport transport) {
-        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport) : http(config, transport);
+    /**
+     * The probe a pool's {@code health} section asks for; {@code proxyProtocol}:
+     * the pool's PROXY protocol version (each check starts with a header of
+     * its own, so a backend that requires one can be checked), or null.
+     */
+    static HealthProbe of(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
+        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport, proxyProtocol)
+                : http(config, transport, proxyProtocol);
     }
 
     /** An HTTP request; passes on an expected status (and body substring, if configured). */
     static HealthProbe http(HealthConfig config, Transport transport) {
-        return new HttpProbe(config, transport);
+        return http(config, transport, null);
+    }
+
+    /** An HTTP request after a PROXY header of {@code proxyProtocol} (null: none). */
+    static HealthProbe http(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
+        return new HttpProbe(config, transport, proxyProtocol);
     }
 
     /** A TCP connect; passes when the connection is accepted. */
     static HealthProbe tcp(HealthConfig config, Transport transport) {
-        return new TcpProbe(transport);
+        return tcp(config, transport, null);
+    }
+
+    /** A TCP connect; with {@code proxyProtocol}, passes once the PROXY header is sent. */
+    static HealthProbe tcp(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
+        return new TcpProbe(transport, proxyProtocol);
     }
 }

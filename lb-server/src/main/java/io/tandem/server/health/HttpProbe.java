@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -25,6 +26,8 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.NetErrors;
 import io.tandem.server.Transport;
 import io.tandem.server.Version;
+import io.tandem.server.proxy.ProxyHeaderWriter;
+import io.tandem.server.proxy.ProxyHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -32,7 +35,9 @@ import java.time.Duration;
  * An HTTP/1.1 check: {@code METHOD path} with the configured Host header (the
  * backend's address by default) and {@code Connection: close}. Passes when
  * the status is one of {@code expect-status} and, if {@code expect-body} is
- * set, the first {@link #MAX_BODY} bytes of the body contain it.
+ * set, the first {@link #MAX_BODY} bytes of the body contain it. For a pool
+ * that sends the PROXY protocol the request follows a check header (v2
+ * {@code LOCAL} or v1 {@code PROXY UNKNOWN}).
  */
 final class HttpProbe implements HealthProbe {
 
@@ -44,10 +49,13 @@ final class HttpProbe implements HealthProbe {
     private final HttpMethod method;
     private final byte[] expectBody;
     private final String userAgent = "tandem-health-check/" + Version.get();
+    /** The pool's PROXY protocol version, or null: each check's connection starts with a header. */
+    private final HAProxyProtocolVersion proxyProtocol;
 
-    HttpProbe(HealthConfig config, Transport transport) {
+    HttpProbe(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
         this.config = config;
         this.transport = transport;
+        this.proxyProtocol = proxyProtocol;
         this.method = HttpMethod.valueOf(config.method());
         this.expectBody = config.expectBody() == null ? null : config.expectBody().getBytes(StandardCharsets.UTF_8);
     }
@@ -62,6 +70,9 @@ final class HttpProbe implements HealthProbe {
                 ch.pipeline()
                         .addLast(new HttpClientCodec(4096, 16 * 1024, 16 * 1024))
                         .addLast(new Exchange(promise, host));
+                if (proxyProtocol != null) {
+                    ProxyHeaderWriter.install(ch.pipeline(), ProxyHeaders.check(proxyProtocol));
+                }
             }
         });
     }

@@ -1,14 +1,17 @@
 package io.tandem.server.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The traffic of one listener: bytes read from and written to its clients,
  * its open client connections, and the answers it gives without a pool
- * (400, 408, 414, 431). The byte and connection counts are {@link LongAdder}s
+ * (400, 408, 414, 431), and the connections it closed for their PROXY
+ * protocol header. The byte and connection counts are {@link LongAdder}s
  * that every event loop adds to without contention; Prometheus reads their
  * sums at scrape time.
  */
@@ -19,10 +22,12 @@ public final class ListenerMeters {
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder connections = new LongAdder();
     private final StatusCounters localAnswers;
+    private final MeterRegistry registry;
 
     // Named without _total: the Prometheus registry appends it to counters.
     ListenerMeters(ProxyMetrics metrics, String name) {
         this.name = name;
+        this.registry = metrics.registry();
         Tags tags = Tags.of("listener", name);
         FunctionCounter.builder("tandem_bytes_received", bytesReceived, LongAdder::sum)
                 .description("Bytes read from client connections (request heads and bodies)")
@@ -63,5 +68,19 @@ public final class ListenerMeters {
     /** Counts an answer this listener gave before any pool was chosen (a malformed or late request). */
     public void localAnswer(int status) {
         localAnswers.increment(status);
+    }
+
+    /**
+     * Counts a connection closed for its PROXY protocol header, or the lack of
+     * one. Rare and never on the request path, so the counter is looked up
+     * here (made on first use) rather than kept.
+     */
+    public void proxyProtocolRejected(ProxyProtocolRejection reason) {
+        Counter.builder("tandem_proxy_protocol_rejected")
+                .description("Client connections closed for their PROXY protocol header, by listener and reason "
+                        + "(untrusted source, missing, malformed, timeout)")
+                .tags("listener", name, "reason", reason.label())
+                .register(registry)
+                .increment();
     }
 }

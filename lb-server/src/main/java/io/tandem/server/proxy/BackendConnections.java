@@ -12,7 +12,7 @@ import java.util.Map;
  * decision 1): a connection is only ever used by the loop that opened it, so
  * the pool needs no locks. Access only from an event loop thread.
  */
-final class BackendConnections {
+final class BackendConnections implements IdleConnections {
 
     /**
      * Idle connections kept per (event loop, backend); more are closed when released.
@@ -37,7 +37,8 @@ final class BackendConnections {
     }
 
     /** An idle open connection to {@code backend}, most recently used first, or null. */
-    Channel poll(Backend backend) {
+    @Override
+    public Channel poll(Backend backend) {
         ArrayDeque<Channel> q = idle.get(backend);
         if (q == null) {
             return null;
@@ -52,7 +53,8 @@ final class BackendConnections {
     }
 
     /** Keeps an idle connection for reuse, or closes it when the pool is full. */
-    void offer(Backend backend, Channel ch) {
+    @Override
+    public void offer(Backend backend, Channel ch) {
         ArrayDeque<Channel> q = idle.computeIfAbsent(backend, b -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_BACKEND) {
             ch.close();
@@ -62,7 +64,8 @@ final class BackendConnections {
     }
 
     /** Forgets a connection that closed while idle. */
-    void remove(Backend backend, Channel ch) {
+    @Override
+    public void remove(Backend backend, Channel ch) {
         ArrayDeque<Channel> q = idle.get(backend);
         if (q != null) {
             q.remove(ch);

@@ -23,9 +23,12 @@ interface BackendConnector {
     /**
      * Starts opening a connection to {@code backend} on {@code loop}, with the
      * backend pipeline ({@link BackendInitializer}); the channel it completes
-     * with holds a {@link BackendConnection}.
+     * with holds a {@link BackendConnection}. {@code owner}: the client whose
+     * PROXY header the connection starts with and who alone may reuse it, or
+     * null for a connection of the loop's shared pool.
      */
-    ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop);
+    ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
+                       PrivateConnections owner);
 
     /** Sockets of {@code transport}, pooled per loop in {@link BackendConnections}. */
     static BackendConnector of(Transport transport) {
@@ -48,14 +51,19 @@ interface BackendConnector {
         }
 
         @Override
-        public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop) {
+        public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
+                                  PrivateConnections owner) {
+            BackendInitializer pipeline = owner == null
+                    ? new BackendInitializer(backend, meters, settings.idleTimeoutMillis())
+                    : new BackendInitializer(backend, meters, settings.idleTimeoutMillis(), owner,
+                            owner.header(settings.proxyProtocol()));
             return new Bootstrap()
                     .group(loop)
                     .channel(transport.socketChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
-                    .handler(new BackendInitializer(backend, meters, settings.idleTimeoutMillis()))
+                    .handler(pipeline)
                     .connect(backend.socketAddress());
         }
     }

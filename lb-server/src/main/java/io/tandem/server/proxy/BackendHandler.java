@@ -27,6 +27,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Backe
     private final Backend backend;
     private final BackendMeters meters;
     private final RawResponseDecoder decoder;
+    /** Where this connection waits between requests. */
+    private final IdleConnections home;
     private ResponseListener exchange;
     private Channel channel;
     /** Reading the response of a request whose client left, to return the connection to the pool. */
@@ -34,10 +36,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Backe
     /** While {@link #draining}: an interim (1xx) response is being read; the final one follows. */
     private boolean interim;
 
-    BackendHandler(Backend backend, BackendMeters meters, RawResponseDecoder decoder) {
+    BackendHandler(Backend backend, BackendMeters meters, RawResponseDecoder decoder, IdleConnections home) {
         this.backend = backend;
         this.meters = meters;
         this.decoder = decoder;
+        this.home = home;
     }
 
     @Override
@@ -78,7 +81,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Backe
         Channel ch = channel;
         if (reusable && ch.isActive() && !backend.retired() && backend.state() == BackendState.UP) {
             ch.config().setAutoRead(true);
-            BackendConnections.current().offer(backend, ch);
+            home.offer(backend, ch);
         } else {
             ch.close();
         }
@@ -192,7 +195,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Backe
             exchange = null;
             e.backendClosed(null);
         } else {
-            BackendConnections.current().remove(backend, ctx.channel());
+            home.remove(backend, ctx.channel());
         }
     }
 

@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The pipeline of a backend connection: the request encoder; the response
  * decoders ({@link RawResponseDecoder}, and Netty's behind it for the
  * responses it does not forward as bytes); the idle reaper; {@link BackendHandler}.
+ * A connection of a pool that sends the PROXY protocol starts with the
+ * client's header ({@link ProxyHeaderWriter}, at the socket end).
  */
 final class BackendInitializer extends ChannelInitializer<Channel> {
 
@@ -22,11 +25,25 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
     private final Backend backend;
     private final BackendMeters meters;
     private final long idleTimeoutMillis;
+    private final IdleConnections home;
+    private final HAProxyMessage proxyHeader;
 
+    /** A connection kept in the calling loop's shared pool between requests. */
     BackendInitializer(Backend backend, BackendMeters meters, long idleTimeoutMillis) {
+        this(backend, meters, idleTimeoutMillis, BackendConnections.current(), null);
+    }
+
+    /**
+     * {@code home}: where the connection waits between requests; {@code proxyHeader}:
+     * the PROXY header it starts with (owned from now on), or null for none.
+     */
+    BackendInitializer(Backend backend, BackendMeters meters, long idleTimeoutMillis, IdleConnections home,
+                       HAProxyMessage proxyHeader) {
         this.backend = backend;
         this.meters = meters;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.home = home;
+        this.proxyHeader = proxyHeader;
     }
 
     @Override
@@ -43,6 +60,9 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
                 // A pooled connection is idle when nothing arrives; a slow response is
                 // the exchange's response timeout's business (the handler ignores the event then).
                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                .addLast("backend", new BackendHandler(backend, meters, raw));
+                .addLast("backend", new BackendHandler(backend, meters, raw, home));
+        if (proxyHeader != null) {
+            ProxyHeaderWriter.install(ch.pipeline(), proxyHeader);
+        }
     }
 }

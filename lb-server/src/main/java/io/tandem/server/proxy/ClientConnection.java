@@ -25,6 +25,12 @@ interface ClientConnection extends ChannelHandler {
     /** The connection's one timer, which the exchange borrows for its response timeout. */
     ConnectionTimer timer();
 
+    /**
+     * The backend connections that carry this client's PROXY header, for pools
+     * that send one: made on first use, closed with the client connection.
+     */
+    PrivateConnections privateConnections();
+
     /** How backend connections are taken from the loop's pool or opened. */
     BackendConnector connector();
 

@@ -127,13 +127,20 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend.requestStarted();
         counted = true;
         upstream.attemptBegins();
-        BackendConnection idle = fresh ? null : client.connector().pooled(next);
+        // A connection that starts with a client's PROXY header is that client's alone.
+        PrivateConnections own = pool.settings().proxyProtocol() == null ? null : client.privateConnections();
+        BackendConnection idle = fresh ? null : own == null ? client.connector().pooled(next) : pooled(own, next);
         if (idle != null) {
             attach(idle, true);
         } else {
-            client.connector().open(next, pool.settings(), meters, clientChannel.eventLoop())
+            client.connector().open(next, pool.settings(), meters, clientChannel.eventLoop(), own)
                     .addListener((ChannelFuture f) -> connected(f, next));
         }
+    }
+
+    private static BackendConnection pooled(PrivateConnections own, Backend backend) {
+        Channel ch = own.poll(backend);
+        return ch == null ? null : BackendConnection.of(ch);
     }
 
     private void connected(ChannelFuture f, Backend target) {

@@ -6,6 +6,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -19,8 +22,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.strategy.RequestContext;
+import io.tandem.server.metrics.ProxyProtocolRejection;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -38,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * {@code idle}. The head timer starts at the first byte of a head, which the
  * {@link FrontendCodec} reports, so a client trickling a head (slowloris)
  * cannot hold a connection longer than {@code header}.
+ *
+ * <p>On a listener that accepts the PROXY protocol, the header comes first
+ * (from {@link ProxyHeaderDecoder}) and sets the client's address and port and
+ * the address it connected to, before any request is read; the new
+ * connection's {@code header} timer covers it, so a trusted source that sends
+ * no header is closed like a client that sends nothing.
  *
  * <p>Confined to the client channel's event loop. Also the
  * {@link RequestContext} strategies read, so a pick allocates nothing.
@@ -71,11 +82,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
+    /** The client's address and port: the socket's peer, or what a PROXY header said. */
+    private InetSocketAddress source;
+    /** Where the client connected: this listener's address, or a PROXY header's destination. */
+    private InetSocketAddress destination;
+    /** The listener accepts the PROXY protocol and this connection's header has not come yet. */
+    private boolean awaitingProxyHeader;
+    /** Backend connections that carry this client's PROXY header; null until a pool that sends one is used. */
+    private PrivateConnections privateConnections;
     /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
     private final Cookies.Value cookieValue = new Cookies.Value();
 
     FrontendHandler(ListenerRuntime listener) {
+        this(listener, false);
+    }
+
+    /** {@code proxyHeader}: the connection starts with a PROXY protocol header, which sets the client's address. */
+    FrontendHandler(ListenerRuntime listener, boolean proxyHeader) {
         this.listener = listener;
+        this.awaitingProxyHeader = proxyHeader;
         this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
         this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
     }
@@ -93,6 +118,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public RequestContext requestContext() {
         return this;
+    }
+
+    @Override
+    public PrivateConnections privateConnections() {
+        if (privateConnections == null) {
+            // Made at the first request, so after any PROXY header this connection started with.
+            privateConnections = new PrivateConnections(source, destination);
+        }
+        return privateConnections;
     }
 
     @Override
@@ -115,15 +149,46 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         this.ctx = ctx;
         this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
-            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-            if (remote.getAddress() != null) {
-                clientAddress = remote.getAddress().getAddress();
-                clientIp = remote.getAddress().getHostAddress();
-                forwardedFor = ForwardedHeaders.forwardedFor(clientIp);
-            }
+            client((InetSocketAddress) ctx.channel().remoteAddress());
+        }
+        if (ctx.channel().localAddress() instanceof InetSocketAddress) {
+            destination = (InetSocketAddress) ctx.channel().localAddress();
         }
         armTimer(false);
         ctx.fireChannelActive();
+    }
+
+    /** {@code remote} is the client: every forwarding header, log line and hash uses it from now on. */
+    private void client(InetSocketAddress remote) {
+        source = remote;
+        if (remote.getAddress() != null) {
+            clientAddress = remote.getAddress().getAddress();
+            clientIp = remote.getAddress().getHostAddress();
+            forwardedFor = ForwardedHeaders.forwardedFor(clientIp);
+        }
+    }
+
+    /**
+     * The PROXY header of a trusted balancer, before any request: a proxied TCP
+     * connection's addresses replace the socket's. {@code LOCAL} (the balancer's
+     * own health check) and {@code UNKNOWN} keep the socket's, as the protocol says.
+     */
+    private void proxyHeader(HAProxyMessage header) {
+        try {
+            awaitingProxyHeader = false;
+            HAProxyProxiedProtocol protocol = header.proxiedProtocol();
+            if (header.command() == HAProxyCommand.PROXY
+                    && (protocol == HAProxyProxiedProtocol.TCP4 || protocol == HAProxyProxiedProtocol.TCP6)) {
+                // Literals the decoder validated: no name lookup.
+                client(new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(header.sourceAddress()),
+                        header.sourcePort()));
+                destination = new InetSocketAddress(
+                        NetUtil.createInetAddressFromIpAddressString(header.destinationAddress()),
+                        header.destinationPort());
+            }
+        } finally {
+            header.release();
+        }
     }
 
     @Override
@@ -160,6 +225,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                 // The rest of a request that was already answered (an error before its body).
                 ReferenceCountUtil.release(msg);
             }
+        } else if (msg instanceof HAProxyMessage) {
+            proxyHeader((HAProxyMessage) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -404,6 +471,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             current = null;
         }
         releasePending();
+        if (privateConnections != null) {
+            privateConnections.closeAll();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -432,6 +502,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private void timerFired() {
         if (current != null || closing) {
             return;
+        }
+        if (awaitingProxyHeader) {
+            listener.meters().proxyProtocolRejected(ProxyProtocolRejection.TIMEOUT);
+            log.debug("closed a connection from {}: no PROXY header in time", ctx.channel().remoteAddress());
         }
         if (timerIsIdle || !headInProgress) {
             // Nothing of a request arrived: there is no one to answer.

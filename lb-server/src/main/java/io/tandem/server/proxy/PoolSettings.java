@@ -1,5 +1,6 @@
 package io.tandem.server.proxy;
 
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.tandem.config.PoolConfig;
 import io.tandem.config.StickyConfig;
 
@@ -13,13 +14,15 @@ import io.tandem.config.StickyConfig;
  * @param idleTimeoutMillis     {@code timeouts.idle} of a backend connection
  * @param retries               backends tried after the first, at most
  * @param stickyCookie          the sticky-session cookie's name, or null when the pool is not sticky
+ * @param proxyProtocol         the PROXY header each backend connection starts with, or null for none
  */
 public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
-                           int retries, String stickyCookie) {
+                           int retries, String stickyCookie, HAProxyProtocolVersion proxyProtocol) {
 
     static PoolSettings of(PoolConfig config) {
         return new PoolSettings((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
-                config.sticky().map(StickyConfig::cookie).orElse(null));
+                config.sticky().map(StickyConfig::cookie).orElse(null),
+                ProxyHeaders.version(config.proxyProtocol().orElse(null)));
     }
 }

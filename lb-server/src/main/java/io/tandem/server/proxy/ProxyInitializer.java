@@ -5,11 +5,17 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.tandem.config.ListenerConfig;
+import io.tandem.config.ProxyProtocolConfig;
+import io.tandem.server.metrics.ProxyProtocolRejection;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a client connection: the byte counter (when request metrics
- * are on), the strict {@link FrontendCodec} with the listener's limits, then the
- * proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
+ * are on), the PROXY protocol header's decoder (on a listener that accepts it;
+ * a connection from an untrusted source is closed here), the strict
+ * {@link FrontendCodec} with the listener's limits, then the proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
  * {@code Expect: 100-continue} locally: the backend decides, and its 100 is
  * forwarded.
  */
@@ -17,6 +23,8 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
 
     /** Room in the request line for the method and version around the URI. */
     private static final int REQUEST_LINE_OVERHEAD = 32;
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyInitializer.class);
 
     private final ListenerRuntime listener;
 
@@ -38,12 +46,33 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
                 .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValueValidation(false))
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false);
+        ProxyProtocolConfig proxyProtocol = config.proxyProtocol();
+        if (proxyProtocol.accept() && !trusted(ch, proxyProtocol)) {
+            listener.meters().proxyProtocolRejected(ProxyProtocolRejection.UNTRUSTED);
+            log.debug("closed a connection from {} on listener {}: not a source the PROXY protocol is accepted from",
+                    ch.remoteAddress(), listener.name());
+            ch.close();
+            return;
+        }
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
         }
-        FrontendHandler handler = new FrontendHandler(listener);
+        if (proxyProtocol.accept()) {
+            ch.pipeline().addLast("proxy-protocol", new ProxyHeaderDecoder(listener.meters()));
+        }
+        FrontendHandler handler = new FrontendHandler(listener, proxyProtocol.accept());
         ch.pipeline()
                 .addLast("codec", new FrontendCodec(decoder, handler))
                 .addLast("proxy", handler);
+    }
+
+    /**
+     * Whether the connection comes from a source that may send a PROXY header.
+     * Others could claim any client address, so they are closed unread.
+     */
+    private static boolean trusted(Channel ch, ProxyProtocolConfig proxyProtocol) {
+        return ch.remoteAddress() instanceof InetSocketAddress
+                && ((InetSocketAddress) ch.remoteAddress()).getAddress() != null
+                && proxyProtocol.trusts(((InetSocketAddress) ch.remoteAddress()).getAddress().getAddress());
     }
 }

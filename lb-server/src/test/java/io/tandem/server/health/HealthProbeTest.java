@@ -148,4 +148,43 @@ class HealthProbeTest {
         assertThat(run(HealthProbe.tcp(http("/", "GET", null, null), transport), serverPort()))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "connected"));
     }
+
+    // A pool that sends the PROXY protocol checks with a header first: v2 LOCAL before the HTTP request.
+    @Test
+    void httpCheckSendsAV2LocalHeaderFirst() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            io.netty.util.concurrent.Future<ProbeResult> result = HealthProbe.http(http("/healthz", "GET", null, null),
+                    transport, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V2)
+                    .probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
+            try (java.net.Socket s = backend.accept()) {
+                s.setSoTimeout(5000);
+                byte[] header = s.getInputStream().readNBytes(16);
+                assertThat(header).containsExactly(0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
+                        0x0A, 0x20, 0x00, 0x00, 0x00);
+                byte[] line = s.getInputStream().readNBytes(17);
+                assertThat(new String(line, StandardCharsets.ISO_8859_1)).isEqualTo("GET /healthz HTTP");
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS,
+                        "HTTP 200"));
+            }
+        }
+    }
+
+    // A TCP check of a v1 pool sends PROXY UNKNOWN and passes once it is written.
+    @Test
+    void tcpCheckSendsAV1UnknownHeader() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            io.netty.util.concurrent.Future<ProbeResult> result = HealthProbe.tcp(http("/", "GET", null, null),
+                    transport, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V1)
+                    .probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
+            try (java.net.Socket s = backend.accept()) {
+                s.setSoTimeout(5000);
+                assertThat(new String(s.getInputStream().readNBytes(15), StandardCharsets.ISO_8859_1))
+                        .isEqualTo("PROXY UNKNOWN\r\n");
+            }
+            assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS,
+                    "connected, PROXY header sent"));
+        }
+    }
 }

@@ -13,10 +13,13 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.tandem.config.AccessLogConfig;
+import io.tandem.config.CidrRange;
 import io.tandem.config.HostPort;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.OutlierConfig;
 import io.tandem.config.PoolConfig;
+import io.tandem.config.ProxyProtocolConfig;
+import io.tandem.config.ProxyProtocolVersion;
 import io.tandem.config.StrategyName;
 import io.tandem.core.health.PoolHealth;
 import io.tandem.core.pool.Backend;
@@ -60,12 +63,17 @@ final class ProxyHarness implements BackendConnector {
     private final List<EmbeddedChannel> spare = new ArrayList<>();
 
     ProxyHarness(int backendCount, int retries) {
+        this(backendCount, retries, null);
+    }
+
+    /** {@code proxyProtocol}: the PROXY header the pool sends its backends, or null for none. */
+    ProxyHarness(int backendCount, int retries, ProxyProtocolVersion proxyProtocol) {
         for (int i = 1; i <= backendCount; i++) {
             backends.add(new Backend(new HostPort("10.0.0." + i, 80), 1, false));
         }
         PoolConfig config = new PoolConfig("web", StrategyName.ROUND_ROBIN, Optional.empty(), List.of(),
                 Optional.empty(), Duration.ofSeconds(1), Duration.ofMillis(RESPONSE_TIMEOUT_MS), Duration.ofSeconds(60),
-                retries, Duration.ZERO, Optional.empty());
+                retries, Duration.ZERO, Optional.empty(), OutlierConfig.DEFAULT, Optional.ofNullable(proxyProtocol));
         BackendPool backendPool = new BackendPool("web", backends);
         ProxyMetrics metrics = new ProxyMetrics(false);
         PoolMeters meters = new PoolMeters(metrics, backendPool, List.of("web"));
@@ -114,6 +122,34 @@ final class ProxyHarness implements BackendConnector {
         };
     }
 
+    /** The listener reads a PROXY header from connections of {@code from}, as after a reload that set it. */
+    void acceptProxyProtocol(String... from) {
+        ListenerConfig l = listener.routing().listener();
+        ProxyProtocolConfig proxyProtocol = new ProxyProtocolConfig(true,
+                java.util.Arrays.stream(from).map(CidrRange::parse).toList());
+        listener.routing(new Routing(new ListenerConfig(l.name(), l.bind(), l.pool(), l.headerTimeout(),
+                l.idleTimeout(), l.maxHeaderSize(), l.maxUriLength(), l.routes(), l.accessLog(), proxyProtocol), 0,
+                Map.of("web", pool)));
+    }
+
+    /**
+     * A client connection from {@code ip}:50000 to 127.0.0.1:8080 with the
+     * pipeline the listener's real {@link ProxyInitializer} builds.
+     */
+    EmbeddedChannel clientFrom(String ip) {
+        return new EmbeddedChannel(new ProxyInitializer(listener)) {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return new InetSocketAddress(ip, 50000);
+            }
+
+            @Override
+            protected SocketAddress localAddress0() {
+                return new InetSocketAddress("127.0.0.1", 8080);
+            }
+        };
+    }
+
     Backend backend(int n) {
         return backends.get(n - 1);
     }
@@ -143,7 +179,8 @@ final class ProxyHarness implements BackendConnector {
     }
 
     @Override
-    public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop) {
+    public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
+                              PrivateConnections owner) {
         connects.add(backend.id());
         ArrayDeque<Throwable> refused = refusals.get(backend);
         if (refused != null && !refused.isEmpty()) {
@@ -151,7 +188,9 @@ final class ProxyHarness implements BackendConnector {
             spare.add(nothing);
             return new DefaultChannelPromise(nothing, ImmediateEventExecutor.INSTANCE).setFailure(refused.poll());
         }
-        EmbeddedChannel ch = newBackendChannel(backend);
+        EmbeddedChannel ch = owner == null ? newBackendChannel(backend)
+                : new EmbeddedChannel(new BackendInitializer(backend, pool.meters().of(backend),
+                        settings.idleTimeoutMillis(), owner, owner.header(settings.proxyProtocol())));
         opened.add(ch);
         return ch.newSucceededFuture();
     }
