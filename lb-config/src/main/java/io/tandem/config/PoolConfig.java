@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param slowStart ramp time of a backend that comes back, zero for none
  * @param sticky    sticky-session cookie, absent when not sticky
  * @param outlier   passive health checks; always present, {@link OutlierConfig#DEFAULT} unless set
+ * @param tls       HTTPS to the backends, absent for plain HTTP
  */
 public record PoolConfig(
         String name,
@@ -26,7 +27,8 @@ public record PoolConfig(
         int retries,
         Duration slowStart,
         Optional<StickyConfig> sticky,
-        OutlierConfig outlier) {
+        OutlierConfig outlier,
+        Optional<BackendTlsConfig> tls) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
@@ -38,5 +40,14 @@ public record PoolConfig(
                       Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky) {
         this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
                 slowStart, sticky, OutlierConfig.DEFAULT);
+    }
+
+    /** A pool that speaks plain HTTP to its backends. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, Optional.empty());
     }
 }

@@ -40,6 +40,8 @@ class FormatInStepTest {
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
+        TestCertificates.ec(dir, "backend-ca");
+        TestCertificates.ec(dir, "lb-client");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",
@@ -57,6 +59,8 @@ class FormatInStepTest {
                 "    timeouts: { connect: 1s }",
                 "    sticky: { cookie: TANDEM }",
                 "    outlier: { consecutive-5xx: 3 }",
+                "    tls: { ca: backend-ca.pem, verify: true, sni: app.internal, cert: lb-client.pem, "
+                        + "key: lb-client.key }",
                 "failover:",
                 "  node: lb-a",
                 "  bind: 10.0.0.2:5405",
