@@ -25,6 +25,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.NetErrors;
 import io.tandem.server.Transport;
 import io.tandem.server.Version;
+import io.tandem.server.tls.BackendTls;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -32,7 +33,8 @@ import java.time.Duration;
  * An HTTP/1.1 check: {@code METHOD path} with the configured Host header (the
  * backend's address by default) and {@code Connection: close}. Passes when
  * the status is one of {@code expect-status} and, if {@code expect-body} is
- * set, the first {@link #MAX_BODY} bytes of the body contain it.
+ * set, the first {@link #MAX_BODY} bytes of the body contain it. For a pool
+ * with TLS the request goes over the pool's TLS, after the handshake.
  */
 final class HttpProbe implements HealthProbe {
 
@@ -41,13 +43,15 @@ final class HttpProbe implements HealthProbe {
 
     private final HealthConfig config;
     private final Transport transport;
+    private final BackendTls tls;
     private final HttpMethod method;
     private final byte[] expectBody;
     private final String userAgent = "tandem-health-check/" + Version.get();
 
-    HttpProbe(HealthConfig config, Transport transport) {
+    HttpProbe(HealthConfig config, Transport transport, BackendTls tls) {
         this.config = config;
         this.transport = transport;
+        this.tls = tls;
         this.method = HttpMethod.valueOf(config.method());
         this.expectBody = config.expectBody() == null ? null : config.expectBody().getBytes(StandardCharsets.UTF_8);
     }
@@ -56,7 +60,7 @@ final class HttpProbe implements HealthProbe {
     public Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout) {
         Promise<ProbeResult> promise = loop.newPromise();
         String host = config.host() != null ? config.host() : backend.address().toString();
-        return ProbeAttempt.start(loop, transport, backend, timeout, promise, new ChannelInitializer<Channel>() {
+        return ProbeAttempt.start(loop, transport, backend, timeout, tls, promise, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()
@@ -66,7 +70,7 @@ final class HttpProbe implements HealthProbe {
         });
     }
 
-    /** Sends the check request when connected and judges the answer. */
+    /** Sends the check request as it joins the ready connection, and judges the answer. */
     private final class Exchange extends ChannelInboundHandlerAdapter {
 
         private final Promise<ProbeResult> promise;
@@ -80,7 +84,7 @@ final class HttpProbe implements HealthProbe {
         }
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
+        public void handlerAdded(ChannelHandlerContext ctx) {
             FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, config.path(),
                     Unpooled.EMPTY_BUFFER);
             req.headers()
@@ -89,7 +93,6 @@ final class HttpProbe implements HealthProbe {
                     .set(HttpHeaderNames.ACCEPT, "*/*")
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(req);
-            ctx.fireChannelActive();
         }
 
         @Override

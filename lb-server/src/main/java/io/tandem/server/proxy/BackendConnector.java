@@ -9,6 +9,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.Buffers;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.tls.BackendTls;
 
 /**
  * Where an exchange gets its backend connections: an idle one from the calling
@@ -22,8 +23,8 @@ interface BackendConnector {
 
     /**
      * Starts opening a connection to {@code backend} on {@code loop}, with the
-     * backend pipeline ({@link BackendInitializer}); the channel it completes
-     * with holds a {@link BackendConnection}.
+     * backend pipeline ({@link BackendInitializer}), secured first when the
+     * pool has TLS; the channel it completes with holds a {@link BackendConnection}.
      */
     ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop);
 
@@ -47,9 +48,11 @@ interface BackendConnector {
             return ch == null ? null : BackendConnection.of(ch);
         }
 
+        /** For a pool with TLS, the future completes when the handshake is done, within the connect timeout. */
         @Override
         public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop) {
-            return new Bootstrap()
+            long start = System.nanoTime();
+            ChannelFuture connect = new Bootstrap()
                     .group(loop)
                     .channel(transport.socketChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
@@ -57,6 +60,9 @@ interface BackendConnector {
                     .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                     .handler(new BackendInitializer(backend, meters, settings.idleTimeoutMillis()))
                     .connect(backend.socketAddress());
+            BackendTls tls = settings.tls();
+            return tls == null ? connect
+                    : tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis());
         }
     }
 }

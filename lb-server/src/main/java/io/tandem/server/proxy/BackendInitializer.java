@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
  * The pipeline of a backend connection: the request encoder; the response
  * decoders ({@link RawResponseDecoder}, and Netty's behind it for the
  * responses it does not forward as bytes); the idle reaper; {@link BackendHandler}.
+ * For a pool with TLS, the connector puts an {@code SslHandler} before them
+ * all once the connection is up (see {@code BackendTls.secure}); the decoders
+ * then read the decrypted bytes exactly as they read a plain socket's.
  */
 final class BackendInitializer extends ChannelInitializer<Channel> {
 

@@ -1,0 +1,147 @@
+package io.tandem.server.tls;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.tandem.config.BackendTlsConfig;
+import io.netty.util.NetUtil;
+import io.tandem.config.HostPort;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * A pool's HTTPS to its backends: one client {@link SslContext}, built once
+ * per pool and config load (a reload builds a new one from the files, so
+ * replaced certificates take effect), and the handler each new backend
+ * connection gets. Immutable; the loops share it.
+ *
+ * <p>Verification is the JDK's: the chain must end at a CA of {@code ca} (or
+ * of the JDK's trust store), and the certificate must name the host Tandem
+ * meant (endpoint identification "HTTPS"): the pool's {@code sni} name, else
+ * the backend's host, a DNS name or an IP address.
+ */
+public final class BackendTls {
+
+    /** The name of the handler in a backend connection's pipeline. */
+    public static final String HANDLER = "tls";
+
+    private final SslContext context;
+    private final String sni;
+    private final String description;
+
+    private BackendTls(SslContext context, String sni, String description) {
+        this.context = context;
+        this.sni = sni;
+        this.description = description;
+    }
+
+    /**
+     * Builds the client context of {@code config}. Throws {@link SSLException}
+     * when a file the config check accepted cannot be loaded after all (it
+     * changed since, or the engine refuses it); the caller keeps the running config.
+     */
+    public static BackendTls of(BackendTlsConfig config) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(provider())
+                .protocols("TLSv1.3", "TLSv1.2");
+        if (config.verify()) {
+            if (config.ca() != null) {
+                builder.trustManager(new File(config.ca()));
+            }
+            builder.endpointIdentificationAlgorithm("HTTPS");
+        } else {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+        }
+        if (config.cert() != null) {
+            builder.keyManager(new File(config.cert()), new File(config.key()));
+        }
+        try {
+            String description = engineName() + ", " + (!config.verify() ? "not verified"
+                    : "verified against " + (config.ca() != null ? config.ca() : "the JDK's CAs"))
+                    + (config.cert() != null ? ", client certificate " + config.cert() : "");
+            return new BackendTls(builder.build(), config.sni(), description);
+        } catch (SSLException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Netty reports unreadable PEM as IllegalArgumentException; the caller handles one type.
+            throw new SSLException(e.getMessage(), e);
+        }
+    }
+
+    /** OpenSSL (BoringSSL) where netty-tcnative loads on this host, else the JDK's engine. */
+    static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /** The engine's name for logs and /status: "OpenSSL (BoringSSL 1.1.1)" or "JDK". */
+    public static String engineName() {
+        return OpenSsl.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
+    }
+
+    /** What the pool's TLS does, for the start and reload log: engine, verification, client certificate. */
+    public String description() {
+        return description;
+    }
+
+    /**
+     * A handler for a new connection to {@code backend}. The engine's peer
+     * host is the {@code sni} name, else the backend's host, and the
+     * certificate is verified against it. It is sent as SNI when it is a name,
+     * never an IP address; set here rather than left to the engines, which
+     * skip names without a dot such as {@code localhost}.
+     */
+    public SslHandler newHandler(Channel ch, HostPort backend) {
+        String host = sni != null ? sni : backend.host();
+        SslHandler handler = context.newHandler(ch.alloc(), host, backend.port());
+        if (!NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host)) {
+            SSLEngine engine = handler.engine();
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(host)));
+            engine.setSSLParameters(parameters);
+        }
+        return handler;
+    }
+
+    /**
+     * A connection being opened, secured: once {@code connect} succeeds, a
+     * handler goes first in the pipeline (starting the handshake), and the
+     * returned future succeeds when the handshake is done. The handshake gets
+     * what is left of {@code timeoutMillis} since {@code startNanos}, so one
+     * timeout bounds connect and handshake together. A failed or timed-out
+     * handshake fails the future with its {@link SSLException} and closes the
+     * channel, like a refused connect.
+     */
+    public ChannelFuture secure(ChannelFuture connect, HostPort backend, long startNanos, long timeoutMillis) {
+        Channel ch = connect.channel();
+        ChannelPromise ready = ch.newPromise();
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
+                return;
+            }
+            SslHandler handler = newHandler(ch, backend);
+            long spent = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            handler.setHandshakeTimeoutMillis(Math.max(1, timeoutMillis - spent));
+            handler.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    ready.trySuccess();
+                } else {
+                    ready.tryFailure(h.cause());
+                }
+            });
+            ch.pipeline().addFirst(HANDLER, handler);
+        });
+        return ready;
+    }
+}
