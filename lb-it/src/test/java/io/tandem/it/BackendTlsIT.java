@@ -41,6 +41,8 @@ class BackendTlsIT {
     static StubBackend byName;
     static StubBackend wrongName;
     static StubBackend mutual;
+    /** Accepts connections and reads, but never answers: a TLS handshake to it never ends. */
+    static RawBackend silent;
 
     @BeforeAll
     static void start() throws Exception {
@@ -59,6 +61,7 @@ class BackendTlsIT {
                 "other.internal")));
         mutual = lb.httpsStub("mutual", new StubTls(pki.server("mutual", TestPki.KeyType.RSA, 30, "127.0.0.1"),
                 pki.ca().cert()));
+        silent = lb.raw(s -> s.getInputStream().readAllBytes());
         String ca = pki.ca().cert().toString();
         lb.config()
                 .listener("verified", "verified")
@@ -82,7 +85,14 @@ class BackendTlsIT {
                 // Passive checks only: the untrusted backend is found out by requests, which go on to the other.
                 .listener("retry", "retry")
                 .pool("retry", p -> p.set("tls", "{ ca: " + ca + " }").retries(1)
-                        .outlier("consecutive-failures: 2, ejection-time: 1m").backends(untrusted, verified));
+                        .outlier("consecutive-failures: 2, ejection-time: 1m").backends(untrusted, verified))
+                .listener("stalled", "stalled")
+                .pool("stalled", p -> p.set("tls", "{ ca: " + ca + " }").retries(0)
+                        .timeouts("connect: 300ms").backend(silent.address()))
+                .listener("stalled-check", "stalled-check")
+                .pool("stalled-check", p -> p.set("tls", "{ ca: " + ca + " }")
+                        .health("path: /health, interval: 200ms, timeout: 500ms, rise: 1, fall: 1")
+                        .backend(silent.address()));
         lb.start();
     }
 
@@ -223,6 +233,17 @@ class BackendTlsIT {
         assertThat(lb.output()).contains("pool retry backend " + untrusted.address() + " up -> ejected: ejected for "
                 + "1m after 2 consecutive connection failures (last: TLS handshake failed: certificate verify failed: PKIX path building "
                 + "failed: unable to find valid certification path to requested target)");
+    }
+
+    // A handshake that never ends is a connect timeout: the connect timeout covers it (504), and a check says so.
+    @Test
+    void stalledHandshakeTimesOut() throws Exception {
+        HttpResponse<String> r = get("stalled", "/");
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(r.body()).isEqualTo("The backend did not accept a connection in time.\n");
+        JsonNode status = awaitState("stalled-check", silent.address(), "down");
+        assertThat(status.path("lastCheck").path("result").asText()).isEqualTo("timeout");
+        assertThat(status.path("lastCheck").path("detail").asText()).isEqualTo("no TLS handshake within 500ms");
     }
 
     // A reload rebuilds the TLS context from the files: a fixed CA brings the backend up; a bad file is refused

@@ -52,29 +52,32 @@ public final class BackendTls {
      * changed since, or the engine refuses it); the caller keeps the running config.
      */
     public static BackendTls of(BackendTlsConfig config) throws SSLException {
+        return of(config, provider());
+    }
+
+    /** The same with a given engine (tests run both). */
+    static BackendTls of(BackendTlsConfig config, SslProvider provider) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .sslProvider(provider())
+                .sslProvider(provider)
                 .protocols("TLSv1.3", "TLSv1.2");
-        if (config.verify()) {
-            if (config.ca() != null) {
-                builder.trustManager(new File(config.ca()));
-            }
-            builder.endpointIdentificationAlgorithm("HTTPS");
-        } else {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
-        }
-        if (config.cert() != null) {
-            builder.keyManager(new File(config.cert()), new File(config.key()));
-        }
         try {
-            String description = engineName() + ", " + (!config.verify() ? "not verified"
+            if (config.verify()) {
+                if (config.ca() != null) {
+                    builder.trustManager(new File(config.ca()));
+                }
+                builder.endpointIdentificationAlgorithm("HTTPS");
+            } else {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            }
+            if (config.cert() != null) {
+                builder.keyManager(new File(config.cert()), new File(config.key()));
+            }
+            String description = engineName(provider) + ", " + (!config.verify() ? "not verified"
                     : "verified against " + (config.ca() != null ? config.ca() : "the JDK's CAs"))
                     + (config.cert() != null ? ", client certificate " + config.cert() : "");
             return new BackendTls(builder.build(), config.sni(), description);
-        } catch (SSLException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // Netty reports unreadable PEM as IllegalArgumentException; the caller handles one type.
+        } catch (IllegalArgumentException e) {
+            // Netty reports an unreadable PEM file so; the caller handles one type.
             throw new SSLException(e.getMessage(), e);
         }
     }
@@ -84,9 +87,9 @@ public final class BackendTls {
         return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    /** The engine's name for logs and /status: "OpenSSL (BoringSSL 1.1.1)" or "JDK". */
-    public static String engineName() {
-        return OpenSsl.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
+    /** The engine's name for the log: "OpenSSL (BoringSSL)" or "JDK". */
+    private static String engineName(SslProvider provider) {
+        return provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
     }
 
     /** What the pool's TLS does, for the start and reload log: engine, verification, client certificate. */
