@@ -82,6 +82,8 @@ class BackendTlsIT {
                 .listener("mutual", "mutual")
                 .pool("mutual", p -> p.set("tls", "{ ca: " + ca + ", cert: " + lbClient.cert() + ", key: "
                         + lbClient.key() + " }").health(CHECKS).backend(mutual))
+                .listener("no-client-cert", "no-client-cert")
+                .pool("no-client-cert", p -> p.set("tls", "{ ca: " + ca + " }").health(CHECKS).backend(mutual))
                 // Passive checks only: the untrusted backend is found out by requests, which go on to the other.
                 .listener("retry", "retry")
                 .pool("retry", p -> p.set("tls", "{ ca: " + ca + " }").retries(1)
@@ -219,6 +221,17 @@ class BackendTlsIT {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("hello from mutual");
         assertThat(header(r, "X-Seen-Client-Cert")).isEqualTo("CN=tandem-lb");
+    }
+
+    // Without a client certificate, the backend that requires one refuses Tandem: the check fails, 503.
+    // In TLS 1.3 the server judges the client's certificate after the client's handshake ended, and refuses
+    // by closing (OpenSSL's engine reports the alert as a close), so that is what the check can say.
+    @Test
+    void missingClientCertificateIsRefused() throws Exception {
+        JsonNode status = awaitState("no-client-cert", mutual.address(), "down");
+        assertThat(status.path("lastCheck").path("detail").asText()).isEqualTo("connection closed before the "
+                + "response");
+        assertThat(get("no-client-cert", "/").statusCode()).isEqualTo(503);
     }
 
     // A failed handshake is a failed connect: the request goes to the other backend, and passive checks eject.

@@ -101,8 +101,8 @@ public final class BackendTls {
      * A handler for a new connection to {@code backend}. The engine's peer
      * host is the {@code sni} name, else the backend's host, and the
      * certificate is verified against it. It is sent as SNI when it is a name,
-     * never an IP address; set here rather than left to the engines, which
-     * skip names without a dot such as {@code localhost}.
+     * never an IP address; set here rather than left to the engine, as
+     * Netty's OpenSSL engine skips names without a dot such as {@code localhost}.
      */
     public SslHandler newHandler(Channel ch, HostPort backend) {
         String host = sni != null ? sni : backend.host();
