@@ -243,9 +243,9 @@ class BackendTlsIT {
             assertThat(r.body()).as("request %d", i).isEqualTo("hello from verified");
         }
         assertThat(lb.admin().backend("retry", untrusted.address()).path("state").asText()).isEqualTo("ejected");
-        assertThat(lb.output()).contains("pool retry backend " + untrusted.address() + " up -> ejected: ejected for "
-                + "1m after 2 consecutive connection failures (last: TLS handshake failed: certificate verify failed: PKIX path building "
-                + "failed: unable to find valid certification path to requested target)");
+        assertThat(lb.output()).contains("pool retry backend " + untrusted.address() + " up -> ejected: ejected "
+                + "for 1m after 2 consecutive connection failures (last: TLS handshake failed: certificate verify "
+                + "failed: PKIX path building failed: unable to find valid certification path to requested target)");
     }
 
     // A handshake that never ends is a connect timeout: the connect timeout covers it (504), and a check says so.

@@ -28,7 +28,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * A real HTTP (or HTTPS, with a {@link StubTls}) server on a loopback port that names itself in {@code X-Backend} and names the address
+ * A real HTTP server on a loopback port that names itself in {@code X-Backend} and names the address
  * that connected to it (the forwarding Tandem node) in {@code X-Seen-Peer}.
  * <ul>
  *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>

@@ -60,11 +60,11 @@ public final class NetErrors {
     }
 
     /**
-     * A TLS failure anywhere in {@code cause}'s chain as "TLS handshake failed: ..."
-     * ("TLS error: ..." after the handshake) (with "certificate verify failed: " when the peer's certificate was
-     * refused, so a wrong CA or name reads as such), or null when it is none.
-     * The reason is the chain's messages without the Java class names the
-     * JDK puts in them, each said once.
+     * A TLS failure anywhere in {@code cause}'s chain as "TLS handshake failed:
+     * ..." ("TLS error: ..." after the handshake), or null when there is none.
+     * A refused peer certificate reads "certificate verify failed: ...", so a
+     * wrong CA or name says so. The reason is the chain's messages without the
+     * Java class names the JDK puts in them, each said once.
      */
     private static String describeTls(Throwable cause) {
         Throwable ssl = cause;

@@ -373,7 +373,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             PoolRuntime old = previous.get(p.name());
             List<Backend> backends = new ArrayList<>();
             Map<Backend, Integer> reweigh = new IdentityHashMap<>();
-            // Connections and checks made over other TLS settings say nothing of the new ones: such backends start anew.
+            // Connections and checks made with other TLS settings prove nothing of the new: such backends start anew.
             boolean sameTls = old != null && old.config().tls().equals(p.tls());
             for (BackendConfig bc : p.backends()) {
                 Backend kept = old == null || !sameTls ? null : old.pool().backend(bc.address().toString());

@@ -94,7 +94,8 @@ class HealthProbeTest {
     // The configured Host header and method are sent.
     @Test
     void sendsConfiguredHostAndMethod() throws Exception {
-        ProbeResult r = run(HealthProbe.http(http("/", "HEAD", "www.example.com", null), transport, null), serverPort());
+        ProbeResult r = run(HealthProbe.http(http("/", "HEAD", "www.example.com", null), transport, null),
+                serverPort());
         assertThat(r.outcome()).isEqualTo(ProbeResult.Outcome.PASS);
         assertThat(seen.get("host")).isEqualTo("www.example.com");
         assertThat(seen.get("method")).isEqualTo("HEAD");

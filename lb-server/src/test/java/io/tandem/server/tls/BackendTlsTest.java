@@ -172,6 +172,17 @@ class BackendTlsTest {
         }
     }
 
+    // Without ca, the JDK's trust store decides: a private CA's certificate is refused, not accepted.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void withoutCaTheJdkTrustStoreDecides(SslProvider provider) throws Exception {
+        try (Server server = new Server()) {
+            ChannelFuture f = secure(tls(provider, null, true, null), server.address(), 5000);
+            assertThat(NetErrors.describe(f.cause())).isEqualTo("TLS handshake failed: certificate verify failed: "
+                    + "PKIX path building failed: unable to find valid certification path to requested target");
+        }
+    }
+
     // A name the certificate does not carry fails verification.
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
