@@ -246,6 +246,11 @@ class BackendTlsIT {
         assertThat(lb.output()).contains("pool retry backend " + untrusted.address() + " up -> ejected: ejected "
                 + "for 1m after 2 consecutive connection failures (last: TLS handshake failed: certificate verify "
                 + "failed: PKIX path building failed: unable to find valid certification path to requested target)");
+        // Each failed request's handshake is logged, once a minute per backend: here two failures, one line.
+        String line = "pool retry backend " + untrusted.address() + ": TLS handshake failed: certificate verify failed: "
+                + "PKIX path building failed: unable to find valid certification path to requested target (logged "
+                + "at most once a minute per backend)";
+        assertThat(lb.output().split(java.util.regex.Pattern.quote(line), -1)).hasSize(2);
     }
 
     // A handshake that never ends is a connect timeout: the connect timeout covers it (504), and a check says so.

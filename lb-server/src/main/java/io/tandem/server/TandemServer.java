@@ -411,7 +411,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 continue;
             }
             try {
-                BackendTls tls = BackendTls.of(p.tls().get());
+                BackendTls tls = BackendTls.of(p.name(), p.tls().get());
                 contexts.put(p.name(), tls);
                 log.info("pool {}: HTTPS to backends ({})", p.name(), tls.description());
             } catch (javax.net.ssl.SSLException e) {

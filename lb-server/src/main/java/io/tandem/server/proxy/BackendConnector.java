@@ -61,8 +61,16 @@ interface BackendConnector {
                     .handler(new BackendInitializer(backend, meters, settings.idleTimeoutMillis()))
                     .connect(backend.socketAddress());
             BackendTls tls = settings.tls();
-            return tls == null ? connect
-                    : tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis());
+            if (tls == null) {
+                return connect;
+            }
+            ChannelFuture ready = tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis());
+            ready.addListener(f -> {
+                if (!f.isSuccess() && connect.isSuccess()) {
+                    tls.requestHandshakeFailed(backend.address(), f.cause());
+                }
+            });
+            return ready;
         }
     }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.tandem.config.BackendTlsConfig;
 import io.netty.util.NetUtil;
 import io.tandem.config.HostPort;
+import io.tandem.server.NetErrors;
 import java.io.File;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A pool's HTTPS to its backends: one client {@link SslContext}, built once
@@ -36,27 +39,35 @@ public final class BackendTls {
     /** The name of the handler in a backend connection's pipeline. */
     public static final String HANDLER = "tls";
 
+    /** How often a backend whose requests' handshakes keep failing is logged again. */
+    static final long LOG_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private static final Logger log = LoggerFactory.getLogger("io.tandem.tls");
+
+    private final String pool;
     private final SslContext context;
     private final String sni;
     private final String description;
+    private final LogLimit<HostPort> failureLog = new LogLimit<>(LOG_PERIOD_NANOS);
 
-    private BackendTls(SslContext context, String sni, String description) {
+    private BackendTls(String pool, SslContext context, String sni, String description) {
+        this.pool = pool;
         this.context = context;
         this.sni = sni;
         this.description = description;
     }
 
     /**
-     * Builds the client context of {@code config}. Throws {@link SSLException}
+     * Builds the client context of {@code pool}'s {@code config}. Throws {@link SSLException}
      * when a file the config check accepted cannot be loaded after all (it
      * changed since, or the engine refuses it); the caller keeps the running config.
      */
-    public static BackendTls of(BackendTlsConfig config) throws SSLException {
-        return of(config, provider());
+    public static BackendTls of(String pool, BackendTlsConfig config) throws SSLException {
+        return of(pool, config, provider());
     }
 
     /** The same with a given engine (tests run both). */
-    static BackendTls of(BackendTlsConfig config, SslProvider provider) throws SSLException {
+    static BackendTls of(String pool, BackendTlsConfig config, SslProvider provider) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols("TLSv1.3", "TLSv1.2");
@@ -75,7 +86,7 @@ public final class BackendTls {
             String description = engineName(provider) + ", " + (!config.verify() ? "not verified"
                     : "verified against " + (config.ca() != null ? config.ca() : "the JDK's CAs"))
                     + (config.cert() != null ? ", client certificate " + config.cert() : "");
-            return new BackendTls(builder.build(), config.sni(), description);
+            return new BackendTls(pool, builder.build(), config.sni(), description);
         } catch (IllegalArgumentException e) {
             // Netty reports an unreadable PEM file so; the caller handles one type.
             throw new SSLException(e.getMessage(), e);
@@ -114,6 +125,20 @@ public final class BackendTls {
             engine.setSSLParameters(parameters);
         }
         return handler;
+    }
+
+    /**
+     * Logs that a request's handshake with {@code backend} failed, at most
+     * once a minute per backend. A handshake failure is nearly always a
+     * setting (CA, name, client certificate) that no status code explains,
+     * and a pool without active checks that never ejects (a single backend)
+     * would otherwise say nothing of it. Health checks log their own failures.
+     */
+    public void requestHandshakeFailed(HostPort backend, Throwable cause) {
+        if (failureLog.allow(backend, System.nanoTime())) {
+            log.warn("pool {} backend {}: {} (logged at most once a minute per backend)", pool, backend,
+                    NetErrors.describe(cause));
+        }
     }
 
     /**

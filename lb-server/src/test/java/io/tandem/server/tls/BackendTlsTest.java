@@ -135,7 +135,7 @@ class BackendTlsTest {
 
     private static BackendTls tls(SslProvider provider, String ca, boolean verify, String sni) throws Exception {
         Assumptions.assumeTrue(provider != SslProvider.OPENSSL || OpenSsl.isAvailable(), "OpenSSL loads here");
-        return BackendTls.of(new BackendTlsConfig(ca, verify, sni, null, null), provider);
+        return BackendTls.of("web", new BackendTlsConfig(ca, verify, sni, null, null), provider);
     }
 
     // With the certificate's CA, the handshake to an IP address succeeds and sends no SNI.
