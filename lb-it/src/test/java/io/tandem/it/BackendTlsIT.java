@@ -82,6 +82,12 @@ class BackendTlsIT {
                 .listener("mutual", "mutual")
                 .pool("mutual", p -> p.set("tls", "{ ca: " + ca + ", cert: " + lbClient.cert() + ", key: "
                         + lbClient.key() + " }").health(CHECKS).backend(mutual))
+                .listener("tcp-check", "tcp-check")
+                .pool("tcp-check", p -> p.set("tls", "{ ca: " + ca + " }")
+                        .health("type: tcp, interval: 200ms, timeout: 1s, rise: 1, fall: 1").backend(verified))
+                .listener("tcp-check-wrong-ca", "tcp-check-wrong-ca")
+                .pool("tcp-check-wrong-ca", p -> p.set("tls", "{ ca: " + otherPki.ca().cert() + " }")
+                        .health("type: tcp, interval: 200ms, timeout: 1s, rise: 1, fall: 1").backend(verified))
                 .listener("no-client-cert", "no-client-cert")
                 .pool("no-client-cert", p -> p.set("tls", "{ ca: " + ca + " }").health(CHECKS).backend(mutual))
                 // Passive checks only: the untrusted backend is found out by requests, which go on to the other.
@@ -172,6 +178,17 @@ class BackendTlsIT {
                 + "first check failed: " + reason);
         HttpResponse<String> r = get("wrong-ca", "/");
         assertThat(r.statusCode()).isEqualTo(503);
+    }
+
+    // A TCP check of a pool with TLS passes only with a completed, verified handshake.
+    @Test
+    void tcpCheckMakesTheHandshake() throws Exception {
+        JsonNode up = awaitState("tcp-check", verified.address(), "up");
+        assertThat(up.path("lastCheck").path("detail").asText()).isEqualTo("connected, TLS handshake done");
+        JsonNode down = awaitState("tcp-check-wrong-ca", verified.address(), "down");
+        assertThat(down.path("lastCheck").path("detail").asText()).isEqualTo("TLS handshake failed: certificate "
+                + "verify failed: PKIX path building failed: unable to find valid certification path to requested "
+                + "target");
     }
 
     // verify: false accepts a certificate of a CA nobody trusts.
