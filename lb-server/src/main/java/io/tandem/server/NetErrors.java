@@ -1,6 +1,7 @@
 package io.tandem.server;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -76,6 +77,13 @@ public final class NetErrors {
         }
         if (ssl instanceof SslHandshakeTimeoutException) {
             return "TLS " + ssl.getMessage();
+        }
+        for (Throwable t = ssl; t != null; t = t.getCause()) {
+            if (t instanceof NotSslRecordException) {
+                // Its message goes on with a hex dump of the bytes that came instead.
+                return (ssl instanceof SSLHandshakeException ? "TLS handshake failed: " : "TLS error: ")
+                        + "not an SSL/TLS record (the peer does not speak TLS on this port)";
+            }
         }
         Throwable from = ssl;
         for (Throwable t = ssl; t != null; t = t.getCause()) {

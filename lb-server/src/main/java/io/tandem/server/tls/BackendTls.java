@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,11 +166,25 @@ public final class BackendTls {
                 if (h.isSuccess()) {
                     ready.trySuccess();
                 } else {
-                    ready.tryFailure(h.cause());
+                    ready.tryFailure(asHandshakeFailure(h.cause()));
                 }
             });
             ch.pipeline().addFirst(HANDLER, handler);
         });
         return ready;
+    }
+
+    /**
+     * A failure of the handshake as an {@link SSLHandshakeException}, so it
+     * reads as one: Netty fails it with others too, e.g. "not an SSL/TLS
+     * record" when the backend's port speaks plain HTTP.
+     */
+    private static Throwable asHandshakeFailure(Throwable cause) {
+        if (cause instanceof SSLHandshakeException) {
+            return cause;
+        }
+        SSLHandshakeException e = new SSLHandshakeException(String.valueOf(cause.getMessage()));
+        e.initCause(cause);
+        return e;
     }
 }

@@ -216,6 +216,30 @@ class BackendTlsTest {
         }
     }
 
+    // A backend port that speaks plain HTTP fails the handshake, and the reason says why.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void plainHttpPortFailsTheHandshake(SslProvider provider) throws Exception {
+        try (ServerSocket plain = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = plain.accept()) {
+                    s.getInputStream().read();
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getInputStream().read();
+                } catch (IOException e) {
+                    // the client closed first
+                }
+            }, "plain-http");
+            t.setDaemon(true);
+            t.start();
+            ChannelFuture f = secure(tls(provider, trusted.toString(), true, null),
+                    new HostPort("127.0.0.1", plain.getLocalPort()), 5000);
+            assertThat(NetErrors.describe(f.cause())).isEqualTo("TLS handshake failed: not an SSL/TLS record (the "
+                    + "peer does not speak TLS on this port)");
+        }
+    }
+
     // A refused connect stays a refused connect.
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
