@@ -66,7 +66,8 @@ interface BackendConnector {
             }
             ChannelFuture ready = tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis());
             ready.addListener(f -> {
-                if (!f.isSuccess() && connect.isSuccess()) {
+                // (A handshake cut by the daemon's own shutdown says nothing of the backend.)
+                if (!f.isSuccess() && connect.isSuccess() && !loop.isShuttingDown()) {
                     tls.requestHandshakeFailed(backend.address(), f.cause());
                 }
             });
