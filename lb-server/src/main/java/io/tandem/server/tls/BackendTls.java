@@ -9,8 +9,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.tandem.config.BackendTlsConfig;
 import io.netty.util.NetUtil;
+import io.tandem.config.BackendTlsConfig;
 import io.tandem.config.HostPort;
 import io.tandem.server.NetErrors;
 import java.io.File;
@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * A pool's HTTPS to its backends: one client {@link SslContext}, built once
  * per pool and config load (a reload builds a new one from the files, so
  * replaced certificates take effect), and the handler each new backend
- * connection gets. Immutable; the loops share it.
+ * connection gets. The loops share it: immutable but for the thread-safe
+ * limit on how often failed handshakes are logged.
  *
  * <p>Verification is the JDK's: the chain must end at a CA of {@code ca} (or
  * of the JDK's trust store), and the certificate must name the host Tandem
@@ -38,10 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class BackendTls {
 
     /** The name of the handler in a backend connection's pipeline. */
-    public static final String HANDLER = "tls";
+    private static final String HANDLER = "tls";
 
     /** How often a backend whose requests' handshakes keep failing is logged again. */
-    static final long LOG_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long LOG_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final Logger log = LoggerFactory.getLogger("io.tandem.tls");
 
