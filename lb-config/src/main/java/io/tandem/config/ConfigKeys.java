@@ -102,6 +102,14 @@ final class ConfigKeys {
             .integer("max-ejected-percent", Defaults.OUTLIER_MAX_EJECTED_PERCENT, 0, 100)
             .build();
 
+    static final Shape BACKEND_TLS = Shape.of("backend TLS")
+            .file("ca", false)
+            .bool("verify", Defaults.BACKEND_TLS_VERIFY)
+            .string("sni", false, null)
+            .file("cert", false)
+            .file("key", false)
+            .build();
+
     static final Shape POOL = Shape.of("pool")
             .choice("strategy", "a strategy", Defaults.STRATEGY.configName(), StrategyName.configNames())
             .hashOn("hash-on")
@@ -113,6 +121,7 @@ final class ConfigKeys {
             .nested("sticky", STICKY)
             .nested("outlier", OUTLIER)
             .choice("proxy-protocol", "a PROXY protocol version", null, ProxyProtocolVersion.configNames())
+            .nested("tls", BACKEND_TLS)
             .build();
 
     static final Shape TRACK = Shape.of("track")

@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -332,8 +333,66 @@ public final class ConfigLoader {
             OutlierConfig outlier = outlier(s.section("outlier"));
             Optional<ProxyProtocolVersion> proxyProtocol = Optional.ofNullable(
                     ProxyProtocolVersion.fromConfig(s.choice("proxy-protocol")));
+            Optional<BackendTlsConfig> tls = s.has("tls") ? Optional.of(backendTls(s.section("tls")))
+                    : Optional.empty();
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier, proxyProtocol);
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls);
+        }
+
+        /**
+         * A pool's {@code tls}: its files are read here as the proxy will load
+         * them, so a missing file, a key that is not the certificate's, or a
+         * format the proxy cannot read is a problem of the file, not of every
+         * later handshake.
+         */
+        private BackendTlsConfig backendTls(Section s) {
+            String ca = s.file("ca");
+            boolean verify = s.bool("verify");
+            String sni = s.string("sni");
+            String cert = s.file("cert");
+            String key = s.file("key");
+            if (ca != null && !verify) {
+                s.problem("ca", "is not used with verify: false; remove it, or set verify: true to check backends "
+                        + "against it");
+            } else if (ca != null) {
+                try {
+                    BackendTlsFiles.certificates(ca, "expected a PEM file of the CA certificates that backends' "
+                            + "certificates chain to");
+                } catch (BackendTlsFiles.Unusable e) {
+                    s.problem("ca", e.getMessage());
+                }
+            }
+            if (sni != null) {
+                if (IpLiteral.parse(sni) != null) {
+                    s.problem("sni", "'" + sni + "' is an IP address; SNI carries host names only (leave sni unset "
+                            + "to verify each backend against its own address)");
+                } else if (sni.length() > 253 || !sni.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+                        + "(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")) {
+                    s.problem("sni", "'" + sni + "' is not a host name; expected a DNS name such as app.internal");
+                }
+            }
+            if (cert != null && key == null && !s.has("key")) {
+                s.problem("cert", "needs key: the private key of this client certificate");
+            }
+            if (key != null && cert == null && !s.has("cert")) {
+                s.problem("key", "needs cert: the client certificate of this key");
+            }
+            if (cert != null) {
+                try {
+                    List<X509Certificate> chain = BackendTlsFiles.certificates(cert, "expected a PEM file with "
+                            + "the client certificate first, then its intermediates");
+                    if (key != null) {
+                        try {
+                            BackendTlsFiles.keyOf(chain.get(0), cert, key);
+                        } catch (BackendTlsFiles.Unusable e) {
+                            s.problem("key", e.getMessage());
+                        }
+                    }
+                } catch (BackendTlsFiles.Unusable e) {
+                    s.problem("cert", e.getMessage());
+                }
+            }
+            return new BackendTlsConfig(ca, verify, sni == null ? null : Units.lower(sni), cert, key);
         }
 
         private HealthConfig health(Section s) {

@@ -32,6 +32,9 @@ public final class Defaults {
     public static final int MAX_RETRIES = 10;
     public static final Duration SLOW_START = Duration.ZERO;
 
+    /** A pool's TLS checks its backends' certificates unless told not to. */
+    public static final boolean BACKEND_TLS_VERIFY = true;
+
     public static final HealthConfig.Type HEALTH_TYPE = HealthConfig.Type.HTTP;
     public static final String HEALTH_PATH = "/";
     public static final String HEALTH_METHOD = "GET";

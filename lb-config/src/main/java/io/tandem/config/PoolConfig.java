@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param outlier   passive health checks; always present, {@link OutlierConfig#DEFAULT} unless set
  * @param proxyProtocol the PROXY protocol header sent at the start of each backend connection (and
  *                  health check), absent for none
+ * @param tls       HTTPS to the backends, absent for plain HTTP
  */
 public record PoolConfig(
         String name,
@@ -29,7 +30,8 @@ public record PoolConfig(
         Duration slowStart,
         Optional<StickyConfig> sticky,
         OutlierConfig outlier,
-        Optional<ProxyProtocolVersion> proxyProtocol) {
+        Optional<ProxyProtocolVersion> proxyProtocol,
+        Optional<BackendTlsConfig> tls) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
@@ -43,12 +45,12 @@ public record PoolConfig(
                 slowStart, sticky, OutlierConfig.DEFAULT);
     }
 
-    /** A pool that sends no PROXY protocol header. */
+    /** A pool that sends no PROXY protocol header and speaks plain HTTP to its backends. */
     public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
                       Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
                       Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
                       OutlierConfig outlier) {
         this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
-                slowStart, sticky, outlier, Optional.empty());
+                slowStart, sticky, outlier, Optional.empty(), Optional.empty());
     }
 }

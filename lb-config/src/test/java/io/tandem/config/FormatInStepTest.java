@@ -40,6 +40,8 @@ class FormatInStepTest {
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
+        TestCertificates.ec(dir, "backend-ca");
+        TestCertificates.ec(dir, "lb-client");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",
@@ -59,6 +61,8 @@ class FormatInStepTest {
                 "    sticky: { cookie: TANDEM }",
                 "    outlier: { consecutive-5xx: 3 }",
                 "    proxy-protocol: v2",
+                "    tls: { ca: backend-ca.pem, verify: true, sni: app.internal, cert: lb-client.pem, "
+                        + "key: lb-client.key }",
                 "failover:",
                 "  node: lb-a",
                 "  bind: 10.0.0.2:5405",

@@ -2,6 +2,10 @@ package io.tandem.it;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,17 +13,26 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * A real HTTP server on a loopback port that names itself in {@code X-Backend} and names the address
  * that connected to it (the forwarding Tandem node) in {@code X-Seen-Peer}.
  * <ul>
  *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>
+ *   <li>{@code GET /sized?bytes=N} the same with a {@code Content-Length}</li>
  *   <li>{@code POST /upload} answers the length and SHA-256 of the body it read</li>
  *   <li>{@code GET /hold?bytes=N} streams the first half of a download, then waits
  *       until the test calls {@link #releaseHeld()}, then streams the rest</li>
@@ -67,8 +80,36 @@ final class StubBackend implements BackendServer, AutoCloseable {
 
     /** A stub on {@code bind} and a given port (one a node was configured with before the stub started). */
     StubBackend(String name, InetAddress bind, int port) throws IOException {
+        this(name, HttpServer.create(new InetSocketAddress(bind, port), 128));
+    }
+
+    /**
+     * An HTTPS stub on a free loopback port. Its answers also name the SNI
+     * name it was sent ({@code X-Seen-Sni}, {@code none} without one), the
+     * subject of the client's certificate ({@code X-Seen-Client-Cert}) and the
+     * client's port ({@code X-Seen-Peer-Port}: one port, one connection).
+     */
+    StubBackend(String name, StubTls tls) throws IOException {
+        this(name, https(tls));
+    }
+
+    private static HttpsServer https(StubTls tls) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        SSLContext context = tls.context();
+        server.setHttpsConfigurator(new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters p = context.getDefaultSSLParameters();
+                p.setNeedClientAuth(tls.requiresClientCertificate());
+                params.setSSLParameters(p);
+            }
+        });
+        return server;
+    }
+
+    private StubBackend(String name, HttpServer server) {
         this.name = name;
-        server = HttpServer.create(new InetSocketAddress(bind, port), 128);
+        this.server = server;
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
@@ -95,6 +136,21 @@ final class StubBackend implements BackendServer, AutoCloseable {
         ex.getResponseHeaders().set("X-Backend", name);
         // Who connected: the Tandem node that forwarded the request.
         ex.getResponseHeaders().set("X-Seen-Peer", ex.getRemoteAddress().getAddress().getHostAddress());
+        if (ex instanceof HttpsExchange) {
+            SSLSession session = ((HttpsExchange) ex).getSSLSession();
+            List<SNIServerName> names = session instanceof ExtendedSSLSession
+                    ? ((ExtendedSSLSession) session).getRequestedServerNames() : List.of();
+            ex.getResponseHeaders().set("X-Seen-Sni", names.isEmpty() ? "none"
+                    : ((SNIHostName) names.get(0)).getAsciiName());
+            String client;
+            try {
+                client = session.getPeerPrincipal().getName();
+            } catch (SSLPeerUnverifiedException e) {
+                client = "none";
+            }
+            ex.getResponseHeaders().set("X-Seen-Client-Cert", client);
+            ex.getResponseHeaders().set("X-Seen-Peer-Port", Integer.toString(ex.getRemoteAddress().getPort()));
+        }
         String path = ex.getRequestURI().getPath();
         try (ex) {
             if (path.equals("/download") || path.equals("/hold")) {
@@ -119,6 +175,20 @@ final class StubBackend implements BackendServer, AutoCloseable {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                }
+            } else if (path.equals("/sized")) {
+                long n = Long.parseLong(ex.getRequestURI().getQuery().replace("bytes=", ""));
+                ex.sendResponseHeaders(200, n);
+                try (OutputStream out = ex.getResponseBody()) {
+                    byte[] buf = new byte[16 * 1024];
+                    for (long sent = 0; sent < n; ) {
+                        int len = (int) Math.min(buf.length, n - sent);
+                        for (int i = 0; i < len; i++) {
+                            buf[i] = pattern(sent + i);
+                        }
+                        out.write(buf, 0, len);
+                        sent += len;
+                    }
                 }
             } else if (path.equals("/upload")) {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");

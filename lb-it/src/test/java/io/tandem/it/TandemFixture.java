@@ -96,6 +96,11 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         return closeAfter(new StubBackend(name, bind));
     }
 
+    /** An HTTPS {@link StubBackend} on a free loopback port. */
+    StubBackend httpsStub(String name, StubTls tls) throws IOException {
+        return closeAfter(new StubBackend(name, tls));
+    }
+
     /** A {@link RawBackend} running {@code script} for each connection. */
     RawBackend raw(RawBackend.Script script) throws IOException {
         return closeAfter(new RawBackend(script));

@@ -39,6 +39,7 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.tls.BackendTls;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -238,7 +239,12 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (failoverProblem != null) {
             return refuse(List.of(failoverProblem));
         }
-        Map<String, PoolRuntime> nextPools = buildPools(next, pools);
+        Map<String, PoolRuntime> nextPools;
+        try {
+            nextPools = buildPools(next, pools);
+        } catch (IllegalStateException e) {
+            return refuse(List.of(e.getMessage()));
+        }
         AdminServer nextAdmin = null;
         AdminToken nextToken;
         try {
@@ -348,10 +354,13 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /**
      * Builds the pools of {@code next}. A backend with the same address and
-     * backup flag in a pool of the same name is the same {@link Backend}
-     * object, so its state, counters and pooled connections carry over.
+     * backup flag in a pool of the same name and {@code tls} settings is the
+     * same {@link Backend} object, so its state, counters and pooled
+     * connections carry over. Throws {@link IllegalStateException} when a
+     * pool's TLS context cannot be built.
      */
     private Map<String, PoolRuntime> buildPools(TandemConfig next, Map<String, PoolRuntime> previous) {
+        Map<String, BackendTls> contexts = backendTls(next);
         List<String> listenerNames = new ArrayList<>();
         for (ListenerConfig l : next.listeners()) {
             listenerNames.add(l.name());
@@ -364,8 +373,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             PoolRuntime old = previous.get(p.name());
             List<Backend> backends = new ArrayList<>();
             Map<Backend, Integer> reweigh = new IdentityHashMap<>();
+            // Connections and checks made with other TLS settings prove nothing of the new: such backends start anew.
+            boolean sameTls = old != null && old.config().tls().equals(p.tls());
             for (BackendConfig bc : p.backends()) {
-                Backend kept = old == null ? null : old.pool().backend(bc.address().toString());
+                Backend kept = old == null || !sameTls ? null : old.pool().backend(bc.address().toString());
                 if (kept != null && kept.backup() == bc.backup()) {
                     backends.add(kept);
                     if (kept.configuredWeight() != bc.weight()) {
@@ -381,9 +392,33 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             HealthEvents events = new HealthEvents(workerGroup, meters);
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
-            built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health));
+            built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health,
+                    contexts.get(p.name())));
         }
         return Collections.unmodifiableMap(built);
+    }
+
+    /**
+     * The TLS context of each pool of {@code next} that has {@code tls},
+     * built anew from its files (so replaced certificates take effect), before
+     * anything else is built; throws {@link IllegalStateException} naming the
+     * pool when one cannot be built, and then nothing has changed.
+     */
+    private static Map<String, BackendTls> backendTls(TandemConfig next) {
+        Map<String, BackendTls> contexts = new LinkedHashMap<>();
+        for (PoolConfig p : next.pools().values()) {
+            if (p.tls().isEmpty()) {
+                continue;
+            }
+            try {
+                BackendTls tls = BackendTls.of(p.name(), p.tls().get());
+                contexts.put(p.name(), tls);
+                log.info("pool {}: HTTPS to backends ({})", p.name(), tls.description());
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("pools." + p.name() + ".tls: cannot load: " + e.getMessage(), e);
+            }
+        }
+        return contexts;
     }
 
     /**

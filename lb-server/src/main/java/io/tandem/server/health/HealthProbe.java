@@ -6,6 +6,7 @@ import io.netty.util.concurrent.Future;
 import io.tandem.config.HealthConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.Transport;
+import io.tandem.server.tls.BackendTls;
 import java.time.Duration;
 
 /**
@@ -18,32 +19,29 @@ public interface HealthProbe {
     Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout);
 
     /**
-     * The probe a pool's {@code health} section asks for; {@code proxyProtocol}:
-     * the pool's PROXY protocol version (each check starts with a header of
-     * its own, so a backend that requires one can be checked), or null.
+     * The probe a pool's {@code health} section asks for, over the pool's TLS
+     * ({@code tls} null: none); {@code proxyProtocol}: the pool's PROXY protocol
+     * version (each check starts with a header of its own, before any TLS, so a
+     * backend that requires one can be checked), or null.
      */
-    static HealthProbe of(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
-        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport, proxyProtocol)
-                : http(config, transport, proxyProtocol);
+    static HealthProbe of(HealthConfig config, Transport transport, BackendTls tls,
+                          HAProxyProtocolVersion proxyProtocol) {
+        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport, tls, proxyProtocol)
+                : http(config, transport, tls, proxyProtocol);
     }
 
     /** An HTTP request; passes on an expected status (and body substring, if configured). */
-    static HealthProbe http(HealthConfig config, Transport transport) {
-        return http(config, transport, null);
+    static HealthProbe http(HealthConfig config, Transport transport, BackendTls tls,
+                            HAProxyProtocolVersion proxyProtocol) {
+        return new HttpProbe(config, transport, tls, proxyProtocol);
     }
 
-    /** An HTTP request after a PROXY header of {@code proxyProtocol} (null: none). */
-    static HealthProbe http(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
-        return new HttpProbe(config, transport, proxyProtocol);
-    }
-
-    /** A TCP connect; passes when the connection is accepted. */
-    static HealthProbe tcp(HealthConfig config, Transport transport) {
-        return tcp(config, transport, null);
-    }
-
-    /** A TCP connect; with {@code proxyProtocol}, passes once the PROXY header is sent. */
-    static HealthProbe tcp(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
-        return new TcpProbe(transport, proxyProtocol);
+    /**
+     * A TCP connect (and TLS handshake with {@code tls}); passes when the
+     * connection is accepted, and with {@code proxyProtocol} once the PROXY header is sent.
+     */
+    static HealthProbe tcp(HealthConfig config, Transport transport, BackendTls tls,
+                           HAProxyProtocolVersion proxyProtocol) {
+        return new TcpProbe(transport, tls, proxyProtocol);
     }
 }

@@ -26,8 +26,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.NetErrors;
 import io.tandem.server.Transport;
 import io.tandem.server.Version;
-import io.tandem.server.proxy.ProxyHeaderWriter;
-import io.tandem.server.proxy.ProxyHeaders;
+import io.tandem.server.tls.BackendTls;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -36,8 +35,9 @@ import java.time.Duration;
  * backend's address by default) and {@code Connection: close}. Passes when
  * the status is one of {@code expect-status} and, if {@code expect-body} is
  * set, the first {@link #MAX_BODY} bytes of the body contain it. For a pool
- * that sends the PROXY protocol the request follows a check header (v2
- * {@code LOCAL} or v1 {@code PROXY UNKNOWN}).
+ * with TLS the request goes over the pool's TLS, after the handshake; for a
+ * pool that sends the PROXY protocol the connection starts with a check header
+ * (v2 {@code LOCAL} or v1 {@code PROXY UNKNOWN}), before any TLS.
  */
 final class HttpProbe implements HealthProbe {
 
@@ -46,15 +46,17 @@ final class HttpProbe implements HealthProbe {
 
     private final HealthConfig config;
     private final Transport transport;
+    private final BackendTls tls;
     private final HttpMethod method;
     private final byte[] expectBody;
     private final String userAgent = "tandem-health-check/" + Version.get();
     /** The pool's PROXY protocol version, or null: each check's connection starts with a header. */
     private final HAProxyProtocolVersion proxyProtocol;
 
-    HttpProbe(HealthConfig config, Transport transport, HAProxyProtocolVersion proxyProtocol) {
+    HttpProbe(HealthConfig config, Transport transport, BackendTls tls, HAProxyProtocolVersion proxyProtocol) {
         this.config = config;
         this.transport = transport;
+        this.tls = tls;
         this.proxyProtocol = proxyProtocol;
         this.method = HttpMethod.valueOf(config.method());
         this.expectBody = config.expectBody() == null ? null : config.expectBody().getBytes(StandardCharsets.UTF_8);
@@ -64,20 +66,18 @@ final class HttpProbe implements HealthProbe {
     public Future<ProbeResult> probe(EventLoop loop, Backend backend, Duration timeout) {
         Promise<ProbeResult> promise = loop.newPromise();
         String host = config.host() != null ? config.host() : backend.address().toString();
-        return ProbeAttempt.start(loop, transport, backend, timeout, promise, new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline()
-                        .addLast(new HttpClientCodec(4096, 16 * 1024, 16 * 1024))
-                        .addLast(new Exchange(promise, host));
-                if (proxyProtocol != null) {
-                    ProxyHeaderWriter.install(ch.pipeline(), ProxyHeaders.check(proxyProtocol));
-                }
-            }
-        });
+        return ProbeAttempt.start(loop, transport, backend, timeout, tls, proxyProtocol, promise,
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(new HttpClientCodec(4096, 16 * 1024, 16 * 1024))
+                                .addLast(new Exchange(promise, host));
+                    }
+                });
     }
 
-    /** Sends the check request when connected and judges the answer. */
+    /** Sends the check request as it joins the ready connection, and judges the answer. */
     private final class Exchange extends ChannelInboundHandlerAdapter {
 
         private final Promise<ProbeResult> promise;
@@ -91,7 +91,7 @@ final class HttpProbe implements HealthProbe {
         }
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
+        public void handlerAdded(ChannelHandlerContext ctx) {
             FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, config.path(),
                     Unpooled.EMPTY_BUFFER);
             req.headers()
@@ -100,7 +100,6 @@ final class HttpProbe implements HealthProbe {
                     .set(HttpHeaderNames.ACCEPT, "*/*")
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(req);
-            ctx.fireChannelActive();
         }
 
         @Override

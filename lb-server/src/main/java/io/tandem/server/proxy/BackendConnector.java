@@ -9,6 +9,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.Buffers;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.tls.BackendTls;
 
 /**
  * Where an exchange gets its backend connections: an idle one from the calling
@@ -22,10 +23,11 @@ interface BackendConnector {
 
     /**
      * Starts opening a connection to {@code backend} on {@code loop}, with the
-     * backend pipeline ({@link BackendInitializer}); the channel it completes
-     * with holds a {@link BackendConnection}. {@code owner}: the client whose
-     * PROXY header the connection starts with and who alone may reuse it, or
-     * null for a connection of the loop's shared pool.
+     * backend pipeline ({@link BackendInitializer}), secured first when the
+     * pool has TLS (behind the PROXY header, which precedes the handshake); the
+     * channel it completes with holds a {@link BackendConnection}. {@code owner}:
+     * the client whose PROXY header the connection starts with and who alone
+     * may reuse it, or null for a connection of the loop's shared pool.
      */
     ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
                        PrivateConnections owner);
@@ -50,14 +52,16 @@ interface BackendConnector {
             return ch == null ? null : BackendConnection.of(ch);
         }
 
+        /** For a pool with TLS, the future completes when the handshake is done, within the connect timeout. */
         @Override
         public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
                                   PrivateConnections owner) {
+            long start = System.nanoTime();
             BackendInitializer pipeline = owner == null
                     ? new BackendInitializer(backend, meters, settings.idleTimeoutMillis())
                     : new BackendInitializer(backend, meters, settings.idleTimeoutMillis(), owner,
                             owner.header(settings.proxyProtocol()));
-            return new Bootstrap()
+            ChannelFuture connect = new Bootstrap()
                     .group(loop)
                     .channel(transport.socketChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
@@ -65,6 +69,19 @@ interface BackendConnector {
                     .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                     .handler(pipeline)
                     .connect(backend.socketAddress());
+            BackendTls tls = settings.tls();
+            if (tls == null) {
+                return connect;
+            }
+            ChannelFuture ready = tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis(),
+                    ProxyHeaderWriter.NAME);
+            ready.addListener(f -> {
+                // (A handshake cut by the daemon's own shutdown says nothing of the backend.)
+                if (!f.isSuccess() && connect.isSuccess() && !loop.isShuttingDown()) {
+                    tls.requestHandshakeFailed(backend.address(), f.cause());
+                }
+            });
+            return ready;
         }
     }
 }

@@ -16,6 +16,11 @@ import java.util.concurrent.TimeUnit;
  * responses it does not forward as bytes); the idle reaper; {@link BackendHandler}.
  * A connection of a pool that sends the PROXY protocol starts with the
  * client's header ({@link ProxyHeaderWriter}, at the socket end).
+ * For a pool with TLS, the connector puts an {@code SslHandler} before them
+ * all once the connection is up, but behind the header's writer: the header
+ * goes out in the clear before the handshake, as HAProxy sends it (see
+ * {@code BackendTls.secure}); the decoders then read the decrypted bytes
+ * exactly as they read a plain socket's.
  */
 final class BackendInitializer extends ChannelInitializer<Channel> {
 

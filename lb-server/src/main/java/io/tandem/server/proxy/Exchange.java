@@ -2,7 +2,6 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -153,7 +152,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             attach(BackendConnection.of(f.channel()), false);
         } else {
             pool.health().connectionFailed(target, NetErrors.describe(f.cause()));
-            attemptFailed(f.cause() instanceof ConnectTimeoutException ? AttemptFailure.CONNECT_TIMEOUT
+            // A TLS handshake that timed out is a connect timeout: the pool's connect timeout bounds both.
+            attemptFailed(NetErrors.isTimeout(f.cause()) ? AttemptFailure.CONNECT_TIMEOUT
                     : AttemptFailure.CONNECT_FAILED, f.cause());
         }
     }

@@ -3,6 +3,7 @@ package io.tandem.server.proxy;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.tandem.config.PoolConfig;
 import io.tandem.config.StickyConfig;
+import io.tandem.server.tls.BackendTls;
 
 /**
  * The settings of a pool that the proxy reads per request or per connection,
@@ -14,15 +15,27 @@ import io.tandem.config.StickyConfig;
  * @param idleTimeoutMillis     {@code timeouts.idle} of a backend connection
  * @param retries               backends tried after the first, at most
  * @param stickyCookie          the sticky-session cookie's name, or null when the pool is not sticky
+ * @param tls                   HTTPS to the backends, built from the pool's {@code tls}; null for plain HTTP
  * @param proxyProtocol         the PROXY header each backend connection starts with, or null for none
  */
 public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
-                           int retries, String stickyCookie, HAProxyProtocolVersion proxyProtocol) {
+                           int retries, String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol) {
 
-    static PoolSettings of(PoolConfig config) {
+    /** Settings of a pool that speaks plain HTTP to its backends and sends no PROXY header. */
+    public PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis, int retries,
+                        String stickyCookie) {
+        this(connectTimeoutMillis, responseTimeoutNanos, idleTimeoutMillis, retries, stickyCookie, null, null);
+    }
+
+    /** {@code tls}: the context built from {@code config.tls()}, null exactly when the pool has none. */
+    static PoolSettings of(PoolConfig config, BackendTls tls) {
+        if (config.tls().isPresent() != (tls != null)) {
+            throw new IllegalArgumentException("pool " + config.name() + (tls == null ? " has tls but no context"
+                    : " has a TLS context but no tls section"));
+        }
         return new PoolSettings((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
-                config.sticky().map(StickyConfig::cookie).orElse(null),
+                config.sticky().map(StickyConfig::cookie).orElse(null), tls,
                 ProxyHeaders.version(config.proxyProtocol().orElse(null)));
     }
 }

@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ProxyHeaderWriter extends ChannelOutboundHandlerAdapter {
 
+    /** Its name in a pipeline: a TLS handler goes behind it, since the header precedes the handshake. */
+    public static final String NAME = "proxy-header";
+
     private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private HAProxyMessage header;
@@ -32,7 +35,7 @@ public final class ProxyHeaderWriter extends ChannelOutboundHandlerAdapter {
 
     /** Adds the encoder and the writer at the socket end of {@code pipeline}; the writer owns {@code header}. */
     public static void install(ChannelPipeline pipeline, HAProxyMessage header) {
-        pipeline.addFirst("proxy-header", new ProxyHeaderWriter(header));
+        pipeline.addFirst(NAME, new ProxyHeaderWriter(header));
         pipeline.addFirst("proxy-header-encoder", HAProxyMessageEncoder.INSTANCE);
     }
 

@@ -85,7 +85,7 @@ class HealthProbeTest {
     // A 200 passes, and the Host header is the backend's address by default.
     @Test
     void passesWithDefaultHost() throws Exception {
-        ProbeResult r = run(HealthProbe.http(http("/healthz", "GET", null, null), transport), serverPort());
+        ProbeResult r = run(HealthProbe.http(http("/healthz", "GET", null, null), transport, null, null), serverPort());
         assertThat(r).isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "HTTP 200"));
         assertThat(seen.get("host")).isEqualTo("127.0.0.1:" + serverPort());
         assertThat(seen.get("method")).isEqualTo("GET");
@@ -94,7 +94,8 @@ class HealthProbeTest {
     // The configured Host header and method are sent.
     @Test
     void sendsConfiguredHostAndMethod() throws Exception {
-        ProbeResult r = run(HealthProbe.http(http("/", "HEAD", "www.example.com", null), transport), serverPort());
+        ProbeResult r = run(HealthProbe.http(http("/", "HEAD", "www.example.com", null), transport, null, null),
+                serverPort());
         assertThat(r.outcome()).isEqualTo(ProbeResult.Outcome.PASS);
         assertThat(seen.get("host")).isEqualTo("www.example.com");
         assertThat(seen.get("method")).isEqualTo("HEAD");
@@ -103,16 +104,16 @@ class HealthProbeTest {
     // A status outside expect-status fails and says which status it was.
     @Test
     void unexpectedStatusFails() throws Exception {
-        ProbeResult r = run(HealthProbe.http(http("/status/500", "GET", null, null), transport), serverPort());
+        ProbeResult r = run(HealthProbe.http(http("/status/500", "GET", null, null), transport, null, null), serverPort());
         assertThat(r).isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "HTTP 500 (expected 200-399)"));
     }
 
     // expect-body passes when the body contains the text and fails when it does not.
     @Test
     void expectBody() throws Exception {
-        assertThat(run(HealthProbe.http(http("/x", "GET", null, "all good"), transport), serverPort()))
+        assertThat(run(HealthProbe.http(http("/x", "GET", null, "all good"), transport, null, null), serverPort()))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "HTTP 200, body has the expected text"));
-        assertThat(run(HealthProbe.http(http("/x", "GET", null, "maintenance"), transport), serverPort()))
+        assertThat(run(HealthProbe.http(http("/x", "GET", null, "maintenance"), transport, null, null), serverPort()))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "HTTP 200, body lacks 'maintenance'"));
     }
 
@@ -123,9 +124,9 @@ class HealthProbeTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        assertThat(run(HealthProbe.http(http("/", "GET", null, null), transport), closed))
+        assertThat(run(HealthProbe.http(http("/", "GET", null, null), transport, null, null), closed))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "connection refused"));
-        assertThat(run(HealthProbe.tcp(http("/", "GET", null, null), transport), closed))
+        assertThat(run(HealthProbe.tcp(http("/", "GET", null, null), transport, null, null), closed))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "connection refused"));
     }
 
@@ -134,8 +135,8 @@ class HealthProbeTest {
     void silentBackendTimesOut() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             long start = System.nanoTime();
-            ProbeResult r = run(HealthProbe.http(http("/", "GET", null, null), transport), silent.getLocalPort(),
-                    Duration.ofMillis(300));
+            ProbeResult r = run(HealthProbe.http(http("/", "GET", null, null), transport, null, null),
+                    silent.getLocalPort(), Duration.ofMillis(300));
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(r).isEqualTo(new ProbeResult(ProbeResult.Outcome.TIMEOUT, "no answer within 300ms"));
             assertThat(tookMillis).isGreaterThanOrEqualTo(290);
@@ -145,7 +146,7 @@ class HealthProbeTest {
     // A TCP check passes as soon as the connection is accepted.
     @Test
     void tcpConnectPasses() throws Exception {
-        assertThat(run(HealthProbe.tcp(http("/", "GET", null, null), transport), serverPort()))
+        assertThat(run(HealthProbe.tcp(http("/", "GET", null, null), transport, null, null), serverPort()))
                 .isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "connected"));
     }
 
@@ -154,7 +155,7 @@ class HealthProbeTest {
     void httpCheckSendsAV2LocalHeaderFirst() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             io.netty.util.concurrent.Future<ProbeResult> result = HealthProbe.http(http("/healthz", "GET", null, null),
-                    transport, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V2)
+                    transport, null, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V2)
                     .probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
             try (java.net.Socket s = backend.accept()) {
                 s.setSoTimeout(5000);
@@ -176,7 +177,7 @@ class HealthProbeTest {
     void tcpCheckSendsAV1UnknownHeader() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             io.netty.util.concurrent.Future<ProbeResult> result = HealthProbe.tcp(http("/", "GET", null, null),
-                    transport, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V1)
+                    transport, null, io.netty.handler.codec.haproxy.HAProxyProtocolVersion.V1)
                     .probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
             try (java.net.Socket s = backend.accept()) {
                 s.setSoTimeout(5000);

@@ -73,7 +73,8 @@ final class ProxyHarness implements BackendConnector {
         }
         PoolConfig config = new PoolConfig("web", StrategyName.ROUND_ROBIN, Optional.empty(), List.of(),
                 Optional.empty(), Duration.ofSeconds(1), Duration.ofMillis(RESPONSE_TIMEOUT_MS), Duration.ofSeconds(60),
-                retries, Duration.ZERO, Optional.empty(), OutlierConfig.DEFAULT, Optional.ofNullable(proxyProtocol));
+                retries, Duration.ZERO, Optional.empty(), OutlierConfig.DEFAULT, Optional.ofNullable(proxyProtocol),
+                Optional.empty());
         BackendPool backendPool = new BackendPool("web", backends);
         ProxyMetrics metrics = new ProxyMetrics(false);
         PoolMeters meters = new PoolMeters(metrics, backendPool, List.of("web"));
