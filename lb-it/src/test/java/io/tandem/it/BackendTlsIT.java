@@ -3,12 +3,17 @@ package io.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,6 +48,12 @@ class BackendTlsIT {
     static StubBackend mutual;
     /** Accepts connections and reads, but never answers: a TLS handshake to it never ends. */
     static RawBackend silent;
+    /**
+     * Reads a PROXY v2 header in the clear, then speaks TLS; answers with the
+     * header's command and source, as it saw them, in its body.
+     */
+    static RawBackend proxied;
+    static SSLContext proxiedTls;
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,6 +73,23 @@ class BackendTlsIT {
         mutual = lb.httpsStub("mutual", new StubTls(pki.server("mutual", TestPki.KeyType.RSA, 30, "127.0.0.1"),
                 pki.ca().cert()));
         silent = lb.raw(s -> s.getInputStream().readAllBytes());
+        proxiedTls = new StubTls(pki.server("proxied", TestPki.KeyType.ECDSA, 30, "127.0.0.1")).context();
+        proxied = lb.raw(s -> {
+            byte[] fixed = s.getInputStream().readNBytes(16);
+            byte[] addresses = s.getInputStream().readNBytes(((fixed[14] & 0xff) << 8) | (fixed[15] & 0xff));
+            String seen = (fixed[12] == 0x20 ? "LOCAL" : fixed[12] == 0x21 ? "PROXY" : "command " + fixed[12])
+                    + (addresses.length == 12 ? " from " + InetAddress.getByAddress(Arrays.copyOf(addresses, 4))
+                    .getHostAddress() + ":" + (((addresses[8] & 0xff) << 8) | (addresses[9] & 0xff)) : "");
+            try (SSLSocket tls = (SSLSocket) proxiedTls.getSocketFactory().createSocket(s, null, true)) {
+                if (proxied.readHead(tls) != null) {
+                    byte[] body = seen.getBytes(StandardCharsets.US_ASCII);
+                    tls.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    tls.getOutputStream().write(body);
+                    tls.getOutputStream().flush();
+                }
+            }
+        });
         String ca = pki.ca().cert().toString();
         lb.config()
                 .listener("verified", "verified")
@@ -94,6 +122,9 @@ class BackendTlsIT {
                 .listener("retry", "retry")
                 .pool("retry", p -> p.set("tls", "{ ca: " + ca + " }").retries(1)
                         .outlier("consecutive-failures: 2, ejection-time: 1m").backends(untrusted, verified))
+                .listener("proxied", "proxied")
+                .pool("proxied", p -> p.set("tls", "{ ca: " + ca + " }").set("proxy-protocol", "v2").health(CHECKS)
+                        .backend(proxied.address()))
                 .listener("stalled", "stalled")
                 .pool("stalled", p -> p.set("tls", "{ ca: " + ca + " }").retries(0)
                         .timeouts("connect: 300ms").backend(silent.address()))
@@ -131,6 +162,19 @@ class BackendTlsIT {
         // An IP address is never sent as SNI; no client certificate was configured.
         assertThat(header(r, "X-Seen-Sni")).isEqualTo("none");
         assertThat(header(r, "X-Seen-Client-Cert")).isEqualTo("none");
+    }
+
+    // With the PROXY protocol too, the header goes out in the clear before the handshake, as HAProxy sends
+    // it: the check's connection starts with v2 LOCAL, a request's with the client's address, then TLS.
+    @Test
+    void proxyHeaderPrecedesTheHandshake() throws Exception {
+        JsonNode status = awaitState("proxied", proxied.address(), "up");
+        assertThat(status.path("lastCheck").path("detail").asText()).isEqualTo("HTTP 200");
+        try (RawClient c = new RawClient(lb.port("proxied"))) {
+            RawClient.Response r = c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("PROXY from 127.0.0.1:" + c.socket().getLocalPort());
+        }
     }
 
     // Keep-alive works over TLS: one client connection's requests reuse one backend connection.
