@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
@@ -25,7 +24,8 @@ import org.testcontainers.utility.MountableFile;
  */
 class DebianPackageIT {
 
-    private static Path deb() throws IOException {
+    /** The package of this build, lb-server/target/tandem_VERSION_all.deb. */
+    static Path deb() throws IOException {
         try (Stream<Path> files = Files.list(TandemProcess.JAR.toAbsolutePath().getParent())) {
             List<Path> debs = files.filter(f -> f.getFileName().toString().matches("tandem_.+_all\\.deb")).toList();
             assertThat(debs).as("one package in lb-server/target").hasSize(1);
@@ -110,7 +110,7 @@ class DebianPackageIT {
                 .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("/bin/sleep", "infinity"))
                 .withCopyFileToContainer(MountableFile.forHostPath(deb()), "/tmp/tandem.deb")) {
             debian.start();
-            Shell sh = new Shell(debian);
+            ContainerShell sh = new ContainerShell(debian);
 
             sh.ok("apt-get install -y -q --no-install-recommends /tmp/tandem.deb");
             assertThat(sh.ok("getent passwd tandem")).matches("tandem:x:\\d+:\\d+:Tandem load balancer[^:]*:"
@@ -144,28 +144,6 @@ class DebianPackageIT {
                     + "/lib/systemd/system/tandem.service /etc/systemd/system/multi-user.target.wants/tandem.service "
                     + "/etc/systemd/system/tandem.service; do test -e $f && echo $f; done; true")).isEmpty();
             assertThat(sh.ok("getent passwd tandem | cut -d: -f1")).isEqualTo("tandem\n");
-        }
-    }
-
-    /** Runs shell commands in the container. */
-    private record Shell(GenericContainer<?> container) {
-
-        ExecResult run(String script) {
-            try {
-                return container.execInContainer("sh", "-c", script);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Runs {@code script}, asserts it exits 0, returns its stdout. */
-        String ok(String script) {
-            ExecResult r = run(script);
-            assertThat(r.getExitCode()).as(script + "\n" + r.getStdout() + r.getStderr()).isZero();
-            return r.getStdout();
         }
     }
 }
