@@ -46,11 +46,16 @@ final class ReloadCommand {
         URI uri = URI.create("http://" + reachable(admin.bind()) + "/api/v1/reload");
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(RELOAD_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.noBody());
-        try {
-            if (admin.tokenFile() != null) {
+        if (admin.tokenFile() != null) {
+            try {
                 String token = Files.readString(Path.of(admin.tokenFile()), StandardCharsets.UTF_8).strip();
                 request.header("Authorization", "Bearer " + token);
+            } catch (IOException e) {
+                err.println("tandem: cannot read admin.token-file " + admin.tokenFile() + ": " + e);
+                return Main.FAILURE;
             }
+        }
+        try {
             HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
             return report(response, out, err);

@@ -247,10 +247,16 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             ServiceNotifier n = notifier;
             n.reloading();
-            ReloadResult result = reload(Path.of(config.source()));
-            n.reloaded(result.applied() ? "config reloaded: " + result.summary()
-                    : "reload refused (" + result.summary() + "): " + String.join("; ", result.problems()));
-            return result;
+            // READY follows RELOADING whatever happens: systemd holds the unit in "reloading" until it comes.
+            String status = "reload failed unexpectedly; see the log";
+            try {
+                ReloadResult result = reload(Path.of(config.source()));
+                status = result.applied() ? "config reloaded: " + result.summary()
+                        : "reload refused (" + result.summary() + "): " + String.join("; ", result.problems());
+                return result;
+            } finally {
+                n.reloaded(status);
+            }
         }, control);
     }
 
