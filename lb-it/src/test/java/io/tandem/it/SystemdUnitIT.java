@@ -52,7 +52,9 @@ class SystemdUnitIT {
                     cmd.getHostConfig().withCapAdd(Capability.SYS_ADMIN, Capability.NET_ADMIN)
                             .withSecurityOpts(List.of("seccomp=unconfined", "apparmor=unconfined"))
                             .withTmpFs(Map.of("/run", "rw", "/run/lock", "rw"))
-                            .withBinds(new Bind("/sys/fs/cgroup", new Volume("/sys/fs/cgroup"), AccessMode.rw));
+                            .withBinds(new Bind("/sys/fs/cgroup", new Volume("/sys/fs/cgroup"), AccessMode.rw))
+                            // The host's cgroup namespace, where the bind mount is writable: also on cgroup v2.
+                            .withCgroupnsMode("host");
                 })) {
             host.start();
             ContainerShell sh = new ContainerShell(host);
