@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -220,6 +221,7 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         final String name;
         private final TandemConfig config = new TandemConfig();
         private List<String> launcher = List.of();
+        private final Map<String, String> environment = new HashMap<>();
         private boolean shipped;
         private TandemProcess process;
 
@@ -238,6 +240,12 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
         /** Runs the JVM under these commands, e.g. {@code ip netns exec NS} (which execs java). */
         Node launcher(String... command) {
             launcher = List.of(command);
+            return this;
+        }
+
+        /** Adds {@code name=value} to the environment of the node's process (e.g. NOTIFY_SOCKET). */
+        Node environment(String name, String value) {
+            environment.put(name, value);
             return this;
         }
 
@@ -278,12 +286,13 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
             writeConfig();
             List<String> args = new ArrayList<>(List.of("run", "-c", configFile().toString()));
             args.addAll(List.of(runArgs));
-            if (shipped && (!launcher.isEmpty() || !jvmOptions.isEmpty())) {
-                throw new IllegalStateException("node " + name + ": a shipped node takes no launcher or JVM options");
+            if (shipped && (!launcher.isEmpty() || !jvmOptions.isEmpty() || !environment.isEmpty())) {
+                throw new IllegalStateException("node " + name
+                        + ": a shipped node takes no launcher, JVM options or environment");
             }
             process = track(shipped
                     ? TandemProcess.startShipped(dir(), args.toArray(String[]::new))
-                    : TandemProcess.start(dir(), launcher, jvmOptions, args.toArray(String[]::new)));
+                    : TandemProcess.start(dir(), environment, launcher, jvmOptions, args.toArray(String[]::new)));
             return process;
         }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,6 +48,12 @@ final class TandemProcess implements AutoCloseable {
      */
     static TandemProcess start(Path workDir, List<String> launcher, List<String> jvmOptions, String... args)
             throws IOException {
+        return start(workDir, Map.of(), launcher, jvmOptions, args);
+    }
+
+    /** Like {@link #start(Path, List, List, String...)} with {@code environment} added to the process's. */
+    static TandemProcess start(Path workDir, Map<String, String> environment, List<String> launcher,
+                               List<String> jvmOptions, String... args) throws IOException {
         // Netty tracks every buffer here (the launcher turns that off): a buffer
         // the proxy forgot to release is reported in the output, and close() fails the test.
         List<String> command = new ArrayList<>(launcher);
@@ -62,9 +69,10 @@ final class TandemProcess implements AutoCloseable {
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "tandem-", ".log");
-        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
-        return new TandemProcess(p, out);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().putAll(environment);
+        return new TandemProcess(pb.start(), out);
     }
 
     /**

@@ -6,6 +6,8 @@ import io.tandem.config.ConfigLoader;
 import io.tandem.config.Problem;
 import io.tandem.config.TandemConfig;
 import io.tandem.server.demo.DemoBackend;
+import io.tandem.server.systemd.EventLoopWatchdog;
+import io.tandem.server.systemd.ServiceNotifier;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -31,6 +33,8 @@ public final class Main {
             "                                    run the load balancer (foreground, logs to stdout);",
             "                                    SIGHUP reloads FILE, --watch also reloads when it changes",
             "  check -c FILE                     validate FILE, print every problem; exit 0 or 2",
+            "  reload -c FILE                    ask the daemon running FILE to reload it (admin API) and wait;",
+            "                                    exit 0 applied, 2 refused (every problem printed), 1 no answer",
             "  demo                              3 demo backends + balancer on 127.0.0.1:8080 + admin on :9901",
             "  version                           print the version",
             "");
@@ -71,6 +75,8 @@ public final class Main {
                 return check(options.config, out, err);
             case "run":
                 return runDaemon(options, err);
+            case "reload":
+                return ReloadCommand.run(options.config, out, err);
             case "demo":
                 return demo(out, err);
             default:
@@ -88,7 +94,7 @@ public final class Main {
 
         static Options parse(String command, String[] args) {
             Options o = new Options();
-            boolean takesConfig = command.equals("run") || command.equals("check");
+            boolean takesConfig = command.equals("run") || command.equals("check") || command.equals("reload");
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (takesConfig && (a.equals("-c") || a.equals("--config"))) {
@@ -126,7 +132,7 @@ public final class Main {
         }
     }
 
-    private static void printProblems(ConfigException e, PrintStream err) {
+    static void printProblems(ConfigException e, PrintStream err) {
         for (Problem p : e.problems()) {
             err.println(p);
         }
@@ -160,6 +166,12 @@ public final class Main {
             return FAILURE;
         }
         log.info("tandem {} running with {} (admin on {})", Version.get(), options.config, server.adminAddress());
+        ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
+        server.notifier(notifier);
+        notifier.ready("serving " + config.listeners().size() + " listener(s) from " + options.config);
+        EventLoopWatchdog watchdog = notifier.watchdogTimeout()
+                .map(timeout -> EventLoopWatchdog.start(server.eventLoops(), notifier, timeout))
+                .orElse(null);
         Runnable reload = () -> server.reloadAsync();
         ConfigWatcher watcher = null;
         if (options.watch) {
@@ -171,6 +183,11 @@ public final class Main {
         }
         SignalControl signals = new SignalControl();
         signals.install(reload, () -> {
+            if (watchdog != null) {
+                watchdog.close();
+            }
+            notifier.stopping("draining connections (at most "
+                    + io.tandem.config.Units.format(server.config().shutdownTimeout()) + ")");
             int unfinished = server.shutdown(server.config().shutdownTimeout());
             log.info("stopped{}", unfinished == 0 ? "" : " (" + unfinished + " connection(s) cut at the timeout)");
         });
@@ -186,6 +203,7 @@ public final class Main {
                 log.debug("closing the watcher: {}", e.toString());
             }
         }
+        notifier.close();
         if (options.pidFile != null) {
             try {
                 Files.deleteIfExists(options.pidFile);

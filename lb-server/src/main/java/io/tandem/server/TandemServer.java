@@ -39,6 +39,7 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.systemd.ServiceNotifier;
 import io.tandem.server.tls.BackendTls;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -92,6 +93,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private volatile Instant loadedAt = startedAt;
     private volatile Map<String, PoolRuntime> pools = Map.of();
     private volatile Supplier<FailoverStatus> failover = () -> FailoverStatus.STANDALONE;
+    private volatile ServiceNotifier notifier = ServiceNotifier.none();
     private AdminServer admin;
     private volatile HealthChecks healthChecks;
     /** This node's part in a failover pair; null without a failover section. */
@@ -167,6 +169,19 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.failover = source;
     }
 
+    /** Makes every reload, whoever asks for it, tell systemd through {@code serviceNotifier}. */
+    public void notifier(ServiceNotifier serviceNotifier) {
+        this.notifier = serviceNotifier;
+    }
+
+    /** Every event loop of this node: the accept loop first, then the I/O loops. */
+    public List<EventExecutor> eventLoops() {
+        List<EventExecutor> loops = new ArrayList<>();
+        acceptGroup.forEach(loops::add);
+        workerGroup.forEach(loops::add);
+        return loops;
+    }
+
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
@@ -230,7 +245,20 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     @Override
     public java.util.concurrent.CompletableFuture<ReloadResult> reloadAsync() {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> reload(Path.of(config.source())), control);
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            ServiceNotifier n = notifier;
+            n.reloading();
+            // READY follows RELOADING whatever happens: systemd holds the unit in "reloading" until it comes.
+            String status = "reload failed unexpectedly; see the log";
+            try {
+                ReloadResult result = reload(Path.of(config.source()));
+                status = result.applied() ? "config reloaded: " + result.summary()
+                        : "reload refused (" + result.summary() + "): " + String.join("; ", result.problems());
+                return result;
+            } finally {
+                n.reloaded(status);
+            }
+        }, control);
     }
 
     /** Applies a validated config; see {@link #reload}. */

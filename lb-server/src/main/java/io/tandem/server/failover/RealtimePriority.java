@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives one thread of this JVM real-time scheduling (SCHED_RR) with {@code chrt}, as keepalived does for
  * its VRRP process: on a saturated host a normal-priority thread can wait longer than a 20 ms heartbeat
- * interval for a CPU. Best effort: it needs {@code CAP_SYS_NICE} (and, in a container, a real-time CPU
- * budget); without them the thread stays at normal priority and that is logged once at start.
+ * interval for a CPU. Best effort: it needs {@code CAP_SYS_NICE} or an {@code RLIMIT_RTPRIO} of at least
+ * {@link #PRIORITY} (the systemd unit's {@code LimitRTPRIO=10}) and, in a container, a real-time CPU
+ * budget; without them the thread stays at normal priority and that is logged once at start.
  */
 final class RealtimePriority {
 
@@ -36,8 +37,8 @@ final class RealtimePriority {
             if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
                 log.info("{} runs with real-time priority (SCHED_RR {})", threadName, PRIORITY);
             } else {
-                log.info("{} runs at normal priority; real-time priority needs CAP_SYS_NICE and, in a container, a "
-                        + "real-time CPU budget ({})", threadName, out);
+                log.info("{} runs at normal priority; real-time priority needs CAP_SYS_NICE or "
+                        + "LimitRTPRIO=" + PRIORITY + " and, in a container, a real-time CPU budget ({})", threadName, out);
             }
         } catch (IOException e) {
             log.info("{} runs at normal priority; chrt (util-linux) did not run: {}", threadName, e.getMessage());
