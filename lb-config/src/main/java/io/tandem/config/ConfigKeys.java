@@ -40,6 +40,19 @@ final class ConfigKeys {
                     names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
             .build();
 
+    static final Shape TLS_CERTIFICATE = Shape.of("certificate")
+            .file("cert", true)
+            .file("key", true)
+            .build();
+
+    static final Shape LISTENER_TLS = Shape.of("tls")
+            .listOf("certificates", TLS_CERTIFICATE, true, 1)
+            .bool("strict-sni", Defaults.TLS_STRICT_SNI)
+            .choice("min-version", "a TLS version", Defaults.TLS_MIN_VERSION.configName(),
+                    names(ListenerTlsConfig.TlsVersion.values(), ListenerTlsConfig.TlsVersion::configName))
+            .string("ciphers", false, Defaults.TLS_CIPHERS)
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -48,6 +61,7 @@ final class ConfigKeys {
             .nested("limits", LIMITS)
             .listOf("routes", ROUTE, false, 0)
             .nested("access-log", ACCESS_LOG)
+            .nested("tls", LISTENER_TLS)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

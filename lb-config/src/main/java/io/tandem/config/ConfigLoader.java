@@ -164,8 +164,37 @@ public final class ConfigLoader {
             Section log = s.section("access-log");
             AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
                     AccessLogConfig.Format.fromConfig(log.choice("format")));
+            Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(tls(s.section("tls")))
+                    : Optional.empty();
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog);
+                    accessLog, tls);
+        }
+
+        /** A listener's TLS section; its certificates are read and checked now (see {@link CertificateFiles}). */
+        private ListenerTlsConfig tls(Section s) {
+            List<TlsCertificate> certificates = new ArrayList<>();
+            for (Section c : s.list("certificates")) {
+                String cert = c.file("cert");
+                String key = c.file("key");
+                if (cert != null && key != null) {
+                    TlsCertificate read = CertificateFiles.read(cert, key, c::problem);
+                    if (read != null) {
+                        certificates.add(read);
+                    }
+                }
+            }
+            boolean strictSni = s.bool("strict-sni");
+            ListenerTlsConfig.TlsVersion minVersion = ListenerTlsConfig.TlsVersion.fromConfig(s.choice("min-version"));
+            List<String> ciphers = List.of(s.string("ciphers").split(":", -1));
+            for (String cipher : ciphers) {
+                if (!ListenerTlsConfig.KNOWN_CIPHERS.contains(cipher)) {
+                    String hint = Suggestions.closest(cipher, ListenerTlsConfig.KNOWN_CIPHERS);
+                    s.problem("ciphers", "'" + cipher + "' is not a TLS 1.2 cipher suite Tandem offers; "
+                            + (hint != null ? "did you mean '" + hint + "'? " : "") + "expected a colon-separated "
+                            + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
+                }
+            }
+            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers);
         }
 
         private RouteConfig route(Section r) {

@@ -2,6 +2,7 @@ package io.tandem.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A client-facing listener.
@@ -14,6 +15,7 @@ import java.util.List;
  * @param maxUriLength  request-target length limit (414 beyond)
  * @param routes        first match wins
  * @param accessLog     whether and how requests are logged to {@code tandem.access}
+ * @param tls           TLS termination; empty for a plain HTTP listener
  */
 public record ListenerConfig(
         String name,
@@ -24,7 +26,8 @@ public record ListenerConfig(
         int maxHeaderSize,
         int maxUriLength,
         List<RouteConfig> routes,
-        AccessLogConfig accessLog) {
+        AccessLogConfig accessLog,
+        Optional<ListenerTlsConfig> tls) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
@@ -34,5 +37,12 @@ public record ListenerConfig(
     public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, AccessLogConfig.OFF);
+    }
+
+    /** A plain HTTP listener, as before TLS termination existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                Optional.empty());
     }
 }

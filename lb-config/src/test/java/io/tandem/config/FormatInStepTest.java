@@ -40,6 +40,7 @@ class FormatInStepTest {
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
+        new OpensslFiles(dir).ecdsa("site", "/CN=site.example.com");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",
@@ -49,6 +50,8 @@ class FormatInStepTest {
                 "    limits: { header-size: 32KiB, uri-length: 8KiB }",
                 "    routes: [ { host: api.example.com, path-prefix: /v1/, pool: web } ]",
                 "    access-log: { enabled: true, format: json }",
+                "    tls: { certificates: [ { cert: site.pem, key: site.key } ], strict-sni: true,",
+                "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256 }",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",
                 "pools:",
                 "  web:",

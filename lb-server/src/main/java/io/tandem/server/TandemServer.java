@@ -39,16 +39,20 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.tls.ListenerTls;
+import io.tandem.server.tls.TlsEngine;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -177,12 +181,18 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             healthChecks = new HealthChecks(pools.values(), workerGroup, transport);
             healthChecks.probeAtStart();
             healthChecks.start();
+            Map<String, ListenerTls> tls = buildTls(config);
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
-                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients);
+                ListenerTls t = tls.get(l.name());
+                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
                 listeners.put(l.name(), bound);
-                log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
-                        l.pool(), transport.name());
+                log.info("listener {} on {} (pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
+                        l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
+                                + t.config().certificates().size() + " certificate(s)");
+            }
+            if (!tls.isEmpty() && TlsEngine.whyNotOpenSsl() != null) {
+                log.warn("TLS runs on the JDK's engine: OpenSSL is not available ({})", TlsEngine.whyNotOpenSsl());
             }
             trackedListeners = List.copyOf(listeners.values());
             if (config.failover().isPresent()) {
@@ -238,6 +248,12 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (failoverProblem != null) {
             return refuse(List.of(failoverProblem));
         }
+        Map<String, ListenerTls> nextTls;
+        try {
+            nextTls = buildTls(next);
+        } catch (IllegalStateException e) {
+            return refuse(List.of(e.getMessage()));
+        }
         Map<String, PoolRuntime> nextPools = buildPools(next, pools);
         AdminServer nextAdmin = null;
         AdminToken nextToken;
@@ -266,7 +282,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 continue;
             }
             try {
-                opened.put(l.name(), bindOn(l, routing, clients));
+                opened.put(l.name(), bindOn(l, routing, clients, nextTls.get(l.name())));
             } catch (Exception e) {
                 opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
                 if (nextAdmin != null) {
@@ -299,6 +315,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 nextListeners.put(l.name(), fresh);
                 changes.add(current == null ? "+listener " + l.name() : "~listener " + l.name() + " now on " + l.bind());
             } else {
+                if (!Objects.equals(current.runtime().routing().listener().tls(), l.tls())) {
+                    changes.add("~tls " + l.name());
+                }
+                current.runtime().tls(nextTls.get(l.name()));
                 current.runtime().routing(routings.get(l.name()));
                 nextListeners.put(l.name(), current);
             }
@@ -485,9 +505,36 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         return null;
     }
 
-    /** Binds {@code l} with this server's transport and pipeline; its connections join {@code group}. */
+    /**
+     * The TLS of every TLS listener of {@code next}, by listener name: a context per certificate, built
+     * once per load. Throws with the listener's key path when the engine refuses a setting.
+     */
+    private static Map<String, ListenerTls> buildTls(TandemConfig next) {
+        Map<String, ListenerTls> built = new HashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            try {
+                ListenerTls tls = ListenerTls.build(l, TlsEngine.current());
+                if (tls != null) {
+                    built.put(l.name(), tls);
+                }
+            } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+                throw new IllegalStateException("listeners." + l.name() + ".tls: the " + TlsEngine.current()
+                        .description() + " engine refuses it: " + e.getMessage(), e);
+            }
+        }
+        return built;
+    }
+
+    /** Binds a plain listener with this server's transport and pipeline; its connections join {@code group}. */
     private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group) throws InterruptedException {
+        return bindOn(l, routing, group, null);
+    }
+
+    /** Binds {@code l}, with {@code tls} unless it is null; its connections join {@code group}. */
+    private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group, ListenerTls tls)
+            throws InterruptedException {
         ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, group);
+        runtime.tls(tls);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())

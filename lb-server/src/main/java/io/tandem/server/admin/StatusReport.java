@@ -13,6 +13,8 @@ import io.tandem.server.health.LastCheck;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
+import io.tandem.server.tls.ListenerTls;
+import io.tandem.config.TlsCertificate;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,6 +58,12 @@ final class StatusReport {
             n.put("routes", l.routes().size());
             n.put("clientConnections", runtime.meters().connections());
             n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");
+            ListenerTls tls = runtime.tls();
+            if (tls == null) {
+                n.putNull("tls");
+            } else {
+                tls(n.putObject("tls"), tls, now);
+            }
         }
         ObjectNode pools = root.putObject("pools");
         for (PoolRuntime p : server.pools().values()) {
@@ -112,6 +120,26 @@ final class StatusReport {
             lc.put("detail", last.result().detail());
             lc.put("time", last.at().toString());
             lc.put("durationMillis", last.durationMillis());
+        }
+    }
+
+    /** The TLS a listener's new connections get: engine, settings and each certificate's names and expiry. */
+    private static void tls(ObjectNode n, ListenerTls tls, Instant now) {
+        n.put("engine", tls.engine().description());
+        n.put("strictSni", tls.config().strictSni());
+        n.put("minVersion", tls.config().minVersion().configName());
+        ArrayNode certificates = n.putArray("certificates");
+        for (TlsCertificate c : tls.config().certificates()) {
+            ObjectNode cn = certificates.addObject();
+            cn.put("cert", c.certFile());
+            cn.put("key", c.keyFile());
+            cn.put("subject", c.leaf().getSubjectX500Principal().getName());
+            ArrayNode names = cn.putArray("names");
+            c.names().forEach(names::add);
+            cn.put("keyType", c.key().getAlgorithm().equals("EC") ? "ECDSA" : c.key().getAlgorithm());
+            Instant notAfter = c.leaf().getNotAfter().toInstant();
+            cn.put("notAfter", notAfter.toString());
+            cn.put("secondsLeft", Duration.between(now, notAfter).toSeconds());
         }
     }
 

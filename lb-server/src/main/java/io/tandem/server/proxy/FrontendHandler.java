@@ -68,14 +68,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private boolean closing;
     /** Set when the daemon shuts down: the current response is the last on this connection. */
     private boolean draining;
+    private final boolean https;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
     /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
     private final Cookies.Value cookieValue = new Cookies.Value();
 
-    FrontendHandler(ListenerRuntime listener) {
+    /** @param https whether this connection came over TLS (the forwarding headers say so) */
+    FrontendHandler(ListenerRuntime listener, boolean https) {
         this.listener = listener;
+        this.https = https;
         this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
         this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
     }
@@ -206,7 +209,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             headers.set(HttpHeaderNames.UPGRADE, upgrade);
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host);
+        String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host, https);
         if (http10 && host == null) {
             // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
             headers.set(HttpHeaderNames.HOST, "");

@@ -5,11 +5,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.tandem.config.ListenerConfig;
+import io.tandem.server.tls.ListenerTls;
 
 /**
  * The pipeline of a client connection: the byte counter (when request metrics
- * are on), the strict {@link FrontendCodec} with the listener's limits, then the
- * proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
+ * are on; it counts the bytes on the wire), TLS on a TLS listener (SNI, then
+ * the handshake), the strict {@link FrontendCodec} with the listener's limits,
+ * then the proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
  * {@code Expect: 100-continue} locally: the backend decides, and its 100 is
  * forwarded.
  */
@@ -41,7 +43,11 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
         }
-        FrontendHandler handler = new FrontendHandler(listener);
+        ListenerTls tls = listener.tls();
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls.newHandler());
+        }
+        FrontendHandler handler = new FrontendHandler(listener, tls != null);
         ch.pipeline()
                 .addLast("codec", new FrontendCodec(decoder, handler))
                 .addLast("proxy", handler);

@@ -100,7 +100,7 @@ final class ProxyHarness implements BackendConnector {
                 .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValueValidation(false))
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false);
-        FrontendHandler handler = new FrontendHandler(listener);
+        FrontendHandler handler = new FrontendHandler(listener, false);
         return new EmbeddedChannel(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {

@@ -1,0 +1,154 @@
+package io.tandem.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A listener's {@code tls} section: certificates read and checked at load, versions and ciphers. */
+class ListenerTlsTest {
+
+    @TempDir
+    Path dir;
+
+    private OpensslFiles files;
+
+    @BeforeEach
+    void certificates() throws Exception {
+        files = new OpensslFiles(dir);
+        files.ecdsa("site", "/CN=site.example.com", "site.example.com", "*.site.example.com");
+        files.rsa("legacy", "/CN=legacy.example.com");
+    }
+
+    private TandemConfig parse(String tls) throws ConfigException {
+        return ConfigLoader.parse(yaml(tls), "t.yaml", Map.<String, String>of()::get, dir, new java.util.HashSet<>());
+    }
+
+    private String problems(String tls) {
+        try {
+            parse(tls);
+        } catch (ConfigException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("expected problems with tls: " + tls);
+    }
+
+    /** The {@code tls:} key is on line 4, its keys from line 5 on, indented by 6. */
+    private static String yaml(String tls) {
+        return String.join("\n",
+                "listeners:",
+                "  - bind: 127.0.0.1:8443",
+                "    pool: web",
+                "    tls:",
+                tls.indent(6).stripTrailing(),
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]",
+                "");
+    }
+
+    // Certificates are read at load with their names: SAN DNS names, else the subject's CN; defaults apply.
+    @Test
+    void readsCertificatesWithTheirNames() throws Exception {
+        ListenerTlsConfig tls = parse(String.join("\n",
+                "certificates:",
+                "  - { cert: site.pem, key: site.key }",
+                "  - { cert: legacy.pem, key: legacy.key }")).listeners().get(0).tls().orElseThrow();
+        assertThat(tls.certificates()).extracting(TlsCertificate::names).containsExactly(
+                List.of("site.example.com", "*.site.example.com"), List.of("legacy.example.com"));
+        assertThat(tls.certificates().get(0).certFile()).isEqualTo(dir.resolve("site.pem").toString());
+        assertThat(tls.certificates().get(0).key().getAlgorithm()).isEqualTo("EC");
+        assertThat(tls.certificates().get(1).key().getAlgorithm()).isEqualTo("RSA");
+        assertThat(tls.strictSni()).isFalse();
+        assertThat(tls.minVersion()).isEqualTo(ListenerTlsConfig.TlsVersion.TLS_1_2);
+        assertThat(tls.ciphers()).containsExactly("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+                "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
+                "ECDHE-RSA-CHACHA20-POLY1305");
+        assertThat(tls.certificates().get(0).toString()).doesNotContain("PRIVATE").contains("site.example.com");
+    }
+
+    // A listener without tls stays plain.
+    @Test
+    void noTlsSectionIsPlain() throws Exception {
+        TandemConfig c = ConfigLoader.parse(yaml("{}").replace("    tls:\n      {}\n", ""), "t.yaml");
+        assertThat(c.listeners().get(0).tls()).isEmpty();
+    }
+
+    // Keys in the traditional formats (PKCS#1 RSA, SEC1 EC) load like PKCS#8 ones.
+    @Test
+    void traditionalKeyFormats() throws Exception {
+        OpensslFiles.run("genrsa", "-traditional", "-out", files.file("pkcs1.key").toString(), "2048");
+        files.forKey("pkcs1", files.file("pkcs1.key"), "/CN=one.example.com");
+        OpensslFiles.run("ecparam", "-name", "prime256v1", "-genkey", "-out", files.file("sec1.key").toString());
+        files.forKey("sec1", files.file("sec1.key"), "/CN=two.example.com");
+        assertThat(Files.readString(files.file("pkcs1.key"))).contains("BEGIN RSA PRIVATE KEY");
+        assertThat(Files.readString(files.file("sec1.key"))).contains("BEGIN EC PRIVATE KEY");
+        ListenerTlsConfig tls = parse(String.join("\n",
+                "certificates:",
+                "  - { cert: pkcs1.pem, key: pkcs1.key }",
+                "  - { cert: sec1.pem, key: sec1.key }",
+                "min-version: TLSv1.3",
+                "strict-sni: true",
+                "ciphers: ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")).listeners().get(0).tls()
+                .orElseThrow();
+        assertThat(tls.certificates()).extracting(TlsCertificate::names).containsExactly(
+                List.of("one.example.com"), List.of("two.example.com"));
+        assertThat(tls.minVersion()).isEqualTo(ListenerTlsConfig.TlsVersion.TLS_1_3);
+        assertThat(tls.strictSni()).isTrue();
+        assertThat(tls.ciphers()).containsExactly("ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256");
+    }
+
+    // A key that is not the certificate's is reported at the key, with file, position and key path.
+    @Test
+    void mismatchedKey() {
+        assertThat(problems(String.join("\n",
+                "certificates:",
+                "  - { cert: site.pem, key: legacy.key }")))
+                .isEqualTo("t.yaml:6:34: listeners[0].tls.certificates[0].key: " + dir.resolve("legacy.key")
+                        + " is not the private key of " + dir.resolve("site.pem") + " (the first certificate of the "
+                        + "file must be the one the key belongs to)");
+    }
+
+    // Missing, non-PEM and encrypted files are each reported at their key.
+    @Test
+    void unreadableFiles() throws Exception {
+        Files.writeString(dir.resolve("junk.pem"), "not a certificate\n");
+        OpensslFiles.run("pkey", "-in", files.file("site.key").toString(), "-aes256", "-passout", "pass:secret",
+                "-out", files.file("locked.key").toString());
+        String problems = problems(String.join("\n",
+                "certificates:",
+                "  - { cert: nosuch.pem, key: site.key }",
+                "  - { cert: junk.pem, key: locked.key }",
+                "  - { cert: site.pem, key: junk.pem }"));
+        assertThat(problems.lines()).containsExactly(
+                "t.yaml:6:19: listeners[0].tls.certificates[0].cert: cannot read " + dir.resolve("nosuch.pem")
+                        + ": no such file; expected a PEM certificate chain",
+                "t.yaml:7:19: listeners[0].tls.certificates[1].cert: " + dir.resolve("junk.pem") + " holds no "
+                        + "certificate; expected PEM (-----BEGIN CERTIFICATE-----), the leaf first, then its "
+                        + "intermediates",
+                "t.yaml:7:34: listeners[0].tls.certificates[1].key: " + dir.resolve("locked.key") + " is encrypted; "
+                        + "the daemon starts unattended and needs the key unencrypted (openssl pkey -in "
+                        + dir.resolve("locked.key") + " -out NEW-FILE), readable by it only",
+                "t.yaml:8:34: listeners[0].tls.certificates[2].key: " + dir.resolve("junk.pem") + " holds no private "
+                        + "key; expected PEM (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    }
+
+    // TLS 1.0 and 1.1 cannot be enabled; an unknown cipher gets a suggestion; certificates are required.
+    @Test
+    void versionsCiphersAndCertificates() {
+        assertThat(problems(String.join("\n",
+                "min-version: TLSv1.1",
+                "ciphers: ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA265")).lines()).containsExactly(
+                "t.yaml:4:5: listeners[0].tls.certificates: is required",
+                "t.yaml:5:20: listeners[0].tls.min-version: 'TLSv1.1' is not a TLS version; did you mean 'TLSv1.2'? "
+                        + "expected TLSv1.2 or TLSv1.3",
+                "t.yaml:6:16: listeners[0].tls.ciphers: 'ECDHE-RSA-AES128-GCM-SHA265' is not a TLS 1.2 cipher "
+                        + "suite Tandem offers; did you mean 'ECDHE-RSA-AES128-GCM-SHA256'? expected a colon-separated "
+                        + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
+    }
+}

@@ -1,0 +1,116 @@
+package io.tandem.server.tls;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.tandem.config.ListenerConfig;
+import io.tandem.config.ListenerTlsConfig;
+import io.tandem.config.TlsCertificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * A listener's TLS termination as one config load made it: one
+ * {@link SslContext} per certificate, built once (never per connection), and
+ * the SNI map from host names to them. Immutable; a reload builds a new one
+ * and swaps it in for new connections, while open connections keep the
+ * context their handshake used.
+ */
+public final class ListenerTls {
+
+    /** TLS 1.3's suites in the JDK's names (the engines' defaults; OpenSSL's names differ only in spelling). */
+    private static final List<String> TLS13_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
+
+    private final TlsEngine engine;
+    private final ListenerTlsConfig config;
+    private final SslContext defaultContext;
+    private final SniMap<SslContext> byName;
+    private final long handshakeTimeoutMillis;
+
+    private ListenerTls(TlsEngine engine, ListenerTlsConfig config, List<SslContext> contexts,
+                        long handshakeTimeoutMillis) {
+        this.engine = engine;
+        this.config = config;
+        this.defaultContext = contexts.get(0);
+        List<SniMap.Entry<SslContext>> entries = new ArrayList<>();
+        for (int i = 0; i < contexts.size(); i++) {
+            entries.add(new SniMap.Entry<>(config.certificates().get(i).names(), contexts.get(i)));
+        }
+        this.byName = new SniMap<>(entries);
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    }
+
+    /**
+     * The TLS of {@code listener} on {@code engine}, or null for a plain listener.
+     *
+     * @throws SSLException when the engine refuses a certificate, key or setting
+     */
+    public static ListenerTls build(ListenerConfig listener, TlsEngine engine) throws SSLException {
+        if (listener.tls().isEmpty()) {
+            return null;
+        }
+        ListenerTlsConfig config = listener.tls().get();
+        List<String> suites = new ArrayList<>();
+        for (String openSslName : config.ciphers()) {
+            suites.add(CipherSuiteConverter.toJava(openSslName, "TLS"));
+        }
+        suites.addAll(TLS13_SUITES);
+        String[] protocols = config.minVersion() == ListenerTlsConfig.TlsVersion.TLS_1_3
+                ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
+        List<SslContext> contexts = new ArrayList<>();
+        for (TlsCertificate c : config.certificates()) {
+            contexts.add(SslContextBuilder.forServer(c.key(), c.chain().toArray(new X509Certificate[0]))
+                    .sslProvider(engine.provider())
+                    .protocols(protocols)
+                    .ciphers(suites)
+                    .applicationProtocolConfig(alpn())
+                    .build());
+        }
+        return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis());
+    }
+
+    /**
+     * ALPN offers http/1.1 only. A client that offers only other protocols (h2)
+     * gets no ALPN answer and the handshake goes on, as with HAProxy: such a
+     * client then either speaks HTTP/1.1 or closes. (nginx sends a fatal
+     * no_application_protocol alert instead; BoringSSL under Netty cannot.)
+     */
+    private static ApplicationProtocolConfig alpn() {
+        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    /** The first handler of a new connection's pipeline: it reads the ClientHello and starts the handshake. */
+    public ChannelHandler newHandler() {
+        return new TlsSniHandler(this::select, handshakeTimeoutMillis);
+    }
+
+    /**
+     * The context for an SNI name (null when the client sent none): the
+     * certificate covering it, else the default one; null when strict SNI
+     * refuses the handshake.
+     */
+    SslContext select(String hostname) {
+        SslContext context = byName.get(hostname);
+        if (context != null) {
+            return context;
+        }
+        return config.strictSni() ? null : defaultContext;
+    }
+
+    public TlsEngine engine() {
+        return engine;
+    }
+
+    public ListenerTlsConfig config() {
+        return config;
+    }
+}
