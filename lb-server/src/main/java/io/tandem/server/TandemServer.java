@@ -195,6 +195,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 log.warn("TLS runs on the JDK's engine: OpenSSL is not available ({})", TlsEngine.whyNotOpenSsl());
             }
             trackedListeners = List.copyOf(listeners.values());
+            tls.values().forEach(ListenerTls::publishExpiry);
             if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
@@ -333,6 +334,12 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 }
             }
         }
+        for (ListenerConfig l : config.listeners()) {
+            if (l.tls().isPresent() && !nextTls.containsKey(l.name())) {
+                metrics.tls(l.name()).certificates(Map.of()); // no longer TLS: no expiry to watch
+            }
+        }
+        nextTls.values().forEach(ListenerTls::publishExpiry);
         listeners.clear();
         listeners.putAll(nextListeners);
         trackedListeners = List.copyOf(listeners.values());
@@ -509,11 +516,12 @@ public final class TandemServer implements AdminNode, AutoCloseable {
      * The TLS of every TLS listener of {@code next}, by listener name: a context per certificate, built
      * once per load. Throws with the listener's key path when the engine refuses a setting.
      */
-    private static Map<String, ListenerTls> buildTls(TandemConfig next) {
+    private Map<String, ListenerTls> buildTls(TandemConfig next) {
         Map<String, ListenerTls> built = new HashMap<>();
         for (ListenerConfig l : next.listeners()) {
             try {
-                ListenerTls tls = ListenerTls.build(l, TlsEngine.current());
+                ListenerTls tls = l.tls().isEmpty() ? null
+                        : ListenerTls.build(l, TlsEngine.current(), metrics.tls(l.name()));
                 if (tls != null) {
                     built.put(l.name(), tls);
                 }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.strategy.RequestContext;
 import java.net.InetSocketAddress;
@@ -125,7 +126,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                 forwardedFor = ForwardedHeaders.forwardedFor(clientIp);
             }
         }
-        armTimer(false);
+        if (!https) {
+            // Over TLS the handshake has its own timeout (the same duration); the head's starts after it.
+            armTimer(false);
+        }
         ctx.fireChannelActive();
     }
 
@@ -376,6 +380,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            armTimer(false);
+        }
         if (evt == ShutdownEvent.INSTANCE) {
             draining = true;
             if (current == null) {

@@ -45,7 +45,7 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
         }
         ListenerTls tls = listener.tls();
         if (tls != null) {
-            ch.pipeline().addLast("tls", tls.newHandler());
+            tls.addTo(ch.pipeline());
         }
         FrontendHandler handler = new FrontendHandler(listener, tls != null);
         ch.pipeline()

@@ -1,6 +1,6 @@
 package io.tandem.server.tls;
 
-import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.CipherSuiteConverter;
@@ -9,9 +9,13 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.ListenerTlsConfig;
 import io.tandem.config.TlsCertificate;
+import io.tandem.server.metrics.TlsMeters;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLException;
 
 /**
@@ -32,10 +36,12 @@ public final class ListenerTls {
     private final SslContext defaultContext;
     private final SniMap<SslContext> byName;
     private final long handshakeTimeoutMillis;
+    private final TlsMeters meters;
 
     private ListenerTls(TlsEngine engine, ListenerTlsConfig config, List<SslContext> contexts,
-                        long handshakeTimeoutMillis) {
+                        long handshakeTimeoutMillis, TlsMeters meters) {
         this.engine = engine;
+        this.meters = meters;
         this.config = config;
         this.defaultContext = contexts.get(0);
         List<SniMap.Entry<SslContext>> entries = new ArrayList<>();
@@ -47,15 +53,14 @@ public final class ListenerTls {
     }
 
     /**
-     * The TLS of {@code listener} on {@code engine}, or null for a plain listener.
+     * The TLS of {@code listener} (which has a {@code tls} section) on {@code engine}.
      *
+     * @param meters the listener's TLS meters, which its connections count handshakes with
      * @throws SSLException when the engine refuses a certificate, key or setting
      */
-    public static ListenerTls build(ListenerConfig listener, TlsEngine engine) throws SSLException {
-        if (listener.tls().isEmpty()) {
-            return null;
-        }
-        ListenerTlsConfig config = listener.tls().get();
+    public static ListenerTls build(ListenerConfig listener, TlsEngine engine, TlsMeters meters)
+            throws SSLException {
+        ListenerTlsConfig config = listener.tls().orElseThrow();
         List<String> suites = new ArrayList<>();
         for (String openSslName : config.ciphers()) {
             suites.add(CipherSuiteConverter.toJava(openSslName, "TLS"));
@@ -72,7 +77,7 @@ public final class ListenerTls {
                     .applicationProtocolConfig(alpn())
                     .build());
         }
-        return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis());
+        return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters);
     }
 
     /**
@@ -88,9 +93,22 @@ public final class ListenerTls {
                 ApplicationProtocolNames.HTTP_1_1);
     }
 
-    /** The first handler of a new connection's pipeline: it reads the ClientHello and starts the handshake. */
-    public ChannelHandler newHandler() {
-        return new TlsSniHandler(this::select, handshakeTimeoutMillis);
+    /**
+     * Adds a new connection's TLS handlers: the SNI handler (it reads the ClientHello, then puts the
+     * chosen context's SslHandler in its place) and the observer that counts how the handshake ended.
+     */
+    public void addTo(ChannelPipeline pipeline) {
+        pipeline.addLast("tls", new TlsSniHandler(this::select, handshakeTimeoutMillis, meters));
+        pipeline.addLast("tls-observer", new HandshakeObserver(meters));
+    }
+
+    /** Points this listener's expiry gauges at these certificates (once this TLS is in force). */
+    public void publishExpiry() {
+        Map<String, Instant> notAfter = new LinkedHashMap<>();
+        for (TlsCertificate c : config.certificates()) {
+            notAfter.put(c.certFile(), c.leaf().getNotAfter().toInstant());
+        }
+        meters.certificates(notAfter);
     }
 
     /**
