@@ -53,6 +53,10 @@ final class ConfigKeys {
             .string("ciphers", false, Defaults.TLS_CIPHERS)
             .build();
 
+    static final Shape REDIRECT_HTTP = Shape.of("redirect-http")
+            .address("from", true, null)
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -62,6 +66,8 @@ final class ConfigKeys {
             .listOf("routes", ROUTE, false, 0)
             .nested("access-log", ACCESS_LOG)
             .nested("tls", LISTENER_TLS)
+            .nested("redirect-http", REDIRECT_HTTP)
+            .string("hsts", false, null)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

@@ -166,8 +166,29 @@ public final class ConfigLoader {
                     AccessLogConfig.Format.fromConfig(log.choice("format")));
             Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(tls(s.section("tls")))
                     : Optional.empty();
+            Optional<HostPort> redirect = Optional.empty();
+            if (s.has("redirect-http")) {
+                HostPort from = s.section("redirect-http").address("from");
+                if (from != null && !s.has("tls")) {
+                    s.problem("redirect-http", "only applies to a listener with tls (it redirects to this listener "
+                            + "over https)");
+                }
+                redirect = Optional.ofNullable(from);
+            }
+            Optional<Duration> hsts = Optional.empty();
+            String maxAge = s.string("hsts");
+            if (maxAge != null) {
+                try {
+                    hsts = Optional.of(Units.parseMaxAge(maxAge));
+                } catch (IllegalArgumentException e) {
+                    s.problem("hsts", e.getMessage());
+                }
+                if (!s.has("tls")) {
+                    s.problem("hsts", "only applies to a listener with tls (browsers ignore it over plain http)");
+                }
+            }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, tls);
+                    accessLog, tls, redirect, hsts);
         }
 
         /** A listener's TLS section; its certificates are read and checked now (see {@link CertificateFiles}). */
@@ -254,6 +275,7 @@ public final class ConfigLoader {
                     }
                 }
                 bound.add(i);
+                checkRedirect(sections, listeners, i, admin);
                 if (admin.bind() != null && overlap(l.bind(), admin.bind())) {
                     boolean same = l.bind().equals(admin.bind());
                     if (adminSection.has("bind")) {
@@ -264,6 +286,37 @@ public final class ConfigLoader {
                                 + admin.bind() + " (the default; set admin.bind to move it)");
                     }
                 }
+            }
+        }
+
+        /**
+         * The redirect of listener {@code i} binds a port of its own: it may not overlap any listener's
+         * bind, the redirect of an earlier listener, or the admin bind.
+         */
+        private static void checkRedirect(List<Section> sections, List<ListenerConfig> listeners, int i,
+                                          AdminConfig admin) {
+            HostPort from = listeners.get(i).redirectHttp().orElse(null);
+            if (from == null) {
+                return;
+            }
+            Section s = sections.get(i).section("redirect-http");
+            for (int j = 0; j < listeners.size(); j++) {
+                ListenerConfig other = listeners.get(j);
+                String where = "listeners[" + sections.get(j).index() + "]";
+                if (other.bind() != null && overlap(from, other.bind())) {
+                    s.problem("from", from + (from.equals(other.bind()) ? " is already" : " overlaps") + " the bind of "
+                            + where + " " + other.bind());
+                    return;
+                }
+                HostPort otherFrom = other.redirectHttp().orElse(null);
+                if (j < i && otherFrom != null && overlap(from, otherFrom)) {
+                    s.problem("from", from + (from.equals(otherFrom) ? " is already" : " overlaps") + " "
+                            + where + ".redirect-http.from " + otherFrom);
+                    return;
+                }
+            }
+            if (admin.bind() != null && overlap(from, admin.bind())) {
+                s.problem("from", from + " overlaps the admin bind " + admin.bind());
             }
         }
 

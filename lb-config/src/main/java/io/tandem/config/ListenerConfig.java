@@ -16,6 +16,10 @@ import java.util.Optional;
  * @param routes        first match wins
  * @param accessLog     whether and how requests are logged to {@code tandem.access}
  * @param tls           TLS termination; empty for a plain HTTP listener
+ * @param redirectHttp  where a plain HTTP listener answers every request with a redirect to this
+ *                      (TLS) listener; empty for none
+ * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
+ *                      listener's responses; empty for none
  */
 public record ListenerConfig(
         String name,
@@ -27,7 +31,9 @@ public record ListenerConfig(
         int maxUriLength,
         List<RouteConfig> routes,
         AccessLogConfig accessLog,
-        Optional<ListenerTlsConfig> tls) {
+        Optional<ListenerTlsConfig> tls,
+        Optional<HostPort> redirectHttp,
+        Optional<Duration> hsts) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
@@ -43,6 +49,6 @@ public record ListenerConfig(
     public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
-                Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

@@ -52,6 +52,8 @@ class FormatInStepTest {
                 "    access-log: { enabled: true, format: json }",
                 "    tls: { certificates: [ { cert: site.pem, key: site.key } ], strict-sni: true,",
                 "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256 }",
+                "    redirect-http: { from: 127.0.0.1:8081 }",
+                "    hsts: 180d",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",
                 "pools:",
                 "  web:",

@@ -151,4 +151,52 @@ class ListenerTlsTest {
                         + "suite Tandem offers; did you mean 'ECDHE-RSA-AES128-GCM-SHA256'? expected a colon-separated "
                         + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
     }
+
+    // redirect-http and hsts are read on a TLS listener; hsts takes s, m, h or d up to two years.
+    @Test
+    void redirectAndHsts() throws Exception {
+        ListenerConfig l = ConfigLoader.parse(String.join("\n",
+                "listeners:",
+                "  - bind: 127.0.0.1:8443",
+                "    pool: web",
+                "    tls: { certificates: [ { cert: site.pem, key: site.key } ] }",
+                "    redirect-http: { from: 127.0.0.1:8080 }",
+                "    hsts: 180d",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]",
+                ""), "t.yaml", Map.<String, String>of()::get, dir, new java.util.HashSet<>()).listeners().get(0);
+        assertThat(l.redirectHttp()).contains(HostPort.parse("127.0.0.1:8080"));
+        assertThat(l.hsts()).contains(java.time.Duration.ofDays(180));
+        assertThat(Units.parseMaxAge("31536000s")).isEqualTo(java.time.Duration.ofDays(365));
+        assertThat(Units.parseMaxAge("0s")).isEqualTo(java.time.Duration.ZERO);
+    }
+
+    // Both need tls; a redirect cannot share a port with a listener, another redirect or the admin server.
+    @Test
+    void redirectAndHstsProblems() {
+        String problems = TestConfigs.problems(
+                "listeners:",
+                "  - { bind: 127.0.0.1:8080, pool: web, hsts: 1y, redirect-http: { from: 127.0.0.1:8081 } }",
+                "  - { bind: 127.0.0.1:8443, pool: web, hsts: 731d, redirect-http: { from: '*:8080' },",
+                "      tls: { certificates: [ { cert: " + dir.resolve("site.pem") + ", key: "
+                        + dir.resolve("site.key") + " } ] } }",
+                "  - { bind: 127.0.0.1:8444, pool: web, redirect-http: { from: 127.0.0.1:9901 },",
+                "      tls: { certificates: [ { cert: " + dir.resolve("site.pem") + ", key: "
+                        + dir.resolve("site.key") + " } ] } }",
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]");
+        assertThat(problems.lines()).containsExactly(
+                "t.yaml:2:46: listeners[0].hsts: '1y' is not a max-age; expected a whole number with a unit such as "
+                        + "180d, 365d or 31536000s",
+                "t.yaml:2:46: listeners[0].hsts: only applies to a listener with tls (browsers ignore it over plain "
+                        + "http)",
+                "t.yaml:2:65: listeners[0].redirect-http: only applies to a listener with tls (it redirects to this "
+                        + "listener over https)",
+                "t.yaml:3:46: listeners[1].hsts: '731d' is too long; expected at most 730d",
+                "t.yaml:3:75: listeners[1].redirect-http.from: *:8080 overlaps the bind of listeners[0] "
+                        + "127.0.0.1:8080",
+                "t.yaml:5:63: listeners[2].redirect-http.from: 127.0.0.1:9901 overlaps the admin bind 127.0.0.1:9901");
+    }
 }

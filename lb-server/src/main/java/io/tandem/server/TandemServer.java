@@ -39,6 +39,7 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.redirect.RedirectListener;
 import io.tandem.server.tls.ListenerTls;
 import io.tandem.server.tls.TlsEngine;
 import java.net.InetSocketAddress;
@@ -84,6 +85,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
+    private final Map<String, BoundRedirect> redirects = new LinkedHashMap<>();
     private final Instant startedAt = Instant.now();
     private final java.util.concurrent.ExecutorService control = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> {
@@ -107,6 +110,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
+
+    /** A bound {@code redirect-http} listener: its pipeline (whose target a reload updates) and its channel. */
+    private record BoundRedirect(RedirectListener listener, Channel channel, HostPort from) {}
 
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
@@ -196,6 +202,14 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
             trackedListeners = List.copyOf(listeners.values());
             tls.values().forEach(ListenerTls::publishExpiry);
+            for (ListenerConfig l : config.listeners()) {
+                if (l.redirectHttp().isPresent()) {
+                    BoundRedirect r = bindRedirect(l);
+                    redirects.put(l.name(), r);
+                    log.info("listener {}: redirect-http on {} to https port {}", l.name(),
+                            r.channel().localAddress(), l.bind().port());
+                }
+            }
             if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
@@ -292,6 +306,25 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 return refuse(List.of("listeners." + l.name() + ": cannot bind " + l.bind() + ": " + describe(e)));
             }
         }
+        Map<String, BoundRedirect> openedRedirects = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            HostPort from = l.redirectHttp().orElse(null);
+            BoundRedirect current = redirects.get(l.name());
+            if (from == null || (current != null && current.from().equals(from))) {
+                continue;
+            }
+            try {
+                openedRedirects.put(l.name(), bindRedirect(l));
+            } catch (Exception e) {
+                openedRedirects.values().forEach(r -> r.channel().close().awaitUninterruptibly());
+                opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
+                if (nextAdmin != null) {
+                    nextAdmin.close();
+                }
+                return refuse(List.of("listeners." + l.name() + ".redirect-http: cannot bind " + from + ": "
+                        + describe(e)));
+            }
+        }
         // Commit: every step below is a swap or a close, none can fail.
         // Health first: backends new to a pool are out of rotation until checked before any routing sees them.
         for (PoolRuntime p : nextPools.values()) {
@@ -342,6 +375,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         nextTls.values().forEach(ListenerTls::publishExpiry);
         listeners.clear();
         listeners.putAll(nextListeners);
+        swapRedirects(next, openedRedirects, changes);
         trackedListeners = List.copyOf(listeners.values());
         if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
@@ -533,6 +567,49 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         return built;
     }
 
+    /**
+     * Puts the redirects of {@code next} in force: new ones (already bound) replace or join the running
+     * ones, kept ones redirect to their listener as {@code next} configures it, dropped ones close.
+     */
+    private void swapRedirects(TandemConfig next, Map<String, BoundRedirect> opened, List<String> changes) {
+        Map<String, BoundRedirect> kept = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            BoundRedirect fresh = opened.get(l.name());
+            BoundRedirect current = redirects.get(l.name());
+            if (fresh != null) {
+                kept.put(l.name(), fresh);
+                changes.add("+redirect-http " + l.name() + " on " + fresh.from());
+            } else if (l.redirectHttp().isPresent()) {
+                current.listener().update(l);
+                kept.put(l.name(), current);
+            }
+        }
+        for (Map.Entry<String, BoundRedirect> e : redirects.entrySet()) {
+            if (kept.get(e.getKey()) != e.getValue()) {
+                e.getValue().channel().close();
+                changes.add("-redirect-http " + e.getKey() + " on " + e.getValue().from());
+            }
+        }
+        redirects.clear();
+        redirects.putAll(kept);
+    }
+
+    /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
+    private BoundRedirect bindRedirect(ListenerConfig l) throws InterruptedException {
+        RedirectListener redirect = new RedirectListener(l);
+        HostPort from = l.redirectHttp().orElseThrow();
+        Channel ch = new ServerBootstrap()
+                .group(acceptGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                .childHandler(redirect)
+                .bind(from.resolve()).sync().channel();
+        return new BoundRedirect(redirect, ch, from);
+    }
+
     /** Binds a plain listener with this server's transport and pipeline; its connections join {@code group}. */
     private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group) throws InterruptedException {
         return bindOn(l, routing, group, null);
@@ -587,6 +664,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (BoundListener l : listeners.values()) {
                 l.channel().close().awaitUninterruptibly();
             }
+            for (BoundRedirect r : redirects.values()) {
+                r.channel().close().awaitUninterruptibly();
+            }
             log.info("stopped accepting; {} client connection(s) finishing (at most {})", clients.size(),
                     io.tandem.config.Units.format(timeout));
         }
@@ -618,6 +698,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         }
         for (BoundListener l : listeners.values()) {
             l.channel().close().awaitUninterruptibly();
+        }
+        for (BoundRedirect r : redirects.values()) {
+            r.channel().close().awaitUninterruptibly();
         }
         clients.close().awaitUninterruptibly();
         if (admin != null) {

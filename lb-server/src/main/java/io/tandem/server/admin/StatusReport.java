@@ -58,6 +58,12 @@ final class StatusReport {
             n.put("routes", l.routes().size());
             n.put("clientConnections", runtime.meters().connections());
             n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");
+            n.put("redirectHttp", l.redirectHttp().map(Object::toString).orElse(null));
+            if (l.hsts().isPresent()) {
+                n.put("hstsSeconds", l.hsts().get().toSeconds());
+            } else {
+                n.putNull("hstsSeconds");
+            }
             ListenerTls tls = runtime.tls();
             if (tls == null) {
                 n.putNull("tls");

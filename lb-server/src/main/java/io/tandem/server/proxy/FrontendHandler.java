@@ -90,6 +90,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public boolean https() {
+        return https;
+    }
+
+    @Override
     public String clientIp() {
         return clientIp;
     }

@@ -19,6 +19,7 @@ public final class Routing {
     private final PoolRuntime defaultPool;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
+    private final String hsts;
 
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
@@ -39,6 +40,7 @@ public final class Routing {
         this.defaultPool = pools.get(listener.pool());
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();
+        this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
     }
 
     public ListenerConfig listener() {
@@ -57,6 +59,11 @@ public final class Routing {
     /** The listener's {@code timeouts.idle}: a kept-alive client connection between requests. */
     long idleTimeoutNanos() {
         return idleTimeoutNanos;
+    }
+
+    /** The Strict-Transport-Security value of the listener's {@code hsts}, or null. */
+    String hsts() {
+        return hsts;
     }
 
     /** The listener's access log as this config sets it (a reload may turn it on or off). */
