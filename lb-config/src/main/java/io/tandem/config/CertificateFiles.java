@@ -42,7 +42,7 @@ final class CertificateFiles {
     private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02,
             0x01};
 
-    /** Where a problem of a certificate entry belongs: its {@code cert} or its {@code key} key. */
+    /** Where a problem belongs: the key ({@code cert}, {@code key}, {@code client-ca}) of the file. */
     interface Problems {
         void report(String key, String message);
     }
@@ -64,19 +64,36 @@ final class CertificateFiles {
         return new TlsCertificate(certFile, keyFile, chain, key, names(chain.get(0)));
     }
 
+    /** The CA certificates of {@code file} (PEM, one or more), or null after reporting why not. */
+    static List<X509Certificate> authorities(String file, Problems problems) {
+        String text = text(file, "client-ca", problems, "PEM CA certificates");
+        if (text == null) {
+            return null;
+        }
+        List<X509Certificate> cas;
+        try {
+            cas = certificates(text);
+        } catch (CertificateException | IllegalArgumentException e) {
+            problems.report("client-ca", file + " holds a broken certificate (" + message(e) + "); expected the PEM "
+                    + "certificates of the CAs that sign client certificates");
+            return null;
+        }
+        if (cas.isEmpty()) {
+            problems.report("client-ca", file + " holds no certificate; expected the PEM certificates "
+                    + "(-----BEGIN CERTIFICATE-----) of the CAs that sign client certificates");
+            return null;
+        }
+        return cas;
+    }
+
     private static List<X509Certificate> chain(String file, Problems problems) {
         String text = text(file, "cert", problems, "a PEM certificate chain");
         if (text == null) {
             return null;
         }
-        List<X509Certificate> chain = new ArrayList<>();
+        List<X509Certificate> chain;
         try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (Block b : blocks(text)) {
-                if (b.type.equals("CERTIFICATE")) {
-                    chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der)));
-                }
-            }
+            chain = certificates(text);
         } catch (CertificateException | IllegalArgumentException e) {
             problems.report("cert", file + " holds a broken certificate (" + message(e) + "); expected PEM "
                     + "certificates, the leaf first");
@@ -88,6 +105,18 @@ final class CertificateFiles {
             return null;
         }
         return chain;
+    }
+
+    /** The certificates of the PEM text, in order; other blocks (a key beside them) are left alone. */
+    private static List<X509Certificate> certificates(String text) throws CertificateException {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<X509Certificate> out = new ArrayList<>();
+        for (Block b : blocks(text)) {
+            if (b.type.equals("CERTIFICATE")) {
+                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(b.der)));
+            }
+        }
+        return out;
     }
 
     private static PrivateKey key(String file, Problems problems) {

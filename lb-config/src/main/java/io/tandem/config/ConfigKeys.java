@@ -51,6 +51,9 @@ final class ConfigKeys {
             .choice("min-version", "a TLS version", Defaults.TLS_MIN_VERSION.configName(),
                     names(ListenerTlsConfig.TlsVersion.values(), ListenerTlsConfig.TlsVersion::configName))
             .string("ciphers", false, Defaults.TLS_CIPHERS)
+            .file("client-ca", false)
+            .choice("client-auth", "a client-auth mode", Defaults.TLS_CLIENT_AUTH, List.of("required", "optional"))
+            .string("client-cert-header", false, Defaults.TLS_CLIENT_CERT_HEADER)
             .build();
 
     static final Shape REDIRECT_HTTP = Shape.of("redirect-http")

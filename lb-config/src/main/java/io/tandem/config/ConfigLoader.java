@@ -215,7 +215,29 @@ public final class ConfigLoader {
                             + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
                 }
             }
-            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers);
+            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers, clients(s));
+        }
+
+        /** The mutual TLS keys of a listener's TLS section; empty without {@code client-ca}. */
+        private Optional<ClientCertificateConfig> clients(Section s) {
+            String caFile = s.file("client-ca");
+            boolean required = s.choice("client-auth").equals("required");
+            String header = s.string("client-cert-header");
+            if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                s.problem("client-cert-header", "'" + header + "' is not a header name; expected letters, digits "
+                        + "and !#$%&'*+.^_`|~-");
+            }
+            if (caFile == null) {
+                for (String key : List.of("client-auth", "client-cert-header")) {
+                    if (s.has(key)) {
+                        s.problem(key, "only applies with client-ca (the CAs of the client certificates)");
+                    }
+                }
+                return Optional.empty();
+            }
+            List<java.security.cert.X509Certificate> authorities = CertificateFiles.authorities(caFile, s::problem);
+            return authorities == null ? Optional.empty()
+                    : Optional.of(new ClientCertificateConfig(caFile, authorities, required, header));
         }
 
         private RouteConfig route(Section r) {

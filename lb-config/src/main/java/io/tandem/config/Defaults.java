@@ -26,6 +26,9 @@ public final class Defaults {
             + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
             + "ECDHE-RSA-CHACHA20-POLY1305";
 
+    public static final String TLS_CLIENT_AUTH = "required";
+    public static final String TLS_CLIENT_CERT_HEADER = "X-Client-Cert";
+
     public static final String ADMIN_BIND = "127.0.0.1:9901";
 
     public static final StrategyName STRATEGY = StrategyName.ROUND_ROBIN;

@@ -1,6 +1,7 @@
 package io.tandem.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * TLS termination on a listener.
@@ -11,9 +12,10 @@ import java.util.List;
  * @param minVersion   the oldest protocol version accepted; TLS 1.0 and 1.1 are never accepted
  * @param ciphers      the TLS 1.2 cipher suites in OpenSSL's names, in order of preference (TLS 1.3
  *                     suites are the engine's own and not settable)
+ * @param clients      client certificates (mutual TLS); empty when clients are not asked for one
  */
 public record ListenerTlsConfig(List<TlsCertificate> certificates, boolean strictSni, TlsVersion minVersion,
-                                List<String> ciphers) {
+                                List<String> ciphers, Optional<ClientCertificateConfig> clients) {
 
     /**
      * The TLS 1.2 suites a listener may name: the forward-secret AEAD suites of Mozilla's

@@ -199,4 +199,45 @@ class ListenerTlsTest {
                         + "127.0.0.1:8080",
                 "t.yaml:5:63: listeners[2].redirect-http.from: 127.0.0.1:9901 overlaps the admin bind 127.0.0.1:9901");
     }
+
+    // client-ca turns on mutual TLS, required by default, with the subject in X-Client-Cert unless renamed.
+    @Test
+    void clientCertificates() throws Exception {
+        ListenerTlsConfig tls = parse(String.join("\n",
+                "certificates: [ { cert: site.pem, key: site.key } ]",
+                "client-ca: legacy.pem")).listeners().get(0).tls().orElseThrow();
+        ClientCertificateConfig clients = tls.clients().orElseThrow();
+        assertThat(clients.caFile()).isEqualTo(dir.resolve("legacy.pem").toString());
+        assertThat(clients.authorities()).hasSize(1);
+        assertThat(clients.required()).isTrue();
+        assertThat(clients.header()).isEqualTo("X-Client-Cert");
+        ClientCertificateConfig optional = parse(String.join("\n",
+                "certificates: [ { cert: site.pem, key: site.key } ]",
+                "client-ca: legacy.pem",
+                "client-auth: optional",
+                "client-cert-header: X-Subject")).listeners().get(0).tls().orElseThrow().clients().orElseThrow();
+        assertThat(optional.required()).isFalse();
+        assertThat(optional.header()).isEqualTo("X-Subject");
+        assertThat(parse("certificates: [ { cert: site.pem, key: site.key } ]").listeners().get(0).tls()
+                .orElseThrow().clients()).isEmpty();
+    }
+
+    // A CA file without certificates, a bad header name, and the client keys without client-ca are reported.
+    @Test
+    void clientCertificateProblems() throws Exception {
+        assertThat(problems(String.join("\n",
+                "certificates: [ { cert: site.pem, key: site.key } ]",
+                "client-ca: site.key",
+                "client-cert-header: X Subject")).lines()).containsExactly(
+                "t.yaml:6:18: listeners[0].tls.client-ca: " + dir.resolve("site.key") + " holds no certificate; "
+                        + "expected the PEM certificates (-----BEGIN CERTIFICATE-----) of the CAs that sign client "
+                        + "certificates",
+                "t.yaml:7:27: listeners[0].tls.client-cert-header: 'X Subject' is not a header name; expected "
+                        + "letters, digits and !#$%&'*+.^_`|~-");
+        assertThat(problems(String.join("\n",
+                "certificates: [ { cert: site.pem, key: site.key } ]",
+                "client-auth: optional")).lines()).containsExactly(
+                "t.yaml:6:20: listeners[0].tls.client-auth: only applies with client-ca (the CAs of the client "
+                        + "certificates)");
+    }
 }

@@ -134,6 +134,8 @@ final class StatusReport {
         n.put("engine", tls.engine().description());
         n.put("strictSni", tls.config().strictSni());
         n.put("minVersion", tls.config().minVersion().configName());
+        n.put("clientAuth", tls.config().clients().map(c -> c.required() ? "required" : "optional").orElse("off"));
+        n.put("clientCa", tls.config().clients().map(c -> c.caFile()).orElse(null));
         ArrayNode certificates = n.putArray("certificates");
         for (TlsCertificate c : tls.config().certificates()) {
             ObjectNode cn = certificates.addObject();

@@ -19,9 +19,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.strategy.RequestContext;
+import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -70,6 +73,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     /** Set when the daemon shuts down: the current response is the last on this connection. */
     private boolean draining;
     private final boolean https;
+    /** The subject of the client's certificate (mutual TLS), or null. */
+    private String clientSubject;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
@@ -219,6 +224,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host, https);
+        AsciiString clientCertHeader = routing.clientCertHeader();
+        if (clientCertHeader != null) {
+            // Only Tandem speaks for the client's certificate.
+            headers.remove(clientCertHeader);
+            if (clientSubject != null) {
+                headers.add(clientCertHeader, clientSubject);
+            }
+        }
         if (http10 && host == null) {
             // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
             headers.set(HttpHeaderNames.HOST, "");
@@ -386,6 +399,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            if (listener.routing().clientCertHeader() != null) {
+                clientSubject = ClientSubject.of(ctx.pipeline().get(SslHandler.class));
+            }
             armTimer(false);
         }
         if (evt == ShutdownEvent.INSTANCE) {

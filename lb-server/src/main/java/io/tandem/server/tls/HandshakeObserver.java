@@ -74,7 +74,7 @@ final class HandshakeObserver extends ChannelInboundHandlerAdapter {
                     || m.contains("not enabled or supported") || m.contains("version_too_low")) {
                 return TlsMeters.Failure.PROTOCOL_VERSION;
             }
-            if (m.contains("certificate")) {
+            if (m.contains("certificate") || m.contains("pkix") || m.contains("certification path")) {
                 return TlsMeters.Failure.BAD_CERTIFICATE;
             }
         }

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.tandem.config.ListenerConfig;
@@ -70,12 +71,15 @@ public final class ListenerTls {
                 ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
         List<SslContext> contexts = new ArrayList<>();
         for (TlsCertificate c : config.certificates()) {
-            contexts.add(SslContextBuilder.forServer(c.key(), c.chain().toArray(new X509Certificate[0]))
+            SslContextBuilder builder = SslContextBuilder.forServer(c.key(), c.chain().toArray(new X509Certificate[0]))
                     .sslProvider(engine.provider())
                     .protocols(protocols)
                     .ciphers(suites)
-                    .applicationProtocolConfig(alpn())
-                    .build());
+                    .applicationProtocolConfig(alpn());
+            config.clients().ifPresent(clients -> builder
+                    .trustManager(clients.authorities().toArray(new X509Certificate[0]))
+                    .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL));
+            contexts.add(builder.build());
         }
         return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters);
     }
