@@ -54,6 +54,7 @@ final class ConfigKeys {
             .file("client-ca", false)
             .choice("client-auth", "a client-auth mode", Defaults.TLS_CLIENT_AUTH, List.of("required", "optional"))
             .string("client-cert-header", false, Defaults.TLS_CLIENT_CERT_HEADER)
+            .file("ticket-keys", false)
             .build();
 
     static final Shape REDIRECT_HTTP = Shape.of("redirect-http")

@@ -215,7 +215,46 @@ public final class ConfigLoader {
                             + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
                 }
             }
-            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers, clients(s));
+            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers, clients(s), ticketKeys(s));
+        }
+
+        /** The ticket keys file of a listener's TLS section: base64 lines of 48 or 80 bytes, at least one. */
+        private Optional<TicketKeys> ticketKeys(Section s) {
+            String file = s.file("ticket-keys");
+            if (file == null) {
+                return Optional.empty();
+            }
+            String expected = "expected base64 lines of 80 random bytes, the first encrypting "
+                    + "(openssl rand 80 | base64 -w0)";
+            String text = readFile(s, "ticket-keys", file, expected);
+            if (text == null) {
+                return Optional.empty();
+            }
+            List<String> lines = new ArrayList<>();
+            String[] raw = text.split("\n", -1);
+            for (int i = 0; i < raw.length; i++) {
+                String line = raw[i].trim();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                int bytes;
+                try {
+                    bytes = java.util.Base64.getDecoder().decode(line).length;
+                } catch (IllegalArgumentException e) {
+                    s.problem("ticket-keys", file + " line " + (i + 1) + " is not base64; " + expected);
+                    return Optional.empty();
+                }
+                if (bytes != 80 && bytes != 48) {
+                    s.problem("ticket-keys", file + " line " + (i + 1) + " holds " + bytes + " bytes; " + expected);
+                    return Optional.empty();
+                }
+                lines.add(line);
+            }
+            if (lines.isEmpty()) {
+                s.problem("ticket-keys", file + " holds no key; " + expected);
+                return Optional.empty();
+            }
+            return Optional.of(new TicketKeys(file, lines));
         }
 
         /** The mutual TLS keys of a listener's TLS section; empty without {@code client-ca}. */

@@ -13,9 +13,11 @@ import java.util.Optional;
  * @param ciphers      the TLS 1.2 cipher suites in OpenSSL's names, in order of preference (TLS 1.3
  *                     suites are the engine's own and not settable)
  * @param clients      client certificates (mutual TLS); empty when clients are not asked for one
+ * @param ticketKeys   session ticket keys shared with the pair's other node; empty: the engine makes its own
  */
 public record ListenerTlsConfig(List<TlsCertificate> certificates, boolean strictSni, TlsVersion minVersion,
-                                List<String> ciphers, Optional<ClientCertificateConfig> clients) {
+                                List<String> ciphers, Optional<ClientCertificateConfig> clients,
+                                Optional<TicketKeys> ticketKeys) {
 
     /**
      * The TLS 1.2 suites a listener may name: the forward-secret AEAD suites of Mozilla's

@@ -41,6 +41,7 @@ class FormatInStepTest {
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
         new OpensslFiles(dir).ecdsa("site", "/CN=site.example.com");
+        Files.writeString(dir.resolve("tickets.key"), java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",
@@ -52,7 +53,7 @@ class FormatInStepTest {
                 "    access-log: { enabled: true, format: json }",
                 "    tls: { certificates: [ { cert: site.pem, key: site.key } ], strict-sni: true,",
                 "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256, client-ca: site.pem,",
-                "           client-auth: optional, client-cert-header: X-Subject }",
+                "           client-auth: optional, client-cert-header: X-Subject, ticket-keys: tickets.key }",
                 "    redirect-http: { from: 127.0.0.1:8081 }",
                 "    hsts: 180d",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",

@@ -240,4 +240,36 @@ class ListenerTlsTest {
                 "t.yaml:6:20: listeners[0].tls.client-auth: only applies with client-ca (the CAs of the client "
                         + "certificates)");
     }
+
+    // Ticket keys: base64 lines of 80 or 48 bytes, comments and blank lines skipped, the first line first.
+    @Test
+    void ticketKeys() throws Exception {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        String first = b64.encodeToString(new byte[80]);
+        String second = b64.encodeToString(new byte[48]);
+        Files.writeString(dir.resolve("tickets.key"), "# rotated daily\n" + first + "\n\n" + second + "\n");
+        TicketKeys keys = parse(String.join("\n",
+                "certificates: [ { cert: site.pem, key: site.key } ]",
+                "ticket-keys: tickets.key")).listeners().get(0).tls().orElseThrow().ticketKeys().orElseThrow();
+        assertThat(keys.file()).isEqualTo(dir.resolve("tickets.key").toString());
+        assertThat(keys.lines()).containsExactly(first, second);
+        assertThat(keys.key(0)).hasSize(80);
+    }
+
+    // A line of the wrong size or not base64, and an empty file, are reported with the file and line.
+    @Test
+    void ticketKeyProblems() throws Exception {
+        String expected = "; expected base64 lines of 80 random bytes, the first encrypting (openssl rand 80 | base64 -w0)";
+        Files.writeString(dir.resolve("short.key"), java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n"
+                + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        Files.writeString(dir.resolve("junk.key"), "not*base64\n");
+        Files.writeString(dir.resolve("empty.key"), "\n");
+        for (String[] c : new String[][] {{"short.key", " line 2 holds 32 bytes"}, {"junk.key", " line 1 is not base64"},
+                {"empty.key", " holds no key"}}) {
+            assertThat(problems(String.join("\n",
+                    "certificates: [ { cert: site.pem, key: site.key } ]",
+                    "ticket-keys: " + c[0]))).isEqualTo("t.yaml:6:20: listeners[0].tls.ticket-keys: "
+                    + dir.resolve(c[0]) + c[1] + expected);
+        }
+    }
 }

@@ -43,6 +43,11 @@ final class TlsClients {
             return m.find() ? m.group(1) + " " + m.group(2) : null;
         }
 
+        /** Whether the handshake resumed a session ({@code Reused, ...}) rather than made a new one. */
+        boolean reused() {
+            return output.contains("\nReused, ");
+        }
+
         /** The ALPN protocol chosen, or null for "No ALPN negotiated". */
         String alpn() {
             return group("(?m)^ALPN protocol: (.*)$");
@@ -62,9 +67,22 @@ final class TlsClients {
 
     /** Runs {@code openssl s_client -connect 127.0.0.1:PORT ARGS} with nothing to send; its whole output. */
     static SClient sClient(int port, String... args) throws IOException {
+        return sClientSending(port, "", args);
+    }
+
+    /**
+     * Runs {@code openssl s_client -connect 127.0.0.1:PORT -ign_eof ARGS}, sends {@code input} (e.g. an
+     * HTTP/1.0 request, which the server answers and then closes) and reads until the server closes: so
+     * whatever the server sends after the handshake (TLS 1.3 session tickets) arrives.
+     */
+    static SClient sClientSending(int port, String input, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port));
+        if (!input.isEmpty()) {
+            command.add("-ign_eof");
+        }
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write(input.getBytes(StandardCharsets.ISO_8859_1));
         p.getOutputStream().close();
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

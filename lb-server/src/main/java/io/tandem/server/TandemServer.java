@@ -87,6 +87,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
     private final Map<String, BoundRedirect> redirects = new LinkedHashMap<>();
+    /** Watchers of the listeners' ticket-keys files: a change reloads the config, so keys rotate without restart. */
+    private final Map<Path, ConfigWatcher> ticketKeyWatchers = new LinkedHashMap<>();
     private final Instant startedAt = Instant.now();
     private final java.util.concurrent.ExecutorService control = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> {
@@ -202,6 +204,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
             trackedListeners = List.copyOf(listeners.values());
             tls.values().forEach(ListenerTls::publishExpiry);
+            watchTicketKeys(config);
             for (ListenerConfig l : config.listeners()) {
                 if (l.redirectHttp().isPresent()) {
                     BoundRedirect r = bindRedirect(l);
@@ -376,6 +379,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         listeners.clear();
         listeners.putAll(nextListeners);
         swapRedirects(next, openedRedirects, changes);
+        watchTicketKeys(next);
         trackedListeners = List.copyOf(listeners.values());
         if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
@@ -594,6 +598,40 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         redirects.putAll(kept);
     }
 
+    /** Watches the ticket-keys files {@code next} names, and no others. */
+    private void watchTicketKeys(TandemConfig next) {
+        Set<Path> files = new java.util.HashSet<>();
+        for (ListenerConfig l : next.listeners()) {
+            l.tls().flatMap(t -> t.ticketKeys()).ifPresent(k -> files.add(Path.of(k.file())));
+        }
+        for (java.util.Iterator<Map.Entry<Path, ConfigWatcher>> it = ticketKeyWatchers.entrySet().iterator();
+             it.hasNext(); ) {
+            Map.Entry<Path, ConfigWatcher> e = it.next();
+            if (!files.contains(e.getKey())) {
+                closeQuietly(e.getValue());
+                it.remove();
+            }
+        }
+        for (Path file : files) {
+            if (!ticketKeyWatchers.containsKey(file)) {
+                try {
+                    ticketKeyWatchers.put(file, new ConfigWatcher(file, this::reloadAsync));
+                } catch (java.io.IOException e) {
+                    log.error("cannot watch {}: {}; reload (SIGHUP or the admin API) after rotating its keys", file,
+                            e.toString());
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(ConfigWatcher watcher) {
+        try {
+            watcher.close();
+        } catch (java.io.IOException e) {
+            log.debug("closing a watcher: {}", e.toString());
+        }
+    }
+
     /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
     private BoundRedirect bindRedirect(ListenerConfig l) throws InterruptedException {
         RedirectListener redirect = new RedirectListener(l);
@@ -693,6 +731,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     @Override
     public synchronized void close() {
         stopFailover();
+        ticketKeyWatchers.values().forEach(TandemServer::closeQuietly);
+        ticketKeyWatchers.clear();
         if (healthChecks != null) {
             healthChecks.close();
         }

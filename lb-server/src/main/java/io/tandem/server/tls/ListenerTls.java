@@ -5,19 +5,25 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.ListenerTlsConfig;
+import io.tandem.config.TicketKeys;
 import io.tandem.config.TlsCertificate;
 import io.tandem.server.metrics.TlsMeters;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A listener's TLS termination as one config load made it: one
@@ -27,6 +33,8 @@ import javax.net.ssl.SSLException;
  * context their handshake used.
  */
 public final class ListenerTls {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerTls.class);
 
     /** TLS 1.3's suites in the JDK's names (the engines' defaults; OpenSSL's names differ only in spelling). */
     private static final List<String> TLS13_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
@@ -79,9 +87,37 @@ public final class ListenerTls {
             config.clients().ifPresent(clients -> builder
                     .trustManager(clients.authorities().toArray(new X509Certificate[0]))
                     .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL));
-            contexts.add(builder.build());
+            SslContext context = builder.build();
+            if (config.ticketKeys().isPresent() && context instanceof OpenSslContext) {
+                ((OpenSslContext) context).sessionContext().setTicketKeys(ticketKeys(config.ticketKeys().get()));
+            }
+            contexts.add(context);
+        }
+        if (config.ticketKeys().isPresent() && engine != TlsEngine.OPENSSL) {
+            log.warn("listener {}: tls.ticket-keys {} not used: the JDK's TLS engine takes no ticket keys, so "
+                    + "sessions resume only on this node", listener.name(), config.ticketKeys().get().file());
         }
         return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters);
+    }
+
+    /**
+     * The engine's keys from HAProxy-format lines. tcnative's tickets are
+     * AES-128-CBC with HMAC-SHA256 and take 16 bytes each of name, HMAC secret
+     * and AES key: a 48-byte line is exactly that; of an 80-byte line (32-byte
+     * secrets) the first 16 bytes of each secret are used. The first encrypts.
+     */
+    static OpenSslSessionTicketKey[] ticketKeys(TicketKeys keys) {
+        OpenSslSessionTicketKey[] out = new OpenSslSessionTicketKey[keys.lines().size()];
+        for (int i = 0; i < out.length; i++) {
+            byte[] k = keys.key(i);
+            int secret = (k.length - OpenSslSessionTicketKey.NAME_SIZE) / 2;
+            int aes = OpenSslSessionTicketKey.NAME_SIZE + secret;
+            out[i] = new OpenSslSessionTicketKey(Arrays.copyOfRange(k, 0, OpenSslSessionTicketKey.NAME_SIZE),
+                    Arrays.copyOfRange(k, OpenSslSessionTicketKey.NAME_SIZE,
+                            OpenSslSessionTicketKey.NAME_SIZE + OpenSslSessionTicketKey.HMAC_KEY_SIZE),
+                    Arrays.copyOfRange(k, aes, aes + OpenSslSessionTicketKey.AES_KEY_SIZE));
+        }
+        return out;
     }
 
     /**
