@@ -18,6 +18,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.naming.InvalidNameException;
@@ -49,8 +50,11 @@ final class CertificateFiles {
 
     private CertificateFiles() {}
 
-    /** The certificate of {@code certFile} and {@code keyFile}, or null after reporting why not. */
-    static TlsCertificate read(String certFile, String keyFile, Problems problems) {
+    /**
+     * The certificate of {@code certFile} and {@code keyFile} with the OCSP response of {@code ocspFile}
+     * (null for none), or null after reporting why not.
+     */
+    static TlsCertificate read(String certFile, String keyFile, String ocspFile, Problems problems) {
         List<X509Certificate> chain = chain(certFile, problems);
         PrivateKey key = key(keyFile, problems);
         if (chain == null || key == null) {
@@ -61,7 +65,15 @@ final class CertificateFiles {
                     + "of the file must be the one the key belongs to)");
             return null;
         }
-        return new TlsCertificate(certFile, keyFile, chain, key, names(chain.get(0)));
+        Optional<OcspResponse> ocsp = Optional.empty();
+        if (ocspFile != null) {
+            OcspResponse response = OcspFiles.read(ocspFile, chain.get(0).getSerialNumber(), certFile, problems);
+            if (response == null) {
+                return null;
+            }
+            ocsp = Optional.of(response);
+        }
+        return new TlsCertificate(certFile, keyFile, chain, key, names(chain.get(0)), ocsp);
     }
 
     /** The CA certificates of {@code file} (PEM, one or more), or null after reporting why not. */

@@ -43,6 +43,7 @@ final class ConfigKeys {
     static final Shape TLS_CERTIFICATE = Shape.of("certificate")
             .file("cert", true)
             .file("key", true)
+            .file("ocsp", false)
             .build();
 
     static final Shape LISTENER_TLS = Shape.of("tls")

@@ -197,8 +197,9 @@ public final class ConfigLoader {
             for (Section c : s.list("certificates")) {
                 String cert = c.file("cert");
                 String key = c.file("key");
+                String ocsp = c.file("ocsp");
                 if (cert != null && key != null) {
-                    TlsCertificate read = CertificateFiles.read(cert, key, c::problem);
+                    TlsCertificate read = CertificateFiles.read(cert, key, ocsp, c::problem);
                     if (read != null) {
                         certificates.add(read);
                     }

@@ -3,6 +3,7 @@ package io.tandem.config;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One certificate of a TLS listener, read and checked when the config is
@@ -15,9 +16,10 @@ import java.util.List;
  * @param key      the leaf's private key (checked to match the leaf's public key)
  * @param names    the DNS names it covers, lower case: the subject alternative names, else the
  *                 subject's common name; a name may be a wildcard {@code *.example.com}
+ * @param ocsp     the OCSP response stapled to it; empty for none
  */
 public record TlsCertificate(String certFile, String keyFile, List<X509Certificate> chain, PrivateKey key,
-                             List<String> names) {
+                             List<String> names, Optional<OcspResponse> ocsp) {
 
     public TlsCertificate {
         chain = List.copyOf(chain);

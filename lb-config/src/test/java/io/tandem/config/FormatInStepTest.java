@@ -40,7 +40,9 @@ class FormatInStepTest {
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
-        new OpensslFiles(dir).ecdsa("site", "/CN=site.example.com");
+        OpensslFiles pki = new OpensslFiles(dir);
+        Path site = pki.ecdsa("site", "/CN=site.example.com");
+        pki.ocsp("site", site, dir.resolve("site.key"), "V", OpensslFiles.serial(site));
         Files.writeString(dir.resolve("tickets.key"), java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
         String yaml = String.join("\n",
                 "listeners:",
@@ -51,7 +53,7 @@ class FormatInStepTest {
                 "    limits: { header-size: 32KiB, uri-length: 8KiB }",
                 "    routes: [ { host: api.example.com, path-prefix: /v1/, pool: web } ]",
                 "    access-log: { enabled: true, format: json }",
-                "    tls: { certificates: [ { cert: site.pem, key: site.key } ], strict-sni: true,",
+                "    tls: { certificates: [ { cert: site.pem, key: site.key, ocsp: site.ocsp } ], strict-sni: true,",
                 "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256, client-ca: site.pem,",
                 "           client-auth: optional, client-cert-header: X-Subject, ticket-keys: tickets.key }",
                 "    redirect-http: { from: 127.0.0.1:8081 }",

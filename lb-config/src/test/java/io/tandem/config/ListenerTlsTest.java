@@ -272,4 +272,40 @@ class ListenerTlsTest {
                     + dir.resolve(c[0]) + c[1] + expected);
         }
     }
+
+    // A good OCSP response for the certificate is read with its next update; others are refused at the ocsp key.
+    @Test
+    void ocspResponses() throws Exception {
+        Path site = files.file("site.pem");
+        Path key = files.file("site.key");
+        String serial = OpensslFiles.serial(site);
+        files.ocsp("good", site, key, "V", serial);
+        files.ocsp("revoked", site, key, "R", serial);
+        files.ocsp("unknown", site, key, "V", "0ABC");
+        Path legacy = files.file("legacy.pem");
+        String legacySerial = OpensslFiles.serial(legacy);
+        files.ocsp("other", legacy, files.file("legacy.key"), "V", legacySerial);
+        Files.writeString(dir.resolve("junk.ocsp"), "not DER");
+        TlsCertificate c = parse("certificates: [ { cert: site.pem, key: site.key, ocsp: good.ocsp } ]").listeners()
+                .get(0).tls().orElseThrow().certificates().get(0);
+        OcspResponse ocsp = c.ocsp().orElseThrow();
+        assertThat(ocsp.file()).isEqualTo(dir.resolve("good.ocsp").toString());
+        assertThat(ocsp.der()).isEqualTo(Files.readAllBytes(dir.resolve("good.ocsp")));
+        assertThat(ocsp.nextUpdate()).isBetween(java.time.Instant.now().plusSeconds(86_000),
+                java.time.Instant.now().plusSeconds(86_500));
+        String prefix = "t.yaml:5:62: listeners[0].tls.certificates[0].ocsp: ";
+        assertThat(problems("certificates: [ { cert: site.pem, key: site.key, ocsp: revoked.ocsp } ]"))
+                .isEqualTo(prefix + dir.resolve("revoked.ocsp") + " says the certificate of " + site
+                        + " is revoked; expected a response with status good");
+        assertThat(problems("certificates: [ { cert: site.pem, key: site.key, ocsp: unknown.ocsp } ]"))
+                .isEqualTo(prefix + dir.resolve("unknown.ocsp") + " says the certificate of " + site
+                        + " is unknown to its responder; expected a response with status good");
+        assertThat(problems("certificates: [ { cert: site.pem, key: site.key, ocsp: other.ocsp } ]"))
+                .isEqualTo(prefix + dir.resolve("other.ocsp") + " answers for serial "
+                        + new java.math.BigInteger(legacySerial, 16).toString(16) + ", not for the certificate of "
+                        + site + " (serial " + new java.math.BigInteger(serial, 16).toString(16) + ")");
+        assertThat(problems("certificates: [ { cert: site.pem, key: site.key, ocsp: junk.ocsp } ]"))
+                .isEqualTo(prefix + dir.resolve("junk.ocsp") + " is not a DER OCSP response; expected the output of "
+                        + "openssl ocsp -respout");
+    }
 }

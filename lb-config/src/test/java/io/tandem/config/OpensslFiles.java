@@ -36,6 +36,28 @@ final class OpensslFiles {
         return cert;
     }
 
+    /**
+     * An OCSP response {@code name.ocsp} for the self-signed {@code cert} (signed by its own key
+     * {@code key}): {@code status} is V (good) or R (revoked) for {@code serialHex}.
+     */
+    Path ocsp(String name, Path cert, Path key, String status, String serialHex) throws IOException {
+        Path index = dir.resolve(name + ".index");
+        java.nio.file.Files.writeString(index, status + "\t301231000000Z\t" + (status.equals("R") ? "240101000000Z"
+                : "") + "\t" + serialHex + "\tunknown\t/CN=x\n");
+        Path out = dir.resolve(name + ".ocsp");
+        run("ocsp", "-index", index.toString(), "-rsigner", cert.toString(), "-rkey", key.toString(), "-CA",
+                cert.toString(), "-issuer", cert.toString(), "-cert", cert.toString(), "-no_nonce", "-ndays", "1",
+                "-respout", out.toString());
+        return out;
+    }
+
+    /** The serial number of {@code cert} in hex, as openssl prints it. */
+    static String serial(Path cert) throws IOException {
+        Process p = new ProcessBuilder("openssl", "x509", "-in", cert.toString(), "-noout", "-serial").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        return out.substring(out.indexOf('=') + 1);
+    }
+
     Path file(String name) {
         return dir.resolve(name);
     }

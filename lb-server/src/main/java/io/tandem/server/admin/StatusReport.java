@@ -148,6 +148,20 @@ final class StatusReport {
             Instant notAfter = c.leaf().getNotAfter().toInstant();
             cn.put("notAfter", notAfter.toString());
             cn.put("secondsLeft", Duration.between(now, notAfter).toSeconds());
+            if (c.ocsp().isEmpty()) {
+                cn.putNull("ocsp");
+            } else {
+                ObjectNode ocsp = cn.putObject("ocsp");
+                ocsp.put("file", c.ocsp().get().file());
+                ocsp.put("stapled", tls.stapling(c));
+                Instant next = c.ocsp().get().nextUpdate();
+                ocsp.put("nextUpdate", next == null ? null : next.toString());
+                if (next == null) {
+                    ocsp.putNull("secondsToNextUpdate");
+                } else {
+                    ocsp.put("secondsToNextUpdate", Duration.between(now, next).toSeconds());
+                }
+            }
         }
     }
 

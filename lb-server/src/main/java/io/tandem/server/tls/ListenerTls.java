@@ -5,6 +5,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
@@ -18,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +48,14 @@ public final class ListenerTls {
     private final SniMap<SslContext> byName;
     private final long handshakeTimeoutMillis;
     private final TlsMeters meters;
+    /** The OCSP response each context staples (OpenSSL only); contexts without one are absent. */
+    private final Map<SslContext, byte[]> staples;
 
     private ListenerTls(TlsEngine engine, ListenerTlsConfig config, List<SslContext> contexts,
-                        long handshakeTimeoutMillis, TlsMeters meters) {
+                        long handshakeTimeoutMillis, TlsMeters meters, Map<SslContext, byte[]> staples) {
         this.engine = engine;
         this.meters = meters;
+        this.staples = staples;
         this.config = config;
         this.defaultContext = contexts.get(0);
         List<SniMap.Entry<SslContext>> entries = new ArrayList<>();
@@ -78,6 +83,8 @@ public final class ListenerTls {
         String[] protocols = config.minVersion() == ListenerTlsConfig.TlsVersion.TLS_1_3
                 ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
         List<SslContext> contexts = new ArrayList<>();
+        Map<SslContext, byte[]> staples = new IdentityHashMap<>();
+        boolean stapling = engine == TlsEngine.OPENSSL && OpenSsl.isOcspSupported();
         for (TlsCertificate c : config.certificates()) {
             SslContextBuilder builder = SslContextBuilder.forServer(c.key(), c.chain().toArray(new X509Certificate[0]))
                     .sslProvider(engine.provider())
@@ -87,7 +94,17 @@ public final class ListenerTls {
             config.clients().ifPresent(clients -> builder
                     .trustManager(clients.authorities().toArray(new X509Certificate[0]))
                     .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL));
+            if (stapling && c.ocsp().isPresent()) {
+                builder.enableOcsp(true);
+            }
             SslContext context = builder.build();
+            if (stapling && c.ocsp().isPresent()) {
+                staples.put(context, c.ocsp().get().der());
+            }
+            if (!stapling && c.ocsp().isPresent()) {
+                log.warn("listener {}: OCSP response {} not stapled: the {} engine cannot staple a response file",
+                        listener.name(), c.ocsp().get().file(), engine.description());
+            }
             if (config.ticketKeys().isPresent() && context instanceof OpenSslContext) {
                 ((OpenSslContext) context).sessionContext().setTicketKeys(ticketKeys(config.ticketKeys().get()));
             }
@@ -97,7 +114,7 @@ public final class ListenerTls {
             log.warn("listener {}: tls.ticket-keys {} not used: the JDK's TLS engine takes no ticket keys, so "
                     + "sessions resume only on this node", listener.name(), config.ticketKeys().get().file());
         }
-        return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters);
+        return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters, staples);
     }
 
     /**
@@ -138,7 +155,7 @@ public final class ListenerTls {
      * chosen context's SslHandler in its place) and the observer that counts how the handshake ended.
      */
     public void addTo(ChannelPipeline pipeline) {
-        pipeline.addLast("tls", new TlsSniHandler(this::select, handshakeTimeoutMillis, meters));
+        pipeline.addLast("tls", new TlsSniHandler(this::select, handshakeTimeoutMillis, meters, staples::get));
         pipeline.addLast("tls-observer", new HandshakeObserver(meters));
     }
 
@@ -162,6 +179,11 @@ public final class ListenerTls {
             return context;
         }
         return config.strictSni() ? null : defaultContext;
+    }
+
+    /** Whether this certificate's OCSP response is stapled to the handshakes that serve it. */
+    public boolean stapling(TlsCertificate certificate) {
+        return certificate.ocsp().isPresent() && engine == TlsEngine.OPENSSL && OpenSsl.isOcspSupported();
     }
 
     public TlsEngine engine() {

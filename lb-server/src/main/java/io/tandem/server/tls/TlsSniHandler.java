@@ -1,14 +1,18 @@
 package io.tandem.server.tls;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.Future;
 import io.tandem.server.metrics.TlsMeters;
+import java.util.function.Function;
 
 /**
  * Netty's {@link SniHandler} that can also refuse: when the mapping has no
@@ -16,7 +20,9 @@ import io.tandem.server.metrics.TlsMeters;
  * a fatal {@code unrecognized_name} alert (RFC 6066 section 3), as HAProxy's
  * {@code strict-sni} does, and closes that connection only. Bytes that are no
  * TLS at all (plain HTTP to an HTTPS port) are closed without an answer.
- * Runs on the connection's event loop; one per connection.
+ * The SslHandler it puts in its place staples the chosen certificate's OCSP
+ * response, when it has one. Runs on the connection's event loop; one per
+ * connection.
  */
 final class TlsSniHandler extends SniHandler {
 
@@ -29,9 +35,25 @@ final class TlsSniHandler extends SniHandler {
     /** The client's first bytes were not a TLS handshake record. */
     private boolean notTls;
 
-    TlsSniHandler(Mapping<String, SslContext> mapping, long handshakeTimeoutMillis, TlsMeters meters) {
+    /** The OCSP response to staple for a context, or null. */
+    private final Function<SslContext, byte[]> staples;
+
+    TlsSniHandler(Mapping<String, SslContext> mapping, long handshakeTimeoutMillis, TlsMeters meters,
+                  Function<SslContext, byte[]> staples) {
         super(mapping, handshakeTimeoutMillis);
         this.meters = meters;
+        this.staples = staples;
+    }
+
+    /** The chosen context's handler, with its certificate's OCSP response to staple when there is one. */
+    @Override
+    protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+        SslHandler handler = super.newSslHandler(context, allocator);
+        byte[] staple = staples.apply(context);
+        if (staple != null) {
+            ((ReferenceCountedOpenSslEngine) handler.engine()).setOcspResponse(staple);
+        }
+        return handler;
     }
 
     @Override
