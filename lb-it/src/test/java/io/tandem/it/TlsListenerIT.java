@@ -69,6 +69,26 @@ class TlsListenerIT {
                 + " \\(pool web, transport \\S+, TLS (OpenSSL \\(BoringSSL\\)|JDK \\(\\S+\\)) with 2 certificate\\(s\\)\\)");
     }
 
+    // RSA and ECDSA certificates for one name: ECDSA to clients that can verify it, RSA to the others, whatever
+    // the order listed; a client without SNI is served as if it asked for the first certificate's name.
+    @Test
+    void ecdsaToCapableClientsRsaToOthers() throws Exception {
+        TestPki.Issued rsa = pki.server("site-rsa", TestPki.KeyType.RSA, 30, "a.example.com");
+        start(lb.stub("a"), certificates(rsa, site));
+        String ecdsaKey = "Server public key is 256 bit";
+        String rsaKey = "Server public key is 2048 bit";
+        assertThat(sClient("-servername", "a.example.com").output()).contains(ecdsaKey);
+        assertThat(sClient("-noservername").output()).contains(ecdsaKey);
+        TlsClients.SClient rsaOnly13 = sClient("-servername", "a.example.com", "-sigalgs", "RSA-PSS+SHA256:RSA+SHA256");
+        assertThat(rsaOnly13.output()).as(rsaOnly13.output()).contains(rsaKey);
+        assertThat(rsaOnly13.negotiated()).startsWith("TLSv1.3 ");
+        TlsClients.SClient rsaOnly12 = sClient("-servername", "a.example.com", "-tls1_2", "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256");
+        assertThat(rsaOnly12.output()).contains(rsaKey);
+        assertThat(rsaOnly12.negotiated()).isEqualTo("TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256");
+        assertThat(sClient("-servername", "a.example.com", "-tls1_2").output()).contains(ecdsaKey);
+    }
+
     // strict-sni refuses a handshake without SNI or with a name no certificate covers: alert 112, no certificate.
     @Test
     void strictSniRefusesWithUnrecognizedName() throws Exception {

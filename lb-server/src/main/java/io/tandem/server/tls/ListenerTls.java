@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A listener's TLS termination as one config load made it: one
  * {@link SslContext} per certificate, built once (never per connection), and
- * the SNI map from host names to them. Immutable; a reload builds a new one
+ * the SNI maps from host names to them, one for the ECDSA certificates and one
+ * for the RSA ones, so a name both cover is served ECDSA to the clients that
+ * can verify it and RSA to the others. Immutable; a reload builds a new one
  * and swaps it in for new connections, while open connections keep the
  * context their handshake used.
  */
@@ -45,7 +47,10 @@ public final class ListenerTls {
     private final TlsEngine engine;
     private final ListenerTlsConfig config;
     private final SslContext defaultContext;
-    private final SniMap<SslContext> byName;
+    /** The first certificate's first name: a client without SNI (or with an unknown name) is served as if it sent it. */
+    private final String defaultName;
+    private final SniMap<SslContext> ecdsaByName;
+    private final SniMap<SslContext> rsaByName;
     private final long handshakeTimeoutMillis;
     private final TlsMeters meters;
     /** The OCSP response each context staples (OpenSSL only); contexts without one are absent. */
@@ -58,11 +63,16 @@ public final class ListenerTls {
         this.staples = staples;
         this.config = config;
         this.defaultContext = contexts.get(0);
-        List<SniMap.Entry<SslContext>> entries = new ArrayList<>();
+        List<String> firstNames = config.certificates().get(0).names();
+        this.defaultName = firstNames.isEmpty() ? null : firstNames.get(0);
+        List<SniMap.Entry<SslContext>> ecdsa = new ArrayList<>();
+        List<SniMap.Entry<SslContext>> rsa = new ArrayList<>();
         for (int i = 0; i < contexts.size(); i++) {
-            entries.add(new SniMap.Entry<>(config.certificates().get(i).names(), contexts.get(i)));
+            TlsCertificate c = config.certificates().get(i);
+            (c.key().getAlgorithm().equals("EC") ? ecdsa : rsa).add(new SniMap.Entry<>(c.names(), contexts.get(i)));
         }
-        this.byName = new SniMap<>(entries);
+        this.ecdsaByName = new SniMap<>(ecdsa);
+        this.rsaByName = new SniMap<>(rsa);
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
@@ -155,7 +165,7 @@ public final class ListenerTls {
      * chosen context's SslHandler in its place) and the observer that counts how the handshake ended.
      */
     public void addTo(ChannelPipeline pipeline) {
-        pipeline.addLast("tls", new TlsSniHandler(this::select, handshakeTimeoutMillis, meters, staples::get));
+        pipeline.addLast("tls", new TlsSniHandler(this, handshakeTimeoutMillis, meters));
         pipeline.addLast("tls-observer", new HandshakeObserver(meters));
     }
 
@@ -172,13 +182,42 @@ public final class ListenerTls {
      * The context for an SNI name (null when the client sent none): the
      * certificate covering it, else the default one; null when strict SNI
      * refuses the handshake.
+     *
+     * @param ecdsa whether the client can verify an ECDSA certificate
      */
-    SslContext select(String hostname) {
-        SslContext context = byName.get(hostname);
+    SslContext select(String hostname, boolean ecdsa) {
+        SslContext context = choose(hostname, ecdsa);
         if (context != null) {
             return context;
         }
-        return config.strictSni() ? null : defaultContext;
+        if (config.strictSni()) {
+            return null;
+        }
+        SslContext byDefault = choose(defaultName, ecdsa);
+        return byDefault != null ? byDefault : defaultContext;
+    }
+
+    /**
+     * The certificate for {@code host}: a name covered exactly wins over a
+     * wildcard whatever the key types; among the certificates covering it
+     * equally, ECDSA for a client that can verify it, else RSA; an ECDSA-only
+     * name is served ECDSA to every client (there is nothing better to offer).
+     */
+    private SslContext choose(String host, boolean ecdsa) {
+        SniMap.Match<SslContext> e = ecdsaByName.find(host);
+        SniMap.Match<SslContext> r = rsaByName.find(host);
+        if (e != null && r != null && e.exact() != r.exact()) {
+            return e.exact() ? e.value() : r.value();
+        }
+        if (e != null && (ecdsa || r == null)) {
+            return e.value();
+        }
+        return r == null ? null : r.value();
+    }
+
+    /** The OCSP response to staple with {@code context}'s certificate, or null. */
+    byte[] staple(SslContext context) {
+        return staples.get(context);
     }
 
     /** Whether this certificate's OCSP response is stapled to the handshakes that serve it. */

@@ -23,6 +23,9 @@ final class SniMap<T> {
     /** A value and the names it covers (lower case; a wildcard only as the whole leftmost label). */
     record Entry<T>(List<String> names, T value) {}
 
+    /** The value covering a host, and whether it names the host exactly (else by a wildcard). */
+    record Match<T>(T value, boolean exact) {}
+
     SniMap(List<Entry<T>> entries) {
         for (Entry<T> e : entries) {
             for (String name : e.names()) {
@@ -37,7 +40,7 @@ final class SniMap<T> {
     }
 
     /** The value covering {@code host} (an SNI name; case-insensitive, a trailing dot ignored), or null. */
-    T get(String host) {
+    Match<T> find(String host) {
         if (host == null || host.isEmpty()) {
             return null;
         }
@@ -47,10 +50,11 @@ final class SniMap<T> {
         }
         T value = exact.get(name);
         if (value != null) {
-            return value;
+            return new Match<>(value, true);
         }
         int dot = name.indexOf('.');
         // The leftmost label must not be empty: ".example.com" is no name.
-        return dot > 0 ? wildcard.get(name.substring(dot + 1)) : null;
+        value = dot > 0 ? wildcard.get(name.substring(dot + 1)) : null;
+        return value == null ? null : new Match<>(value, false);
     }
 }

@@ -17,28 +17,28 @@ class SniMapTest {
     // Exact names, case-insensitive and with a trailing dot, go to the first certificate listing them.
     @Test
     void exactNames() {
-        assertThat(map.get("example.com")).isEqualTo("site");
-        assertThat(map.get("WWW.Example.COM")).isEqualTo("site");
-        assertThat(map.get("www.example.com.")).isEqualTo("site");
-        assertThat(map.get("api.example.org")).isEqualTo("later");
+        assertThat(map.find("example.com")).isEqualTo(new SniMap.Match<>("site", true));
+        assertThat(map.find("WWW.Example.COM")).isEqualTo(new SniMap.Match<>("site", true));
+        assertThat(map.find("www.example.com.")).isEqualTo(new SniMap.Match<>("site", true));
+        assertThat(map.find("api.example.org")).isEqualTo(new SniMap.Match<>("later", true));
     }
 
     // A wildcard covers exactly one leftmost label, and only when no exact name covers the host.
     @Test
     void wildcardCoversOneLabel() {
-        assertThat(map.get("shop.example.com")).isEqualTo("wild");
-        assertThat(map.get("a.b.example.com")).isNull();
-        assertThat(map.get(".example.com")).isNull();
-        assertThat(map.get("com")).isNull();
+        assertThat(map.find("shop.example.com")).isEqualTo(new SniMap.Match<>("wild", false));
+        assertThat(map.find("a.b.example.com")).isNull();
+        assertThat(map.find(".example.com")).isNull();
+        assertThat(map.find("com")).isNull();
     }
 
     // Partial-label and multi-label wildcards match nothing, as in browsers; no name and unknown names get null.
     @Test
     void nothingElseMatches() {
-        assertThat(map.get("foo.example.net")).isNull();
-        assertThat(map.get("a.b.example.net")).isNull();
-        assertThat(map.get("other.test")).isNull();
-        assertThat(map.get(null)).isNull();
-        assertThat(map.get("")).isNull();
+        assertThat(map.find("foo.example.net")).isNull();
+        assertThat(map.find("a.b.example.net")).isNull();
+        assertThat(map.find("other.test")).isNull();
+        assertThat(map.find(null)).isNull();
+        assertThat(map.find("")).isNull();
     }
 }
