@@ -6,8 +6,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -240,7 +242,7 @@ public final class ConfigLoader {
                 }
                 int bytes;
                 try {
-                    bytes = java.util.Base64.getDecoder().decode(line).length;
+                    bytes = Base64.getDecoder().decode(line).length;
                 } catch (IllegalArgumentException e) {
                     s.problem("ticket-keys", file + " line " + (i + 1) + " is not base64; " + expected);
                     return Optional.empty();
@@ -275,7 +277,7 @@ public final class ConfigLoader {
                 }
                 return Optional.empty();
             }
-            List<java.security.cert.X509Certificate> authorities = CertificateFiles.authorities(caFile, s::problem);
+            List<X509Certificate> authorities = CertificateFiles.authorities(caFile, s::problem);
             return authorities == null ? Optional.empty()
                     : Optional.of(new ClientCertificateConfig(caFile, authorities, required, header));
         }

@@ -49,6 +49,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -563,7 +565,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 if (tls != null) {
                     built.put(l.name(), tls);
                 }
-            } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            } catch (SSLException | IllegalArgumentException e) {
                 throw new IllegalStateException("listeners." + l.name() + ".tls: the " + TlsEngine.current()
                         .description() + " engine refuses it: " + e.getMessage(), e);
             }
@@ -600,18 +602,17 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** Watches the ticket-keys files {@code next} names, and no others. */
     private void watchTicketKeys(TandemConfig next) {
-        Set<Path> files = new java.util.HashSet<>();
+        Set<Path> files = new HashSet<>();
         for (ListenerConfig l : next.listeners()) {
             l.tls().flatMap(t -> t.ticketKeys()).ifPresent(k -> files.add(Path.of(k.file())));
         }
-        for (java.util.Iterator<Map.Entry<Path, ConfigWatcher>> it = ticketKeyWatchers.entrySet().iterator();
-             it.hasNext(); ) {
-            Map.Entry<Path, ConfigWatcher> e = it.next();
-            if (!files.contains(e.getKey())) {
+        ticketKeyWatchers.entrySet().removeIf(e -> {
+            boolean unused = !files.contains(e.getKey());
+            if (unused) {
                 closeQuietly(e.getValue());
-                it.remove();
             }
-        }
+            return unused;
+        });
         for (Path file : files) {
             if (!ticketKeyWatchers.containsKey(file)) {
                 try {
