@@ -43,7 +43,8 @@ class FormatInStepTest {
         OpensslFiles pki = new OpensslFiles(dir);
         Path site = pki.ecdsa("site", "/CN=site.example.com");
         pki.ocsp("site", site, dir.resolve("site.key"), "V", OpensslFiles.serial(site));
-        Files.writeString(dir.resolve("tickets.key"), java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
+        Files.writeString(dir.resolve("tickets.key"),
+                java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",

@@ -259,13 +259,14 @@ class ListenerTlsTest {
     // A line of the wrong size or not base64, and an empty file, are reported with the file and line.
     @Test
     void ticketKeyProblems() throws Exception {
-        String expected = "; expected base64 lines of 80 random bytes, the first encrypting (openssl rand 80 | base64 -w0)";
+        String expected = "; expected base64 lines of 80 random bytes, the first encrypting "
+                + "(openssl rand 80 | base64 -w0)";
         Files.writeString(dir.resolve("short.key"), java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n"
                 + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
         Files.writeString(dir.resolve("junk.key"), "not*base64\n");
         Files.writeString(dir.resolve("empty.key"), "\n");
-        for (String[] c : new String[][] {{"short.key", " line 2 holds 32 bytes"}, {"junk.key", " line 1 is not base64"},
-                {"empty.key", " holds no key"}}) {
+        for (String[] c : new String[][] {{"short.key", " line 2 holds 32 bytes"},
+                {"junk.key", " line 1 is not base64"}, {"empty.key", " holds no key"}}) {
             assertThat(problems(String.join("\n",
                     "certificates: [ { cert: site.pem, key: site.key } ]",
                     "ticket-keys: " + c[0]))).isEqualTo("t.yaml:6:20: listeners[0].tls.ticket-keys: "

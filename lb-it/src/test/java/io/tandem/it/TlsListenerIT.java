@@ -66,7 +66,8 @@ class TlsListenerIT {
         assertThat(sClient("-servername", "other.test").subject()).isEqualTo("CN = a.example.com");
         assertThat(sClient("-noservername").subject()).isEqualTo("CN = a.example.com");
         assertThat(lb.output()).containsPattern("listener web on /127\\.0\\.0\\.1:" + lb.port("web")
-                + " \\(pool web, transport \\S+, TLS (OpenSSL \\(BoringSSL\\)|JDK \\(\\S+\\)) with 2 certificate\\(s\\)\\)");
+                + " \\(pool web, transport \\S+, TLS (OpenSSL \\(BoringSSL\\)|JDK \\(\\S+\\)) "
+                + "with 2 certificate\\(s\\)\\)");
     }
 
     // RSA and ECDSA certificates for one name: ECDSA to clients that can verify it, RSA to the others, whatever

@@ -47,7 +47,7 @@ public final class ListenerTls {
     private final TlsEngine engine;
     private final ListenerTlsConfig config;
     private final SslContext defaultContext;
-    /** The first certificate's first name: a client without SNI (or with an unknown name) is served as if it sent it. */
+    /** The first certificate's first name: a client without SNI (or an unknown name) is served as if it sent it. */
     private final String defaultName;
     private final SniMap<SslContext> ecdsaByName;
     private final SniMap<SslContext> rsaByName;

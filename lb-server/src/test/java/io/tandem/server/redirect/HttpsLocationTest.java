@@ -10,7 +10,8 @@ class HttpsLocationTest {
     // The Host's name with the TLS listener's port (none for 443), path and query kept as sent.
     @Test
     void buildsTheHttpsUrl() {
-        assertThat(HttpsLocation.of("example.com", "/a/b?x=1&y=%20", 443)).isEqualTo("https://example.com/a/b?x=1&y=%20");
+        assertThat(HttpsLocation.of("example.com", "/a/b?x=1&y=%20", 443))
+                .isEqualTo("https://example.com/a/b?x=1&y=%20");
         assertThat(HttpsLocation.of("example.com:80", "/", 8443)).isEqualTo("https://example.com:8443/");
         assertThat(HttpsLocation.of("10.0.0.5:8080", "/x", 443)).isEqualTo("https://10.0.0.5/x");
         assertThat(HttpsLocation.of("[2001:db8::1]:80", "/x", 443)).isEqualTo("https://[2001:db8::1]/x");
