@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -14,11 +15,15 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.naming.InvalidNameException;
@@ -38,6 +43,9 @@ final class CertificateFiles {
 
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    /** P-256, P-384 and P-521, by the JDK's names and their OIDs. */
+    private static final Set<String> SUPPORTED_CURVES = Set.of("secp256r1", "secp384r1", "secp521r1",
+            "1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35");
     private static final byte[] RSA_ENCRYPTION = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7,
             0x0d, 0x01, 0x01, 0x01};
     private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02,
@@ -58,6 +66,11 @@ final class CertificateFiles {
         List<X509Certificate> chain = chain(certFile, problems);
         PrivateKey key = key(keyFile, problems);
         if (chain == null || key == null) {
+            return null;
+        }
+        String weak = weakness(key);
+        if (weak != null) {
+            problems.report("key", keyFile + " " + weak);
             return null;
         }
         if (!matches(key, chain.get(0))) {
@@ -175,6 +188,31 @@ final class CertificateFiles {
                 throw new GeneralSecurityException("neither an RSA nor an ECDSA key");
             }
         }
+    }
+
+    /**
+     * Why clients or the engines would refuse this key, or null: RSA under
+     * 2048 bits (browsers refuse it), or an EC curve other than P-256, P-384
+     * and P-521 (the JDK reads a secp256k1 key but cannot sign with it).
+     */
+    private static String weakness(PrivateKey key) {
+        if (key instanceof RSAPrivateKey) {
+            int bits = ((RSAPrivateKey) key).getModulus().bitLength();
+            return bits < 2048 ? "is an RSA key of " + bits + " bits; expected at least 2048" : null;
+        }
+        if (key instanceof ECPrivateKey) {
+            String curve;
+            try {
+                AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+                params.init(((ECPrivateKey) key).getParams());
+                curve = params.getParameterSpec(ECGenParameterSpec.class).getName();
+            } catch (GeneralSecurityException e) {
+                curve = "(unnamed)";
+            }
+            return SUPPORTED_CURVES.contains(curve) ? null
+                    : "is an EC key on curve " + curve + "; expected P-256, P-384 or P-521";
+        }
+        return null;
     }
 
     /** Whether {@code key} signs what the certificate's public key verifies. */

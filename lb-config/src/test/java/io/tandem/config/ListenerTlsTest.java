@@ -309,4 +309,20 @@ class ListenerTlsTest {
                 .isEqualTo(prefix + dir.resolve("junk.ocsp") + " is not a DER OCSP response; expected the output of "
                         + "openssl ocsp -respout");
     }
+
+    // Keys clients or the engines refuse: RSA under 2048 bits, EC on a curve other than P-256/384/521.
+    @Test
+    void weakAndExoticKeys() throws Exception {
+        OpensslFiles.run("req", "-x509", "-newkey", "rsa:1024", "-nodes", "-keyout", files.file("small.key").toString(),
+                "-out", files.file("small.pem").toString(), "-days", "2", "-subj", "/CN=small");
+        OpensslFiles.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out",
+                files.file("k1.key").toString());
+        files.forKey("k1", files.file("k1.key"), "/CN=k1");
+        assertThat(problems("certificates: [ { cert: small.pem, key: small.key } ]")).isEqualTo(
+                "t.yaml:5:47: listeners[0].tls.certificates[0].key: " + dir.resolve("small.key")
+                        + " is an RSA key of 1024 bits; expected at least 2048");
+        assertThat(problems("certificates: [ { cert: k1.pem, key: k1.key } ]")).isEqualTo(
+                "t.yaml:5:44: listeners[0].tls.certificates[0].key: " + dir.resolve("k1.key")
+                        + " is an EC key on curve 1.3.132.0.10; expected P-256, P-384 or P-521");
+    }
 }
