@@ -45,6 +45,28 @@ final class ConfigKeys {
             .cidrList("from")
             .build();
 
+    static final Shape TLS_CERTIFICATE = Shape.of("certificate")
+            .file("cert", true)
+            .file("key", true)
+            .file("ocsp", false)
+            .build();
+
+    static final Shape LISTENER_TLS = Shape.of("tls")
+            .listOf("certificates", TLS_CERTIFICATE, true, 1)
+            .bool("strict-sni", Defaults.TLS_STRICT_SNI)
+            .choice("min-version", "a TLS version", Defaults.TLS_MIN_VERSION.configName(),
+                    names(ListenerTlsConfig.TlsVersion.values(), ListenerTlsConfig.TlsVersion::configName))
+            .string("ciphers", false, Defaults.TLS_CIPHERS)
+            .file("client-ca", false)
+            .choice("client-auth", "a client-auth mode", Defaults.TLS_CLIENT_AUTH, List.of("required", "optional"))
+            .string("client-cert-header", false, Defaults.TLS_CLIENT_CERT_HEADER)
+            .file("ticket-keys", false)
+            .build();
+
+    static final Shape REDIRECT_HTTP = Shape.of("redirect-http")
+            .address("from", true, null)
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -54,6 +76,9 @@ final class ConfigKeys {
             .listOf("routes", ROUTE, false, 0)
             .nested("access-log", ACCESS_LOG)
             .nested("proxy-protocol", PROXY_PROTOCOL)
+            .nested("tls", LISTENER_TLS)
+            .nested("redirect-http", REDIRECT_HTTP)
+            .string("hsts", false, null)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

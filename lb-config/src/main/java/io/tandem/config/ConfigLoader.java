@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -165,8 +166,31 @@ public final class ConfigLoader {
             Section log = s.section("access-log");
             AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
                     AccessLogConfig.Format.fromConfig(log.choice("format")));
+            Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(tls(s.section("tls")))
+                    : Optional.empty();
+            Optional<HostPort> redirect = Optional.empty();
+            if (s.has("redirect-http")) {
+                HostPort from = s.section("redirect-http").address("from");
+                if (from != null && !s.has("tls")) {
+                    s.problem("redirect-http", "only applies to a listener with tls (it redirects to this listener "
+                            + "over https)");
+                }
+                redirect = Optional.ofNullable(from);
+            }
+            Optional<Duration> hsts = Optional.empty();
+            String maxAge = s.string("hsts");
+            if (maxAge != null) {
+                try {
+                    hsts = Optional.of(Units.parseMaxAge(maxAge));
+                } catch (IllegalArgumentException e) {
+                    s.problem("hsts", e.getMessage());
+                }
+                if (!s.has("tls")) {
+                    s.problem("hsts", "only applies to a listener with tls (browsers ignore it over plain http)");
+                }
+            }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, proxyProtocol(s.section("proxy-protocol")));
+                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts);
         }
 
         /**
@@ -186,6 +210,95 @@ public final class ConfigLoader {
                 s.problem("from", "only applies with accept: true");
             }
             return accept ? new ProxyProtocolConfig(true, from) : ProxyProtocolConfig.OFF;
+        }
+
+        /** A listener's TLS section; its certificates are read and checked now (see {@link CertificateFiles}). */
+        private ListenerTlsConfig tls(Section s) {
+            List<TlsCertificate> certificates = new ArrayList<>();
+            for (Section c : s.list("certificates")) {
+                String cert = c.file("cert");
+                String key = c.file("key");
+                String ocsp = c.file("ocsp");
+                if (cert != null && key != null) {
+                    TlsCertificate read = CertificateFiles.read(cert, key, ocsp, c::problem);
+                    if (read != null) {
+                        certificates.add(read);
+                    }
+                }
+            }
+            boolean strictSni = s.bool("strict-sni");
+            ListenerTlsConfig.TlsVersion minVersion = ListenerTlsConfig.TlsVersion.fromConfig(s.choice("min-version"));
+            List<String> ciphers = List.of(s.string("ciphers").split(":", -1));
+            for (String cipher : ciphers) {
+                if (!ListenerTlsConfig.KNOWN_CIPHERS.contains(cipher)) {
+                    String hint = Suggestions.closest(cipher, ListenerTlsConfig.KNOWN_CIPHERS);
+                    s.problem("ciphers", "'" + cipher + "' is not a TLS 1.2 cipher suite Tandem offers; "
+                            + (hint != null ? "did you mean '" + hint + "'? " : "") + "expected a colon-separated "
+                            + "list of OpenSSL names from: " + String.join(", ", ListenerTlsConfig.KNOWN_CIPHERS));
+                }
+            }
+            return new ListenerTlsConfig(certificates, strictSni, minVersion, ciphers, clients(s), ticketKeys(s));
+        }
+
+        /** The ticket keys file of a listener's TLS section: base64 lines of 48 or 80 bytes, at least one. */
+        private Optional<TicketKeys> ticketKeys(Section s) {
+            String file = s.file("ticket-keys");
+            if (file == null) {
+                return Optional.empty();
+            }
+            String expected = "expected base64 lines of 80 random bytes, the first encrypting "
+                    + "(openssl rand 80 | base64 -w0)";
+            String text = readFile(s, "ticket-keys", file, expected);
+            if (text == null) {
+                return Optional.empty();
+            }
+            List<String> lines = new ArrayList<>();
+            String[] raw = text.split("\n", -1);
+            for (int i = 0; i < raw.length; i++) {
+                String line = raw[i].trim();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                int bytes;
+                try {
+                    bytes = Base64.getDecoder().decode(line).length;
+                } catch (IllegalArgumentException e) {
+                    s.problem("ticket-keys", file + " line " + (i + 1) + " is not base64; " + expected);
+                    return Optional.empty();
+                }
+                if (bytes != 80 && bytes != 48) {
+                    s.problem("ticket-keys", file + " line " + (i + 1) + " holds " + bytes + " bytes; " + expected);
+                    return Optional.empty();
+                }
+                lines.add(line);
+            }
+            if (lines.isEmpty()) {
+                s.problem("ticket-keys", file + " holds no key; " + expected);
+                return Optional.empty();
+            }
+            return Optional.of(new TicketKeys(file, lines));
+        }
+
+        /** The mutual TLS keys of a listener's TLS section; empty without {@code client-ca}. */
+        private Optional<ClientCertificateConfig> clients(Section s) {
+            String caFile = s.file("client-ca");
+            boolean required = s.choice("client-auth").equals("required");
+            String header = s.string("client-cert-header");
+            if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                s.problem("client-cert-header", "'" + header + "' is not a header name; expected letters, digits "
+                        + "and !#$%&'*+.^_`|~-");
+            }
+            if (caFile == null) {
+                for (String key : List.of("client-auth", "client-cert-header")) {
+                    if (s.has(key)) {
+                        s.problem(key, "only applies with client-ca (the CAs of the client certificates)");
+                    }
+                }
+                return Optional.empty();
+            }
+            List<X509Certificate> authorities = CertificateFiles.authorities(caFile, s::problem);
+            return authorities == null ? Optional.empty()
+                    : Optional.of(new ClientCertificateConfig(caFile, authorities, required, header));
         }
 
         private RouteConfig route(Section r) {
@@ -245,6 +358,7 @@ public final class ConfigLoader {
                     }
                 }
                 bound.add(i);
+                checkRedirect(sections, listeners, i, admin);
                 if (admin.bind() != null && overlap(l.bind(), admin.bind())) {
                     boolean same = l.bind().equals(admin.bind());
                     if (adminSection.has("bind")) {
@@ -255,6 +369,37 @@ public final class ConfigLoader {
                                 + admin.bind() + " (the default; set admin.bind to move it)");
                     }
                 }
+            }
+        }
+
+        /**
+         * The redirect of listener {@code i} binds a port of its own: it may not overlap any listener's
+         * bind, the redirect of an earlier listener, or the admin bind.
+         */
+        private static void checkRedirect(List<Section> sections, List<ListenerConfig> listeners, int i,
+                                          AdminConfig admin) {
+            HostPort from = listeners.get(i).redirectHttp().orElse(null);
+            if (from == null) {
+                return;
+            }
+            Section s = sections.get(i).section("redirect-http");
+            for (int j = 0; j < listeners.size(); j++) {
+                ListenerConfig other = listeners.get(j);
+                String where = "listeners[" + sections.get(j).index() + "]";
+                if (other.bind() != null && overlap(from, other.bind())) {
+                    s.problem("from", from + (from.equals(other.bind()) ? " is already" : " overlaps") + " the bind of "
+                            + where + " " + other.bind());
+                    return;
+                }
+                HostPort otherFrom = other.redirectHttp().orElse(null);
+                if (j < i && otherFrom != null && overlap(from, otherFrom)) {
+                    s.problem("from", from + (from.equals(otherFrom) ? " is already" : " overlaps") + " "
+                            + where + ".redirect-http.from " + otherFrom);
+                    return;
+                }
+            }
+            if (admin.bind() != null && overlap(from, admin.bind())) {
+                s.problem("from", from + " overlaps the admin bind " + admin.bind());
             }
         }
 

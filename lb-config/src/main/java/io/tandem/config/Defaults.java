@@ -19,6 +19,16 @@ public final class Defaults {
     public static final boolean ACCESS_LOG_ENABLED = false;
     public static final AccessLogConfig.Format ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
 
+    public static final boolean TLS_STRICT_SNI = false;
+    public static final ListenerTlsConfig.TlsVersion TLS_MIN_VERSION = ListenerTlsConfig.TlsVersion.TLS_1_2;
+    /** Mozilla's "intermediate" TLS 1.2 suites, in its order of preference. */
+    public static final String TLS_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+            + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+            + "ECDHE-RSA-CHACHA20-POLY1305";
+
+    public static final String TLS_CLIENT_AUTH = "required";
+    public static final String TLS_CLIENT_CERT_HEADER = "X-Client-Cert";
+
     public static final String ADMIN_BIND = "127.0.0.1:9901";
 
     public static final StrategyName STRATEGY = StrategyName.ROUND_ROBIN;

@@ -2,6 +2,7 @@ package io.tandem.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A client-facing listener.
@@ -15,6 +16,11 @@ import java.util.List;
  * @param routes        first match wins
  * @param accessLog     whether and how requests are logged to {@code tandem.access}
  * @param proxyProtocol whether connections start with a PROXY protocol header, and from where
+ * @param tls           TLS termination; empty for a plain HTTP listener
+ * @param redirectHttp  where a plain HTTP listener answers every request with a redirect to this
+ *                      (TLS) listener; empty for none
+ * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
+ *                      listener's responses; empty for none
  */
 public record ListenerConfig(
         String name,
@@ -26,7 +32,10 @@ public record ListenerConfig(
         int maxUriLength,
         List<RouteConfig> routes,
         AccessLogConfig accessLog,
-        ProxyProtocolConfig proxyProtocol) {
+        ProxyProtocolConfig proxyProtocol,
+        Optional<ListenerTlsConfig> tls,
+        Optional<HostPort> redirectHttp,
+        Optional<Duration> hsts) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
@@ -38,10 +47,10 @@ public record ListenerConfig(
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, AccessLogConfig.OFF);
     }
 
-    /** A listener without the PROXY protocol, as before it existed. */
+    /** A plain HTTP listener without the PROXY protocol, as before either existed. */
     public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
-                ProxyProtocolConfig.OFF);
+                ProxyProtocolConfig.OFF, Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

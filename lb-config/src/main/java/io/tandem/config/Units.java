@@ -12,6 +12,8 @@ public final class Units {
     private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB|KB|MB|GB)");
     /** Longer timeouts are typos, and would overflow timers that count nanoseconds. */
     static final Duration MAX_DURATION = Duration.ofHours(1000);
+    private static final Pattern MAX_AGE = Pattern.compile("(\\d+)(s|m|h|d)");
+    private static final long MAX_AGE_SECONDS = 730L * 86400;
     private static final Pattern BARE_NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
 
     private Units() {}
@@ -43,6 +45,26 @@ public final class Units {
             throw new IllegalArgumentException("'" + text + "' is too long; expected at most " + format(MAX_DURATION));
         }
         return d;
+    }
+
+    /**
+     * Parses an HSTS max-age: a whole number of seconds, minutes, hours or days
+     * ({@code 180d}, {@code 31536000s}), at most two years (browsers cap it at about that).
+     */
+    public static Duration parseMaxAge(String text) {
+        Matcher m = MAX_AGE.matcher(text == null ? "" : text.trim());
+        String expected = "expected a whole number with a unit such as 180d, 365d or 31536000s";
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a max-age; " + expected);
+        }
+        String digits = m.group(1);
+        long unit = m.group(2).equals("s") ? 1 : m.group(2).equals("m") ? 60 : m.group(2).equals("h") ? 3600 : 86400;
+        // More digits than two years of seconds has is too long whatever the unit; the product then fits a long.
+        long seconds = digits.length() > 9 ? Long.MAX_VALUE : Long.parseLong(digits) * unit;
+        if (seconds > MAX_AGE_SECONDS) {
+            throw new IllegalArgumentException("'" + text + "' is too long; expected at most 730d");
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     /** Returns a size in bytes. KiB/MiB/GiB are powers of 1024; KB/MB/GB are powers of 1000. */

@@ -42,6 +42,11 @@ class FormatInStepTest {
         assertThat(notify.toFile().setExecutable(true)).isTrue();
         TestCertificates.ec(dir, "backend-ca");
         TestCertificates.ec(dir, "lb-client");
+        OpensslFiles pki = new OpensslFiles(dir);
+        Path site = pki.ecdsa("site", "/CN=site.example.com");
+        pki.ocsp("site", site, dir.resolve("site.key"), "V", OpensslFiles.serial(site));
+        Files.writeString(dir.resolve("tickets.key"),
+                java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
         String yaml = String.join("\n",
                 "listeners:",
                 "  - name: web",
@@ -52,6 +57,11 @@ class FormatInStepTest {
                 "    routes: [ { host: api.example.com, path-prefix: /v1/, pool: web } ]",
                 "    access-log: { enabled: true, format: json }",
                 "    proxy-protocol: { accept: true, from: [10.0.0.0/8] }",
+                "    tls: { certificates: [ { cert: site.pem, key: site.key, ocsp: site.ocsp } ], strict-sni: true,",
+                "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256, client-ca: site.pem,",
+                "           client-auth: optional, client-cert-header: X-Subject, ticket-keys: tickets.key }",
+                "    redirect-http: { from: 127.0.0.1:8081 }",
+                "    hsts: 180d",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",
                 "pools:",
                 "  web:",

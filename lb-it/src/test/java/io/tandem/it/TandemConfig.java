@@ -246,6 +246,12 @@ final class TandemConfig {
             keys.put(key, value);
             return this;
         }
+
+        /** Leaves {@code key} out again. */
+        Listener unset(String key) {
+            keys.remove(key);
+            return this;
+        }
     }
 
     /** One pool: its keys in the order set, then its backends. */

@@ -83,6 +83,22 @@ final class TestPki {
         return new Issued(chain, key);
     }
 
+    /**
+     * An OCSP response {@code name.ocsp} (DER) from this CA saying "good" for {@code leaf}, valid for
+     * {@code days}, as {@code openssl ocsp} acting as the responder writes it.
+     */
+    Path ocspResponse(String name, Issued leaf, int days) throws IOException {
+        String serial = openssl("x509", "-in", leaf.cert().toString(), "-noout", "-serial").trim();
+        Path index = dir.resolve(name + ".index");
+        Files.writeString(index, "V\t491231000000Z\t\t" + serial.substring(serial.indexOf('=') + 1)
+                + "\tunknown\t/CN=leaf\n");
+        Path out = dir.resolve(name + ".ocsp");
+        openssl("ocsp", "-index", index.toString(), "-rsigner", ca.cert().toString(), "-rkey", ca.key().toString(),
+                "-CA", ca.cert().toString(), "-issuer", ca.cert().toString(), "-cert", leaf.cert().toString(),
+                "-no_nonce", "-ndays", Integer.toString(days), "-respout", out.toString());
+        return out;
+    }
+
     /** Runs {@code openssl} with {@code args}; fails with its output when it does not exit 0. */
     static String openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("openssl"));

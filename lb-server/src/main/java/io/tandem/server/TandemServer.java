@@ -39,21 +39,28 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.redirect.RedirectListener;
 import io.tandem.server.systemd.ServiceNotifier;
 import io.tandem.server.tls.BackendTls;
+import io.tandem.server.tls.ListenerTls;
+import io.tandem.server.tls.TlsEngine;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +89,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
+    /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
+    private final Map<String, BoundRedirect> redirects = new LinkedHashMap<>();
+    /** Watchers of the listeners' ticket-keys files: a change reloads the config, so keys rotate without restart. */
+    private final Map<Path, ConfigWatcher> ticketKeyWatchers = new LinkedHashMap<>();
     private final Instant startedAt = Instant.now();
     private final java.util.concurrent.ExecutorService control = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> {
@@ -106,6 +117,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
+
+    /** A bound {@code redirect-http} listener: its pipeline (whose target a reload updates) and its channel. */
+    private record BoundRedirect(RedirectListener listener, Channel channel, HostPort from) {}
 
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
@@ -193,14 +207,30 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             healthChecks = new HealthChecks(pools.values(), workerGroup, transport);
             healthChecks.probeAtStart();
             healthChecks.start();
+            Map<String, ListenerTls> tls = buildTls(config);
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
-                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients);
+                ListenerTls t = tls.get(l.name());
+                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
                 listeners.put(l.name(), bound);
-                log.info("listener {} on {} (pool {}, transport {})", l.name(), bound.channel().localAddress(),
-                        l.pool(), transport.name());
+                log.info("listener {} on {} (pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
+                        l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
+                                + t.config().certificates().size() + " certificate(s)");
+            }
+            if (!tls.isEmpty() && TlsEngine.whyNotOpenSsl() != null) {
+                log.warn("TLS runs on the JDK's engine: OpenSSL is not available ({})", TlsEngine.whyNotOpenSsl());
             }
             trackedListeners = List.copyOf(listeners.values());
+            tls.values().forEach(ListenerTls::publishExpiry);
+            watchTicketKeys(config);
+            for (ListenerConfig l : config.listeners()) {
+                if (l.redirectHttp().isPresent()) {
+                    BoundRedirect r = bindRedirect(l);
+                    redirects.put(l.name(), r);
+                    log.info("listener {}: redirect-http on {} to https port {}", l.name(),
+                            r.channel().localAddress(), l.bind().port());
+                }
+            }
             if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
@@ -267,8 +297,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (failoverProblem != null) {
             return refuse(List.of(failoverProblem));
         }
+        Map<String, ListenerTls> nextTls;
         Map<String, PoolRuntime> nextPools;
         try {
+            nextTls = buildTls(next);
             nextPools = buildPools(next, pools);
         } catch (IllegalStateException e) {
             return refuse(List.of(e.getMessage()));
@@ -300,13 +332,32 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 continue;
             }
             try {
-                opened.put(l.name(), bindOn(l, routing, clients));
+                opened.put(l.name(), bindOn(l, routing, clients, nextTls.get(l.name())));
             } catch (Exception e) {
                 opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
                 if (nextAdmin != null) {
                     nextAdmin.close();
                 }
                 return refuse(List.of("listeners." + l.name() + ": cannot bind " + l.bind() + ": " + describe(e)));
+            }
+        }
+        Map<String, BoundRedirect> openedRedirects = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            HostPort from = l.redirectHttp().orElse(null);
+            BoundRedirect current = redirects.get(l.name());
+            if (from == null || (current != null && current.from().equals(from))) {
+                continue;
+            }
+            try {
+                openedRedirects.put(l.name(), bindRedirect(l));
+            } catch (Exception e) {
+                openedRedirects.values().forEach(r -> r.channel().close().awaitUninterruptibly());
+                opened.values().forEach(b -> b.channel().close().awaitUninterruptibly());
+                if (nextAdmin != null) {
+                    nextAdmin.close();
+                }
+                return refuse(List.of("listeners." + l.name() + ".redirect-http: cannot bind " + from + ": "
+                        + describe(e)));
             }
         }
         // Commit: every step below is a swap or a close, none can fail.
@@ -333,6 +384,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 nextListeners.put(l.name(), fresh);
                 changes.add(current == null ? "+listener " + l.name() : "~listener " + l.name() + " now on " + l.bind());
             } else {
+                if (!Objects.equals(current.runtime().routing().listener().tls(), l.tls())) {
+                    changes.add("~tls " + l.name());
+                }
+                current.runtime().tls(nextTls.get(l.name()));
                 current.runtime().routing(routings.get(l.name()));
                 nextListeners.put(l.name(), current);
             }
@@ -347,8 +402,16 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 }
             }
         }
+        for (ListenerConfig l : config.listeners()) {
+            if (l.tls().isPresent() && !nextTls.containsKey(l.name())) {
+                metrics.tls(l.name()).certificates(Map.of()); // no longer TLS: no expiry to watch
+            }
+        }
+        nextTls.values().forEach(ListenerTls::publishExpiry);
         listeners.clear();
         listeners.putAll(nextListeners);
+        swapRedirects(next, openedRedirects, changes);
+        watchTicketKeys(next);
         trackedListeners = List.copyOf(listeners.values());
         if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
@@ -548,9 +611,113 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         return null;
     }
 
-    /** Binds {@code l} with this server's transport and pipeline; its connections join {@code group}. */
+    /**
+     * The TLS of every TLS listener of {@code next}, by listener name: a context per certificate, built
+     * once per load. Throws with the listener's key path when the engine refuses a setting.
+     */
+    private Map<String, ListenerTls> buildTls(TandemConfig next) {
+        Map<String, ListenerTls> built = new HashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            try {
+                ListenerTls tls = l.tls().isEmpty() ? null
+                        : ListenerTls.build(l, TlsEngine.current(), metrics.tls(l.name()));
+                if (tls != null) {
+                    built.put(l.name(), tls);
+                }
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalStateException("listeners." + l.name() + ".tls: the " + TlsEngine.current()
+                        .description() + " engine refuses it: " + e.getMessage(), e);
+            }
+        }
+        return built;
+    }
+
+    /**
+     * Puts the redirects of {@code next} in force: new ones (already bound) replace or join the running
+     * ones, kept ones redirect to their listener as {@code next} configures it, dropped ones close.
+     */
+    private void swapRedirects(TandemConfig next, Map<String, BoundRedirect> opened, List<String> changes) {
+        Map<String, BoundRedirect> kept = new LinkedHashMap<>();
+        for (ListenerConfig l : next.listeners()) {
+            BoundRedirect fresh = opened.get(l.name());
+            BoundRedirect current = redirects.get(l.name());
+            if (fresh != null) {
+                kept.put(l.name(), fresh);
+                changes.add("+redirect-http " + l.name() + " on " + fresh.from());
+            } else if (l.redirectHttp().isPresent()) {
+                current.listener().update(l);
+                kept.put(l.name(), current);
+            }
+        }
+        for (Map.Entry<String, BoundRedirect> e : redirects.entrySet()) {
+            if (kept.get(e.getKey()) != e.getValue()) {
+                e.getValue().channel().close();
+                changes.add("-redirect-http " + e.getKey() + " on " + e.getValue().from());
+            }
+        }
+        redirects.clear();
+        redirects.putAll(kept);
+    }
+
+    /** Watches the ticket-keys files {@code next} names, and no others. */
+    private void watchTicketKeys(TandemConfig next) {
+        Set<Path> files = new HashSet<>();
+        for (ListenerConfig l : next.listeners()) {
+            l.tls().flatMap(t -> t.ticketKeys()).ifPresent(k -> files.add(Path.of(k.file())));
+        }
+        ticketKeyWatchers.entrySet().removeIf(e -> {
+            boolean unused = !files.contains(e.getKey());
+            if (unused) {
+                closeQuietly(e.getValue());
+            }
+            return unused;
+        });
+        for (Path file : files) {
+            if (!ticketKeyWatchers.containsKey(file)) {
+                try {
+                    ticketKeyWatchers.put(file, new ConfigWatcher(file, this::reloadAsync));
+                } catch (java.io.IOException e) {
+                    log.error("cannot watch {}: {}; reload (SIGHUP or the admin API) after rotating its keys", file,
+                            e.toString());
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(ConfigWatcher watcher) {
+        try {
+            watcher.close();
+        } catch (java.io.IOException e) {
+            log.debug("closing a watcher: {}", e.toString());
+        }
+    }
+
+    /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
+    private BoundRedirect bindRedirect(ListenerConfig l) throws InterruptedException {
+        RedirectListener redirect = new RedirectListener(l);
+        HostPort from = l.redirectHttp().orElseThrow();
+        Channel ch = new ServerBootstrap()
+                .group(acceptGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                .childHandler(redirect)
+                .bind(from.resolve()).sync().channel();
+        return new BoundRedirect(redirect, ch, from);
+    }
+
+    /** Binds a plain listener with this server's transport and pipeline; its connections join {@code group}. */
     private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group) throws InterruptedException {
+        return bindOn(l, routing, group, null);
+    }
+
+    /** Binds {@code l}, with {@code tls} unless it is null; its connections join {@code group}. */
+    private BoundListener bindOn(ListenerConfig l, Routing routing, ChannelGroup group, ListenerTls tls)
+            throws InterruptedException {
         ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, group);
+        runtime.tls(tls);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -595,6 +762,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (BoundListener l : listeners.values()) {
                 l.channel().close().awaitUninterruptibly();
             }
+            for (BoundRedirect r : redirects.values()) {
+                r.channel().close().awaitUninterruptibly();
+            }
             log.info("stopped accepting; {} client connection(s) finishing (at most {})", clients.size(),
                     io.tandem.config.Units.format(timeout));
         }
@@ -621,11 +791,16 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     @Override
     public synchronized void close() {
         stopFailover();
+        ticketKeyWatchers.values().forEach(TandemServer::closeQuietly);
+        ticketKeyWatchers.clear();
         if (healthChecks != null) {
             healthChecks.close();
         }
         for (BoundListener l : listeners.values()) {
             l.channel().close().awaitUninterruptibly();
+        }
+        for (BoundRedirect r : redirects.values()) {
+            r.channel().close().awaitUninterruptibly();
         }
         clients.close().awaitUninterruptibly();
         if (admin != null) {

@@ -13,6 +13,8 @@ import io.tandem.server.health.LastCheck;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
+import io.tandem.server.tls.ListenerTls;
+import io.tandem.config.TlsCertificate;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,6 +58,18 @@ final class StatusReport {
             n.put("routes", l.routes().size());
             n.put("clientConnections", runtime.meters().connections());
             n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");
+            n.put("redirectHttp", l.redirectHttp().map(Object::toString).orElse(null));
+            if (l.hsts().isPresent()) {
+                n.put("hstsSeconds", l.hsts().get().toSeconds());
+            } else {
+                n.putNull("hstsSeconds");
+            }
+            ListenerTls tls = runtime.tls();
+            if (tls == null) {
+                n.putNull("tls");
+            } else {
+                tls(n.putObject("tls"), tls, now);
+            }
         }
         ObjectNode pools = root.putObject("pools");
         for (PoolRuntime p : server.pools().values()) {
@@ -112,6 +126,42 @@ final class StatusReport {
             lc.put("detail", last.result().detail());
             lc.put("time", last.at().toString());
             lc.put("durationMillis", last.durationMillis());
+        }
+    }
+
+    /** The TLS a listener's new connections get: engine, settings and each certificate's names and expiry. */
+    private static void tls(ObjectNode n, ListenerTls tls, Instant now) {
+        n.put("engine", tls.engine().description());
+        n.put("strictSni", tls.config().strictSni());
+        n.put("minVersion", tls.config().minVersion().configName());
+        n.put("clientAuth", tls.config().clients().map(c -> c.required() ? "required" : "optional").orElse("off"));
+        n.put("clientCa", tls.config().clients().map(c -> c.caFile()).orElse(null));
+        ArrayNode certificates = n.putArray("certificates");
+        for (TlsCertificate c : tls.config().certificates()) {
+            ObjectNode cn = certificates.addObject();
+            cn.put("cert", c.certFile());
+            cn.put("key", c.keyFile());
+            cn.put("subject", c.leaf().getSubjectX500Principal().getName());
+            ArrayNode names = cn.putArray("names");
+            c.names().forEach(names::add);
+            cn.put("keyType", c.key().getAlgorithm().equals("EC") ? "ECDSA" : c.key().getAlgorithm());
+            Instant notAfter = c.leaf().getNotAfter().toInstant();
+            cn.put("notAfter", notAfter.toString());
+            cn.put("secondsLeft", Duration.between(now, notAfter).toSeconds());
+            if (c.ocsp().isEmpty()) {
+                cn.putNull("ocsp");
+            } else {
+                ObjectNode ocsp = cn.putObject("ocsp");
+                ocsp.put("file", c.ocsp().get().file());
+                ocsp.put("stapled", tls.stapling(c));
+                Instant next = c.ocsp().get().nextUpdate();
+                ocsp.put("nextUpdate", next == null ? null : next.toString());
+                if (next == null) {
+                    ocsp.putNull("secondsToNextUpdate");
+                } else {
+                    ocsp.put("secondsToNextUpdate", Duration.between(now, next).toSeconds());
+                }
+            }
         }
     }
 

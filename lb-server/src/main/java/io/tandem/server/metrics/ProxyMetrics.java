@@ -44,6 +44,7 @@ public final class ProxyMetrics {
     private final Counter reloadsOk;
     private final Counter reloadsFailed;
     private final Map<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
+    private final Map<String, TlsMeters> tls = new ConcurrentHashMap<>();
 
     /** A registry with every meter; {@code requestMetrics} false leaves out the per-request ones. */
     public ProxyMetrics(boolean requestMetrics) {
@@ -98,6 +99,11 @@ public final class ProxyMetrics {
      */
     public ListenerMeters listener(String name) {
         return listeners.computeIfAbsent(name, n -> new ListenerMeters(this, n));
+    }
+
+    /** The TLS meters of the listener {@code name}: the same object for the same name, as {@link #listener}. */
+    public TlsMeters tls(String name) {
+        return tls.computeIfAbsent(name, n -> new TlsMeters(this, n));
     }
 
     /** Meters of one backend seen through one listener; a no-op when request metrics are off. */

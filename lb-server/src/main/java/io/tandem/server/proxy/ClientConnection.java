@@ -16,6 +16,9 @@ interface ClientConnection extends ChannelHandler {
 
     Channel channel();
 
+    /** Whether the connection came over TLS. */
+    boolean https();
+
     /** The client's address as the access log writes it. */
     String clientIp();
 

@@ -26,6 +26,8 @@ final class DownstreamResponse {
     private boolean clientHttp10;
     private boolean keepClient;
     private boolean backendKeepAlive;
+    /** The Strict-Transport-Security value this response gets unless it has one, or null. */
+    private String hsts;
     /** An interim (1xx) response is under way: the end that follows is its, not the final one's. */
     private boolean informational;
     /** Response body bytes written to the client. */
@@ -35,14 +37,24 @@ final class DownstreamResponse {
         this.client = client;
     }
 
-    /** Starts with a new request of the client. */
-    void begin(boolean clientKeepAlive, boolean clientHttp10) {
+    /**
+     * Starts with a new request of the client.
+     *
+     * @param hsts the Strict-Transport-Security value for responses to it (a TLS listener with hsts), or null
+     */
+    void begin(boolean clientKeepAlive, boolean clientHttp10, String hsts) {
         this.channel = client.channel();
+        this.hsts = hsts;
         this.keepClient = clientKeepAlive;
         this.clientHttp10 = clientHttp10;
         backendKeepAlive = false;
         informational = false;
         bytes = 0;
+    }
+
+    /** The Strict-Transport-Security value of this response, or null. */
+    String hsts() {
+        return hsts;
     }
 
     /** The client connection may carry another request after this response (as far as the response goes). */
@@ -69,7 +81,8 @@ final class DownstreamResponse {
 
     /** The final response's head on the object path; {@code bodiless}: it can have no body whatever it says. */
     void head(HttpResponse response, String requestId, String cookie, boolean bodiless) {
-        int framing = ResponseHead.edit(response, requestId, cookie, keepClient, clientHttp10, bodiless);
+        int framing = ResponseHead.edit(response, requestId, cookie, keepClient, clientHttp10, bodiless,
+                hsts);
         backendKeepAlive = (framing & ResponseHead.BACKEND_KEEP_ALIVE) != 0;
         keepClient &= (framing & ResponseHead.CLIENT_CLOSE_DELIMITED) == 0;
         channel.write(response, channel.voidPromise());
@@ -95,7 +108,7 @@ final class DownstreamResponse {
     /** A response head forwarded as bytes, completed here; head and first body bytes go in one write. */
     void head(RawResponse response, String requestId, String cookie) {
         backendKeepAlive = !response.close;
-        ResponseHead.edit(response, requestId, cookie, keepClient, clientHttp10);
+        ResponseHead.edit(response, requestId, cookie, keepClient, clientHttp10, hsts);
         bytes += response.body.readableBytes();
         channel.write(response, channel.voidPromise());
     }

@@ -84,7 +84,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.requestId = requestId;
         choice.begin(pool, client.requestContext());
         upstream.begin(request, upgrading);
-        downstream.begin(clientKeepAlive, clientHttp10);
+        downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null);
     }
 
     boolean responseStarted() {
@@ -380,6 +380,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         upstream.dropUnsent();
         boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
         FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
+        if (downstream.hsts() != null) {
+            answer.headers().set(ResponseHead.STRICT_TRANSPORT_SECURITY, downstream.hsts());
+        }
         finish(code.code(), answer.content().readableBytes(), Ending.LOCAL_ANSWER);
         client.exchangeAnswered(answer, close);
     }

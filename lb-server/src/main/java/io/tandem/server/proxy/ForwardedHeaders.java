@@ -23,6 +23,7 @@ final class ForwardedHeaders {
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -138,8 +139,10 @@ final class ForwardedHeaders {
      * @param clientIp  the client's address as text
      * @param forwardedFor the {@code for=...} node of the Forwarded header for this client
      * @param host      the request's Host, or null
+     * @param https     whether the client connection is TLS
      */
-    static String addForwarding(HttpHeaders headers, String clientIp, String forwardedFor, String host) {
+    static String addForwarding(HttpHeaders headers, String clientIp, String forwardedFor, String host,
+                                boolean https) {
         // A header found absent is added, not set: set would search for it again to remove it.
         String xff = headers.get(X_FORWARDED_FOR);
         if (xff == null) {
@@ -147,13 +150,14 @@ final class ForwardedHeaders {
         } else {
             headers.set(X_FORWARDED_FOR, xff + ", " + clientIp);
         }
-        headers.set(X_FORWARDED_PROTO, HTTP);
+        headers.set(X_FORWARDED_PROTO, https ? HTTPS : HTTP);
         if (host != null) {
             headers.set(X_FORWARDED_HOST, host);
         }
+        String proto = https ? ";proto=https" : ";proto=http";
         String forwarded = host != null
-                ? forwardedFor + ";proto=http;host=\"" + host + "\""
-                : forwardedFor + ";proto=http";
+                ? forwardedFor + proto + ";host=\"" + host + "\""
+                : forwardedFor + proto;
         String previous = headers.get(FORWARDED);
         if (previous == null) {
             headers.add(FORWARDED, forwarded);

@@ -22,10 +22,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.metrics.ProxyProtocolRejection;
+import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -79,6 +83,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private boolean closing;
     /** Set when the daemon shuts down: the current response is the last on this connection. */
     private boolean draining;
+    private final boolean https;
+    /** The subject of the client's certificate (mutual TLS), or null. */
+    private String clientSubject;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
@@ -94,12 +101,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final Cookies.Value cookieValue = new Cookies.Value();
 
     FrontendHandler(ListenerRuntime listener) {
-        this(listener, false);
+        this(listener, false, false);
     }
 
-    /** {@code proxyHeader}: the connection starts with a PROXY protocol header, which sets the client's address. */
-    FrontendHandler(ListenerRuntime listener, boolean proxyHeader) {
+    /**
+     * @param https       whether this connection came over TLS (the forwarding headers say so)
+     * @param proxyHeader the connection starts with a PROXY protocol header, which sets the client's
+     *                    address (before the TLS handshake, when there is one)
+     */
+    FrontendHandler(ListenerRuntime listener, boolean https, boolean proxyHeader) {
         this.listener = listener;
+        this.https = https;
         this.awaitingProxyHeader = proxyHeader;
         this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
         this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
@@ -108,6 +120,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public Channel channel() {
         return ctx.channel();
+    }
+
+    @Override
+    public boolean https() {
+        return https;
     }
 
     @Override
@@ -154,7 +171,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         if (ctx.channel().localAddress() instanceof InetSocketAddress) {
             destination = (InetSocketAddress) ctx.channel().localAddress();
         }
-        armTimer(false);
+        if (!https) {
+            // Over TLS the handshake has its own timeout (the same duration); the head's starts after it.
+            armTimer(false);
+        }
         ctx.fireChannelActive();
     }
 
@@ -273,7 +293,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             headers.set(HttpHeaderNames.UPGRADE, upgrade);
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
-        String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host);
+        String requestId = ForwardedHeaders.addForwarding(headers, clientIp, forwardedFor, host, https);
+        AsciiString clientCertHeader = routing.clientCertHeader();
+        if (clientCertHeader != null) {
+            // Only Tandem speaks for the client's certificate.
+            headers.remove(clientCertHeader);
+            if (clientSubject != null) {
+                headers.add(clientCertHeader, clientSubject);
+            }
+        }
         if (http10 && host == null) {
             // A 1.0 request may lack Host; HTTP/1.1 to the backend requires it.
             headers.set(HttpHeaderNames.HOST, "");
@@ -440,6 +468,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            if (listener.routing().clientCertHeader() != null) {
+                clientSubject = ClientSubject.of(ctx.pipeline().get(SslHandler.class));
+            }
+            armTimer(false);
+        }
         if (evt == ShutdownEvent.INSTANCE) {
             draining = true;
             if (current == null) {

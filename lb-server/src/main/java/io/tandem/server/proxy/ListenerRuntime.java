@@ -4,11 +4,13 @@ import io.netty.channel.group.ChannelGroup;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.ListenerMeters;
 import io.tandem.server.metrics.ProxyMetrics;
+import io.tandem.server.tls.ListenerTls;
 
 /**
  * What a listener's connections share: its current routing (replaced whole on
- * reload, read once per request; it carries the access log too), its meters,
- * and the settings of the data path.
+ * reload, read once per request; it carries the access log too), its TLS
+ * (replaced whole on reload, read once per connection), its meters, and the
+ * settings of the data path.
  */
 public final class ListenerRuntime {
 
@@ -20,6 +22,7 @@ public final class ListenerRuntime {
     private final ChannelGroup clients;
     private final BackendConnector connector;
     private volatile Routing routing;
+    private volatile ListenerTls tls;
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
     public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
@@ -50,6 +53,15 @@ public final class ListenerRuntime {
 
     public void routing(Routing routing) {
         this.routing = routing;
+    }
+
+    /** The TLS new connections get, or null for a plain HTTP listener. */
+    public ListenerTls tls() {
+        return tls;
+    }
+
+    public void tls(ListenerTls tls) {
+        this.tls = tls;
     }
 
     public ProxyMetrics metrics() {

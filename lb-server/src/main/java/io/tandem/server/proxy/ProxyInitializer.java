@@ -7,15 +7,20 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.ProxyProtocolConfig;
 import io.tandem.server.metrics.ProxyProtocolRejection;
+import io.tandem.server.tls.ListenerTls;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of a client connection: the byte counter (when request metrics
- * are on), the PROXY protocol header's decoder (on a listener that accepts it;
- * a connection from an untrusted source is closed here), the strict
- * {@link FrontendCodec} with the listener's limits, then the proxy. Netty's {@code HttpServerCodec} is not used; nothing answers
+ * are on; it counts the bytes on the wire), the PROXY protocol header's
+ * decoder (on a listener that accepts it; a connection from an untrusted
+ * source is closed here; the header comes before any TLS, as HAProxy's
+ * {@code accept-proxy} reads it), TLS on a TLS listener (SNI, then the
+ * handshake; the decoded header passes through it), the strict
+ * {@link FrontendCodec} with the listener's limits, then the proxy. Netty's
+ * {@code HttpServerCodec} is not used; nothing answers
  * {@code Expect: 100-continue} locally: the backend decides, and its 100 is
  * forwarded.
  */
@@ -60,7 +65,11 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
         if (proxyProtocol.accept()) {
             ch.pipeline().addLast("proxy-protocol", new ProxyHeaderDecoder(listener.meters()));
         }
-        FrontendHandler handler = new FrontendHandler(listener, proxyProtocol.accept());
+        ListenerTls tls = listener.tls();
+        if (tls != null) {
+            tls.addTo(ch.pipeline());
+        }
+        FrontendHandler handler = new FrontendHandler(listener, tls != null, proxyProtocol.accept());
         ch.pipeline()
                 .addLast("codec", new FrontendCodec(decoder, handler))
                 .addLast("proxy", handler);

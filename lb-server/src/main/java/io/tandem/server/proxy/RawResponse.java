@@ -28,17 +28,20 @@ final class RawResponse extends AbstractReferenceCounted {
     final boolean close;
     /** The backend set X-Request-Id itself. */
     final boolean hasRequestId;
+    /** The backend set Strict-Transport-Security itself. */
+    final boolean hasHsts;
     /** The whole body is in {@link #body}. */
     final boolean complete;
     final ByteBuf head;
     final ByteBuf body;
 
-    RawResponse(int status, long contentLength, boolean close, boolean hasRequestId, boolean complete,
-                ByteBuf head, ByteBuf body) {
+    RawResponse(int status, long contentLength, boolean close, boolean hasRequestId, boolean hasHsts,
+                boolean complete, ByteBuf head, ByteBuf body) {
         this.status = status;
         this.contentLength = contentLength;
         this.close = close;
         this.hasRequestId = hasRequestId;
+        this.hasHsts = hasHsts;
         this.complete = complete;
         this.head = head;
         this.body = body;

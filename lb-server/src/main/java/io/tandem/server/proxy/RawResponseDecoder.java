@@ -95,6 +95,7 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
     private long contentLength;
     private boolean close;
     private boolean hasRequestId;
+    private boolean hasHsts;
     private final int[] dropped = new int[2 * MAX_DROPPED_LINES];
     private int droppedCount;
 
@@ -206,7 +207,7 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
         } else {
             mode = BODY;
         }
-        ctx.fireChannelRead(new RawResponse(status, length, close, hasRequestId, complete, head, body));
+        ctx.fireChannelRead(new RawResponse(status, length, close, hasRequestId, hasHsts, complete, head, body));
         return in;
     }
 
@@ -237,6 +238,7 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
     boolean parse(byte[] a, int end) {
         close = false;
         hasRequestId = false;
+        hasHsts = false;
         droppedCount = 0;
         contentLength = -1;
         if (end < HTTP_1_1.length + 5) {
@@ -312,6 +314,7 @@ final class RawResponseDecoder extends ChannelInboundHandlerAdapter {
             return contentLength(a, vs, ve);
         }
         hasRequestId |= AsciiString.contentEqualsIgnoreCase(name, ForwardedHeaders.X_REQUEST_ID);
+        hasHsts |= AsciiString.contentEqualsIgnoreCase(name, ResponseHead.STRICT_TRANSPORT_SECURITY);
         return !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
     }
 

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,18 +17,22 @@ import java.nio.charset.StandardCharsets;
  * hop-by-hop lines already dropped by {@link RawResponseDecoder}) and Netty's
  * {@link HttpResponse} (the object path). Both get the same lines:
  * {@code X-Request-Id} unless the backend set one, the sticky {@code Set-Cookie}
- * when the pool has one to set, and {@code Connection} where the client needs it.
+ * when the pool has one to set, {@code Strict-Transport-Security} on a TLS
+ * listener with {@code hsts} unless the backend set one, and {@code Connection}
+ * where the client needs it.
  * The object path also re-frames a body the client cannot read as sent.
  *
  * <p>Stateless; called on the client's event loop.
  */
 final class ResponseHead {
 
-    /** {@link #edit(HttpResponse, String, String, boolean, boolean, boolean)}: the backend keeps its connection. */
+    /** {@link #edit(HttpResponse, String, String, boolean, boolean, boolean, String)}: the backend keeps its connection. */
     static final int BACKEND_KEEP_ALIVE = 1;
-    /** {@link #edit(HttpResponse, String, String, boolean, boolean, boolean)}: the body ends by closing the client connection. */
+    /** {@link #edit(HttpResponse, String, String, boolean, boolean, boolean, String)}: the body ends by closing the client connection. */
     static final int CLIENT_CLOSE_DELIMITED = 2;
 
+    static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
+    private static final byte[] HSTS_LINE = "strict-transport-security: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] X_REQUEST_ID_LINE = "x-request-id: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SET_COOKIE_LINE = "set-cookie: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONNECTION_CLOSE_LINE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -42,12 +47,16 @@ final class ResponseHead {
      *
      * @param cookie     the sticky {@code Set-Cookie} value, or null
      * @param keepClient the client connection stays open after this response
+     * @param hsts       the {@code Strict-Transport-Security} value, or null
      */
     static void edit(RawResponse response, String requestId, String cookie, boolean keepClient,
-                     boolean clientHttp10) {
+                     boolean clientHttp10, String hsts) {
         ByteBuf head = response.head;
         if (!response.hasRequestId) {
             addLine(head, X_REQUEST_ID_LINE, requestId);
+        }
+        if (hsts != null && !response.hasHsts) {
+            addLine(head, HSTS_LINE, hsts);
         }
         if (cookie != null) {
             addLine(head, SET_COOKIE_LINE, cookie);
@@ -67,10 +76,11 @@ final class ResponseHead {
      * an HTTP/1.1 one.
      *
      * @param bodiless the response can have no body whatever its headers say (HEAD, 204, 304)
+     * @param hsts     the {@code Strict-Transport-Security} value, or null
      * @return {@link #BACKEND_KEEP_ALIVE} and {@link #CLIENT_CLOSE_DELIMITED} as they apply
      */
     static int edit(HttpResponse response, String requestId, String cookie, boolean keepClient,
-                    boolean clientHttp10, boolean bodiless) {
+                    boolean clientHttp10, boolean bodiless, String hsts) {
         HttpHeaders headers = response.headers();
         boolean http10 = HttpVersion.HTTP_1_0.equals(response.protocolVersion());
         int tokens = ForwardedHeaders.removeHopByHop(headers);
@@ -82,6 +92,9 @@ final class ResponseHead {
         }
         if (!headers.contains(ForwardedHeaders.X_REQUEST_ID)) {
             headers.set(ForwardedHeaders.X_REQUEST_ID, requestId);
+        }
+        if (hsts != null && !headers.contains(STRICT_TRANSPORT_SECURITY)) {
+            headers.set(STRICT_TRANSPORT_SECURITY, hsts);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !bodiless) {

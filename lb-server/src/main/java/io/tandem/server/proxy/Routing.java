@@ -1,5 +1,6 @@
 package io.tandem.server.proxy;
 
+import io.netty.util.AsciiString;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.RouteConfig;
 import java.util.List;
@@ -19,6 +20,8 @@ public final class Routing {
     private final PoolRuntime defaultPool;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
+    private final String hsts;
+    private final AsciiString clientCertHeader;
 
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
@@ -39,6 +42,9 @@ public final class Routing {
         this.defaultPool = pools.get(listener.pool());
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();
+        this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
+        this.clientCertHeader = listener.tls().flatMap(t -> t.clients()).map(c -> AsciiString.cached(c.header()))
+                .orElse(null);
     }
 
     public ListenerConfig listener() {
@@ -57,6 +63,16 @@ public final class Routing {
     /** The listener's {@code timeouts.idle}: a kept-alive client connection between requests. */
     long idleTimeoutNanos() {
         return idleTimeoutNanos;
+    }
+
+    /** The header that carries the client certificate's subject ({@code tls.client-ca}), or null. */
+    AsciiString clientCertHeader() {
+        return clientCertHeader;
+    }
+
+    /** The Strict-Transport-Security value of the listener's {@code hsts}, or null. */
+    String hsts() {
+        return hsts;
     }
 
     /** The listener's access log as this config sets it (a reload may turn it on or off). */

@@ -45,7 +45,7 @@ class ForwardedHeadersTest {
         HttpHeaders h = new DefaultHttpHeaders().add("X-Forwarded-For", "10.0.0.1")
                 .add("Forwarded", "for=10.0.0.1").add("X-Request-Id", "abc");
         String id = ForwardedHeaders.addForwarding(h, "192.0.2.7", ForwardedHeaders.forwardedFor("192.0.2.7"),
-                "example.com:8080");
+                "example.com:8080", false);
         assertThat(id).isEqualTo("abc");
         assertThat(h.get("X-Forwarded-For")).isEqualTo("10.0.0.1, 192.0.2.7");
         assertThat(h.get("X-Forwarded-Proto")).isEqualTo("http");
@@ -58,10 +58,20 @@ class ForwardedHeadersTest {
     void ipv6ClientAndNewRequestId() {
         HttpHeaders h = new DefaultHttpHeaders();
         String id = ForwardedHeaders.addForwarding(h, "2001:db8::1", ForwardedHeaders.forwardedFor("2001:db8::1"),
-                null);
+                null, false);
         assertThat(h.get("Forwarded")).isEqualTo("for=\"[2001:db8::1]\";proto=http");
         assertThat(h.get("X-Forwarded-For")).isEqualTo("2001:db8::1");
         assertThat(h.contains("X-Forwarded-Host")).isFalse();
         assertThat(id).matches("[0-9a-f]{32}").isEqualTo(h.get("X-Request-Id"));
+    }
+
+    // On a TLS listener both X-Forwarded-Proto and Forwarded say https.
+    @Test
+    void httpsConnection() {
+        HttpHeaders h = new DefaultHttpHeaders();
+        ForwardedHeaders.addForwarding(h, "192.0.2.7", ForwardedHeaders.forwardedFor("192.0.2.7"), "example.com",
+                true);
+        assertThat(h.get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(h.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=https;host=\"example.com\"");
     }
 }

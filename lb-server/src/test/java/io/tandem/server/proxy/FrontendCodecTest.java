@@ -155,7 +155,7 @@ class FrontendCodecTest {
         EmbeddedChannel ch = channel();
         firstRejection(ch, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "HEAD /c HTTP/1.1\r\nHost: x\r\n\r\n");
-        ch.writeOutbound(new RawResponse(200, 5, false, true, true,
+        ch.writeOutbound(new RawResponse(200, 5, false, true, false, true,
                 bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), bytes("hello")));
         ByteBuf one = ch.readOutbound();
         assertThat(one.toString(StandardCharsets.ISO_8859_1))
@@ -164,7 +164,7 @@ class FrontendCodecTest {
         assertThat((Object) ch.readOutbound()).isNull();
 
         String large = "x".repeat(FrontendCodec.Encoder.COPY_BODY_THRESHOLD + 1);
-        ch.writeOutbound(new RawResponse(200, large.length() + 1, false, true, false,
+        ch.writeOutbound(new RawResponse(200, large.length() + 1, false, true, false, false,
                 bytes("HTTP/1.1 200 OK\r\n\r\n"), bytes(large)), new RawBody(bytes("y"), true));
         List<String> parts = new ArrayList<>();
         for (Object o; (o = ch.readOutbound()) != null; ) {

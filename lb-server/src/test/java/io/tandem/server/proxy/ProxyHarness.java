@@ -129,7 +129,8 @@ final class ProxyHarness implements BackendConnector {
         ProxyProtocolConfig proxyProtocol = new ProxyProtocolConfig(true,
                 java.util.Arrays.stream(from).map(CidrRange::parse).toList());
         listener.routing(new Routing(new ListenerConfig(l.name(), l.bind(), l.pool(), l.headerTimeout(),
-                l.idleTimeout(), l.maxHeaderSize(), l.maxUriLength(), l.routes(), l.accessLog(), proxyProtocol), 0,
+                l.idleTimeout(), l.maxHeaderSize(), l.maxUriLength(), l.routes(), l.accessLog(), proxyProtocol,
+                l.tls(), l.redirectHttp(), l.hsts()), 0,
                 Map.of("web", pool)));
     }
 
