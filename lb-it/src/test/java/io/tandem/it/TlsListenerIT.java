@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -157,6 +159,32 @@ class TlsListenerIT {
         assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("x-backend: a\r\n");
         assertThat(a.lastHeaders).containsEntry("x-forwarded-proto", "https")
                 .containsEntry("forwarded", "for=127.0.0.1;proto=https;host=\"shop.example.com:" + port + "\"");
+    }
+
+    // Behind a balancer that sends the PROXY protocol, its header comes first, in the clear, then the
+    // handshake (HAProxy's accept-proxy on an ssl bind): the backend sees the header's client over https.
+    @Test
+    void proxyHeaderBeforeTheHandshake() throws Exception {
+        StubBackend a = lb.stub("a");
+        lb.config().listener("web", "web", l -> l.set("tls", "{ " + certificates(site) + " }")
+                        .set("proxy-protocol", "{ accept: true, from: [127.0.0.0/8] }"))
+                .pool("web", p -> p.backend(a));
+        lb.start();
+        int port = lb.port("web");
+        Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
+        plain.getOutputStream().write(("PROXY TCP4 203.0.113.7 127.0.0.1 40000 " + port + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        SSLSocket tls = (SSLSocket) TlsClients.trusting(pki.ca().cert()).getSocketFactory()
+                .createSocket(plain, "a.example.com", port, true);
+        tls.setSoTimeout(10_000);
+        tls.startHandshake();
+        try (RawClient raw = new RawClient(tls)) {
+            RawClient.Response r = raw.send("GET /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("x-backend")).isEqualTo("a");
+        }
+        assertThat(a.lastHeaders).containsEntry("x-forwarded-for", "203.0.113.7")
+                .containsEntry("x-forwarded-proto", "https");
     }
 
     // A reload that swaps the certificate: an open keep-alive connection goes on being answered, a new one gets
