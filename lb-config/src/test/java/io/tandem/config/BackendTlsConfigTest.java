@@ -85,17 +85,6 @@ class BackendTlsConfigTest {
                 + dir.resolve("garbage.pem") + ": certificate 1 is not a valid X.509 certificate; " + expected);
     }
 
-    // An unreadable CA file (no read permission) is reported with the reason.
-    @Test
-    void unreadableCaFile() throws Exception {
-        Path ca = TestCertificates.ec(dir, "ca").cert();
-        assertThat(ca.toFile().setReadable(false)).isTrue();
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(ca), "running as root: every file is readable");
-        assertThat(problems("    tls: { ca: ca.pem }")).isEqualTo("t.yaml:6:16: pools.web.tls.ca: cannot read " + ca
-                + ": permission denied; expected a PEM file of the CA certificates that backends' certificates "
-                + "chain to");
-    }
-
     // A CA with verify: false would do nothing, so it is refused rather than ignored.
     @Test
     void caWithoutVerifyIsRefused() throws Exception {
