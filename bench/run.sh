@@ -17,6 +17,11 @@
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run; tandem-epoll is Tandem forced onto epoll (its default
 #             is io_uring where the kernel allows it)    [haproxy nginx tandem]
+#   TLS       none: plain HTTP; ecdsa or rsa: every proxy terminates TLS with a
+#             certificate made for the run (ECDSA P-256 or RSA 2048, openssl CLI),
+#             backends stay plain HTTP                                      [none]
+#   CLOSE     1: every request on a new connection (Connection: close), so with
+#             TLS every request is a full handshake                         [0]
 #   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
 #   JFR       1: record a JFR profile of Tandem for the whole run          [0]
 #   OUT       where results go                             [bench/results/<time>]
@@ -40,6 +45,8 @@ TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
 # The launcher's own JVM defaults, so the benchmark measures Tandem as shipped.
 TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
 JFR=${JFR:-0}
+TLS=${TLS:-none}
+CLOSE=${CLOSE:-0}
 OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
 
 # Ports away from the usual ones, so a developer's own services are not hit.
@@ -51,7 +58,12 @@ case $LAYOUT in
   split)  LOAD_CPU=0 BACKEND_CPU=0 PROXY_CPU=1 ;;
   *) echo "LAYOUT must be shared or split" >&2; exit 2 ;;
 esac
-for tool in nginx haproxy wrk taskset "$JAVA"; do
+case $TLS in
+  none) SCHEME=http ;;
+  ecdsa|rsa) SCHEME=https ;;
+  *) echo "TLS must be none, ecdsa or rsa" >&2; exit 2 ;;
+esac
+for tool in nginx haproxy wrk taskset openssl "$JAVA"; do
   command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install -y nginx haproxy wrk; a JDK 17+)" >&2; exit 2; }
 done
 [ -f "$TANDEM_JAR" ] || { echo "missing $TANDEM_JAR: run ./mvnw -B -DskipTests package" >&2; exit 2; }
@@ -64,8 +76,27 @@ head -c 1024 /dev/urandom >"$work/www/1k.bin"
 head -c 64000 /dev/urandom >"$work/www/63k.bin"
 head -c 1048576 /dev/urandom >"$work/www/1m.bin"
 chmod 644 "$work"/www/*
+# TLS: one certificate for every proxy, signed by a CA made for the run; HAProxy
+# reads certificate and key from one file. Plain HTTP: the placeholders vanish.
+haproxy_tls="" nginx_tls="" nginx_tls_files="" tandem_tls=""
+if [ "$TLS" != none ]; then
+  if [ "$TLS" = ecdsa ]; then newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256); else newkey=(-newkey rsa:2048); fi
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \
+    -days 2 -subj "/CN=bench CA" 2>/dev/null
+  openssl req -new "${newkey[@]}" -nodes -keyout "$work/site.key" -out "$work/site.csr" -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/site.ext"
+  openssl x509 -req -in "$work/site.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -set_serial 1 -days 2 \
+    -extfile "$work/site.ext" -out "$work/site.pem" 2>/dev/null
+  cat "$work/site.pem" "$work/site.key" >"$work/site.haproxy.pem"
+  haproxy_tls=" ssl crt $work/site.haproxy.pem alpn http/1.1"
+  nginx_tls=" ssl"
+  nginx_tls_files="ssl_certificate $work/site.pem; ssl_certificate_key $work/site.key; ssl_protocols TLSv1.2 TLSv1.3;"
+  tandem_tls=", tls: { certificates: [ { cert: $work/site.pem, key: $work/site.key } ] }"
+fi
 for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml; do
-  sed -e "s|@DIR@|$work|g" -e "s|@BACKEND1@|$BACKEND1|g" -e "s|@BACKEND2@|$BACKEND2|g" \
+  sed -e "s|@HAPROXY_TLS@|$haproxy_tls|g" -e "s|@NGINX_TLS@|$nginx_tls|g" \
+      -e "s|@NGINX_TLS_FILES@|$nginx_tls_files|g" -e "s|@TANDEM_TLS@|$tandem_tls|g" \
+      -e "s|@DIR@|$work|g" -e "s|@BACKEND1@|$BACKEND1|g" -e "s|@BACKEND2@|$BACKEND2|g" \
       -e "s|@NGINX@|$NGINX|g" -e "s|@HAPROXY@|$HAPROXY|g" -e "s|@TANDEM@|$TANDEM|g" -e "s|@ADMIN@|$ADMIN|g" \
       "$here/conf/$f" >"$work/$f"
 done
@@ -133,12 +164,24 @@ heap_mib() {
   exec 3<&-
 }
 
+# What a client negotiates with each proxy: the same protocol and cipher everywhere, or the run says not.
+negotiated() {
+  openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>/dev/null \
+    | awk '/^New, / {sub(",", "", $2); p=$2; c=$5} /^Server public key is/ {k=$5" bit key"} END {print p, c, k}'
+}
+close_header=()
+[ "$CLOSE" = 1 ] && close_header=(-H "Connection: close")
+
 java_version=$("$JAVA" -version 2>&1 | head -1)
 {
   echo "# $(date -u +%FT%TZ) layout=$LAYOUT duration=${DURATION}s warmup=${WARMUP}s rounds=$ROUNDS"
   echo "# tandem jvm options: $TANDEM_OPTS"
   echo "# java: $java_version; $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# tls=$TLS close=$CLOSE"
+  if [ "$TLS" != none ]; then
+    for p in $PROXIES; do echo "# $p negotiates: $(negotiated "${port_of[$p]}")"; done
+  fi
   echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib"
 } >"$OUT/results.tsv"
 
@@ -148,7 +191,7 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
 for p in $PROXIES; do
   for size in $SIZES; do
     timeout $((PREWARM + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${PREWARM}s" --timeout 10s \
-      "http://127.0.0.1:${port_of[$p]}$(path_of "$size")" >/dev/null
+      "${close_header[@]}" "$SCHEME://127.0.0.1:${port_of[$p]}$(path_of "$size")" >/dev/null
   done
 done
 
@@ -160,10 +203,11 @@ for conns in $CONNS; do
       read -ra plist <<<"$PROXIES"
       k=$(( (round - 1) % ${#plist[@]} ))
       for p in "${plist[@]:k}" "${plist[@]:0:k}"; do
-        url="http://127.0.0.1:${port_of[$p]}$path"
-        timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s "$url" >/dev/null
+        url="$SCHEME://127.0.0.1:${port_of[$p]}$path"
+        timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
+          "${close_header[@]}" "$url" >/dev/null
         line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
-          -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
+          "${close_header[@]}" -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
         heap=-
         [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
         echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap" | tee -a "$OUT/results.tsv"
