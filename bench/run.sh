@@ -13,7 +13,8 @@
 #   CONNS     wrk connection counts                        [64 1000]
 #   DURATION  seconds measured per run; WARMUP seconds discarded before it [5] [3]
 #   PREWARM   seconds of load per proxy and body size before any measurement, so
-#             that the JVM has compiled every path the runs take            [20]
+#             that the JVM has compiled every path the runs take; 0: none, a cold
+#             start (then the first round's WARMUP is all the warming)       [20]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run; tandem-epoll is Tandem forced onto epoll (its default
 #             is io_uring where the kernel allows it)    [haproxy nginx tandem]
@@ -156,6 +157,15 @@ rss_mib() {
   echo $((total / 1024))
 }
 
+# CPU time (user + system, in clock ticks) of a proxy: the process and its children.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 # Tandem's used heap in MiB, from its own /metrics on admin port $1.
 heap_mib() {
   exec 3<>"/dev/tcp/127.0.0.1/$1"
@@ -182,13 +192,13 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
   if [ "$TLS" != none ]; then
     for p in $PROXIES; do echo "# $p negotiates: $(negotiated "${port_of[$p]}")"; done
   fi
-  echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib"
+  echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib\tcpu_pct"
 } >"$OUT/results.tsv"
 
 # Every proxy sees every body size once before measuring: the C proxies do not
 # care, the JVM compiles the paths each size takes (it would otherwise do so
 # during the first measured runs).
-for p in $PROXIES; do
+[ "$PREWARM" -gt 0 ] && for p in $PROXIES; do
   for size in $SIZES; do
     timeout $((PREWARM + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${PREWARM}s" --timeout 10s \
       "${close_header[@]}" "$SCHEME://127.0.0.1:${port_of[$p]}$(path_of "$size")" >/dev/null
@@ -206,11 +216,14 @@ for conns in $CONNS; do
         url="$SCHEME://127.0.0.1:${port_of[$p]}$path"
         timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
           "${close_header[@]}" "$url" >/dev/null
+        ticks=$(cpu_ticks "${pid_of[$p]}")
         line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
           "${close_header[@]}" -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
         heap=-
         [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
-        echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap" | tee -a "$OUT/results.tsv"
+        # Share of one CPU the proxy used while measured: below 100, something else (wrk) set the pace.
+        cpu=$(( ($(cpu_ticks "${pid_of[$p]}") - ticks) * 100 / ($(getconf CLK_TCK) * DURATION) ))
+        echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap\t$cpu" | tee -a "$OUT/results.tsv"
       done
     done
   done

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Turns bench/run.sh's results.tsv into a Markdown table: per connection count,
 # body size and proxy, the median over rounds of req/s, p50 and p99, with req/s
-# and p99 as ratios to HAProxy's medians of the same run, and the largest RSS
-# (and Tandem heap) seen.
+# and p99 as ratios to HAProxy's medians of the same run, the largest RSS
+# (and Tandem heap) seen, and the median share of one CPU the proxy used.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 results.tsv" >&2; exit 2; }
 grep '^#' "$1" | sed 's/^# */> /'
 echo
-echo "| conns | body | proxy | req/s | p50 ms | p99 ms | req/s vs HAProxy | p99 vs HAProxy | errors | RSS MiB | heap MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| conns | body | proxy | req/s | p50 ms | p99 ms | req/s vs HAProxy | p99 vs HAProxy | errors | RSS MiB | heap MiB | CPU % |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 grep -v '^#' "$1" | tail -n +2 | awk -F'\t' '
 function median(list,   n, a, i, j, t) {
   n = split(list, a, " ")
@@ -22,6 +22,7 @@ function median(list,   n, a, i, j, t) {
   err[k] += $8 + $9
   if ($10 + 0 > rss[k] + 0) rss[k] = $10
   if ($11 != "-" && $11 + 0 > heap[k] + 0) heap[k] = $11
+  cpu[k] = cpu[k] " " ($12 == "" ? "-" : $12)
 }
 END {
   for (i = 1; i <= n; i++) {
@@ -29,8 +30,9 @@ END {
     h = f[1] SUBSEP f[2] SUBSEP "haproxy"
     r = median(rps[k]); q = median(p99[k])
     hr = (h in rps) ? median(rps[h]) : 0; hq = (h in p99) ? median(p99[h]) : 0
-    printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %s | %d | %s | %s |\n", f[1], f[2], f[3], r,
+    c = cpu[k] ~ /-/ ? "-" : sprintf("%.0f", median(cpu[k]))
+    printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %s | %d | %s | %s | %s |\n", f[1], f[2], f[3], r,
       median(p50[k]) / 1000, q / 1000, hr ? sprintf("%.2f", r / hr) : "-", hq ? sprintf("%.2f", q / hq) : "-",
-      err[k], rss[k], (k in heap) ? heap[k] : "-"
+      err[k], rss[k], (k in heap) ? heap[k] : "-", c
   }
 }'
