@@ -127,10 +127,10 @@ class BackendTlsConfigTest {
         Path sec1 = dir.resolve("sec1.key");
         Path pkcs1 = dir.resolve("pkcs1.key");
         Path encrypted = dir.resolve("encrypted.key");
-        TestCertificates.openssl("ec", "-in", dir.resolve("client.key").toString(), "-out", sec1.toString());
-        TestCertificates.openssl("rsa", "-traditional", "-in", dir.resolve("rsa.key").toString(), "-out",
+        OpensslFiles.run("ec", "-in", dir.resolve("client.key").toString(), "-out", sec1.toString());
+        OpensslFiles.run("rsa", "-traditional", "-in", dir.resolve("rsa.key").toString(), "-out",
                 pkcs1.toString());
-        TestCertificates.openssl("pkcs8", "-topk8", "-in", dir.resolve("client.key").toString(), "-out",
+        OpensslFiles.run("pkcs8", "-topk8", "-in", dir.resolve("client.key").toString(), "-out",
                 encrypted.toString(), "-passout", "pass:secret");
         String expected = "expected the unencrypted PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----) of ";
         assertThat(problems("    tls: { cert: client.pem, key: sec1.key }")).isEqualTo("t.yaml:6:35: "
