@@ -170,6 +170,13 @@ class BackendTlsIT {
     void proxyHeaderPrecedesTheHandshake() throws Exception {
         JsonNode status = awaitState("proxied", proxied.address(), "up");
         assertThat(status.path("lastCheck").path("detail").asText()).isEqualTo("HTTP 200");
+        JsonNode pool = lb.admin().status().path("pools").path("proxied");
+        assertThat(pool.path("proxyProtocol").asText()).isEqualTo("v2");
+        assertThat(pool.path("tls").path("verify").asBoolean()).isTrue();
+        assertThat(pool.path("tls").path("ca").asText()).isEqualTo(pki.ca().cert().toString());
+        assertThat(pool.path("tls").path("sni").isNull()).isTrue();
+        assertThat(pool.path("tls").path("clientCertificate").isNull()).isTrue();
+        assertThat(lb.admin().status().path("pools").path("verified").path("proxyProtocol").isNull()).isTrue();
         try (RawClient c = new RawClient(lb.port("proxied"))) {
             RawClient.Response r = c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n").read();
             assertThat(r.status()).isEqualTo(200);

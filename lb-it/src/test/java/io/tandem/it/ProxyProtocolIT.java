@@ -2,6 +2,8 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -166,6 +168,26 @@ class ProxyProtocolIT {
 
     // A v1 header from a trusted source: the backend sees its client in X-Forwarded-For and Forwarded,
     // and the access log names it.
+    // /status says which listeners read a header and from where, and which pools send one.
+    @Test
+    void statusShowsTheSettings() {
+        JsonNode status = lb.admin().status();
+        JsonNode untrusted = null;
+        JsonNode plain = null;
+        for (JsonNode l : status.path("listeners")) {
+            if (l.path("name").asText().equals("untrusted")) {
+                untrusted = l;
+            } else if (l.path("name").asText().equals("plain")) {
+                plain = l;
+            }
+        }
+        assertThat(untrusted.path("proxyProtocol").path("from").toString()).isEqualTo("[\"10.0.0.0/8\"]");
+        assertThat(plain.path("proxyProtocol").isNull()).isTrue();
+        assertThat(status.path("pools").path("v1").path("proxyProtocol").asText()).isEqualTo("v1");
+        assertThat(status.path("pools").path("v2").path("proxyProtocol").asText()).isEqualTo("v2");
+        assertThat(status.path("pools").path("stub").path("proxyProtocol").isNull()).isTrue();
+    }
+
     @Test
     void v1HeaderSetsTheClient() throws Exception {
         try (RawClient c = new RawClient(lb.port("front"))) {

@@ -3,7 +3,9 @@ package io.tandem.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.config.BackendTlsConfig;
 import io.tandem.config.ListenerConfig;
+import io.tandem.config.ProxyProtocolVersion;
 import io.tandem.core.health.HealthCheckSession;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.FailoverStatus;
@@ -64,6 +66,12 @@ final class StatusReport {
             } else {
                 n.putNull("hstsSeconds");
             }
+            if (l.proxyProtocol().accept()) {
+                ArrayNode from = n.putObject("proxyProtocol").putArray("from");
+                l.proxyProtocol().from().forEach(range -> from.add(range.toString()));
+            } else {
+                n.putNull("proxyProtocol");
+            }
             ListenerTls tls = runtime.tls();
             if (tls == null) {
                 n.putNull("tls");
@@ -78,6 +86,17 @@ final class StatusReport {
             pn.put("healthChecks", p.config().health().isPresent());
             pn.put("retries", p.config().retries());
             pn.put("live", p.pool().live().size());
+            pn.put("proxyProtocol", p.config().proxyProtocol().map(ProxyProtocolVersion::configName).orElse(null));
+            if (p.config().tls().isPresent()) {
+                BackendTlsConfig t = p.config().tls().get();
+                ObjectNode tn = pn.putObject("tls");
+                tn.put("verify", t.verify());
+                tn.put("ca", t.ca());
+                tn.put("sni", t.sni());
+                tn.put("clientCertificate", t.cert());
+            } else {
+                pn.putNull("tls");
+            }
             ArrayNode backends = pn.putArray("backends");
             for (Backend b : p.pool().backends()) {
                 backend(backends.addObject(), p, b);
