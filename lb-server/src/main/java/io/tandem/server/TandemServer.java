@@ -50,8 +50,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +58,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +89,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
     private final Map<String, BoundRedirect> redirects = new LinkedHashMap<>();
     /** Watchers of the listeners' ticket-keys files: a change reloads the config, so keys rotate without restart. */
-    private final Map<Path, ConfigWatcher> ticketKeyWatchers = new LinkedHashMap<>();
+    private final TicketKeyWatch ticketKeys = new TicketKeyWatch(this::reloadAsync);
     private final Instant startedAt = Instant.now();
     private final java.util.concurrent.ExecutorService control = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> {
@@ -207,7 +204,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             healthChecks = new HealthChecks(pools.values(), workerGroup, transport);
             healthChecks.probeAtStart();
             healthChecks.start();
-            Map<String, ListenerTls> tls = buildTls(config);
+            Map<String, ListenerTls> tls = TlsContexts.listeners(config, metrics);
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 ListenerTls t = tls.get(l.name());
@@ -222,7 +219,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
             trackedListeners = List.copyOf(listeners.values());
             tls.values().forEach(ListenerTls::publishExpiry);
-            watchTicketKeys(config);
+            ticketKeys.watch(config);
             for (ListenerConfig l : config.listeners()) {
                 if (l.redirectHttp().isPresent()) {
                     BoundRedirect r = bindRedirect(l);
@@ -300,7 +297,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         Map<String, ListenerTls> nextTls;
         Map<String, PoolRuntime> nextPools;
         try {
-            nextTls = buildTls(next);
+            nextTls = TlsContexts.listeners(next, metrics);
             nextPools = buildPools(next, pools);
         } catch (IllegalStateException e) {
             return refuse(List.of(e.getMessage()));
@@ -411,7 +408,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         listeners.clear();
         listeners.putAll(nextListeners);
         swapRedirects(next, openedRedirects, changes);
-        watchTicketKeys(next);
+        ticketKeys.watch(next);
         trackedListeners = List.copyOf(listeners.values());
         if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
@@ -451,7 +448,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
      * pool's TLS context cannot be built.
      */
     private Map<String, PoolRuntime> buildPools(TandemConfig next, Map<String, PoolRuntime> previous) {
-        Map<String, BackendTls> contexts = backendTls(next);
+        Map<String, BackendTls> contexts = TlsContexts.pools(next);
         List<String> listenerNames = new ArrayList<>();
         for (ListenerConfig l : next.listeners()) {
             listenerNames.add(l.name());
@@ -487,29 +484,6 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                     contexts.get(p.name())));
         }
         return Collections.unmodifiableMap(built);
-    }
-
-    /**
-     * The TLS context of each pool of {@code next} that has {@code tls},
-     * built anew from its files (so replaced certificates take effect), before
-     * anything else is built; throws {@link IllegalStateException} naming the
-     * pool when one cannot be built, and then nothing has changed.
-     */
-    private static Map<String, BackendTls> backendTls(TandemConfig next) {
-        Map<String, BackendTls> contexts = new LinkedHashMap<>();
-        for (PoolConfig p : next.pools().values()) {
-            if (p.tls().isEmpty()) {
-                continue;
-            }
-            try {
-                BackendTls tls = BackendTls.of(p.name(), p.tls().get());
-                contexts.put(p.name(), tls);
-                log.info("pool {}: HTTPS to backends ({})", p.name(), tls.description());
-            } catch (javax.net.ssl.SSLException e) {
-                throw new IllegalStateException("pools." + p.name() + ".tls: cannot load: " + e.getMessage(), e);
-            }
-        }
-        return contexts;
     }
 
     /**
@@ -612,27 +586,6 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     }
 
     /**
-     * The TLS of every TLS listener of {@code next}, by listener name: a context per certificate, built
-     * once per load. Throws with the listener's key path when the engine refuses a setting.
-     */
-    private Map<String, ListenerTls> buildTls(TandemConfig next) {
-        Map<String, ListenerTls> built = new HashMap<>();
-        for (ListenerConfig l : next.listeners()) {
-            try {
-                ListenerTls tls = l.tls().isEmpty() ? null
-                        : ListenerTls.build(l, TlsEngine.current(), metrics.tls(l.name()));
-                if (tls != null) {
-                    built.put(l.name(), tls);
-                }
-            } catch (SSLException | IllegalArgumentException e) {
-                throw new IllegalStateException("listeners." + l.name() + ".tls: the " + TlsEngine.current()
-                        .description() + " engine refuses it: " + e.getMessage(), e);
-            }
-        }
-        return built;
-    }
-
-    /**
      * Puts the redirects of {@code next} in force: new ones (already bound) replace or join the running
      * ones, kept ones redirect to their listener as {@code next} configures it, dropped ones close.
      */
@@ -657,39 +610,6 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         }
         redirects.clear();
         redirects.putAll(kept);
-    }
-
-    /** Watches the ticket-keys files {@code next} names, and no others. */
-    private void watchTicketKeys(TandemConfig next) {
-        Set<Path> files = new HashSet<>();
-        for (ListenerConfig l : next.listeners()) {
-            l.tls().flatMap(t -> t.ticketKeys()).ifPresent(k -> files.add(Path.of(k.file())));
-        }
-        ticketKeyWatchers.entrySet().removeIf(e -> {
-            boolean unused = !files.contains(e.getKey());
-            if (unused) {
-                closeQuietly(e.getValue());
-            }
-            return unused;
-        });
-        for (Path file : files) {
-            if (!ticketKeyWatchers.containsKey(file)) {
-                try {
-                    ticketKeyWatchers.put(file, new ConfigWatcher(file, this::reloadAsync));
-                } catch (java.io.IOException e) {
-                    log.error("cannot watch {}: {}; reload (SIGHUP or the admin API) after rotating its keys", file,
-                            e.toString());
-                }
-            }
-        }
-    }
-
-    private static void closeQuietly(ConfigWatcher watcher) {
-        try {
-            watcher.close();
-        } catch (java.io.IOException e) {
-            log.debug("closing a watcher: {}", e.toString());
-        }
     }
 
     /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
@@ -791,8 +711,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     @Override
     public synchronized void close() {
         stopFailover();
-        ticketKeyWatchers.values().forEach(TandemServer::closeQuietly);
-        ticketKeyWatchers.clear();
+        ticketKeys.close();
         if (healthChecks != null) {
             healthChecks.close();
         }
