@@ -10,7 +10,7 @@ import org.testcontainers.containers.Container.ExecResult;
 /**
  * The image of docker/Dockerfile as a pair member runs it (started as root with NET_ADMIN and SYS_NICE,
  * like docker/compose.yaml's nodes): Tandem runs as the user tandem with only the capabilities a VIP
- * needs, through the launcher with the image's JVM flags (G1, for the pair's heartbeats), holds the VIP alone, and Docker's health check
+ * needs, through the launcher with its JVM defaults, holds the VIP alone, and Docker's health check
  * passes. On a Docker network the test creates (DockerPair).
  */
 class DockerImageIT {
@@ -25,7 +25,7 @@ class DockerImageIT {
     }
 
     // A lone member with a VIP: MASTER holding the VIP as uid 10001 with exactly the four capabilities
-    // (ambient, so `ip` and `arping` get them), the image's JVM flags through the launcher, and a healthy container.
+    // (ambient, so `ip` and `arping` get them), the launcher's flags, and a healthy container.
     @Test
     void pairMemberRunsUnprivilegedWithTheVipCapabilities() throws Exception {
         DockerPair.requireDocker();
@@ -42,8 +42,8 @@ class DockerImageIT {
                             + "CapEff:\t" + VIP_CAPABILITIES + "\n"
                             + "CapBnd:\t" + VIP_CAPABILITIES + "\n"
                             + "CapAmb:\t" + VIP_CAPABILITIES + "\n");
-            assertThat(inNode(a, "tr '\\0' ' ' </proc/$(pidof java)/cmdline")).startsWith("java -Xms64m -Xmx512m "
-                    + "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError "
+            assertThat(inNode(a, "tr '\\0' ' ' </proc/$(pidof java)/cmdline")).startsWith("java -Xms40m -Xmx512m "
+                    + "-Xmn12m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError "
                     + "-Dio.netty.leakDetection.level=disabled -Dio.netty.tryReflectionSetAccessible=true "
                     + "-jar /opt/tandem/tandem.jar run -c /etc/tandem/tandem.yaml");
             Poll.until(Duration.ofSeconds(90), "Docker's health check to pass", () -> "healthy".equals(
