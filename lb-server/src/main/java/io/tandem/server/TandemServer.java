@@ -231,7 +231,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
-                        () -> cannotServe(config.failover().get().track()), this::bindOn);
+                        () -> cannotServe(config.failover().get().track()), this::bindOn,
+                        name -> listeners.containsKey(name) ? listeners.get(name).runtime().tls() : null);
                 pair.start();
                 failoverStatus(pair::status);
             }

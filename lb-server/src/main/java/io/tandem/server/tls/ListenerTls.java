@@ -79,6 +79,27 @@ public final class ListenerTls {
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
+    private ListenerTls(ListenerTls same, TlsMeters meters) {
+        this.engine = same.engine;
+        this.config = same.config;
+        this.defaultContext = same.defaultContext;
+        this.defaultName = same.defaultName;
+        this.ecdsaByName = same.ecdsaByName;
+        this.rsaByName = same.rsaByName;
+        this.handshakeTimeoutMillis = same.handshakeTimeoutMillis;
+        this.staples = same.staples;
+        this.meters = meters;
+    }
+
+    /**
+     * The same contexts (certificates, settings, session cache and ticket keys), with handshakes counted
+     * in {@code other}: the warm standby's private listener handshakes like the real one, but its
+     * handshakes are not the real listener's clients'.
+     */
+    public ListenerTls countedIn(TlsMeters other) {
+        return new ListenerTls(this, other);
+    }
+
     /**
      * The TLS of {@code listener} (which has a {@code tls} section) on {@code engine}.
      *
