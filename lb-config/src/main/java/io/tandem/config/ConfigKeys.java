@@ -79,6 +79,7 @@ final class ConfigKeys {
             .nested("tls", LISTENER_TLS)
             .nested("redirect-http", REDIRECT_HTTP)
             .string("hsts", false, null)
+            .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

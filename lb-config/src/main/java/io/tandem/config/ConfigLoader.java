@@ -130,10 +130,12 @@ public final class ConfigLoader {
 
         TandemConfig bind(Section top) {
             Map<String, PoolConfig> pools = new LinkedHashMap<>();
+            Map<String, Section> poolSectionsByName = new HashMap<>();
             List<Section> poolSections = top.named("pools");
             poolNames = top.names("pools");
             for (Section p : poolSections) {
                 pools.put(p.name(), pool(p));
+                poolSectionsByName.put(p.name(), p);
             }
             List<ListenerConfig> listeners = new ArrayList<>();
             List<Section> listenerSections = top.list("listeners");
@@ -143,6 +145,7 @@ public final class ConfigLoader {
             Section adminSection = top.section("admin");
             AdminConfig admin = admin(adminSection);
             checkListeners(listenerSections, listeners, adminSection, admin);
+            checkTcpPools(listenerSections, listeners, poolSectionsByName, pools);
             Optional<FailoverConfig> failover = top.has("failover")
                     ? Optional.of(failover(top.section("failover"))) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
@@ -159,6 +162,7 @@ public final class ConfigLoader {
             HostPort bind = s.address("bind");
             String pool = s.string("pool");
             checkPoolReference(s, "pool", pool);
+            ListenerMode mode = ListenerMode.fromConfig(s.choice("mode"));
             Section timeouts = s.section("timeouts");
             Duration headerTimeout = timeouts.duration("header");
             Duration idleTimeout = timeouts.duration("idle");
@@ -184,7 +188,7 @@ public final class ConfigLoader {
             Optional<HostPort> redirect = Optional.empty();
             if (s.has("redirect-http")) {
                 HostPort from = s.section("redirect-http").address("from");
-                if (from != null && !s.has("tls")) {
+                if (from != null && !s.has("tls") && mode == ListenerMode.HTTP) {
                     s.problem("redirect-http", "only applies to a listener with tls (it redirects to this listener "
                             + "over https)");
                 }
@@ -198,12 +202,105 @@ public final class ConfigLoader {
                 } catch (IllegalArgumentException e) {
                     s.problem("hsts", e.getMessage());
                 }
-                if (!s.has("tls")) {
+                if (!s.has("tls") && mode == ListenerMode.HTTP) {
                     s.problem("hsts", "only applies to a listener with tls (browsers ignore it over plain http)");
                 }
             }
+            if (mode == ListenerMode.TCP) {
+                refuseHttpKeys(s);
+            }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts);
+                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts, mode);
+        }
+
+        /**
+         * A {@code mode: tcp} listener forwards bytes it never parses: keys that act on HTTP requests or
+         * terminate TLS would be silently ignored, so they are errors.
+         */
+        private static void refuseHttpKeys(Section s) {
+            for (String key : List.of("routes", "tls", "redirect-http", "hsts", "limits")) {
+                if (s.has(key)) {
+                    s.problem(key, "does not apply to a mode: tcp listener (it forwards bytes without reading "
+                            + "HTTP" + (key.equals("tls") ? "; TLS goes through to the backends as it is" : "")
+                            + ")");
+                }
+            }
+            if (s.has("proxy-protocol") && s.section("proxy-protocol").bool("accept")) {
+                s.section("proxy-protocol").problem("accept", "is not supported on a mode: tcp listener yet; "
+                        + "a pool's proxy-protocol sends the client's address on to the backends");
+            }
+            if (s.has("timeouts") && s.section("timeouts").has("header")) {
+                s.section("timeouts").problem("header", "does not apply to a mode: tcp listener (there is no "
+                        + "request head); timeouts.idle bounds a connection without traffic");
+            }
+        }
+
+        /**
+         * What a pool used by a {@code mode: tcp} listener cannot have: it may not also serve HTTP
+         * listeners (the settings of one kind mean nothing to the other), its health check must not speak
+         * HTTP, and keys that act on HTTP requests and responses are errors.
+         */
+        private void checkTcpPools(List<Section> listenerSections, List<ListenerConfig> listeners,
+                                   Map<String, Section> poolSections, Map<String, PoolConfig> pools) {
+            Map<String, String> tcpUser = new LinkedHashMap<>();
+            Map<String, String> httpUser = new LinkedHashMap<>();
+            for (int i = 0; i < listeners.size(); i++) {
+                ListenerConfig l = listeners.get(i);
+                if (l.pool() == null) {
+                    continue;
+                }
+                (l.tcp() ? tcpUser : httpUser).putIfAbsent(l.pool(), l.name());
+                if (!l.tcp()) {
+                    l.routes().forEach(r -> httpUser.putIfAbsent(r.pool(), l.name()));
+                }
+            }
+            for (Map.Entry<String, String> e : tcpUser.entrySet()) {
+                Section s = poolSections.get(e.getKey());
+                PoolConfig p = pools.get(e.getKey());
+                if (s == null || p == null) {
+                    continue;
+                }
+                String used = "pool " + p.name() + " is used by the mode: tcp listener " + e.getValue();
+                if (httpUser.containsKey(p.name())) {
+                    s.problem(null, used + " and by the HTTP listener " + httpUser.get(p.name())
+                            + "; a pool serves one kind of listener (give each its own pool)");
+                }
+                if (p.health().isPresent() && p.health().get().type() == HealthConfig.Type.HTTP) {
+                    Section h = s.section("health");
+                    h.problem(h.has("type") ? "type" : null, used + ", so its check cannot be an HTTP request; "
+                            + "set type: " + String.join(", ", HealthConfig.Type.tcpNames()));
+                }
+                for (String httpOnly : List.of("sticky", "tls")) {
+                    if (s.has(httpOnly)) {
+                        s.problem(httpOnly, "does not apply: " + used);
+                    }
+                }
+                if (s.has("timeouts") && s.section("timeouts").has("response")) {
+                    s.section("timeouts").problem("response", "does not apply: " + used
+                            + " (timeouts.idle bounds a connection without traffic)");
+                }
+                if (s.has("outlier") && s.section("outlier").has("consecutive-5xx")) {
+                    s.section("outlier").problem("consecutive-5xx", "does not apply: " + used
+                            + " (there are no HTTP statuses)");
+                }
+                if (p.hashOn().isPresent() && p.hashOn().get().source() != HashOn.Source.SOURCE_IP) {
+                    s.problem("hash-on", "'" + p.hashOn().get() + "' needs HTTP requests; " + used
+                            + ", so only source-ip applies");
+                }
+            }
+            for (Map.Entry<String, String> e : httpUser.entrySet()) {
+                Section s = poolSections.get(e.getKey());
+                PoolConfig p = pools.get(e.getKey());
+                if (s == null || p == null || tcpUser.containsKey(e.getKey()) || p.health().isEmpty()) {
+                    continue;
+                }
+                HealthConfig.Type type = p.health().get().type();
+                if (type.tcpOnly()) {
+                    s.section("health").problem("type", "type: " + type.configName() + " checks a TCP service, "
+                            + "but pool " + p.name() + " is used by the HTTP listener " + e.getValue()
+                            + "; use type: http or tcp");
+                }
+            }
         }
 
         /**
@@ -409,7 +506,7 @@ public final class ConfigLoader {
         }
 
         private HealthConfig health(Section s) {
-            HealthConfig.Type type = HealthConfig.Type.valueOf(Units.upper(s.choice("type")));
+            HealthConfig.Type type = HealthConfig.Type.valueOf(Units.upper(s.choice("type")).replace('-', '_'));
             String path = s.string("path");
             if (!path.startsWith("/")) {
                 s.problem("path", "'" + path + "' must start with /");

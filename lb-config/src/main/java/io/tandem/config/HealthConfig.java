@@ -47,7 +47,17 @@ public record HealthConfig(
         TCP;
 
         public String configName() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Whether the check speaks a protocol other than HTTP, so it only fits a pool of a tcp listener. */
+        public boolean tcpOnly() {
+            return this != HTTP && this != TCP;
+        }
+
+        /** The types a pool of a {@code mode: tcp} listener may use. */
+        public static List<String> tcpNames() {
+            return java.util.Arrays.stream(values()).filter(t -> t != HTTP).map(Type::configName).toList();
         }
     }
 

@@ -21,6 +21,9 @@ import java.util.Optional;
  *                      (TLS) listener; empty for none
  * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
  *                      listener's responses; empty for none
+ * @param mode          HTTP requests, or TCP connections forwarded as bytes (then only {@code name},
+ *                      {@code bind}, {@code pool}, {@code timeouts.idle}, {@code access-log} and
+ *                      {@code proxy-protocol} apply)
  */
 public record ListenerConfig(
         String name,
@@ -35,10 +38,25 @@ public record ListenerConfig(
         ProxyProtocolConfig proxyProtocol,
         Optional<ListenerTlsConfig> tls,
         Optional<HostPort> redirectHttp,
-        Optional<Duration> hsts) {
+        Optional<Duration> hsts,
+        ListenerMode mode) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** An HTTP listener, as before {@code mode} existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, ListenerMode.HTTP);
+    }
+
+    /** Whether connections are forwarded as bytes ({@code mode: tcp}). */
+    public boolean tcp() {
+        return mode == ListenerMode.TCP;
     }
 
     /** A listener without an access log, as before the access log existed. */

@@ -22,8 +22,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -168,8 +170,13 @@ final class PairMember implements AutoCloseable {
     private Map<String, WarmListener> bindWarmListeners(TandemConfig next, Map<String, PoolRuntime> nextPools,
             Map<String, WarmListener> current) throws InterruptedException {
         Map<String, WarmListener> bound = new LinkedHashMap<>();
+        Set<String> tcpPools = new HashSet<>();
+        next.listeners().stream().filter(ListenerConfig::tcp).forEach(l -> tcpPools.add(l.pool()));
         for (String pool : nextPools.keySet()) {
-            bound.put(pool, bindWarm(next, nextPools, pool, null, current.get(pool)));
+            // HTTP warm-up requests mean nothing to the backends of a mode: tcp listener's pool.
+            if (!tcpPools.contains(pool)) {
+                bound.put(pool, bindWarm(next, nextPools, pool, null, current.get(pool)));
+            }
         }
         for (ListenerConfig l : next.listeners()) {
             boolean required = l.tls().flatMap(ListenerTlsConfig::clients).map(ClientCertificateConfig::required)

@@ -39,6 +39,7 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
+import io.tandem.server.proxy.TcpInitializer;
 import io.tandem.server.redirect.RedirectListener;
 import io.tandem.server.systemd.ServiceNotifier;
 import io.tandem.server.tls.BackendTls;
@@ -210,8 +211,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 ListenerTls t = tls.get(l.name());
                 BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
                 listeners.put(l.name(), bound);
-                log.info("listener {} on {} (pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
-                        l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
+                log.info("listener {} on {} ({}pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
+                        l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
                                 + t.config().certificates().size() + " certificate(s)");
             }
             if (!tls.isEmpty() && TlsEngine.whyNotOpenSsl() != null) {
@@ -647,7 +648,11 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new ProxyInitializer(runtime));
+                .childHandler(l.tcp() ? new TcpInitializer(runtime) : new ProxyInitializer(runtime));
+        if (l.tcp()) {
+            // A TCP session reads its client only once a backend connection can take the bytes.
+            b.childOption(ChannelOption.AUTO_READ, false);
+        }
         if (transport.freebind() != null) {
             // A listener may bind a VIP this node does not hold yet: no rebind when it takes the VIP over.
             b.option(transport.freebind(), true);

@@ -57,6 +57,7 @@ final class StatusReport {
             InetSocketAddress bound = server.listenerAddress(l.name());
             n.put("address", bound == null ? null : bound.getAddress().getHostAddress() + ":" + bound.getPort());
             n.put("pool", l.pool());
+            n.put("mode", l.mode().configName());
             n.put("routes", l.routes().size());
             n.put("clientConnections", runtime.meters().connections());
             n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");

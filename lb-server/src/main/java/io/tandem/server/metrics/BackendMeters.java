@@ -17,9 +17,18 @@ public final class BackendMeters {
     private final Backend backend;
     private final RequestMeters[] byListener;
     private final Counter failures;
+    private final ProxyMetrics metrics;
+    private final String pool;
+    private final List<String> listeners;
+    /** Per listener, the TCP sessions forwarded here; made on first use, so HTTP pools show none. */
+    private final Counter[] tcpSessions;
 
     BackendMeters(ProxyMetrics metrics, String pool, Backend backend, List<String> listeners) {
         this.backend = backend;
+        this.metrics = metrics;
+        this.pool = pool;
+        this.listeners = listeners;
+        this.tcpSessions = new Counter[listeners.size()];
         failures = Counter.builder("tandem_backend_failures_total")
                 .description("Attempts that failed at the backend: refused or failed connect, "
                         + "connection closed before the response ended, response timeout")
@@ -41,6 +50,17 @@ public final class BackendMeters {
 
     public void connectionClosed() {
         backend.connectionClosed();
+    }
+
+    /** Counts a TCP session of the listener at {@code listenerIndex} that was forwarded to this backend. */
+    public void tcpSession(int listenerIndex) {
+        Counter c = tcpSessions[listenerIndex];
+        if (c == null) {
+            // A race makes the same counter twice: the registry returns the one it has.
+            c = PoolMeters.tcpSessions(metrics, listeners.get(listenerIndex), pool, backend.id(), "forwarded");
+            tcpSessions[listenerIndex] = c;
+        }
+        c.increment();
     }
 
     /** Counts an attempt that failed at this backend. */

@@ -33,10 +33,12 @@ public final class PoolMeters {
     private final StatusCounters[] localAnswers;
     private final ProxyMetrics metrics;
     private final String poolName;
+    private final List<String> listeners;
 
     public PoolMeters(ProxyMetrics metrics, BackendPool pool, List<String> listeners) {
         this.metrics = metrics;
         this.poolName = pool.name();
+        this.listeners = listeners;
         for (Backend b : pool.backends()) {
             backends.put(b, new BackendMeters(metrics, pool.name(), b, listeners));
         }
@@ -120,6 +122,22 @@ public final class PoolMeters {
         return Counter.builder("tandem_backend_ejections_total")
                 .description("Passive outlier ejections, by pool and backend")
                 .tags("pool", pool, "backend", backend.id())
+                .register(metrics.registry());
+    }
+
+    /**
+     * Counts a TCP session of the listener at {@code listenerIndex} that no backend took (none up, or
+     * every one tried refused). Rare, so the counter is looked up here.
+     */
+    public void tcpSessionFailed(int listenerIndex) {
+        tcpSessions(metrics, listeners.get(listenerIndex), poolName, "", "failed").increment();
+    }
+
+    static Counter tcpSessions(ProxyMetrics metrics, String listener, String pool, String backend, String result) {
+        return Counter.builder("tandem_tcp_sessions_total")
+                .description("Connections of mode: tcp listeners, by the backend they were forwarded to; "
+                        + "result failed: no backend took them")
+                .tags("listener", listener, "pool", pool, "backend", backend, "result", result)
                 .register(metrics.registry());
     }
 

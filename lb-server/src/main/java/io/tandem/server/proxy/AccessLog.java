@@ -32,6 +32,19 @@ interface AccessLog {
     void log(String client, String method, String uri, int status, String backend, long bytes, long nanos,
              String requestId);
 
+    /**
+     * Logs one connection of a {@code mode: tcp} listener.
+     *
+     * @param backend  the backend it was forwarded to, or null when none took it
+     * @param received bytes read from the client (and sent to the backend)
+     * @param sent     bytes read from the backend (and sent to the client)
+     * @param nanos    from accept to the close of both sides
+     * @param ending   why it ended: client-closed, backend-closed, idle-timeout, shutdown, backend-down,
+     *                 no-backend, connect-failed, connect-timeout
+     */
+    default void session(String client, String backend, long received, long sent, long nanos, String ending) {
+    }
+
     static AccessLog of(String listener, AccessLogConfig config) {
         if (!config.enabled()) {
             return OFF;
@@ -66,6 +79,21 @@ interface AccessLog {
             seconds(b, nanos);
             b.append(' ').append(requestId == null ? "-" : requestId);
             logger.info(b.toString());
+        }
+
+        /** {@code TIME LISTENER CLIENT tcp BACKEND RECEIVED SENT SECONDS ENDING}. */
+        @Override
+        public void session(String client, String backend, long received, long sent, long nanos, String ending) {
+            if (!logger.isInfoEnabled()) {
+                return;
+            }
+            StringBuilder b = new StringBuilder(120)
+                    .append(DateTimeFormatter.ISO_INSTANT.format(Instant.now())).append(' ')
+                    .append(listener).append(' ').append(client).append(" tcp ")
+                    .append(backend == null ? "-" : backend).append(' ')
+                    .append(received).append(' ').append(sent).append(' ');
+            seconds(b, nanos);
+            logger.info(b.append(' ').append(ending).toString());
         }
     }
 
@@ -110,6 +138,27 @@ interface AccessLog {
                 b.append('"');
             }
             logger.info(b.append('}').toString());
+        }
+
+        @Override
+        public void session(String client, String backend, long received, long sent, long nanos, String ending) {
+            if (!logger.isInfoEnabled()) {
+                return;
+            }
+            StringBuilder b = new StringBuilder(200).append("{\"time\":\"")
+                    .append(DateTimeFormatter.ISO_INSTANT.format(Instant.now()))
+                    .append("\",\"listener\":\"");
+            escape(b, listener);
+            b.append("\",\"client\":\"").append(client).append("\",\"mode\":\"tcp\",\"backend\":");
+            if (backend == null) {
+                b.append("null");
+            } else {
+                b.append('"').append(backend).append('"');
+            }
+            b.append(",\"bytes_received\":").append(received).append(",\"bytes_sent\":").append(sent)
+                    .append(",\"duration\":");
+            seconds(b, nanos);
+            logger.info(b.append(",\"ending\":\"").append(ending).append("\"}").toString());
         }
     }
 

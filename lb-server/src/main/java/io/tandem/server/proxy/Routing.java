@@ -80,6 +80,11 @@ public final class Routing {
         return accessLog;
     }
 
+    /** The listener's {@code pool}: where every connection of a {@code mode: tcp} listener goes. */
+    public PoolRuntime defaultPool() {
+        return defaultPool;
+    }
+
     /**
      * Returns the pool for a request.
      *

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One direction of an upgraded connection (WebSocket, h2c, ...): after the
- * 101, the bytes of one channel are written to the other as they are, with
+ * One direction of an upgraded connection (WebSocket, h2c, ...) or of a
+ * {@code mode: tcp} listener's connection ({@link TcpSession}): the bytes of
+ * one channel are written to the other as they are, with
  * backpressure: reading stops while the peer is not writable and resumes when
  * it drains. Either side closing closes the other once its bytes are flushed.
  * A tunnel with no traffic either way for the pool's {@code idle} timeout is
@@ -27,6 +28,10 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     /** Run once when this side closes (the backend side keeps its connection count right). */
     private final Runnable onClose;
+    /** Bytes read from this side (and written to the peer). */
+    private long bytes;
+    /** Why this side closed itself ({@code idle-timeout}, {@code shutdown}), or null when its peer did. */
+    private String closedFor;
 
     private Tunnel(Channel peer, Runnable onClose) {
         this.peer = peer;
@@ -62,9 +67,36 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Puts a tunnel at the end of each pipeline of a TCP session whose backend connection is open (both
+     * on the client's loop, both not reading yet), and starts reading each side while the other is
+     * writable. Returns the client side's tunnel and the backend side's.
+     */
+    static Tunnel[] splice(Channel client, Channel backend, Runnable onClientClose, Runnable onBackendClose) {
+        assert client.eventLoop().inEventLoop();
+        Tunnel fromClient = new Tunnel(backend, onClientClose);
+        Tunnel fromBackend = new Tunnel(client, onBackendClose);
+        client.pipeline().addLast("tunnel", fromClient);
+        backend.pipeline().addLast("tunnel", fromBackend);
+        client.config().setAutoRead(backend.isWritable());
+        backend.config().setAutoRead(client.isWritable());
+        return new Tunnel[] {fromClient, fromBackend};
+    }
+
+    /** Bytes read from this side so far. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Why this side closed itself, or null when it closed because its peer did or went away. */
+    String closedFor() {
+        return closedFor;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf && peer.isActive()) {
+            bytes += ((ByteBuf) msg).readableBytes();
             peer.write(msg, peer.voidPromise());
             if (!peer.isWritable()) {
                 ctx.channel().config().setAutoRead(false);
@@ -96,6 +128,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent || evt == ShutdownEvent.INSTANCE) {
             // Idle both ways, or the daemon is shutting down: a tunnel has no response to finish.
+            closedFor = evt == ShutdownEvent.INSTANCE ? "shutdown" : "idle-timeout";
             ctx.close();
         } else {
             ReferenceCountUtil.release(evt);
@@ -107,7 +140,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private static void closeOnFlush(Channel ch) {
+    static void closeOnFlush(Channel ch) {
         if (ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }

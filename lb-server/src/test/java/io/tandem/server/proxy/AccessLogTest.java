@@ -70,4 +70,28 @@ class AccessLogTest {
         assertThat(n.path("backend").isNull()).isTrue();
         assertThat(n.path("request_id").isNull()).isTrue();
     }
+
+    // A TCP session's text line: client, tcp, backend, bytes from the client, bytes to it, seconds, ending.
+    @Test
+    void tcpSessionTextLine() {
+        AccessLog.of("db", new AccessLogConfig(true, AccessLogConfig.Format.TEXT))
+                .session("10.0.0.1:40000", "10.0.0.21:3306", 120, 4096, 2_000_001_000L, "client-closed");
+        assertThat(lines.list.get(0).getFormattedMessage())
+                .matches("^\\S+Z db 10\\.0\\.0\\.1:40000 tcp 10\\.0\\.0\\.21:3306 120 4096 2\\.000001 client-closed$");
+    }
+
+    // A TCP session no backend took is a JSON object with a null backend and no bytes.
+    @Test
+    void tcpSessionJsonLine() throws Exception {
+        AccessLog.of("db", new AccessLogConfig(true, AccessLogConfig.Format.JSON))
+                .session("[::1]:5", null, 0, 0, 1_000, "no-backend");
+        com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(lines.list.get(0).getFormattedMessage());
+        assertThat(n.path("listener").asText()).isEqualTo("db");
+        assertThat(n.path("mode").asText()).isEqualTo("tcp");
+        assertThat(n.path("backend").isNull()).isTrue();
+        assertThat(n.path("bytes_received").asLong()).isZero();
+        assertThat(n.path("bytes_sent").asLong()).isZero();
+        assertThat(n.path("ending").asText()).isEqualTo("no-backend");
+    }
 }

@@ -1,0 +1,101 @@
+package io.tandem.config;
+
+import static io.tandem.config.TestConfigs.parse;
+import static io.tandem.config.TestConfigs.problems;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code mode: tcp} listeners and the pools they use: what is taken and what {@code tandem check} refuses. */
+class TcpConfigTest {
+
+    // A tcp listener with a tcp-checked pool is taken, with its mode, idle timeout and the pool's strategy.
+    @Test
+    void tcpListenerWithTcpCheckIsTaken() throws Exception {
+        TandemConfig c = parse(
+                "listeners:",
+                "  - { name: db, bind: 127.0.0.1:3306, pool: db, mode: tcp, timeouts: { idle: 30m } }",
+                "pools:",
+                "  db:",
+                "    strategy: least-connections",
+                "    health: { type: tcp, interval: 1s }",
+                "    timeouts: { connect: 500ms, idle: 30m }",
+                "    retries: 1",
+                "    backends:",
+                "      - { address: 127.0.0.1:13306 }",
+                "      - { address: 127.0.0.1:13307, backup: true }");
+        ListenerConfig l = c.listeners().get(0);
+        assertThat(l.mode()).isEqualTo(ListenerMode.TCP);
+        assertThat(l.tcp()).isTrue();
+        assertThat(l.idleTimeout()).hasMinutes(30);
+        assertThat(c.pool("db").strategy()).isEqualTo(StrategyName.LEAST_CONNECTIONS);
+        assertThat(c.pool("db").backends().get(1).backup()).isTrue();
+    }
+
+    // A listener without mode is an HTTP listener.
+    @Test
+    void modeDefaultsToHttp() throws Exception {
+        TandemConfig c = parse(
+                "listeners: [ { bind: 127.0.0.1:8080, pool: web } ]",
+                "pools: { web: { backends: [ { address: 127.0.0.1:9000 } ] } }");
+        assertThat(c.listeners().get(0).mode()).isEqualTo(ListenerMode.HTTP);
+    }
+
+    // HTTP-only listener keys on a tcp listener are each refused at their key.
+    @Test
+    void httpKeysOnTcpListenerAreRefused() {
+        assertThat(problems(
+                "listeners:",
+                "  - name: db",
+                "    bind: 127.0.0.1:3306",
+                "    pool: db",
+                "    mode: tcp",
+                "    timeouts: { header: 5s }",
+                "    routes: [ { path-prefix: /a, pool: db } ]",
+                "    hsts: 1d",
+                "pools:",
+                "  db:",
+                "    health: { type: tcp }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]"))
+                .contains("t.yaml:6:25: listeners[0].timeouts.header: does not apply to a mode: tcp listener (there "
+                        + "is no request head); timeouts.idle bounds a connection without traffic")
+                .contains("t.yaml:7:13: listeners[0].routes: does not apply to a mode: tcp listener (it forwards "
+                        + "bytes without reading HTTP)")
+                .contains("t.yaml:8:11: listeners[0].hsts: does not apply to a mode: tcp listener")
+                .doesNotContain("only applies to a listener with tls");
+    }
+
+    // A pool of a tcp listener whose check defaults to HTTP is refused at the health section, naming the types.
+    @Test
+    void defaultHttpCheckOnTcpPoolIsRefused() {
+        assertThat(problems(
+                "listeners:",
+                "  - { name: db, bind: 127.0.0.1:3306, pool: db, mode: tcp }",
+                "pools:",
+                "  db:",
+                "    health: { interval: 1s }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]"))
+                .isEqualTo("t.yaml:5:5: pools.db.health: pool db is used by the mode: tcp listener db, so its check "
+                        + "cannot be an HTTP request; set type: " + String.join(", ", HealthConfig.Type.tcpNames()));
+    }
+
+    // One pool for an HTTP and a tcp listener is refused; so are sticky and a response timeout.
+    @Test
+    void poolSharedByHttpAndTcpAndHttpPoolKeysAreRefused() {
+        assertThat(problems(
+                "listeners:",
+                "  - { name: db, bind: 127.0.0.1:3306, pool: db, mode: tcp }",
+                "  - { name: web, bind: 127.0.0.1:8080, pool: db }",
+                "pools:",
+                "  db:",
+                "    sticky: { cookie: S }",
+                "    timeouts: { response: 1s }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]"))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:5:3: pools.db: pool db is used by the mode: tcp listener db and by the HTTP listener "
+                                + "web; a pool serves one kind of listener (give each its own pool)",
+                        "t.yaml:6:13: pools.db.sticky: does not apply: pool db is used by the mode: tcp listener db",
+                        "t.yaml:7:27: pools.db.timeouts.response: does not apply: pool db is used by the mode: tcp "
+                                + "listener db (timeouts.idle bounds a connection without traffic)"));
+    }
+}

@@ -1,0 +1,200 @@
+package io.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code mode: tcp} listeners with the built jar: bytes forwarded both ways unchanged, round-robin and
+ * the hot spare, connect retries, the idle timeout, the PROXY header to backends, and what the access
+ * log, /status and /metrics say of each connection. The backends are raw loopback servers that greet
+ * each connection with their name and then echo every line.
+ */
+class TcpPoolIT {
+
+    @RegisterExtension
+    final TandemFixture lb = new TandemFixture();
+
+    /** Greets with "I am NAME", then echoes each line as "NAME: LINE". */
+    private RawBackend named(String name) throws IOException {
+        return lb.raw(s -> {
+            OutputStream out = s.getOutputStream();
+            out.write(("I am " + name + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            String line;
+            while ((line = in.readLine()) != null) {
+                out.write((name + ": " + line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        });
+    }
+
+    /** The greeting of one new connection through listener {@code listener}, after one echoed line. */
+    private String greeting(String listener) throws IOException {
+        try (TcpClient c = new TcpClient(lb.port(listener))) {
+            String hello = c.line();
+            c.send("ping\r\n");
+            assertThat(c.line()).isEqualTo(hello.substring("I am ".length()) + ": ping");
+            return hello;
+        }
+    }
+
+    // Round-robin spreads connections a, b, a, b, and each one's bytes go both ways unchanged.
+    @Test
+    void roundRobinForwardsBytesBothWays() throws Exception {
+        RawBackend a = named("a");
+        RawBackend b = named("b");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.strategy("round-robin").health("type: tcp, interval: 200ms").backends(a, b));
+        lb.start();
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            seen.add(greeting("db"));
+        }
+        assertThat(seen).containsExactly("I am a", "I am b", "I am a", "I am b");
+        // 64 KiB of binary bytes, every value, come back unchanged in one connection.
+        byte[] payload = new byte[64 * 1024];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) i;
+        }
+        RawBackend echo = lb.raw(s -> s.getInputStream().transferTo(s.getOutputStream()));
+        lb.config().pool("db", p -> p.clearBackends().backend(echo));
+        lb.writeConfig();
+        assertThat(lb.reload().statusCode()).isEqualTo(200);
+        Poll.until(Duration.ofSeconds(10), "the echo backend up", () ->
+                "up".equals(lb.admin().backend("db", echo.address()).path("state").asText()));
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            c.send(payload);
+            assertThat(c.read(payload.length)).isEqualTo(payload);
+        }
+    }
+
+    // With the primary down, new connections go to the backup; with it back, to the primary again.
+    @Test
+    void backupTakesConnectionsOnlyWhileNoPrimaryIsUp() throws Exception {
+        RawBackend spare = named("spare");
+        RawBackend primary = named("primary");
+        int primaryPort = primary.port();
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.health("type: tcp, interval: 100ms, rise: 1, fall: 1")
+                        .backend(primary).backend(spare, "backup: true"));
+        lb.start();
+        assertThat(greeting("db")).isEqualTo("I am primary");
+        assertThat(greeting("db")).isEqualTo("I am primary");
+        primary.close();
+        Poll.until(Duration.ofSeconds(10), "the primary marked down", () ->
+                "down".equals(lb.admin().backend("db", "127.0.0.1:" + primaryPort).path("state").asText()));
+        assertThat(greeting("db")).isEqualTo("I am spare");
+        assertThat(greeting("db")).isEqualTo("I am spare");
+    }
+
+    // A refused connect is retried on the next backend before any byte, so the client never sees it.
+    @Test
+    void refusedConnectIsRetriedOnTheNextBackend() throws Exception {
+        RawBackend b = named("b");
+        String dead = TandemFixture.unusedAddress();
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.strategy("round-robin").retries(1).backend(dead).backend(b));
+        lb.start();
+        for (int i = 0; i < 4; i++) {
+            assertThat(greeting("db")).isEqualTo("I am b");
+        }
+        PrometheusText m = lb.admin().metrics();
+        assertThat(m.value("tandem_tcp_sessions_total", "listener", "db", "pool", "db", "backend", b.address(),
+                "result", "forwarded")).isEqualTo(4.0);
+        // Round-robin starts each connection at the dead backend in turn (a, b, a, b: the retry takes the b):
+        // every one of the four was retried once.
+        assertThat(m.value("tandem_retries_total", "pool", "db", "cause", "connect-failure")).isEqualTo(4.0);
+    }
+
+    // With no backend reachable the client's connection is closed without a byte, and counted as failed.
+    @Test
+    void noBackendClosesTheClient() throws Exception {
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.retries(0).backend(TandemFixture.unusedAddress()));
+        lb.start();
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        Poll.until(Duration.ofSeconds(5), "the failed session counted", () -> lb.admin().metrics()
+                .value("tandem_tcp_sessions_total", "listener", "db", "pool", "db", "backend", "",
+                        "result", "failed") == 1.0);
+    }
+
+    // A connection without a byte either way for the listener's idle timeout is closed; the log says why.
+    @Test
+    void idleConnectionIsClosedAndLogged() throws Exception {
+        RawBackend a = named("a");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp").timeouts("idle: 300ms")
+                        .accessLog("enabled: true"))
+                .pool("db", p -> p.backend(a));
+        lb.start();
+        int port;
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            port = c.localPort();
+            assertThat(c.line()).isEqualTo("I am a");
+            c.send("hello\r\n");
+            assertThat(c.line()).isEqualTo("a: hello");
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        // TIME LISTENER CLIENT tcp BACKEND RECEIVED SENT SECONDS ENDING
+        String needle = " db 127.0.0.1:" + port + " tcp ";
+        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
+        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        assertThat(f[0]).isEqualTo(a.address());
+        assertThat(f[1]).isEqualTo("7");                            // "hello\r\n"
+        assertThat(f[2]).isEqualTo(Integer.toString(8 + 10));       // "I am a\r\n" + "a: hello\r\n"
+        assertThat(Double.parseDouble(f[3])).isGreaterThanOrEqualTo(0.3);
+        assertThat(f[4]).isEqualTo("idle-timeout");
+    }
+
+    // A pool with proxy-protocol: v1 starts each backend connection with the client's addresses.
+    @Test
+    void proxyHeaderGoesToTheBackendFirst() throws Exception {
+        RawBackend echoFirstLine = lb.raw(s -> {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String header = in.readLine();
+            String next = in.readLine();
+            s.getOutputStream().write((header + "|" + next + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        });
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.set("proxy-protocol", "v1").backend(echoFirstLine));
+        lb.start();
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            c.send("first\r\n");
+            assertThat(c.line()).isEqualTo("PROXY TCP4 127.0.0.1 127.0.0.1 " + c.localPort() + " " + lb.port("db")
+                    + "|first");
+        }
+    }
+
+    // /status names the listener's mode and counts a live session as the backend's active request.
+    @Test
+    void statusShowsModeAndActiveSessions() throws Exception {
+        RawBackend a = named("a");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp")).pool("db", p -> p.backend(a));
+        lb.start();
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            assertThat(c.line()).isEqualTo("I am a");
+            JsonNode status = lb.admin().status();
+            assertThat(status.path("listeners").get(0).path("mode").asText()).isEqualTo("tcp");
+            assertThat(lb.admin().backend("db", a.address()).path("activeRequests").asInt()).isEqualTo(1);
+            assertThat(lb.admin().backend("db", a.address()).path("connections").asInt()).isEqualTo(1);
+        }
+        Poll.until(Duration.ofSeconds(5), "the session ended", () ->
+                lb.admin().backend("db", a.address()).path("activeRequests").asInt() == 0);
+    }
+}

@@ -1,0 +1,226 @@
+package io.tandem.server.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.pool.Backend;
+import io.tandem.core.strategy.RequestContext;
+import io.tandem.server.Buffers;
+import io.tandem.server.NetErrors;
+import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.metrics.RetryCause;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection of a {@code mode: tcp} listener: when it opens, a
+ * backend is chosen by the pool's strategy (consistent hash on the client's
+ * address, where asked) and connected to on the client's own event loop,
+ * while nothing is read from the client; a refused or timed-out connect
+ * tries the next untried backend, up to the pool's {@code retries}, so every
+ * retry happens before the first byte either way. Once connected, a
+ * {@link Tunnel} on each side relays the bytes with backpressure. The
+ * session ends when both sides are closed; {@link #finish} writes its
+ * access-log line and counts it.
+ *
+ * <p>Confined to the client channel's event loop.
+ */
+final class TcpSession extends ChannelInboundHandlerAdapter implements RequestContext {
+
+    private final ListenerRuntime listener;
+    private Routing routing;
+    private PoolRuntime pool;
+    private Channel client;
+    private final BackendChoice choice = new BackendChoice();
+    private long startNanos;
+    private byte[] sourceAddress;
+    private Backend backend;
+    private BackendMeters meters;
+    private Channel backendChannel;
+    private Tunnel fromClient;
+    private Tunnel fromBackend;
+    /** Why the session ended, for the access log: the first side to close, or why no backend took it. */
+    private String ending;
+    private int open;
+    private boolean finished;
+
+    TcpSession(ListenerRuntime listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        startNanos = System.nanoTime();
+        routing = listener.routing();
+        pool = routing.defaultPool();
+        if (client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            sourceAddress = a.getAddress().getAddress();
+        }
+        choice.begin(pool, this);
+        connectNext(null);
+        ctx.fireChannelActive();
+    }
+
+    /** Connects to the next backend; {@code lastFailure} is why the previous one failed, or null for the first. */
+    private void connectNext(Throwable lastFailure) {
+        Backend next = choice.next();
+        if (next == null) {
+            ending = choice.tried() == 0 ? "no-backend" : NetErrors.isTimeout(lastFailure) ? "connect-timeout"
+                    : "connect-failed";
+            client.close();
+            return;
+        }
+        if (lastFailure != null) {
+            pool.meters().retried(RetryCause.CONNECT_FAILURE);
+        }
+        backend = next;
+        meters = pool.meters().of(next);
+        // In flight for the whole session: least-connections counts sessions.
+        next.requestStarted();
+        PoolSettings settings = pool.settings();
+        Channel ch = client;
+        ChannelFuture connect = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(listener.transport().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel b) {
+                        if (settings.proxyProtocol() != null) {
+                            ProxyHeaderWriter.install(b.pipeline(), ProxyHeaders.proxied(settings.proxyProtocol(),
+                                    (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress()));
+                        }
+                        b.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeoutMillis(),
+                                TimeUnit.MILLISECONDS));
+                    }
+                })
+                .connect(next.socketAddress());
+        connect.addListener((ChannelFuture f) -> connected(f, next));
+    }
+
+    private void connected(ChannelFuture f, Backend target) {
+        if (!client.isActive()) {
+            // The client left while connecting.
+            target.requestEnded();
+            if (f.isSuccess()) {
+                f.channel().close();
+            }
+            backend = f.isSuccess() ? target : null;
+            finish();
+            return;
+        }
+        if (!f.isSuccess()) {
+            target.requestEnded();
+            backend = null;
+            meters.failed();
+            pool.health().connectionFailed(target, NetErrors.describe(f.cause()));
+            connectNext(f.cause());
+            return;
+        }
+        backendChannel = f.channel();
+        meters.connectionOpened();
+        open = 2;
+        client.pipeline().remove(this);
+        Tunnel[] tunnels = Tunnel.splice(client, backendChannel, () -> sideClosed("client-closed"),
+                () -> {
+                    meters.connectionClosed();
+                    sideClosed("backend-closed");
+                });
+        fromClient = tunnels[0];
+        fromBackend = tunnels[1];
+    }
+
+    /** One side of a spliced session closed; the first to close says why the session ended. */
+    private void sideClosed(String closed) {
+        if (ending == null) {
+            String why = fromClient.closedFor() != null ? fromClient.closedFor() : fromBackend.closedFor();
+            ending = why != null ? why : closed;
+        }
+        if (--open == 0) {
+            backend.requestEnded();
+            finish();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // Closed before a backend connection was spliced in: no backend, or the client left while connecting.
+        if (ending == null) {
+            ending = "client-closed";
+        }
+        if (backend == null) {
+            finish();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // Nothing is read before the splice; a byte here could only come from a read asked elsewhere.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ShutdownEvent.INSTANCE) {
+            ending = "shutdown";
+            ctx.close();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    /** The one end of every session: its count and its access-log line. */
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        long nanos = System.nanoTime() - startNanos;
+        boolean spliced = fromClient != null;
+        if (spliced) {
+            meters.tcpSession(routing.listenerIndex());
+        } else {
+            pool.meters().tcpSessionFailed(routing.listenerIndex());
+        }
+        routing.accessLog().session(clientAddress(), spliced ? backend.id() : null,
+                spliced ? fromClient.bytes() : 0, spliced ? fromBackend.bytes() : 0, nanos, ending);
+    }
+
+    private String clientAddress() {
+        return client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? NetUtil.toSocketAddressString(a) : String.valueOf(client.remoteAddress());
+    }
+
+    @Override
+    public byte[] sourceAddress() {
+        return sourceAddress;
+    }
+
+    @Override
+    public CharSequence header(CharSequence name) {
+        return null;
+    }
+
+    @Override
+    public CharSequence cookie(CharSequence name) {
+        return null;
+    }
+}
