@@ -108,6 +108,10 @@ final class ConfigKeys {
             .string("expect-body", false, null)
             .choice("initial-state", "an initial state", Defaults.HEALTH_INITIAL_STATE.configName(),
                     names(HealthConfig.InitialState.values(), HealthConfig.InitialState::configName))
+            .string("send", false, null)
+            .string("expect", false, null)
+            .string("expect-regex", false, null)
+            .choice("role", "a Redis role", null, List.of("master", "replica"))
             .build();
 
     static final Shape POOL_TIMEOUTS = Shape.of("timeout")

@@ -531,15 +531,69 @@ public final class ConfigLoader {
                 s.problem("expect-body", "a HEAD response has no body; use method: GET");
             }
             HealthConfig.InitialState initial = HealthConfig.InitialState.valueOf(Units.upper(s.choice("initial-state")));
-            if (type == HealthConfig.Type.TCP) {
+            if (type != HealthConfig.Type.HTTP) {
                 for (String httpOnly : List.of("path", "method", "host", "expect-status", "expect-body")) {
                     if (s.has(httpOnly)) {
-                        s.problem(httpOnly, "only applies to type: http (this check is type: tcp)");
+                        s.problem(httpOnly, "only applies to type: http (this check is type: " + type.configName()
+                                + ")");
                     }
                 }
             }
+            String send = bytesOf(s, "send");
+            String expectBytes = bytesOf(s, "expect");
+            String expectRegex = s.string("expect-regex");
+            if (type == HealthConfig.Type.SEND_EXPECT) {
+                if (expectBytes == null && expectRegex == null && !s.has("expect") && !s.has("expect-regex")) {
+                    s.problem(null, "type: send-expect needs expect (bytes the answer contains) or expect-regex, "
+                            + "e.g. { type: send-expect, send: \"version\\r\\n\", expect: VERSION }");
+                }
+                if (s.has("expect") && s.has("expect-regex")) {
+                    s.problem("expect-regex", "set either expect or expect-regex, not both");
+                }
+                if (expectBytes != null && expectBytes.isEmpty()) {
+                    s.problem("expect", "is empty; expected the bytes the answer contains");
+                }
+                if (expectRegex != null) {
+                    try {
+                        java.util.regex.Pattern.compile(expectRegex);
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        s.problem("expect-regex", "'" + expectRegex + "' is not a regular expression: "
+                                + e.getDescription());
+                    }
+                }
+            } else {
+                for (String key : List.of("send", "expect", "expect-regex")) {
+                    if (s.has(key)) {
+                        s.problem(key, "only applies to type: send-expect (this check is type: " + type.configName()
+                                + ")");
+                    }
+                }
+            }
+            String role = s.choice("role");
+            if (role != null && type != HealthConfig.Type.REDIS) {
+                s.problem("role", "only applies to type: redis (this check is type: " + type.configName() + ")");
+            }
             return new HealthConfig(path, interval, timeout, rise, fall, expect, type, method, host, expectBody,
-                    downInterval == null ? interval : downInterval, initial);
+                    downInterval == null ? interval : downInterval, initial, send, expectBytes, expectRegex, role);
+        }
+
+        /**
+         * A string of bytes: each character stands for the byte of its value, so YAML's escapes
+         * ({@code "\r\n"}, {@code "\x00"}) write any byte; a character above U+00FF is a problem.
+         */
+        private static String bytesOf(Section s, String key) {
+            String text = s.string(key);
+            if (text == null) {
+                return null;
+            }
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) > 0xFF) {
+                    s.problem(key, "holds '" + text.charAt(i) + "', which is not one byte; write bytes as "
+                            + "\\xNN escapes in a double-quoted string");
+                    return null;
+                }
+            }
+            return text;
         }
 
         private OutlierConfig outlier(Section s) {

@@ -17,6 +17,13 @@ import java.util.Locale;
  * @param expectBody   a substring the response body must contain to pass; null for no body check
  * @param downInterval interval while a backend is down; equals {@code interval} unless set
  * @param initialState whether a backend starts unknown until its first check, or up
+ * @param send         {@code send-expect}: the bytes sent once connected (each character U+0000-U+00FF
+ *                     is one byte); null to send nothing and read what the server says first
+ * @param expect       {@code send-expect}: the bytes the answer must contain; null when {@code expectRegex} is set
+ * @param expectRegex  {@code send-expect}: a regular expression the answer (bytes as ISO-8859-1 text) must
+ *                     contain a match of; null when {@code expect} is set
+ * @param role         {@code redis}: the replication role the server must report ({@code master} or
+ *                     {@code replica}); null to only require the answer to {@code PING}
  */
 public record HealthConfig(
         String path,
@@ -30,7 +37,11 @@ public record HealthConfig(
         String host,
         String expectBody,
         Duration downInterval,
-        InitialState initialState) {
+        InitialState initialState,
+        String send,
+        String expect,
+        String expectRegex,
+        String role) {
 
     /** HTTP checks as before {@code type} and its companions existed: GET, no body check, probed at start. */
     public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
@@ -39,12 +50,24 @@ public record HealthConfig(
                 interval, Defaults.HEALTH_INITIAL_STATE);
     }
 
+    /** A check as before the TCP protocol checks existed. */
+    public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
+                        StatusRanges expectStatus, Type type, String method, String host, String expectBody,
+                        Duration downInterval, InitialState initialState) {
+        this(path, interval, timeout, rise, fall, expectStatus, type, method, host, expectBody, downInterval,
+                initialState, null, null, null, null);
+    }
+
     /** What a check does. */
     public enum Type {
         /** A request to {@code path}; passes on an expected status (and body). */
         HTTP,
         /** A TCP connect; passes when the connection opens within {@code timeout}. */
-        TCP;
+        TCP,
+        /** Sends {@code send} (if any) and passes when the answer contains {@code expect} or matches {@code expect-regex}. */
+        SEND_EXPECT,
+        /** Redis {@code PING}, expecting {@code +PONG}; with {@code role}, {@code INFO replication} too. */
+        REDIS;
 
         public String configName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

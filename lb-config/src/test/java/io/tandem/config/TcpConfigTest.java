@@ -98,4 +98,55 @@ class TcpConfigTest {
                         "t.yaml:7:27: pools.db.timeouts.response: does not apply: pool db is used by the mode: tcp "
                                 + "listener db (timeouts.idle bounds a connection without traffic)"));
     }
+
+    // A send-expect check keeps its bytes as written, escapes and all.
+    @Test
+    void sendExpectIsTaken() throws Exception {
+        TandemConfig c = parse(
+                "listeners: [ { bind: 127.0.0.1:11211, pool: cache, mode: tcp } ]",
+                "pools:",
+                "  cache:",
+                "    health: { type: send-expect, send: \"version\\r\\n\", expect: \"VERSION \" }",
+                "    backends: [ { address: 127.0.0.1:21211 } ]");
+        HealthConfig h = c.pool("cache").health().orElseThrow();
+        assertThat(h.type()).isEqualTo(HealthConfig.Type.SEND_EXPECT);
+        assertThat(h.send()).isEqualTo("version\r\n");
+        assertThat(h.expect()).isEqualTo("VERSION ");
+        assertThat(h.expectRegex()).isNull();
+    }
+
+    // send-expect needs something to expect, a valid regex, and not both kinds; role is Redis's alone.
+    @Test
+    void sendExpectAndRoleMistakes() {
+        assertThat(problems(
+                "listeners: [ { bind: 127.0.0.1:11211, pool: cache, mode: tcp } ]",
+                "pools:",
+                "  cache:",
+                "    health: { type: send-expect, send: x }",
+                "    backends: [ { address: 127.0.0.1:21211 } ]",
+                "  other:",
+                "    health: { type: send-expect, expect: a, expect-regex: \"(\", role: master }",
+                "    backends: [ { address: 127.0.0.1:21212 } ]"))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:4:5: pools.cache.health: type: send-expect needs expect (bytes the answer contains) "
+                                + "or expect-regex, e.g. { type: send-expect, send: \"version\\r\\n\", expect: VERSION }",
+                        "t.yaml:7:59: pools.other.health.expect-regex: set either expect or expect-regex, not both",
+                        "t.yaml:7:59: pools.other.health.expect-regex: '(' is not a regular expression: "
+                                + "Unclosed group",
+                        "t.yaml:7:70: pools.other.health.role: only applies to type: redis (this check is type: "
+                                + "send-expect)"));
+    }
+
+    // A protocol check on the pool of an HTTP listener is refused at its type.
+    @Test
+    void redisCheckOnHttpPoolIsRefused() {
+        assertThat(problems(
+                "listeners: [ { name: web, bind: 127.0.0.1:8080, pool: web } ]",
+                "pools:",
+                "  web:",
+                "    health: { type: redis }",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo("t.yaml:4:21: pools.web.health.type: type: redis checks a TCP service, but pool web is "
+                        + "used by the HTTP listener web; use type: http or tcp");
+    }
 }

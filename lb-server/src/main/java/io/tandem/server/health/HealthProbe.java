@@ -26,8 +26,12 @@ public interface HealthProbe {
      */
     static HealthProbe of(HealthConfig config, Transport transport, BackendTls tls,
                           HAProxyProtocolVersion proxyProtocol) {
-        return config.type() == HealthConfig.Type.TCP ? tcp(config, transport, tls, proxyProtocol)
-                : http(config, transport, tls, proxyProtocol);
+        return switch (config.type()) {
+            case HTTP -> http(config, transport, tls, proxyProtocol);
+            case TCP -> tcp(config, transport, tls, proxyProtocol);
+            case SEND_EXPECT -> new SendExpectProbe(config, transport, tls, proxyProtocol);
+            case REDIS -> new RedisProbe(config, transport, tls, proxyProtocol);
+        };
     }
 
     /** An HTTP request; passes on an expected status (and body substring, if configured). */

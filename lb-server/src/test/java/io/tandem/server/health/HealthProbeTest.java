@@ -188,4 +188,89 @@ class HealthProbeTest {
                     "connected, PROXY header sent"));
         }
     }
+
+    private static HealthConfig tcpCheck(HealthConfig.Type type, String send, String expect, String expectRegex,
+                                         String role) {
+        return new HealthConfig("/", Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 2,
+                StatusRanges.parse("200-399"), type, "GET", null, null, Duration.ofSeconds(1),
+                HealthConfig.InitialState.PROBE, send, expect, expectRegex, role);
+    }
+
+    /** Runs {@code probe} against a one-connection server that reads {@code expectRead} bytes, then writes {@code answer}. */
+    private static ProbeResult converse(HealthProbe probe, String expectRead, String answer) throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            io.netty.util.concurrent.Future<ProbeResult> result =
+                    probe.probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
+            try (java.net.Socket s = backend.accept()) {
+                s.setSoTimeout(5000);
+                assertThat(new String(s.getInputStream().readNBytes(expectRead.length()), StandardCharsets.ISO_8859_1))
+                        .isEqualTo(expectRead);
+                // The answer in two writes: a check reads on until its verdict.
+                int half = answer.length() / 2;
+                s.getOutputStream().write(answer.substring(0, half).getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                s.getOutputStream().write(answer.substring(half).getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+            }
+            // The server has closed: a check still waiting then fails for it.
+            return result.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    // send-expect sends its bytes and passes on the expected bytes, split over two reads.
+    @Test
+    void sendExpectFindsTheBytes() throws Exception {
+        HealthProbe p = HealthProbe.of(tcpCheck(HealthConfig.Type.SEND_EXPECT, "version\r\n", "VERSION 1.6", null,
+                null), transport, null, null);
+        assertThat(converse(p, "version\r\n", "VERSION 1.6.18\r\n"))
+                .isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "answer has 'VERSION 1.6'"));
+    }
+
+    // send-expect with a regex and nothing to send reads a banner; a close without a match fails.
+    @Test
+    void sendExpectRegexOnABanner() throws Exception {
+        HealthProbe p = HealthProbe.of(tcpCheck(HealthConfig.Type.SEND_EXPECT, null, null, "^220 .*ESMTP", null),
+                transport, null, null);
+        assertThat(converse(p, "", "220 mail.example.com ESMTP Postfix\r\n"))
+                .isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "answer has a match of /^220 .*ESMTP/"));
+        assertThat(converse(p, "", "421 too busy\r\n"))
+                .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL,
+                        "connection closed before an answer with a match of /^220 .*ESMTP/"));
+    }
+
+    // The Redis check sends PING, then INFO replication, and requires the role asked for.
+    @Test
+    void redisCheckRequiresTheRole() throws Exception {
+        HealthProbe master = HealthProbe.of(tcpCheck(HealthConfig.Type.REDIS, null, null, null, "master"),
+                transport, null, null);
+        String info = "# Replication\r\nrole:slave\r\n";
+        String ping = "*1\r\n$4\r\nPING\r\n";
+        String infoCommand = "*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n";
+        // The server answers PONG and the INFO at once, after both commands arrived.
+        assertThat(converseRedis(master, ping, "+PONG\r\n", infoCommand, "$" + info.length() + "\r\n" + info + "\r\n"))
+                .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "role:slave, expected role:master"));
+        HealthProbe plain = HealthProbe.of(tcpCheck(HealthConfig.Type.REDIS, null, null, null, null),
+                transport, null, null);
+        assertThat(converse(plain, ping, "-NOAUTH Authentication required.\r\n"))
+                .isEqualTo(new ProbeResult(ProbeResult.Outcome.FAIL, "PING answered -NOAUTH Authentication required."));
+        assertThat(converse(plain, ping, "+PONG\r\n")).isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "PONG"));
+    }
+
+    private static ProbeResult converseRedis(HealthProbe probe, String first, String firstAnswer, String second,
+                                             String secondAnswer) throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            io.netty.util.concurrent.Future<ProbeResult> result =
+                    probe.probe(loop, backend(backend.getLocalPort()), Duration.ofSeconds(3));
+            try (java.net.Socket s = backend.accept()) {
+                s.setSoTimeout(5000);
+                assertThat(new String(s.getInputStream().readNBytes(first.length()), StandardCharsets.ISO_8859_1))
+                        .isEqualTo(first);
+                s.getOutputStream().write(firstAnswer.getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(new String(s.getInputStream().readNBytes(second.length()), StandardCharsets.ISO_8859_1))
+                        .isEqualTo(second);
+                s.getOutputStream().write(secondAnswer.getBytes(StandardCharsets.ISO_8859_1));
+                return result.get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
 }
