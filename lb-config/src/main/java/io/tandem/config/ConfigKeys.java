@@ -112,6 +112,8 @@ final class ConfigKeys {
             .string("expect", false, null)
             .string("expect-regex", false, null)
             .choice("role", "a Redis role", null, List.of("master", "replica"))
+            .string("user", false, null)
+            .string("database", false, null)
             .build();
 
     static final Shape POOL_TIMEOUTS = Shape.of("timeout")

@@ -573,8 +573,28 @@ public final class ConfigLoader {
             if (role != null && type != HealthConfig.Type.REDIS) {
                 s.problem("role", "only applies to type: redis (this check is type: " + type.configName() + ")");
             }
+            String user = s.string("user");
+            boolean database = type == HealthConfig.Type.MYSQL || type == HealthConfig.Type.POSTGRES;
+            if (database && user == null) {
+                // A MySQL check without a login would end each session unauthenticated, which the server
+                // counts toward max_connect_errors until it blocks the balancer.
+                s.problem(null, "type: " + type.configName() + " needs user, the account the check logs in as "
+                        + "(without a password), e.g. user: tandem_check");
+            } else if (!database && user != null) {
+                s.problem("user", "only applies to type: mysql or postgres (this check is type: "
+                        + type.configName() + ")");
+            }
+            if (user != null && (user.isEmpty() || user.indexOf('\0') >= 0)) {
+                s.problem("user", "'" + user + "' is not a user name");
+            }
+            String db = s.string("database");
+            if (db != null && type != HealthConfig.Type.POSTGRES) {
+                s.problem("database", "only applies to type: postgres (this check is type: " + type.configName()
+                        + ")");
+            }
             return new HealthConfig(path, interval, timeout, rise, fall, expect, type, method, host, expectBody,
-                    downInterval == null ? interval : downInterval, initial, send, expectBytes, expectRegex, role);
+                    downInterval == null ? interval : downInterval, initial, send, expectBytes, expectRegex, role,
+                    user, db);
         }
 
         /**

@@ -24,6 +24,8 @@ import java.util.Locale;
  *                     contain a match of; null when {@code expect} is set
  * @param role         {@code redis}: the replication role the server must report ({@code master} or
  *                     {@code replica}); null to only require the answer to {@code PING}
+ * @param user         {@code mysql}, {@code postgres}: the user the check logs in as (no password)
+ * @param database     {@code postgres}: the database named in the startup message; null for {@code user}'s name
  */
 public record HealthConfig(
         String path,
@@ -41,7 +43,9 @@ public record HealthConfig(
         String send,
         String expect,
         String expectRegex,
-        String role) {
+        String role,
+        String user,
+        String database) {
 
     /** HTTP checks as before {@code type} and its companions existed: GET, no body check, probed at start. */
     public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
@@ -58,6 +62,15 @@ public record HealthConfig(
                 initialState, null, null, null, null);
     }
 
+    /** A check as before the database checks existed. */
+    public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
+                        StatusRanges expectStatus, Type type, String method, String host, String expectBody,
+                        Duration downInterval, InitialState initialState, String send, String expect,
+                        String expectRegex, String role) {
+        this(path, interval, timeout, rise, fall, expectStatus, type, method, host, expectBody, downInterval,
+                initialState, send, expect, expectRegex, role, null, null);
+    }
+
     /** What a check does. */
     public enum Type {
         /** A request to {@code path}; passes on an expected status (and body). */
@@ -67,7 +80,11 @@ public record HealthConfig(
         /** Sends {@code send} (if any) and passes when the answer contains {@code expect} or matches {@code expect-regex}. */
         SEND_EXPECT,
         /** Redis {@code PING}, expecting {@code +PONG}; with {@code role}, {@code INFO replication} too. */
-        REDIS;
+        REDIS,
+        /** MySQL/MariaDB: the greeting, a login as {@code user}, then {@code COM_QUIT}. */
+        MYSQL,
+        /** PostgreSQL: a startup message for {@code user}; an authentication request or ReadyForQuery passes. */
+        POSTGRES;
 
         public String configName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');

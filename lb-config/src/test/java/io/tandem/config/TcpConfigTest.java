@@ -149,4 +149,34 @@ class TcpConfigTest {
                 .isEqualTo("t.yaml:4:21: pools.web.health.type: type: redis checks a TCP service, but pool web is "
                         + "used by the HTTP listener web; use type: http or tcp");
     }
+
+    // A MySQL check needs its check user (a login-less check would trip max_connect_errors); database is PostgreSQL's.
+    @Test
+    void databaseChecksNeedAUser() {
+        assertThat(problems(
+                "listeners: [ { bind: 127.0.0.1:3306, pool: db, mode: tcp } ]",
+                "pools:",
+                "  db:",
+                "    health: { type: mysql, database: app }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]"))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:4:5: pools.db.health: type: mysql needs user, the account the check logs in as "
+                                + "(without a password), e.g. user: tandem_check",
+                        "t.yaml:4:38: pools.db.health.database: only applies to type: postgres (this check is "
+                                + "type: mysql)"));
+    }
+
+    // A PostgreSQL check keeps its user and database.
+    @Test
+    void postgresCheckIsTaken() throws Exception {
+        HealthConfig h = parse(
+                "listeners: [ { bind: 127.0.0.1:5432, pool: pg, mode: tcp } ]",
+                "pools:",
+                "  pg:",
+                "    health: { type: postgres, user: tandem_check, database: app }",
+                "    backends: [ { address: 127.0.0.1:15432 } ]").pool("pg").health().orElseThrow();
+        assertThat(h.type()).isEqualTo(HealthConfig.Type.POSTGRES);
+        assertThat(h.user()).isEqualTo("tandem_check");
+        assertThat(h.database()).isEqualTo("app");
+    }
 }

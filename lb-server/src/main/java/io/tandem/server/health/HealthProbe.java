@@ -31,6 +31,8 @@ public interface HealthProbe {
             case TCP -> tcp(config, transport, tls, proxyProtocol);
             case SEND_EXPECT -> new SendExpectProbe(config, transport, tls, proxyProtocol);
             case REDIS -> new RedisProbe(config, transport, tls, proxyProtocol);
+            case MYSQL -> new MysqlProbe(config, transport, tls, proxyProtocol);
+            case POSTGRES -> new PostgresProbe(config, transport, tls, proxyProtocol);
         };
     }
 

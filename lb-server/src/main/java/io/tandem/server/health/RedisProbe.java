@@ -62,15 +62,13 @@ final class RedisProbe implements HealthProbe {
                                 return ProbeResult.fail("PING answered " + describe(reply));
                             }
                             if (role == null) {
-                                ctx.writeAndFlush(Resp.command("QUIT"));
-                                return ProbeResult.pass("PONG");
+                                return leave(ctx, Resp.command("QUIT"), ProbeResult.pass("PONG"));
                             }
                             ponged = true;
                             ctx.writeAndFlush(Resp.command("INFO", "replication"));
                             return null;
                         }
-                        ctx.writeAndFlush(Resp.command("QUIT"));
-                        return judgeRole(reply);
+                        return leave(ctx, Resp.command("QUIT"), judgeRole(reply));
                     }
                 });
     }
