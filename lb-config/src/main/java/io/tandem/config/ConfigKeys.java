@@ -142,6 +142,10 @@ final class ConfigKeys {
             .file("key", false)
             .build();
 
+    static final Shape ON_DOWN = Shape.of("on-down")
+            .duration("close-connections-after", null, ZERO)
+            .build();
+
     static final Shape POOL = Shape.of("pool")
             .choice("strategy", "a strategy", Defaults.STRATEGY.configName(), StrategyName.configNames())
             .hashOn("hash-on")
@@ -154,6 +158,7 @@ final class ConfigKeys {
             .nested("outlier", OUTLIER)
             .choice("proxy-protocol", "a PROXY protocol version", null, ProxyProtocolVersion.configNames())
             .nested("tls", BACKEND_TLS)
+            .nested("on-down", ON_DOWN)
             .build();
 
     static final Shape TRACK = Shape.of("track")

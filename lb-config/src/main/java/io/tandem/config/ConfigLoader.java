@@ -291,7 +291,14 @@ public final class ConfigLoader {
             for (Map.Entry<String, String> e : httpUser.entrySet()) {
                 Section s = poolSections.get(e.getKey());
                 PoolConfig p = pools.get(e.getKey());
-                if (s == null || p == null || tcpUser.containsKey(e.getKey()) || p.health().isEmpty()) {
+                if (s == null || p == null || tcpUser.containsKey(e.getKey())) {
+                    continue;
+                }
+                if (p.closeOnDownAfter().isPresent()) {
+                    s.problem("on-down", "only applies to the pool of a mode: tcp listener; pool " + p.name()
+                            + " is used by the HTTP listener " + e.getValue());
+                }
+                if (p.health().isEmpty()) {
                     continue;
                 }
                 HealthConfig.Type type = p.health().get().type();
@@ -501,8 +508,13 @@ public final class ConfigLoader {
                     ProxyProtocolVersion.fromConfig(s.choice("proxy-protocol")));
             Optional<BackendTlsConfig> tls = s.has("tls") ? Optional.of(TlsSections.backend(s.section("tls")))
                     : Optional.empty();
+            Optional<Duration> closeOnDown = Optional.ofNullable(s.section("on-down")
+                    .duration("close-connections-after"));
+            if (s.has("on-down") && closeOnDown.isEmpty() && !s.section("on-down").has("close-connections-after")) {
+                s.problem("on-down", "needs close-connections-after, e.g. on-down: { close-connections-after: 2s }");
+            }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls);
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls, closeOnDown);
         }
 
         private HealthConfig health(Section s) {

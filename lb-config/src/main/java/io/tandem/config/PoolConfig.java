@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param proxyProtocol the PROXY protocol header sent at the start of each backend connection (and
  *                  health check), absent for none
  * @param tls       HTTPS to the backends, absent for plain HTTP
+ * @param closeOnDownAfter {@code on-down.close-connections-after}: how long after a backend fails its
+ *                  checks its open TCP sessions are closed; absent to let them run on
  */
 public record PoolConfig(
         String name,
@@ -31,10 +33,21 @@ public record PoolConfig(
         Optional<StickyConfig> sticky,
         OutlierConfig outlier,
         Optional<ProxyProtocolVersion> proxyProtocol,
-        Optional<BackendTlsConfig> tls) {
+        Optional<BackendTlsConfig> tls,
+        Optional<Duration> closeOnDownAfter) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** A pool that leaves established connections alone when a backend goes down, as before {@code on-down}. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, Optional.empty());
     }
 
     /** A pool with default outlier detection. */

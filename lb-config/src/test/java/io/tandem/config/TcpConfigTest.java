@@ -179,4 +179,33 @@ class TcpConfigTest {
         assertThat(h.user()).isEqualTo("tandem_check");
         assertThat(h.database()).isEqualTo("app");
     }
+
+    // on-down is taken on a tcp pool, needs its key, and is refused on the pool of an HTTP listener.
+    @Test
+    void onDown() throws Exception {
+        assertThat(parse(
+                "listeners: [ { bind: 127.0.0.1:3306, pool: db, mode: tcp } ]",
+                "pools:",
+                "  db:",
+                "    on-down: { close-connections-after: 2s }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]").pool("db").closeOnDownAfter()).hasValue(
+                java.time.Duration.ofSeconds(2));
+        assertThat(problems(
+                "listeners: [ { name: web, bind: 127.0.0.1:8080, pool: web } ]",
+                "pools:",
+                "  web:",
+                "    on-down: { }",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:4:14: pools.web.on-down: needs close-connections-after, e.g. on-down: "
+                                + "{ close-connections-after: 2s }"));
+        assertThat(problems(
+                "listeners: [ { name: web, bind: 127.0.0.1:8080, pool: web } ]",
+                "pools:",
+                "  web:",
+                "    on-down: { close-connections-after: 0s }",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo("t.yaml:4:14: pools.web.on-down: only applies to the pool of a mode: tcp listener; "
+                        + "pool web is used by the HTTP listener web");
+    }
 }

@@ -197,4 +197,32 @@ class TcpPoolIT {
         Poll.until(Duration.ofSeconds(5), "the session ended", () ->
                 lb.admin().backend("db", a.address()).path("activeRequests").asInt() == 0);
     }
+
+    // With on-down, a session to a backend that fails its checks is closed after the grace, and logged so.
+    @Test
+    void onDownClosesSessionsOfADownBackend() throws Exception {
+        RawBackend a = named("a");
+        RawBackend spare = named("spare");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp").accessLog("enabled: true"))
+                .pool("db", p -> p.health("type: tcp, interval: 100ms, rise: 1, fall: 1")
+                        .set("on-down", "{ close-connections-after: 200ms }")
+                        .backend(a).backend(spare, "backup: true"));
+        lb.start();
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            assertThat(c.line()).isEqualTo("I am a");
+            c.send("still there\r\n");
+            assertThat(c.line()).isEqualTo("a: still there");
+            // a stops accepting (its checks fail); the session's own socket stays open on a's side.
+            a.close();
+            assertThat(c.readByte()).isEqualTo(-1);
+            String needle = " db 127.0.0.1:" + c.localPort() + " tcp " + a.address() + " ";
+            Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
+            String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst()
+                    .orElseThrow();
+            assertThat(line).endsWith(" backend-down");
+        }
+        assertThat(lb.output()).contains("backend " + a.address() + " down for 200ms: closed 1 connection(s) (on-down)");
+        // The client reconnects and reaches the spare.
+        assertThat(greeting("db")).isEqualTo("I am spare");
+    }
 }

@@ -479,7 +479,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             BackendPool pool = new BackendPool(p.name(), backends, SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
             PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
-            HealthEvents events = new HealthEvents(workerGroup, meters);
+            HealthEvents events = new HealthEvents(workerGroup, meters, p.closeOnDownAfter().orElse(null));
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
             built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health,

@@ -7,7 +7,9 @@ import io.tandem.core.health.StateChange;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendState;
 import io.tandem.server.metrics.PoolMeters;
+import io.tandem.config.Units;
 import io.tandem.server.proxy.BackendConnectionsControl;
+import io.tandem.server.proxy.TcpSessions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What the server does when a backend's state changes: one log line, the
  * ejection counter, closing the idle pooled connections of a backend that
- * left rotation (on every event loop, through {@code execute}), and the timer
- * that returns an ejected backend. Called under the pool health's lock from
+ * left rotation (on every event loop, through {@code execute}), closing the
+ * TCP sessions of a backend that went down once the pool's {@code on-down}
+ * grace has passed, and the timer that returns an ejected backend. Called under the pool health's lock from
  * whichever thread made the change; never blocks.
  */
 public final class HealthEvents implements PoolHealth.Listener {
@@ -26,11 +29,19 @@ public final class HealthEvents implements PoolHealth.Listener {
 
     private final EventLoopGroup group;
     private final PoolMeters meters;
+    /** The pool's {@code on-down.close-connections-after}, or null: sessions to a down backend run on. */
+    private final Duration closeOnDownAfter;
     private volatile PoolHealth health;
 
     public HealthEvents(EventLoopGroup group, PoolMeters meters) {
+        this(group, meters, null);
+    }
+
+    /** @param closeOnDownAfter how long after a backend goes down its TCP sessions are closed; null for never */
+    public HealthEvents(EventLoopGroup group, PoolMeters meters, Duration closeOnDownAfter) {
         this.group = group;
         this.meters = meters;
+        this.closeOnDownAfter = closeOnDownAfter;
     }
 
     /** The pool health this listener serves (made with this listener, so set after). */
@@ -52,6 +63,28 @@ public final class HealthEvents implements PoolHealth.Listener {
             for (EventExecutor loop : group) {
                 loop.execute(() -> BackendConnectionsControl.closeIdle(b));
             }
+        }
+        if (c.to() == BackendState.DOWN && closeOnDownAfter != null && !group.isShuttingDown()) {
+            closeSessionsLater(c.pool(), c.backend());
+        }
+    }
+
+    /**
+     * After the grace, closes the TCP sessions to {@code b} on every loop, unless it came back up (or was
+     * taken out for another reason) meanwhile: clients reconnect and reach a backend that is up.
+     */
+    private void closeSessionsLater(String pool, Backend b) {
+        for (EventExecutor loop : group) {
+            loop.schedule(() -> {
+                if (b.state() != BackendState.DOWN) {
+                    return;
+                }
+                int closed = TcpSessions.closeAll(b);
+                if (closed > 0) {
+                    log.warn("pool {} backend {} down for {}: closed {} connection(s) (on-down)", pool, b.id(),
+                            Units.format(closeOnDownAfter), closed);
+                }
+            }, closeOnDownAfter.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 

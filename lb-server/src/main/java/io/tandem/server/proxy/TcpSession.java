@@ -141,6 +141,16 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
                 });
         fromClient = tunnels[0];
         fromBackend = tunnels[1];
+        TcpSessions.current().add(target, this);
+    }
+
+    /** The backend failed its checks and the pool's {@code on-down} grace ran out: both sides close now. */
+    void backendDown() {
+        if (ending == null) {
+            ending = "backend-down";
+        }
+        client.close();
+        backendChannel.close();
     }
 
     /** One side of a spliced session closed; the first to close says why the session ended. */
@@ -150,6 +160,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
             ending = why != null ? why : closed;
         }
         if (--open == 0) {
+            TcpSessions.current().remove(backend, this);
             backend.requestEnded();
             finish();
         }
