@@ -67,6 +67,11 @@ final class ConfigKeys {
             .address("from", true, null)
             .build();
 
+    static final Shape SNI_ROUTE = Shape.of("SNI route")
+            .string("sni", true, null)
+            .string("pool", true, null)
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -80,6 +85,7 @@ final class ConfigKeys {
             .nested("redirect-http", REDIRECT_HTTP)
             .string("hsts", false, null)
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
+            .listOf("sni-routes", SNI_ROUTE, false, 0)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

@@ -209,8 +209,39 @@ public final class ConfigLoader {
             if (mode == ListenerMode.TCP) {
                 refuseHttpKeys(s);
             }
+            List<SniRouteConfig> sniRoutes = sniRoutes(s);
+            if (!sniRoutes.isEmpty() && mode != ListenerMode.TCP) {
+                s.problem("sni-routes", "only applies to a mode: tcp listener (an HTTP listener routes by "
+                        + "routes[].host)");
+            }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts, mode);
+                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts, mode, sniRoutes);
+        }
+
+        /** A listener's SNI routes: host names or one-label wildcards, each named once, to known pools. */
+        private List<SniRouteConfig> sniRoutes(Section s) {
+            List<SniRouteConfig> out = new ArrayList<>();
+            Map<String, Integer> seen = new HashMap<>();
+            for (Section r : s.list("sni-routes")) {
+                String sni = r.string("sni");
+                String pool = r.string("pool");
+                checkPoolReference(r, "pool", pool);
+                if (sni == null) {
+                    continue;
+                }
+                String name = Units.lower(sni);
+                if (!name.matches("(\\*\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)*")) {
+                    r.problem("sni", "'" + sni + "' is not a host name; expected e.g. db.example.com or "
+                            + "*.example.com (one leftmost label)");
+                    continue;
+                }
+                Integer first = seen.putIfAbsent(name, r.index());
+                if (first != null) {
+                    r.problem("sni", "never matches: sni-routes[" + first + "] has the same name");
+                }
+                out.add(new SniRouteConfig(name, pool));
+            }
+            return out;
         }
 
         /**
@@ -250,7 +281,9 @@ public final class ConfigLoader {
                     continue;
                 }
                 (l.tcp() ? tcpUser : httpUser).putIfAbsent(l.pool(), l.name());
-                if (!l.tcp()) {
+                if (l.tcp()) {
+                    l.sniRoutes().forEach(r -> tcpUser.putIfAbsent(r.pool(), l.name()));
+                } else {
                     l.routes().forEach(r -> httpUser.putIfAbsent(r.pool(), l.name()));
                 }
             }

@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param mode          HTTP requests, or TCP connections forwarded as bytes (then only {@code name},
  *                      {@code bind}, {@code pool}, {@code timeouts.idle}, {@code access-log} and
  *                      {@code proxy-protocol} apply)
+ * @param sniRoutes     ({@code mode: tcp}) routes by the SNI name of a TLS ClientHello, passed through;
+ *                      first exact name, then wildcard; no match (or no TLS, or no SNI) goes to {@code pool}
  */
 public record ListenerConfig(
         String name,
@@ -39,10 +41,21 @@ public record ListenerConfig(
         Optional<ListenerTlsConfig> tls,
         Optional<HostPort> redirectHttp,
         Optional<Duration> hsts,
-        ListenerMode mode) {
+        ListenerMode mode,
+        List<SniRouteConfig> sniRoutes) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
+        sniRoutes = List.copyOf(sniRoutes);
+    }
+
+    /** A listener without SNI routes, as before they existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, ListenerMode mode) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, mode, List.of());
     }
 
     /** An HTTP listener, as before {@code mode} existed. */

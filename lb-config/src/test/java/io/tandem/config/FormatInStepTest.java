@@ -62,6 +62,8 @@ class FormatInStepTest {
                 "           client-auth: optional, client-cert-header: X-Subject, ticket-keys: tickets.key }",
                 "    redirect-http: { from: 127.0.0.1:8081 }",
                 "    hsts: 180d",
+                "  - { name: tls, bind: 127.0.0.1:8443, pool: db, mode: tcp, sni-routes: [ { sni: a.example.com, "
+                        + "pool: db } ] }",
                 "admin: { bind: 127.0.0.1:9901, token-file: token }",
                 "pools:",
                 "  web:",
@@ -73,6 +75,10 @@ class FormatInStepTest {
                 "    proxy-protocol: v2",
                 "    tls: { ca: backend-ca.pem, verify: true, sni: app.internal, cert: lb-client.pem, "
                         + "key: lb-client.key }",
+                "  db:",
+                "    backends: [ { address: 127.0.0.1:3306 } ]",
+                "    health: { type: mysql, user: tandem_check }",
+                "    on-down: { close-connections-after: 2s }",
                 "failover:",
                 "  node: lb-a",
                 "  bind: 10.0.0.2:5405",

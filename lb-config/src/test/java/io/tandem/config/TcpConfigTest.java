@@ -208,4 +208,41 @@ class TcpConfigTest {
                 .isEqualTo("t.yaml:4:14: pools.web.on-down: only applies to the pool of a mode: tcp listener; "
                         + "pool web is used by the HTTP listener web");
     }
+
+    // SNI routes are taken lower case on a tcp listener; a bad name, a repeat and an HTTP listener are refused.
+    @Test
+    void sniRoutes() throws Exception {
+        ListenerConfig l = parse(
+                "listeners:",
+                "  - name: tls",
+                "    bind: 127.0.0.1:8443",
+                "    pool: a",
+                "    mode: tcp",
+                "    sni-routes: [ { sni: B.Example.com, pool: b }, { sni: \"*.b.example.com\", pool: b } ]",
+                "pools:",
+                "  a: { backends: [ { address: 127.0.0.1:9000 } ] }",
+                "  b: { backends: [ { address: 127.0.0.1:9001 } ] }").listeners().get(0);
+        assertThat(l.sniRoutes()).containsExactly(new SniRouteConfig("b.example.com", "b"),
+                new SniRouteConfig("*.b.example.com", "b"));
+        assertThat(problems(
+                "listeners:",
+                "  - name: tls",
+                "    bind: 127.0.0.1:8443",
+                "    pool: a",
+                "    mode: tcp",
+                "    sni-routes: [ { sni: b.example.com, pool: b }, { sni: b.example.com, pool: a }, "
+                        + "{ sni: \"b.*.com\", pool: b } ]",
+                "  - { name: web, bind: 127.0.0.1:8080, pool: a, sni-routes: [ { sni: x.com, pool: a } ] }",
+                "pools:",
+                "  a: { backends: [ { address: 127.0.0.1:9000 } ] }",
+                "  b: { backends: [ { address: 127.0.0.1:9001 } ] }"))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:6:59: listeners[0].sni-routes[1].sni: never matches: sni-routes[0] has the same name",
+                        "t.yaml:6:92: listeners[0].sni-routes[2].sni: 'b.*.com' is not a host name; expected e.g. "
+                                + "db.example.com or *.example.com (one leftmost label)",
+                        "t.yaml:7:61: listeners[1].sni-routes: only applies to a mode: tcp listener (an HTTP "
+                                + "listener routes by routes[].host)",
+                        "t.yaml:9:3: pools.a: pool a is used by the mode: tcp listener tls and by the HTTP listener "
+                                + "web; a pool serves one kind of listener (give each its own pool)"));
+    }
 }

@@ -58,6 +58,7 @@ final class StatusReport {
             n.put("address", bound == null ? null : bound.getAddress().getHostAddress() + ":" + bound.getPort());
             n.put("pool", l.pool());
             n.put("mode", l.mode().configName());
+            n.put("sniRoutes", l.sniRoutes().size());
             n.put("routes", l.routes().size());
             n.put("clientConnections", runtime.meters().connections());
             n.put("accessLog", l.accessLog().enabled() ? l.accessLog().format().configName() : "off");

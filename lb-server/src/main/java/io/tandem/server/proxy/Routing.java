@@ -3,6 +3,9 @@ package io.tandem.server.proxy;
 import io.netty.util.AsciiString;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.RouteConfig;
+import io.tandem.config.SniRouteConfig;
+import io.tandem.server.tls.SniMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +25,8 @@ public final class Routing {
     private final long idleTimeoutNanos;
     private final String hsts;
     private final AsciiString clientCertHeader;
+    /** The pools of a {@code mode: tcp} listener's {@code sni-routes} by name, or null without any. */
+    private final SniMap<PoolRuntime> sniRoutes;
 
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
@@ -45,6 +50,22 @@ public final class Routing {
         this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
         this.clientCertHeader = listener.tls().flatMap(t -> t.clients()).map(c -> AsciiString.cached(c.header()))
                 .orElse(null);
+        List<SniMap.Entry<PoolRuntime>> sni = new ArrayList<>();
+        for (SniRouteConfig r : listener.sniRoutes()) {
+            sni.add(new SniMap.Entry<>(List.of(r.sni()), pools.get(r.pool())));
+        }
+        this.sniRoutes = sni.isEmpty() ? null : new SniMap<>(sni);
+    }
+
+    /** Whether connections are routed by the SNI name of their ClientHello (read before a backend is chosen). */
+    boolean routesBySni() {
+        return sniRoutes != null;
+    }
+
+    /** The pool for a TLS connection with SNI name {@code sni} (null: none, or not TLS): a route's, else the default. */
+    PoolRuntime sniRoute(String sni) {
+        SniMap.Match<PoolRuntime> m = sniRoutes == null ? null : sniRoutes.find(sni);
+        return m == null ? defaultPool : m.value();
     }
 
     public ListenerConfig listener() {

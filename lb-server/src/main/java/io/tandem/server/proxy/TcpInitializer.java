@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline of a {@code mode: tcp} listener's client connection: the byte
  * counter (when request metrics are on), the idle timer of the listener's
- * {@code timeouts.idle} (no byte either way), then the {@link TcpSession},
+ * {@code timeouts.idle} (no byte either way), the {@link SniPeek} of a
+ * listener with {@code sni-routes}, then the {@link TcpSession},
  * which a {@link Tunnel} replaces once the backend is connected. The channel
  * starts without reading (the listener's bootstrap turns auto-read off), so
  * no client byte arrives before a backend is there to take it.
@@ -27,9 +28,12 @@ public final class TcpInitializer extends ChannelInitializer<Channel> {
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
         }
-        ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, listener.routing().listener().idleTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS))
-                .addLast("session", new TcpSession(listener));
+        Routing routing = listener.routing();
+        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, routing.listener().idleTimeout().toMillis(),
+                TimeUnit.MILLISECONDS));
+        if (routing.routesBySni()) {
+            ch.pipeline().addLast("sni", new SniPeek(routing::sniRoute));
+        }
+        ch.pipeline().addLast("session", new TcpSession(listener, routing));
     }
 }

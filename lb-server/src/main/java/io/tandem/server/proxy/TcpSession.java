@@ -1,6 +1,8 @@
 package io.tandem.server.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -26,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  * address, where asked) and connected to on the client's own event loop,
  * while nothing is read from the client; a refused or timed-out connect
  * tries the next untried backend, up to the pool's {@code retries}, so every
- * retry happens before the first byte either way. Once connected, a
+ * retry happens before the first byte either way. On a listener with
+ * {@code sni-routes} the pool is chosen first by the ClientHello's SNI name
+ * ({@link SniPeek}); the bytes read for it wait here and go to the backend
+ * first, unchanged. Once connected, a
  * {@link Tunnel} on each side relays the bytes with backpressure. The
  * session ends when both sides are closed; {@link #finish} writes its
  * access-log line and counts it.
@@ -36,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 final class TcpSession extends ChannelInboundHandlerAdapter implements RequestContext {
 
     private final ListenerRuntime listener;
-    private Routing routing;
+    private final Routing routing;
     private PoolRuntime pool;
     private Channel client;
     private final BackendChoice choice = new BackendChoice();
@@ -51,23 +57,37 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     private String ending;
     private int open;
     private boolean finished;
+    /** Bytes read before the backend was connected (the ClientHello an SNI route was chosen by), or null. */
+    private CompositeByteBuf pending;
+    private long pendingBytes;
 
-    TcpSession(ListenerRuntime listener) {
+    /** @param routing the listener's routing when the connection was accepted (its SNI reader has the same) */
+    TcpSession(ListenerRuntime listener, Routing routing) {
         this.listener = listener;
+        this.routing = routing;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         startNanos = System.nanoTime();
-        routing = listener.routing();
-        pool = routing.defaultPool();
         if (client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
             sourceAddress = a.getAddress().getAddress();
         }
+        if (routing.routesBySni()) {
+            // The pool depends on the ClientHello: read it first (SniPeek reads on until it has it).
+            ctx.read();
+        } else {
+            start(routing.defaultPool());
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** Chooses a backend of {@code chosen} and connects to it. */
+    private void start(PoolRuntime chosen) {
+        pool = chosen;
         choice.begin(pool, this);
         connectNext(null);
-        ctx.fireChannelActive();
     }
 
     /** Connects to the next backend; {@code lastFailure} is why the previous one failed, or null for the first. */
@@ -133,6 +153,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         backendChannel = f.channel();
         meters.connectionOpened();
         open = 2;
+        if (pending != null) {
+            // The bytes read to choose the pool go first, as they came (behind a PROXY header, if any).
+            backendChannel.writeAndFlush(pending, backendChannel.voidPromise());
+            pending = null;
+        }
         client.pipeline().remove(this);
         Tunnel[] tunnels = Tunnel.splice(client, backendChannel, () -> sideClosed("client-closed"),
                 () -> {
@@ -179,15 +204,34 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        // Nothing is read before the splice; a byte here could only come from a read asked elsewhere.
-        ReferenceCountUtil.release(msg);
+        // Before the splice only an SNI route reads: the ClientHello (and what came with it) waits here.
+        if (msg instanceof ByteBuf b && client.isActive()) {
+            if (pending == null) {
+                pending = ctx.alloc().compositeBuffer();
+            }
+            pendingBytes += b.readableBytes();
+            pending.addComponent(true, b);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ShutdownEvent.INSTANCE) {
-            ending = "shutdown";
+        if (evt instanceof SniPeek.Routed r) {
+            start(r.pool());
+        } else if (evt == ShutdownEvent.INSTANCE || evt instanceof IdleStateEvent) {
+            // Shutting down, or no ClientHello (or no backend connection) within the idle timeout.
+            ending = evt == ShutdownEvent.INSTANCE ? "shutdown" : "idle-timeout";
             ctx.close();
         }
         ReferenceCountUtil.release(evt);
@@ -208,11 +252,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         boolean spliced = fromClient != null;
         if (spliced) {
             meters.tcpSession(routing.listenerIndex());
-        } else {
+        } else if (pool != null) {
             pool.meters().tcpSessionFailed(routing.listenerIndex());
         }
         routing.accessLog().session(clientAddress(), spliced ? backend.id() : null,
-                spliced ? fromClient.bytes() : 0, spliced ? fromBackend.bytes() : 0, nanos, ending);
+                spliced ? pendingBytes + fromClient.bytes() : 0, spliced ? fromBackend.bytes() : 0, nanos, ending);
     }
 
     private String clientAddress() {

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Host name to value (a listener's certificates), by the names each value
+ * Host name to value (a listener's certificates, a TCP listener's SNI routes), by the names each value
  * covers, as browsers match names against a certificate (RFC 6125 section
  * 6.4.3): an exact name, or a wildcard {@code *.example.com} that stands for
  * exactly one leftmost label ({@code a.example.com}, not {@code example.com}
@@ -14,19 +14,19 @@ import java.util.Map;
  * values covering a name the same way, the first listed wins. Immutable;
  * safe from any thread. A lookup is at most two hash lookups.
  */
-final class SniMap<T> {
+public final class SniMap<T> {
 
     private final Map<String, T> exact = new HashMap<>();
     /** Wildcard values by the part after {@code *.}. */
     private final Map<String, T> wildcard = new HashMap<>();
 
     /** A value and the names it covers (lower case; a wildcard only as the whole leftmost label). */
-    record Entry<T>(List<String> names, T value) {}
+    public record Entry<T>(List<String> names, T value) {}
 
     /** The value covering a host, and whether it names the host exactly (else by a wildcard). */
-    record Match<T>(T value, boolean exact) {}
+    public record Match<T>(T value, boolean exact) {}
 
-    SniMap(List<Entry<T>> entries) {
+    public SniMap(List<Entry<T>> entries) {
         for (Entry<T> e : entries) {
             for (String name : e.names()) {
                 if (name.startsWith("*.")) {
@@ -40,7 +40,7 @@ final class SniMap<T> {
     }
 
     /** The value covering {@code host} (an SNI name; case-insensitive, a trailing dot ignored), or null. */
-    Match<T> find(String host) {
+    public Match<T> find(String host) {
         if (host == null || host.isEmpty()) {
             return null;
         }
