@@ -225,4 +225,22 @@ class TcpPoolIT {
         // The client reconnects and reaches the spare.
         assertThat(greeting("db")).isEqualTo("I am spare");
     }
+
+    // A reload that turns an HTTP listener into a tcp one (same bind) applies to the next connection.
+    @Test
+    void reloadSwitchesAListenerToTcp() throws Exception {
+        StubBackend web = lb.stub("web");
+        RawBackend a = named("a");
+        lb.config().listener("edge", "web").pool("web", p -> p.backend(web)).pool("db", p -> p.backend(a));
+        lb.start();
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(lb.uri("edge", "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.headers().firstValue("X-Backend")).hasValue("web");
+        lb.config().listener("edge", "db", l -> l.set("mode", "tcp"));
+        lb.writeConfig();
+        assertThat(lb.reload().statusCode()).isEqualTo(200);
+        assertThat(greeting("edge")).isEqualTo("I am a");
+        assertThat(lb.admin().status().path("listeners").get(0).path("mode").asText()).isEqualTo("tcp");
+    }
 }

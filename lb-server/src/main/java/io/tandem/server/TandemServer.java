@@ -39,7 +39,6 @@ import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.ProxyInitializer;
 import io.tandem.server.proxy.Routing;
 import io.tandem.server.proxy.ShutdownEvent;
-import io.tandem.server.proxy.TcpInitializer;
 import io.tandem.server.redirect.RedirectListener;
 import io.tandem.server.systemd.ServiceNotifier;
 import io.tandem.server.tls.BackendTls;
@@ -648,11 +647,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(l.tcp() ? new TcpInitializer(runtime) : new ProxyInitializer(runtime));
-        if (l.tcp()) {
-            // A TCP session reads its client only once a backend connection can take the bytes.
-            b.childOption(ChannelOption.AUTO_READ, false);
-        }
+                .childHandler(new ProxyInitializer(runtime));
         if (transport.freebind() != null) {
             // A listener may bind a VIP this node does not hold yet: no rebind when it takes the VIP over.
             b.option(transport.freebind(), true);

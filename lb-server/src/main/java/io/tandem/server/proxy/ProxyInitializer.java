@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline of a client connection: the byte counter (when request metrics
+ * The pipeline of a client connection ({@link TcpInitializer}'s on a {@code mode: tcp}
+ * listener): the byte counter (when request metrics
  * are on; it counts the bytes on the wire), the PROXY protocol header's
  * decoder (on a listener that accepts it; a connection from an untrusted
  * source is closed here; the header comes before any TLS, as HAProxy's
@@ -39,8 +40,14 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        Routing routing = listener.routing();
+        ListenerConfig config = routing.listener();
+        if (config.tcp()) {
+            // Read per connection, so a reload that changes the listener's mode applies to new connections.
+            TcpInitializer.init(ch, listener, routing);
+            return;
+        }
         listener.clients().add(ch);
-        ListenerConfig config = listener.routing().listener();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.maxUriLength() + REQUEST_LINE_OVERHEAD)
                 .setMaxHeaderSize(config.maxHeaderSize())

@@ -1,7 +1,6 @@
 package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -11,24 +10,26 @@ import java.util.concurrent.TimeUnit;
  * {@code timeouts.idle} (no byte either way), the {@link SniPeek} of a
  * listener with {@code sni-routes}, then the {@link TcpSession},
  * which a {@link Tunnel} replaces once the backend is connected. The channel
- * starts without reading (the listener's bootstrap turns auto-read off), so
- * no client byte arrives before a backend is there to take it.
+ * starts without reading, so no client byte arrives before a backend is there
+ * to take it. {@link ProxyInitializer} calls it for each connection of a
+ * listener whose routing (the config in force) says {@code mode: tcp}.
  */
-public final class TcpInitializer extends ChannelInitializer<Channel> {
+final class TcpInitializer {
 
-    private final ListenerRuntime listener;
+    private TcpInitializer() {}
 
-    public TcpInitializer(ListenerRuntime listener) {
-        this.listener = listener;
-    }
-
-    @Override
-    protected void initChannel(Channel ch) {
+    /**
+     * Builds the pipeline of {@code ch}, a new client connection of {@code listener} with its current
+     * {@code routing}, and keeps it from reading.
+     */
+    static void init(Channel ch, ListenerRuntime listener, Routing routing) {
+        // A TCP session reads its client only once a backend connection can take the bytes (or an SNI route
+        // asks for the ClientHello); off before the channel is active, so not even a first read starts.
+        ch.config().setAutoRead(false);
         listener.clients().add(ch);
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
         }
-        Routing routing = listener.routing();
         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, routing.listener().idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         if (routing.routesBySni()) {
