@@ -145,7 +145,7 @@ public final class ConfigLoader {
             Section adminSection = top.section("admin");
             AdminConfig admin = admin(adminSection);
             checkListeners(listenerSections, listeners, adminSection, admin);
-            checkTcpPools(listenerSections, listeners, poolSectionsByName, pools);
+            checkTcpPools(listeners, poolSectionsByName, pools);
             Optional<FailoverConfig> failover = top.has("failover")
                     ? Optional.of(failover(top.section("failover"))) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
@@ -271,12 +271,11 @@ public final class ConfigLoader {
          * listeners (the settings of one kind mean nothing to the other), its health check must not speak
          * HTTP, and keys that act on HTTP requests and responses are errors.
          */
-        private void checkTcpPools(List<Section> listenerSections, List<ListenerConfig> listeners,
-                                   Map<String, Section> poolSections, Map<String, PoolConfig> pools) {
+        private static void checkTcpPools(List<ListenerConfig> listeners, Map<String, Section> poolSections,
+                                          Map<String, PoolConfig> pools) {
             Map<String, String> tcpUser = new LinkedHashMap<>();
             Map<String, String> httpUser = new LinkedHashMap<>();
-            for (int i = 0; i < listeners.size(); i++) {
-                ListenerConfig l = listeners.get(i);
+            for (ListenerConfig l : listeners) {
                 if (l.pool() == null) {
                     continue;
                 }

@@ -252,7 +252,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         boolean spliced = fromClient != null;
         if (spliced) {
             meters.tcpSession(routing.listenerIndex());
-        } else if (pool != null) {
+        } else if (pool != null && (ending.equals("no-backend") || ending.startsWith("connect-"))) {
+            // Not a client that left before its backend was connected: no backend took the connection.
             pool.meters().tcpSessionFailed(routing.listenerIndex());
         }
         routing.accessLog().session(clientAddress(), spliced ? backend.id() : null,
