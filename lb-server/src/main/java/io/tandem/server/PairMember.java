@@ -253,6 +253,7 @@ final class PairMember implements AutoCloseable {
             List<String> used = new ArrayList<>();
             used.add(l.pool());
             l.routes().forEach(r -> used.add(r.pool()));
+            l.sniRoutes().forEach(r -> used.add(r.pool()));
             for (String name : used) {
                 PoolRuntime p = current.get(name);
                 if (p != null && p.pool().live().isEmpty()) {
