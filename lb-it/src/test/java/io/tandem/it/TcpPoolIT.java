@@ -243,4 +243,42 @@ class TcpPoolIT {
         assertThat(greeting("edge")).isEqualTo("I am a");
         assertThat(lb.admin().status().path("listeners").get(0).path("mode").asText()).isEqualTo("tcp");
     }
+
+    // least-connections counts open sessions: while one to a stays open, the next goes to b, then a again.
+    @Test
+    void leastConnectionsCountsOpenSessions() throws Exception {
+        RawBackend a = named("a");
+        RawBackend b = named("b");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.strategy("least-connections").backends(a, b));
+        lb.start();
+        try (TcpClient held = new TcpClient(lb.port("db"))) {
+            String first = held.line();
+            RawBackend otherBackend = first.equals("I am a") ? b : a;
+            for (int i = 0; i < 3; i++) {
+                assertThat(greeting("db")).isEqualTo(first.equals("I am a") ? "I am b" : "I am a");
+                // The session just closed ends on Tandem's side a moment later; until then the two are tied.
+                Poll.until(Duration.ofSeconds(5), "the short session ended", () ->
+                        lb.admin().backend("db", otherBackend.address()).path("activeRequests").asInt() == 0);
+            }
+        }
+        Poll.until(Duration.ofSeconds(5), "the held session ended", () ->
+                lb.admin().backend("db", a.address()).path("activeRequests").asInt() == 0
+                        && lb.admin().backend("db", b.address()).path("activeRequests").asInt() == 0);
+    }
+
+    // consistent-hash on the client address sends every connection from one address to one backend.
+    @Test
+    void consistentHashKeepsAClientOnOneBackend() throws Exception {
+        RawBackend a = named("a");
+        RawBackend b = named("b");
+        RawBackend c = named("c");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp"))
+                .pool("db", p -> p.strategy("consistent-hash").set("hash-on", "source-ip").backends(a, b, c));
+        lb.start();
+        String first = greeting("db");
+        for (int i = 0; i < 5; i++) {
+            assertThat(greeting("db")).isEqualTo(first);
+        }
+    }
 }
