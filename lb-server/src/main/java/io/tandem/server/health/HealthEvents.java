@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * ejection counter, closing the idle pooled connections of a backend that
  * left rotation (on every event loop, through {@code execute}), closing the
  * TCP sessions of a backend that went down once the pool's {@code on-down}
- * grace has passed, and the timer that returns an ejected backend. Called under the pool health's lock from
- * whichever thread made the change; never blocks.
+ * grace has passed, and the timer that returns an ejected backend. Called
+ * under the pool health's lock from whichever thread made the change; never
+ * blocks.
  */
 public final class HealthEvents implements PoolHealth.Listener {
 

@@ -140,7 +140,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    static void closeOnFlush(Channel ch) {
+    private static void closeOnFlush(Channel ch) {
         if (ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
