@@ -211,7 +211,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                 BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} ({}pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
-                        l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
+                        l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(),
+                        t == null ? "" : ", TLS " + t.engine().description() + " with "
                                 + t.config().certificates().size() + " certificate(s)");
             }
             if (!tls.isEmpty() && TlsEngine.whyNotOpenSsl() != null) {
