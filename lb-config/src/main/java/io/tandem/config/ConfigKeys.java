@@ -28,10 +28,30 @@ final class ConfigKeys {
             .size("uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20)
             .build();
 
+    static final Shape PATH_MATCH = Shape.of("path condition")
+            .string("exact", false, null)
+            .string("prefix", false, null)
+            .string("regex", false, null)
+            .build();
+
+    static final Shape HEADER_MATCH = field("header condition");
+
+    static final Shape QUERY_MATCH = field("query condition");
+
+    static final Shape MATCH = Shape.of("match")
+            .string("host", false, null)
+            .nested("path", PATH_MATCH)
+            .stringList("method")
+            .listOf("headers", HEADER_MATCH, false, 1)
+            .listOf("query", QUERY_MATCH, false, 1)
+            .cidrList("source")
+            .build();
+
     static final Shape ROUTE = Shape.of("route")
             .string("host", false, null)
             .string("path-prefix", false, null)
-            .string("pool", true, null)
+            .nested("match", MATCH)
+            .string("pool", false, null)
             .build();
 
     static final Shape ACCESS_LOG = Shape.of("access-log")
@@ -190,6 +210,15 @@ final class ConfigKeys {
             .build();
 
     private ConfigKeys() {}
+
+    /** A header or query parameter condition: a name, and at most one of a value or a regex. */
+    private static Shape field(String noun) {
+        return Shape.of(noun)
+                .string("name", true, null)
+                .string("equals", false, null)
+                .string("regex", false, null)
+                .build();
+    }
 
     private static <E> List<String> names(E[] values, Function<E, String> name) {
         return Arrays.stream(values).map(name).collect(Collectors.toList());

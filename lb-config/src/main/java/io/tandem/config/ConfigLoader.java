@@ -121,6 +121,7 @@ public final class ConfigLoader {
     private static final class Binder {
 
         private final String file;
+        private final List<Problem> warnings = new ArrayList<>();
         /** Names of the pools the file defines, or null when {@code pools} itself is broken. */
         private Set<String> poolNames;
 
@@ -146,7 +147,7 @@ public final class ConfigLoader {
             Optional<FailoverConfig> failover = top.has("failover")
                     ? Optional.of(failover(top.section("failover"))) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
-            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings);
         }
 
         private ListenerConfig listener(Section s) {
@@ -165,17 +166,7 @@ public final class ConfigLoader {
             Section limits = s.section("limits");
             int headerSize = (int) limits.size("header-size");
             int uriLength = (int) limits.size("uri-length");
-            List<RouteConfig> routes = new ArrayList<>();
-            Map<String, Integer> seenRoutes = new HashMap<>();
-            for (Section r : s.list("routes")) {
-                RouteConfig route = route(r);
-                String key = route.host() + " " + route.pathPrefix();
-                Integer first = seenRoutes.putIfAbsent(key, r.index());
-                if (first != null && (route.host() != null || route.pathPrefix() != null)) {
-                    r.problem(null, "never matches: routes[" + first + "] has the same host and path-prefix");
-                }
-                routes.add(route);
-            }
+            List<RouteConfig> routes = routes(s);
             Section log = s.section("access-log");
             AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
                     AccessLogConfig.Format.fromConfig(log.choice("format")));
@@ -225,22 +216,150 @@ public final class ConfigLoader {
             return accept ? new ProxyProtocolConfig(true, from) : ProxyProtocolConfig.OFF;
         }
 
+        /**
+         * A listener's routes in file order. Two first-wave routes with the same host and
+         * path-prefix are an error (the second never matches, as before); any other route
+         * that an earlier one takes every request of is a warning ({@link RouteShadows}).
+         */
+        private List<RouteConfig> routes(Section s) {
+            List<RouteConfig> routes = new ArrayList<>();
+            Map<String, Integer> seenRoutes = new HashMap<>();
+            for (Section r : s.list("routes")) {
+                RouteConfig route = route(r);
+                boolean firstWave = !r.has("match") && (route.host() != null || route.pathPrefix() != null);
+                Integer first = firstWave ? seenRoutes.putIfAbsent(route.host() + " " + route.pathPrefix(),
+                        r.index()) : null;
+                if (first != null) {
+                    r.problem(null, "never matches: routes[" + first + "] has the same host and path-prefix");
+                } else {
+                    int earlier = RouteShadows.shadowedBy(routes, route.match());
+                    if (earlier >= 0) {
+                        warnings.add(new Problem(r.mark(), r.path(), "never matches: routes[" + earlier
+                                + "] (earlier, first match wins) takes every request this route would"));
+                    }
+                }
+                routes.add(route);
+            }
+            return routes;
+        }
+
         private RouteConfig route(Section r) {
             String host = r.string("host");
             String prefix = r.string("path-prefix");
             String pool = r.string("pool");
-            if (host == null && prefix == null) {
-                r.problem(null, "a route needs host, path-prefix or both");
-            }
-            if (host != null && !host.matches("[A-Za-z0-9.-]+")) {
-                r.problem("host", "'" + host + "' is not a host name; expected a name such as api.example.com "
-                        + "(no scheme, port or path: the port of the Host header is ignored)");
+            if (host != null) {
+                checkHost(r, "host", host, false);
             }
             if (prefix != null && !prefix.startsWith("/")) {
                 r.problem("path-prefix", "'" + prefix + "' must start with /");
             }
+            RouteMatch match;
+            if (r.has("match")) {
+                for (String key : List.of("host", "path-prefix")) {
+                    if (r.has(key)) {
+                        r.problem(key, "set either " + key + " or match, not both (write it in match)");
+                    }
+                }
+                match = match(r.section("match"));
+            } else {
+                if (host == null && prefix == null) {
+                    r.problem(null, "a route needs match, host or path-prefix");
+                }
+                match = RouteMatch.of(host == null ? null : Units.lower(host), prefix);
+            }
+            if (pool == null) {
+                r.problem("pool", "is required: the pool matching requests go to");
+            }
             checkPoolReference(r, "pool", pool);
-            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool);
+            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match);
+        }
+
+        private static void checkHost(Section s, String key, String host, boolean wildcard) {
+            String name = wildcard && host.startsWith("*.") ? host.substring(2) : host;
+            if (!name.matches("[A-Za-z0-9.-]+")) {
+                s.problem(key, "'" + host + "' is not a host name; expected a name such as api.example.com"
+                        + (wildcard ? " or *.example.com" : "")
+                        + " (no scheme, port or path: the port of the Host header is ignored)");
+            }
+        }
+
+        private RouteMatch match(Section m) {
+            String host = m.string("host");
+            if (host != null) {
+                checkHost(m, "host", host, true);
+                host = Units.lower(host);
+            }
+            RouteMatch.PathMatch path = null;
+            if (m.has("path")) {
+                Section p = m.section("path");
+                int set = 0;
+                for (RouteMatch.PathMatch.Kind kind : RouteMatch.PathMatch.Kind.values()) {
+                    String key = Units.lower(kind.name());
+                    String value = p.string(key);
+                    if (value == null) {
+                        continue;
+                    }
+                    set++;
+                    if (kind == RouteMatch.PathMatch.Kind.REGEX) {
+                        checkRegex(p, key, value);
+                    } else if (!value.startsWith("/")) {
+                        p.problem(key, "'" + value + "' must start with /");
+                    }
+                    path = new RouteMatch.PathMatch(kind, value);
+                }
+                if (set != 1) {
+                    p.problem(null, "set exactly one of exact, prefix or regex");
+                }
+            }
+            List<String> methods = new ArrayList<>();
+            List<String> written = m.strings("method");
+            for (int i = 0; i < written.size(); i++) {
+                String method = written.get(i);
+                if (!method.matches("[A-Z]+")) {
+                    m.itemProblem("method", i, "'" + method + "' is not a request method; expected upper-case "
+                            + "letters such as GET or POST");
+                } else if (methods.contains(method)) {
+                    m.itemProblem("method", i, method + " is listed twice");
+                } else {
+                    methods.add(method);
+                }
+            }
+            return new RouteMatch(host, path, methods, fields(m, "headers", "[!#$%&'*+.^_`|~0-9A-Za-z-]+"),
+                    fields(m, "query", "[^&=#\\s]+"), m.cidrs("source", false, 1));
+        }
+
+        /** Header or query parameter conditions; {@code nameChars} is what a name may hold. */
+        private static List<RouteMatch.FieldMatch> fields(Section m, String key, String nameChars) {
+            List<RouteMatch.FieldMatch> fields = new ArrayList<>();
+            for (Section f : m.list(key)) {
+                String name = f.string("name");
+                String equals = f.string("equals");
+                String regex = f.string("regex");
+                if (name != null && !name.matches(nameChars)) {
+                    f.problem("name", "'" + name + "' is not a valid " + (key.equals("headers") ? "header"
+                            : "query parameter") + " name");
+                }
+                if (equals != null && regex != null) {
+                    f.problem("regex", "set either equals or regex, not both");
+                }
+                if (regex != null) {
+                    checkRegex(f, "regex", regex);
+                }
+                if (name != null) {
+                    fields.add(new RouteMatch.FieldMatch(key.equals("headers") ? Units.lower(name) : name, equals,
+                            regex));
+                }
+            }
+            return fields;
+        }
+
+        private static void checkRegex(Section s, String key, String regex) {
+            try {
+                java.util.regex.Pattern.compile(regex);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                s.problem(key, "'" + regex + "' is not a valid regular expression: " + e.getDescription()
+                        + " (Java syntax, near index " + e.getIndex() + ")");
+            }
         }
 
         private void checkPoolReference(Section s, String key, String pool) {

@@ -123,8 +123,12 @@ public final class Main {
 
     private static int check(Path file, PrintStream out, PrintStream err) {
         try {
-            ConfigLoader.load(file);
-            out.println(file + ": ok");
+            TandemConfig config = ConfigLoader.load(file);
+            for (Problem warning : config.warnings()) {
+                err.println("warning: " + warning);
+            }
+            out.println(file + ": ok" + (config.warnings().isEmpty() ? ""
+                    : " (" + config.warnings().size() + (config.warnings().size() == 1 ? " warning)" : " warnings)")));
             return OK;
         } catch (ConfigException e) {
             printProblems(e, err);
@@ -148,6 +152,7 @@ public final class Main {
             return USAGE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
+        config.warnings().forEach(w -> log.warn("config warning: {}", w));
         TandemServer server;
         try {
             server = new TandemServer(config, workerThreads());

@@ -267,6 +267,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
             return refuse(problems);
         }
+        next.warnings().forEach(w -> log.warn("config warning: {}", w));
         return apply(next);
     }
 

@@ -70,6 +70,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final BackendChoice choice = new BackendChoice();
     /** Begun again by each exchange: its request side, which this handler flushes and asks about reading. */
     private final UpstreamRequest upstream = new UpstreamRequest(this);
+    /** Begun again by each request: what its route is chosen by. */
+    private final RequestFacts facts = new RequestFacts();
     /** Begun again by each exchange: its response side. */
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
@@ -282,7 +284,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         // One read of the routing: a reload swaps it whole, this request keeps the one it saw.
         Routing routing = listener.routing();
-        PoolRuntime pool = routing.route(host, req.uri());
+        Route route = routing.route(facts.begin(req, host, clientAddress));
+        PoolRuntime pool = route.pool();
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
         int tokens = ForwardedHeaders.removeHopByHop(headers);
         boolean keepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0

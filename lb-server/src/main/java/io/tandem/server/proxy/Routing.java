@@ -17,13 +17,11 @@ public final class Routing {
     private final int listenerIndex;
     private final AccessLog accessLog;
     private final Route[] routes;
-    private final PoolRuntime defaultPool;
+    private final Route fallback;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final String hsts;
     private final AsciiString clientCertHeader;
-
-    private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
     /**
      * @param listenerIndex the listener's position in the config these pools were
@@ -37,9 +35,9 @@ public final class Routing {
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
-            routes[i] = new Route(r.host(), r.pathPrefix(), pools.get(r.pool()));
+            routes[i] = Route.of(r, pools.get(r.pool()));
         }
-        this.defaultPool = pools.get(listener.pool());
+        this.fallback = Route.fallback(pools.get(listener.pool()));
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();
         this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
@@ -80,65 +78,13 @@ public final class Routing {
         return accessLog;
     }
 
-    /**
-     * Returns the pool for a request.
-     *
-     * @param host the Host header, possibly with a port, or null
-     * @param uri  the request-target (origin or absolute form)
-     */
-    public PoolRuntime route(String host, String uri) {
-        if (routes.length == 0) {
-            return defaultPool;
-        }
-        String path = path(uri);
-        String hostname = hostname(host);
+    /** The first route whose conditions hold for {@code request}, else the listener's default route. */
+    Route route(RequestFacts request) {
         for (Route r : routes) {
-            if (r.host != null && !r.host.equals(hostname)) {
-                continue;
-            }
-            if (r.pathPrefix != null && !path.startsWith(r.pathPrefix)) {
-                continue;
-            }
-            return r.pool;
-        }
-        return defaultPool;
-    }
-
-    static String hostname(String host) {
-        if (host == null) {
-            return null;
-        }
-        int end = host.length();
-        if (host.startsWith("[")) {
-            int close = host.indexOf(']');
-            end = close < 0 ? end : close + 1;
-        } else {
-            int colon = host.indexOf(':');
-            end = colon < 0 ? end : colon;
-        }
-        return host.substring(0, end).toLowerCase(java.util.Locale.ROOT);
-    }
-
-    static String path(String uri) {
-        int start = 0;
-        if (!uri.startsWith("/")) {
-            int scheme = uri.indexOf("://");
-            if (scheme >= 0) {
-                int slash = uri.indexOf('/', scheme + 3);
-                if (slash < 0) {
-                    return "/";
-                }
-                start = slash;
+            if (r.matches(request)) {
+                return r;
             }
         }
-        int end = uri.length();
-        for (int i = start; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c == '?' || c == '#') {
-                end = i;
-                break;
-            }
-        }
-        return uri.substring(start, end);
+        return fallback;
     }
 }

@@ -1,0 +1,133 @@
+package io.tandem.config;
+
+import static io.tandem.config.TestConfigs.parse;
+import static io.tandem.config.TestConfigs.problems;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The traffic policy keys of a route: matching, and the shadowed-route warning. */
+class RoutePolicyConfigTest {
+
+    private static String[] listener(String... routes) {
+        List<String> lines = new ArrayList<>(List.of(
+                "listeners:",
+                "  - name: web",
+                "    bind: 127.0.0.1:8080",
+                "    pool: web",
+                "    routes:"));
+        for (String r : routes) {
+            // A line that starts with a space continues the route before it.
+            lines.add((r.startsWith(" ") ? "      " : "      - ") + r);
+        }
+        lines.addAll(List.of(
+                "pools:",
+                "  web:",
+                "    backends: [ { address: 127.0.0.1:9000 } ]",
+                "  api:",
+                "    backends: [ { address: 127.0.0.1:9001 } ]"));
+        return lines.toArray(new String[0]);
+    }
+
+    // Every condition of match is read into the route, names of headers lower-cased.
+    @Test
+    void matchReadsEveryCondition() throws Exception {
+        TandemConfig c = parse(listener(
+                "{ match: { host: '*.Example.com', path: { regex: '^/u/[0-9]+$' }, method: [GET, POST],",
+                "    headers: [ { name: X-Canary, equals: '1' }, { name: X-Debug } ],",
+                "    query: [ { name: beta, regex: '[0-9]+' } ], source: [10.1.0.0/16] }, pool: api }"));
+        RouteConfig r = c.listeners().get(0).routes().get(0);
+        assertThat(r.pool()).isEqualTo("api");
+        assertThat(r.host()).isNull();
+        assertThat(r.match()).isEqualTo(new RouteMatch("*.example.com",
+                new RouteMatch.PathMatch(RouteMatch.PathMatch.Kind.REGEX, "^/u/[0-9]+$"), List.of("GET", "POST"),
+                List.of(new RouteMatch.FieldMatch("x-canary", "1", null),
+                        new RouteMatch.FieldMatch("x-debug", null, null)),
+                List.of(new RouteMatch.FieldMatch("beta", null, "[0-9]+")),
+                List.of(CidrRange.parse("10.1.0.0/16"))));
+    }
+
+    // The first wave's short form is folded into the same match.
+    @Test
+    void shortFormBecomesAMatch() throws Exception {
+        TandemConfig c = parse(listener("{ host: API.example.com, path-prefix: /v1/, pool: api }"));
+        assertThat(c.listeners().get(0).routes().get(0)).isEqualTo(new RouteConfig("api.example.com", "/v1/", "api",
+                RouteMatch.of("api.example.com", "/v1/")));
+    }
+
+    // Bad conditions are each reported at their own value.
+    @Test
+    void badConditionsPointAtTheirValues() {
+        assertThat(problems(listener(
+                "{ match: { path: { prefix: api, exact: /x }, method: [get], headers: [ { name: 'a b', regex: '(' } ] },",
+                "    pool: api }")))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:6:20: listeners[0].routes[0].match.path: set exactly one of exact, prefix or regex",
+                        "t.yaml:6:36: listeners[0].routes[0].match.path.prefix: 'api' must start with /",
+                        "t.yaml:6:63: listeners[0].routes[0].match.method[0]: 'get' is not a request method; "
+                                + "expected upper-case letters such as GET or POST",
+                        "t.yaml:6:88: listeners[0].routes[0].match.headers[0].name: 'a b' is not a valid header name",
+                        "t.yaml:6:102: listeners[0].routes[0].match.headers[0].regex: '(' is not a valid regular "
+                                + "expression: Unclosed group (Java syntax, near index 1)"));
+    }
+
+    // match and the short form's keys are not mixed, and a route without a pool says so.
+    @Test
+    void matchAndShortFormAreNotMixed() {
+        assertThat(problems(listener("{ host: a.example.com, match: { method: [GET] } }")))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:6:9: listeners[0].routes[0].pool: is required: the pool matching requests go to",
+                        "t.yaml:6:17: listeners[0].routes[0].host: set either host or match, not both (write it in "
+                                + "match)"));
+    }
+
+    // A route that an earlier one takes every request of is a warning with its position, not an error.
+    @Test
+    void shadowedRouteIsAWarning() throws Exception {
+        TandemConfig c = parse(listener(
+                "{ match: { path: { prefix: /api/ } }, pool: api }",
+                "{ match: { path: { prefix: /api/v2/ }, method: [GET] }, pool: web }",
+                "{ match: { host: '*.example.com' }, pool: api }",
+                "{ match: { host: 'www.example.com', path: { exact: /x } }, pool: web }",
+                "{ match: { path: { prefix: /a }, source: [10.0.0.0/8] }, pool: web }",
+                "{ match: { path: { prefix: /ab }, source: [10.1.0.0/16] }, pool: web }",
+                "{ match: { path: { prefix: /ab }, source: [11.0.0.0/16] }, pool: web }"));
+        assertThat(c.warnings()).extracting(Problem::toString).containsExactly(
+                "t.yaml:7:9: listeners[0].routes[1]: never matches: routes[0] (earlier, first match wins) takes "
+                        + "every request this route would",
+                "t.yaml:9:9: listeners[0].routes[3]: never matches: routes[2] (earlier, first match wins) takes "
+                        + "every request this route would",
+                "t.yaml:11:9: listeners[0].routes[5]: never matches: routes[4] (earlier, first match wins) takes "
+                        + "every request this route would");
+    }
+
+    // Narrower earlier routes shadow nothing: each later route still matches some request.
+    @Test
+    void narrowerEarlierRoutesShadowNothing() throws Exception {
+        TandemConfig c = parse(listener(
+                "{ match: { path: { prefix: /api/v2/ } }, pool: api }",
+                "{ match: { path: { prefix: /api/ } }, pool: web }",
+                "{ match: { method: [GET], headers: [ { name: X-A, equals: '1' } ] }, pool: api }",
+                "{ match: { method: [GET, POST], headers: [ { name: X-A } ] }, pool: web }",
+                "{ match: { path: { regex: '^/v[0-9]+/x' } }, pool: web }",
+                "{ match: { query: [ { name: q } ] }, pool: api }",
+                "{ match: { host: example.com }, pool: api }"));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    // A regex route is shadowed by a prefix its literal start implies.
+    @Test
+    void regexRouteIsShadowedByAPrefixOfItsLiteralStart() {
+        assertThat(RouteShadows.literalStart("^/api/v[0-9]+/x")).isEqualTo("/api/v");
+        assertThat(RouteShadows.literalStart("/apix?")).isEqualTo("/api");
+        assertThat(RouteShadows.literalStart(".*")).isEmpty();
+        RouteMatch prefix = new RouteMatch(null, new RouteMatch.PathMatch(RouteMatch.PathMatch.Kind.PREFIX, "/api/"),
+                List.of(), List.of(), List.of(), List.of());
+        RouteMatch regex = new RouteMatch(null, new RouteMatch.PathMatch(RouteMatch.PathMatch.Kind.REGEX,
+                "^/api/v[0-9]+"), List.of(), List.of(), List.of(), List.of());
+        assertThat(RouteShadows.covers(prefix, regex)).isTrue();
+        assertThat(RouteShadows.covers(regex, prefix)).isFalse();
+    }
+}
