@@ -47,11 +47,44 @@ final class ConfigKeys {
             .cidrList("source")
             .build();
 
+    static final Shape REPLACE_PREFIX = Shape.of("prefix replacement")
+            .string("from", true, null)
+            .string("to", true, null)
+            .build();
+
+    static final Shape HEADER_EDIT = Shape.of("header edit")
+            .string("set", false, null)
+            .string("add", false, null)
+            .string("remove", false, null)
+            .string("value", false, null)
+            .build();
+
+    static final Shape REWRITE = Shape.of("rewrite")
+            .string("strip-prefix", false, null)
+            .nested("replace-prefix", REPLACE_PREFIX)
+            .listOf("request-headers", HEADER_EDIT, false, 1)
+            .listOf("response-headers", HEADER_EDIT, false, 1)
+            .build();
+
+    static final Shape REDIRECT = Shape.of("redirect")
+            .choice("status", "a redirect status", "302", List.of("301", "302", "307", "308"))
+            .string("location", true, null)
+            .build();
+
+    static final Shape RESPOND = Shape.of("respond")
+            .integer("status", 200, 200, 599)
+            .string("content-type", false, Defaults.RESPOND_CONTENT_TYPE)
+            .string("body", false, null)
+            .build();
+
     static final Shape ROUTE = Shape.of("route")
             .string("host", false, null)
             .string("path-prefix", false, null)
             .nested("match", MATCH)
             .string("pool", false, null)
+            .nested("rewrite", REWRITE)
+            .nested("redirect", REDIRECT)
+            .nested("respond", RESPOND)
             .build();
 
     static final Shape ACCESS_LOG = Shape.of("access-log")

@@ -27,6 +27,9 @@ import java.util.function.Function;
 public final class ConfigLoader {
 
     private static final String NAME_CHARS = "[A-Za-z0-9._-]+";
+    /** Headers a rewrite may not touch: they frame the message or the connection. */
+    private static final Set<String> MANAGED_HEADERS = Set.of("connection", "content-length", "transfer-encoding",
+            "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
 
     private ConfigLoader() {}
 
@@ -267,11 +270,134 @@ public final class ConfigLoader {
                 }
                 match = RouteMatch.of(host == null ? null : Units.lower(host), prefix);
             }
-            if (pool == null) {
-                r.problem("pool", "is required: the pool matching requests go to");
+            Optional<RedirectConfig> redirect = r.has("redirect") ? Optional.ofNullable(redirect(r.section("redirect")))
+                    : Optional.empty();
+            Optional<RespondConfig> respond = r.has("respond") ? Optional.of(respond(r.section("respond")))
+                    : Optional.empty();
+            int answers = (pool != null ? 1 : 0) + (r.has("redirect") ? 1 : 0) + (r.has("respond") ? 1 : 0);
+            if (answers == 0) {
+                r.problem("pool", "is required: the pool matching requests go to (or redirect, or respond)");
+            } else if (answers > 1) {
+                r.problem(r.has("respond") ? "respond" : "redirect", "set one of pool, redirect or respond: "
+                        + "a route answers in one way");
+            }
+            RewriteConfig rewrite = RewriteConfig.NONE;
+            if (r.has("rewrite")) {
+                rewrite = rewrite(r.section("rewrite"));
+                if (pool == null) {
+                    r.problem("rewrite", "only applies to a route with a pool (redirect and respond answer without "
+                            + "a backend)");
+                }
             }
             checkPoolReference(r, "pool", pool);
-            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match);
+            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match, rewrite, redirect,
+                    respond);
+        }
+
+        private static RewriteConfig rewrite(Section s) {
+            String strip = s.string("strip-prefix");
+            String from = null;
+            String to = null;
+            if (strip != null) {
+                if (!strip.startsWith("/")) {
+                    s.problem("strip-prefix", "'" + strip + "' must start with /");
+                }
+                from = strip;
+                to = "";
+            }
+            if (s.has("replace-prefix")) {
+                Section replace = s.section("replace-prefix");
+                String f = replace.string("from");
+                String t = replace.string("to");
+                if (f != null && !f.startsWith("/")) {
+                    replace.problem("from", "'" + f + "' must start with /");
+                }
+                if (t != null && !t.startsWith("/")) {
+                    replace.problem("to", "'" + t + "' must start with /");
+                }
+                if (strip != null) {
+                    s.problem("replace-prefix", "set either strip-prefix or replace-prefix, not both");
+                } else {
+                    from = f;
+                    to = t;
+                }
+            }
+            return new RewriteConfig(from, to, strip != null, headerEdits(s, "request-headers"),
+                    headerEdits(s, "response-headers"));
+        }
+
+        private static List<RewriteConfig.HeaderEdit> headerEdits(Section s, String key) {
+            List<RewriteConfig.HeaderEdit> edits = new ArrayList<>();
+            for (Section e : s.list(key)) {
+                RewriteConfig.HeaderEdit.Action action = null;
+                String name = null;
+                for (RewriteConfig.HeaderEdit.Action a : RewriteConfig.HeaderEdit.Action.values()) {
+                    String n = e.string(Units.lower(a.name()));
+                    if (n != null) {
+                        if (action != null) {
+                            e.problem(Units.lower(a.name()), "set one of set, add or remove in each edit");
+                        }
+                        action = a;
+                        name = n;
+                    }
+                }
+                String value = e.string("value");
+                if (action == null) {
+                    e.problem(null, "an edit needs set, add or remove (the header name)");
+                    continue;
+                }
+                String nameKey = Units.lower(action.name());
+                if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                    e.problem(nameKey, "'" + name + "' is not a valid header name");
+                } else if (MANAGED_HEADERS.contains(Units.lower(name))) {
+                    e.problem(nameKey, name + " frames the message or the connection; Tandem sets it and it cannot "
+                            + "be edited");
+                }
+                Template template = null;
+                if (action == RewriteConfig.HeaderEdit.Action.REMOVE) {
+                    if (value != null) {
+                        e.problem("value", "remove takes no value");
+                    }
+                } else if (value == null) {
+                    e.problem(null, nameKey + " needs a value");
+                } else {
+                    template = template(e, "value", value);
+                    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                        e.problem("value", "a header value cannot hold a line break");
+                    }
+                }
+                edits.add(new RewriteConfig.HeaderEdit(action, Units.lower(name), template));
+            }
+            return edits;
+        }
+
+        private static Template template(Section s, String key, String text) {
+            try {
+                return Template.parse(text);
+            } catch (IllegalArgumentException e) {
+                s.problem(key, e.getMessage());
+                return null;
+            }
+        }
+
+        private static RedirectConfig redirect(Section s) {
+            int status = Integer.parseInt(s.choice("status"));
+            String location = s.string("location");
+            Template template = location == null ? null : template(s, "location", location);
+            return template == null ? null : new RedirectConfig(status, template);
+        }
+
+        private static RespondConfig respond(Section s) {
+            int status = s.integer("status");
+            String type = s.string("content-type");
+            String body = s.string("body");
+            if (type.indexOf('\r') >= 0 || type.indexOf('\n') >= 0) {
+                s.problem("content-type", "a header value cannot hold a line break");
+            }
+            if (body != null && (status == 204 || status == 304)) {
+                s.problem("body", "a " + status + " response has no body");
+            }
+            return new RespondConfig(status, type, body == null ? "" : body);
         }
 
         private static void checkHost(Section s, String key, String host, boolean wildcard) {

@@ -1,5 +1,7 @@
 package io.tandem.config;
 
+import java.util.Optional;
+
 /**
  * A routing rule of a listener: requests that {@code match} holds for go to
  * {@code pool}. The first wave's form ({@code host} and {@code path-prefix} on
@@ -10,11 +12,20 @@ package io.tandem.config;
  * @param pathPrefix the first wave's path prefix, or null
  * @param pool       where matching requests go
  * @param match      every condition of the route, the first wave's included
+ * @param rewrite    what changes in requests and responses ({@link RewriteConfig#NONE} for nothing)
+ * @param redirect   answers with a redirect instead of a pool (then {@code pool} is null)
+ * @param respond    answers with a fixed response instead of a pool (then {@code pool} is null)
  */
-public record RouteConfig(String host, String pathPrefix, String pool, RouteMatch match) {
+public record RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
+                          Optional<RedirectConfig> redirect, Optional<RespondConfig> respond) {
 
     /** A first-wave route: host and path prefix (either may be null). */
     public RouteConfig(String host, String pathPrefix, String pool) {
         this(host, pathPrefix, pool, RouteMatch.of(host, pathPrefix));
+    }
+
+    /** A route to a pool that changes nothing. */
+    public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match) {
+        this(host, pathPrefix, pool, match, RewriteConfig.NONE, Optional.empty(), Optional.empty());
     }
 }

@@ -78,7 +78,7 @@ class RoutePolicyConfigTest {
     void matchAndShortFormAreNotMixed() {
         assertThat(problems(listener("{ host: a.example.com, match: { method: [GET] } }")))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:6:9: listeners[0].routes[0].pool: is required: the pool matching requests go to",
+                        "t.yaml:6:9: listeners[0].routes[0].pool: is required: the pool matching requests go to (or redirect, or respond)",
                         "t.yaml:6:17: listeners[0].routes[0].host: set either host or match, not both (write it in "
                                 + "match)"));
     }
@@ -129,5 +129,57 @@ class RoutePolicyConfigTest {
                 "^/api/v[0-9]+"), List.of(), List.of(), List.of(), List.of());
         assertThat(RouteShadows.covers(prefix, regex)).isTrue();
         assertThat(RouteShadows.covers(regex, prefix)).isFalse();
+    }
+
+    // Rewrites, redirects and fixed responses are read with their templates.
+    @Test
+    void rewriteRedirectAndRespond() throws Exception {
+        TandemConfig c = parse(listener(
+                "{ path-prefix: /api/, pool: api, rewrite: { strip-prefix: /api,",
+                "    request-headers: [ { set: X-Env, value: prod }, { add: X-Client, value: '{client}' },",
+                "                       { remove: X-Debug } ],",
+                "    response-headers: [ { set: X-Served-By, value: '{host}' } ] } }",
+                "{ path-prefix: /v1/, pool: api, rewrite: { replace-prefix: { from: /v1/, to: /v2/ } } }",
+                "{ match: { path: { exact: /old } }, redirect: { status: '301', location: 'https://x{uri}' } }",
+                "{ match: { path: { exact: /robots.txt } }, respond: { body: 'User-agent: *' } }"));
+        List<RouteConfig> routes = c.listeners().get(0).routes();
+        assertThat(routes.get(0).rewrite()).isEqualTo(new RewriteConfig("/api", "", true, List.of(
+                new RewriteConfig.HeaderEdit(RewriteConfig.HeaderEdit.Action.SET, "x-env", Template.parse("prod")),
+                new RewriteConfig.HeaderEdit(RewriteConfig.HeaderEdit.Action.ADD, "x-client",
+                        Template.parse("{client}")),
+                new RewriteConfig.HeaderEdit(RewriteConfig.HeaderEdit.Action.REMOVE, "x-debug", null)),
+                List.of(new RewriteConfig.HeaderEdit(RewriteConfig.HeaderEdit.Action.SET, "x-served-by",
+                        Template.parse("{host}")))));
+        assertThat(routes.get(1).rewrite()).isEqualTo(new RewriteConfig("/v1/", "/v2/", false, List.of(), List.of()));
+        assertThat(routes.get(2).pool()).isNull();
+        assertThat(routes.get(2).redirect()).contains(new RedirectConfig(301, Template.parse("https://x{uri}")));
+        assertThat(routes.get(3).respond()).contains(new RespondConfig(200, "text/plain; charset=utf-8",
+                "User-agent: *"));
+    }
+
+    // A route answers one way; edits of framing headers, bad variables and a rewrite without a pool are refused.
+    @Test
+    void answerKeysAreChecked() {
+        assertThat(problems(listener(
+                "{ path-prefix: /a, pool: api, respond: { status: 204, body: x } }",
+                "{ path-prefix: /b, redirect: { status: '303', location: '{nope}' }, rewrite: { strip-prefix: b } }",
+                "{ path-prefix: /c, pool: api, rewrite: { request-headers: [ { set: Content-Length, value: '1' },",
+                "    { remove: X-A, value: b }, { add: X-B } ] } }")))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:6:48: listeners[0].routes[0].respond: set one of pool, redirect or respond: a route "
+                                + "answers in one way",
+                        "t.yaml:6:69: listeners[0].routes[0].respond.body: a 204 response has no body",
+                        "t.yaml:7:48: listeners[0].routes[1].redirect.status: '303' is not a redirect status; "
+                                + "did you mean '301'? expected one of 301, 302, 307, 308",
+                        "t.yaml:7:65: listeners[0].routes[1].redirect.location: '{nope}' is not a variable; expected "
+                                + "{client}, {request-id}, {host}, {scheme}, {path}, {query}, {uri}, or {{ for a "
+                                + "literal {",
+                        "t.yaml:7:86: listeners[0].routes[1].rewrite: only applies to a route with a pool (redirect "
+                                + "and respond answer without a backend)",
+                        "t.yaml:7:102: listeners[0].routes[1].rewrite.strip-prefix: 'b' must start with /",
+                        "t.yaml:8:76: listeners[0].routes[2].rewrite.request-headers[0].set: Content-Length frames "
+                                + "the message or the connection; Tandem sets it and it cannot be edited",
+                        "t.yaml:9:33: listeners[0].routes[2].rewrite.request-headers[1].value: remove takes no value",
+                        "t.yaml:9:38: listeners[0].routes[2].rewrite.request-headers[2]: add needs a value"));
     }
 }

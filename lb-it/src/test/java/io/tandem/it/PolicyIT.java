@@ -19,9 +19,11 @@ class PolicyIT {
     @RegisterExtension
     static final TandemFixture lb = new TandemFixture();
 
+    static StubBackend web;
+
     @BeforeAll
     static void start() throws Exception {
-        StubBackend web = lb.stub("web");
+        web = lb.stub("web");
         StubBackend api = lb.stub("api");
         StubBackend exact = lb.stub("exact");
         StubBackend canary = lb.stub("canary");
@@ -31,6 +33,16 @@ class PolicyIT {
         StubBackend old = lb.stub("old");
         lb.config()
                 .listener("front", "web", l -> l
+                        .routeMap("{ match: { path: { prefix: /strip/ } }, pool: web, rewrite: { strip-prefix: /strip,"
+                                + " request-headers: [ { set: X-Env, value: prod }, { add: X-Client, value: '{client}' },"
+                                + " { remove: X-Debug } ], response-headers: [ { set: X-Served-By,"
+                                + " value: 'tandem {scheme} {host}' }, { remove: X-Seen-Peer } ] } }")
+                        .routeMap("{ match: { path: { prefix: /v1/ } }, pool: web,"
+                                + " rewrite: { replace-prefix: { from: /v1/, to: /v2/ } } }")
+                        .routeMap("{ match: { path: { prefix: /moved/ } },"
+                                + " redirect: { status: '308', location: 'https://new.example.com{uri}' } }")
+                        .routeMap("{ match: { path: { exact: /robots.txt } },"
+                                + " respond: { body: \"User-agent: *\\nDisallow: /admin/\\n\" } }")
                         .routeMap("{ match: { host: '*.example.com', path: { prefix: /api/ } }, pool: api }")
                         .routeMap("{ match: { path: { exact: /exact }, method: [POST] }, pool: exact }")
                         .routeMap("{ match: { headers: [ { name: X-Canary, equals: '1' } ] }, pool: canary }")
@@ -92,5 +104,43 @@ class PolicyIT {
         // The earlier header route wins over the later source route.
         assertThat(backendFrom("127.0.0.2", "GET", "/", "h", "X-Canary: 1")).isEqualTo("canary");
         assertThat(backendFrom("127.0.0.2", "GET", "/", "h")).isEqualTo("second");
+    }
+
+    // A rewrite route strips the prefix, edits request headers the backend sees and response headers the client sees.
+    @Test
+    void rewritesPathAndHeaders() throws Exception {
+        RawClient.Response r = get("127.0.0.1", "GET /strip/a?b=1 HTTP/1.1\r\nHost: Www.Example.com:80\r\n"
+                + "X-Env: dev\r\nX-Client: first\r\nX-Debug: 1\r\nConnection: close\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-backend")).isEqualTo("web");
+        assertThat(r.header("x-seen-uri")).isEqualTo("/a?b=1");
+        assertThat(r.header("x-served-by")).isEqualTo("tandem http www.example.com");
+        assertThat(r.header("x-seen-peer")).isNull();
+        assertThat(web.lastHeaders).containsEntry("x-env", "prod").containsEntry("x-client", "first,127.0.0.1")
+                .doesNotContainKey("x-debug");
+        RawClient.Response v1 = get("127.0.0.1", "GET /v1/items HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        assertThat(v1.header("x-seen-uri")).isEqualTo("/v2/items");
+        assertThat(v1.header("x-seen-peer")).isEqualTo("127.0.0.1");
+    }
+
+    // Redirect and fixed-response routes answer without a backend, on a connection that stays open.
+    @Test
+    void redirectAndRespondAnswerThemselves() throws Exception {
+        try (RawClient c = new RawClient(lb.port("front"))) {
+            RawClient.Response moved = c.send("POST /moved/x?y=2 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc")
+                    .read();
+            assertThat(moved.status()).isEqualTo(308);
+            assertThat(moved.header("location")).isEqualTo("https://new.example.com/moved/x?y=2");
+            assertThat(moved.header("content-length")).isEqualTo("0");
+            assertThat(moved.header("x-request-id")).isNotEmpty();
+            assertThat(moved.header("x-backend")).isNull();
+            RawClient.Response robots = c.send("GET /robots.txt HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(robots.status()).isEqualTo(200);
+            assertThat(robots.header("content-type")).isEqualTo("text/plain; charset=utf-8");
+            assertThat(robots.text()).isEqualTo("User-agent: *\nDisallow: /admin/\n");
+            assertThat(robots.header("x-backend")).isNull();
+            // The same connection still reaches a backend.
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().header("x-backend")).isEqualTo("web");
+        }
     }
 }

@@ -198,7 +198,8 @@ final class PairMember implements AutoCloseable {
         for (ListenerConfig l : config.get().listeners()) {
             List<String> used = new ArrayList<>();
             used.add(l.pool());
-            l.routes().forEach(r -> used.add(r.pool()));
+            // A route that redirects or responds itself has no pool.
+            l.routes().stream().filter(r -> r.pool() != null).forEach(r -> used.add(r.pool()));
             for (String name : used) {
                 PoolRuntime p = current.get(name);
                 if (p != null && p.pool().live().isEmpty()) {

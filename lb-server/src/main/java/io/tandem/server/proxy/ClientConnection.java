@@ -46,6 +46,9 @@ interface ClientConnection extends ChannelHandler {
     /** The response was written to its end; the next request may start when {@code keepAlive}. */
     void exchangeDone(boolean keepAlive);
 
+    /** The values of the current request's template variables (client, request id, host, ...). */
+    io.tandem.config.Template.Values requestValues();
+
     /** The exchange answers itself (502, 503, 504): write {@code answer}, then close or go on. */
     void exchangeAnswered(FullHttpResponse answer, boolean close);
 

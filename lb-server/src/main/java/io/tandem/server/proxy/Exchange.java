@@ -68,13 +68,13 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private boolean responseTimerArmed;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
-    Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
+    Exchange(ClientConnection client, HttpRequest request, Route route, Routing routing, BackendChoice choice,
              UpstreamRequest upstream, DownstreamResponse downstream, boolean clientKeepAlive, boolean clientHttp10,
              boolean upgrading, String requestId) {
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
-        this.pool = pool;
+        this.pool = route.pool();
         this.listenerIndex = routing.listenerIndex();
         this.accessLog = routing.accessLog();
         this.choice = choice;
@@ -82,9 +82,11 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        choice.begin(pool, client.requestContext());
-        upstream.begin(request, upgrading);
-        downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null);
+        choice.begin(this.pool, client.requestContext());
+        // Response header edits need the head as an object: such a route's responses take the object path.
+        upstream.begin(request, upgrading, route.responseEdits().isEmpty());
+        downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null,
+                route.responseEdits(), client.requestValues());
     }
 
     boolean responseStarted() {

@@ -27,6 +27,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.config.Template;
 import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * {@link RequestContext} strategies read, so a pick allocates nothing.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter
-        implements ClientConnection, RequestContext, FrontendCodec.HeadListener {
+        implements ClientConnection, RequestContext, FrontendCodec.HeadListener, Template.Values {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -72,6 +73,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final UpstreamRequest upstream = new UpstreamRequest(this);
     /** Begun again by each request: what its route is chosen by. */
     private final RequestFacts facts = new RequestFacts();
+    /** The X-Request-Id of the current request (for templates). */
+    private String requestId;
     /** Begun again by each exchange: its response side. */
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
@@ -285,7 +288,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         // One read of the routing: a reload swaps it whole, this request keeps the one it saw.
         Routing routing = listener.routing();
         Route route = routing.route(facts.begin(req, host, clientAddress));
-        PoolRuntime pool = route.pool();
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
         int tokens = ForwardedHeaders.removeHopByHop(headers);
         boolean keepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0
@@ -317,13 +319,66 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), Unpooled.EMPTY_BUFFER,
                     headers, EmptyHttpHeaders.INSTANCE);
         }
+        this.requestId = requestId;
+        if (route.answersItself()) {
+            ReferenceCountUtil.release(req);
+            answerLocally(routing, req, route.answer(this), keepAlive && !upgrading && !http10);
+            return;
+        }
+        route.rewrite(req, facts, this);
         request = req;
-        current = new Exchange(this, req, pool, routing, choice, upstream, downstream,
+        current = new Exchange(this, req, route, routing, choice, upstream, downstream,
                 keepAlive && !draining, http10, upgrading, requestId);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
         updateClientRead();
+    }
+
+    /**
+     * Answers a request without a backend (a redirect or a fixed response of its
+     * route), counts and logs it; the connection stays open when {@code keepAlive}
+     * (a body the request still sends is read and dropped).
+     */
+    private void answerLocally(Routing routing, HttpRequest req, FullHttpResponse answer, boolean keepAlive) {
+        boolean close = !keepAlive || draining;
+        answer.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
+        if (https && routing.hsts() != null) {
+            answer.headers().set(ResponseHead.STRICT_TRANSPORT_SECURITY, routing.hsts());
+        }
+        if (close) {
+            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        int code = answer.status().code();
+        int bytes = answer.content().readableBytes();
+        listener.meters().localAnswer(code);
+        routing.accessLog().log(clientIp, req.method().name(), facts.uri, code, null, bytes, 0, requestId);
+        if (close) {
+            closing = true;
+            releasePending();
+        }
+        ErrorResponses.write(ctx.channel(), answer, close);
+        if (!close) {
+            nextRequest();
+        }
+    }
+
+    @Override
+    public Template.Values requestValues() {
+        return this;
+    }
+
+    @Override
+    public String value(Template.Variable variable) {
+        return switch (variable) {
+            case CLIENT -> clientIp;
+            case REQUEST_ID -> requestId;
+            case HOST -> facts.hostname();
+            case SCHEME -> https ? "https" : "http";
+            case PATH -> facts.path();
+            case QUERY -> facts.query();
+            case URI -> facts.uri;
+        };
     }
 
     /** A request body that cannot be parsed (bad chunk size or delimiter): nothing more can be read. */

@@ -35,7 +35,7 @@ public final class Routing {
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
-            routes[i] = Route.of(r, pools.get(r.pool()));
+            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()));
         }
         this.fallback = Route.fallback(pools.get(listener.pool()));
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
