@@ -77,6 +77,18 @@ final class ConfigKeys {
             .string("body", false, null)
             .build();
 
+    static final Shape LISTENER_ACCESS = Shape.of("access")
+            .cidrList("allow")
+            .cidrList("deny")
+            .build();
+
+    static final Shape ROUTE_ACCESS = Shape.of("access")
+            .cidrList("allow")
+            .cidrList("deny")
+            .file("basic-auth", false)
+            .string("realm", false, Defaults.BASIC_AUTH_REALM)
+            .build();
+
     static final Shape ROUTE = Shape.of("route")
             .string("host", false, null)
             .string("path-prefix", false, null)
@@ -85,6 +97,7 @@ final class ConfigKeys {
             .nested("rewrite", REWRITE)
             .nested("redirect", REDIRECT)
             .nested("respond", RESPOND)
+            .nested("access", ROUTE_ACCESS)
             .build();
 
     static final Shape ACCESS_LOG = Shape.of("access-log")
@@ -132,6 +145,7 @@ final class ConfigKeys {
             .nested("tls", LISTENER_TLS)
             .nested("redirect-http", REDIRECT_HTTP)
             .string("hsts", false, null)
+            .nested("access", LISTENER_ACCESS)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

@@ -197,7 +197,8 @@ public final class ConfigLoader {
                 }
             }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts);
+                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
+                    access(s.section("access"), false));
         }
 
         /**
@@ -291,7 +292,35 @@ public final class ConfigLoader {
             }
             checkPoolReference(r, "pool", pool);
             return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match, rewrite, redirect,
-                    respond);
+                    respond, access(r.section("access"), true));
+        }
+
+        /** A listener's or a route's access; only a route's may have basic-auth. */
+        private static AccessConfig access(Section s, boolean route) {
+            List<CidrRange> allow = s.cidrs("allow", false, 1);
+            List<CidrRange> deny = s.cidrs("deny", false, 1);
+            Optional<AccessConfig.BasicAuthConfig> basic = Optional.empty();
+            if (route) {
+                String file = s.file("basic-auth");
+                String realm = s.string("realm");
+                if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0 || realm.chars().anyMatch(c -> c < 0x20)) {
+                    s.problem("realm", "a realm cannot hold quotes, backslashes or control characters");
+                }
+                if (file != null) {
+                    String text = readFile(s, "basic-auth", file, "expected a file of user:bcrypt-hash lines "
+                            + "(htpasswd -B)");
+                    if (text != null) {
+                        List<String> bad = new ArrayList<>();
+                        Map<String, String> users = BasicAuthFile.parse(text, file, bad);
+                        bad.forEach(message -> s.problem("basic-auth", message));
+                        basic = Optional.of(new AccessConfig.BasicAuthConfig(file, realm, users));
+                    }
+                } else if (s.has("realm")) {
+                    s.problem("realm", "only applies with basic-auth");
+                }
+            }
+            AccessConfig access = new AccessConfig(allow, deny, basic);
+            return access.open() ? AccessConfig.OPEN : access;
         }
 
         private static RewriteConfig rewrite(Section s) {

@@ -21,6 +21,7 @@ import java.util.Optional;
  *                      (TLS) listener; empty for none
  * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
  *                      listener's responses; empty for none
+ * @param access        which client addresses may use the listener (403 for the others)
  */
 public record ListenerConfig(
         String name,
@@ -35,10 +36,20 @@ public record ListenerConfig(
         ProxyProtocolConfig proxyProtocol,
         Optional<ListenerTlsConfig> tls,
         Optional<HostPort> redirectHttp,
-        Optional<Duration> hsts) {
+        Optional<Duration> hsts,
+        AccessConfig access) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** A listener open to every client, as before access control existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, AccessConfig.OPEN);
     }
 
     /** A listener without an access log, as before the access log existed. */

@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param rewrite    what changes in requests and responses ({@link RewriteConfig#NONE} for nothing)
  * @param redirect   answers with a redirect instead of a pool (then {@code pool} is null)
  * @param respond    answers with a fixed response instead of a pool (then {@code pool} is null)
+ * @param access     who may use the route, after the listener's own {@code access}
  */
 public record RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
-                          Optional<RedirectConfig> redirect, Optional<RespondConfig> respond) {
+                          Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access) {
 
     /** A first-wave route: host and path prefix (either may be null). */
     public RouteConfig(String host, String pathPrefix, String pool) {
@@ -27,5 +28,11 @@ public record RouteConfig(String host, String pathPrefix, String pool, RouteMatc
     /** A route to a pool that changes nothing. */
     public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match) {
         this(host, pathPrefix, pool, match, RewriteConfig.NONE, Optional.empty(), Optional.empty());
+    }
+
+    /** A route open to every client. */
+    public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
+                       Optional<RedirectConfig> redirect, Optional<RespondConfig> respond) {
+        this(host, pathPrefix, pool, match, rewrite, redirect, respond, AccessConfig.OPEN);
     }
 }

@@ -37,6 +37,7 @@ class FormatInStepTest {
     void loaderReadsExactlyTheRegisteredKeys() throws Exception {
         Files.writeString(dir.resolve("pair.key"), "ab".repeat(32));
         Files.writeString(dir.resolve("token"), "t0ken");
+        Files.writeString(dir.resolve("admin.htpasswd"), "alice:" + BasicAuthFileTest.ALICE + "\n");
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
         assertThat(notify.toFile().setExecutable(true)).isTrue();
@@ -62,7 +63,9 @@ class FormatInStepTest {
                 "                   { remove: X-C } ], response-headers: [ { set: X-D, value: '{client}' } ] } },",
                 "      { path-prefix: /v1/, pool: web, rewrite: { replace-prefix: { from: /v1/, to: /v2/ } } },",
                 "      { path-prefix: /old/, redirect: { status: '301', location: 'https://x{uri}' } },",
-                "      { path-prefix: /r/, respond: { status: 200, content-type: text/plain, body: hi } } ]",
+                "      { path-prefix: /r/, respond: { status: 200, content-type: text/plain, body: hi },",
+                "        access: { allow: [10.0.0.0/8], deny: [10.9.0.0/16], basic-auth: admin.htpasswd, realm: A } } ]",
+                "    access: { allow: [10.0.0.0/8], deny: [10.9.0.0/16] }",
                 "    access-log: { enabled: true, format: json }",
                 "    proxy-protocol: { accept: true, from: [10.0.0.0/8] }",
                 "    tls: { certificates: [ { cert: site.pem, key: site.key, ocsp: site.ocsp } ], strict-sni: true,",

@@ -6,10 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The traffic policy keys of a route: matching, and the shadowed-route warning. */
 class RoutePolicyConfigTest {
+
+    @TempDir
+    Path dir;
 
     private static String[] listener(String... routes) {
         List<String> lines = new ArrayList<>(List.of(
@@ -181,5 +188,41 @@ class RoutePolicyConfigTest {
                                 + "the message or the connection; Tandem sets it and it cannot be edited",
                         "t.yaml:9:33: listeners[0].routes[2].rewrite.request-headers[1].value: remove takes no value",
                         "t.yaml:9:38: listeners[0].routes[2].rewrite.request-headers[2]: add needs a value"));
+    }
+
+    // Access of a listener and a route: ranges, and a basic-auth file read at load with its users.
+    @Test
+    void accessIsRead() throws Exception {
+        Path file = dir.resolve("admin.htpasswd");
+        Files.writeString(file, "alice:" + BasicAuthFileTest.ALICE + "\n");
+        String[] lines = listener("{ path-prefix: /admin/, pool: api, access: { allow: [10.0.0.0/8], basic-auth: '"
+                + file + "', realm: Admins } }");
+        List<String> withAccess = new ArrayList<>(List.of(lines));
+        withAccess.add(4, "    access: { deny: [203.0.113.0/24] }");
+        TandemConfig c = parse(withAccess.toArray(new String[0]));
+        assertThat(c.listeners().get(0).access()).isEqualTo(new AccessConfig(List.of(),
+                List.of(CidrRange.parse("203.0.113.0/24")), java.util.Optional.empty()));
+        assertThat(c.listeners().get(0).routes().get(0).access()).isEqualTo(new AccessConfig(
+                List.of(CidrRange.parse("10.0.0.0/8")), List.of(), java.util.Optional.of(
+                        new AccessConfig.BasicAuthConfig(file.toString(), "Admins",
+                                Map.of("alice", BasicAuthFileTest.ALICE)))));
+    }
+
+    // A basic-auth file that is missing or holds a bad line is reported at the route's basic-auth value.
+    @Test
+    void badBasicAuthFilesPointAtTheKey() throws Exception {
+        Path file = dir.resolve("bad.htpasswd");
+        Files.writeString(file, "alice:{SHA}abc\n");
+        assertThat(problems(listener("{ path-prefix: /a/, pool: api, access: { basic-auth: '" + file + "' } }",
+                "{ path-prefix: /b/, pool: api, access: { basic-auth: '" + dir.resolve("none") + "', realm: 'a\"b' } }")))
+                .isEqualTo(String.join("\n",
+                        "t.yaml:6:62: listeners[0].routes[0].access.basic-auth: " + file + " line 1: the hash of "
+                                + "'alice' is not bcrypt; expected $2y$... (htpasswd -B makes one; MD5, SHA-1 and "
+                                + "crypt hashes are not accepted)",
+                        "t.yaml:7:62: listeners[0].routes[1].access.basic-auth: cannot read " + dir.resolve("none")
+                                + ": no such file; expected a file of user:bcrypt-hash lines (htpasswd -B)",
+                        "t.yaml:7:" + (62 + dir.resolve("none").toString().length() + 11)
+                                + ": listeners[0].routes[1].access.realm: a realm cannot hold quotes, backslashes or "
+                                + "control characters"));
     }
 }

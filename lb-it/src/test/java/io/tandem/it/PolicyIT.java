@@ -20,6 +20,8 @@ class PolicyIT {
     static final TandemFixture lb = new TandemFixture();
 
     static StubBackend web;
+    /** bcrypt (cost 4) of "s3cret". */
+    static final String ALICE = "$2y$04$ch05OiMyM8T3Zkrg2r2MWOLJmaYvVwv0tWD2vZFlPXVmSei9xG.2y";
 
     @BeforeAll
     static void start() throws Exception {
@@ -31,8 +33,12 @@ class PolicyIT {
         StubBackend regex = lb.stub("regex");
         StubBackend second = lb.stub("second");
         StubBackend old = lb.stub("old");
+        java.nio.file.Path htpasswd = lb.file("admin.htpasswd", "alice:" + ALICE + "\n");
         lb.config()
+                .listener("guarded", "web", l -> l.set("access", "{ deny: [127.0.0.2/32] }"))
                 .listener("front", "web", l -> l
+                        .routeMap("{ match: { path: { prefix: /admin/ } }, pool: web, access: { allow: [127.0.0.1/32],"
+                                + " basic-auth: '" + htpasswd + "', realm: Admins } }")
                         .routeMap("{ match: { path: { prefix: /strip/ } }, pool: web, rewrite: { strip-prefix: /strip,"
                                 + " request-headers: [ { set: X-Env, value: prod }, { add: X-Client, value: '{client}' },"
                                 + " { remove: X-Debug } ], response-headers: [ { set: X-Served-By,"
@@ -62,9 +68,14 @@ class PolicyIT {
     }
 
     static RawClient.Response get(String source, String head) throws IOException {
+        return get(source, "front", head);
+    }
+
+    /** One request on a new connection from {@code source} (a 127.0.0.x address) to {@code listener}. */
+    static RawClient.Response get(String source, String listener, String head) throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), lb.port("front")));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), lb.port(listener)));
         s.setSoTimeout(10_000);
         try (RawClient c = new RawClient(s)) {
             return c.send(head).read(head.startsWith("HEAD "));
@@ -142,5 +153,35 @@ class PolicyIT {
             // The same connection still reaches a backend.
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().header("x-backend")).isEqualTo("web");
         }
+    }
+
+    // A listener's deny refuses one client with 403 and serves another.
+    @Test
+    void listenerAccess() throws Exception {
+        String head = "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+        RawClient.Response denied = get("127.0.0.2", "guarded", head);
+        assertThat(denied.status()).isEqualTo(403);
+        assertThat(denied.text()).isEqualTo("Access from your address is not allowed.\n");
+        assertThat(denied.header("x-backend")).isNull();
+        assertThat(get("127.0.0.1", "guarded", head).header("x-backend")).isEqualTo("web");
+    }
+
+    // A route's allow gives 403 to other clients; its basic auth 401 with a challenge until the password is right.
+    @Test
+    void routeAccessAndBasicAuth() throws Exception {
+        String head = "GET /admin/x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n";
+        String good = "Authorization: Basic " + java.util.Base64.getEncoder().encodeToString("alice:s3cret".getBytes())
+                + "\r\n";
+        String bad = "Authorization: Basic " + java.util.Base64.getEncoder().encodeToString("alice:nope".getBytes())
+                + "\r\n";
+        assertThat(get("127.0.0.2", head + good + "\r\n").status()).isEqualTo(403);
+        RawClient.Response none = get("127.0.0.1", head + "\r\n");
+        assertThat(none.status()).isEqualTo(401);
+        assertThat(none.header("www-authenticate")).isEqualTo("Basic realm=\"Admins\", charset=\"UTF-8\"");
+        assertThat(get("127.0.0.1", head + bad + "\r\n").status()).isEqualTo(401);
+        RawClient.Response ok = get("127.0.0.1", head + good + "\r\n");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.header("x-backend")).isEqualTo("web");
+        assertThat(ok.header("x-seen-uri")).isEqualTo("/admin/x");
     }
 }

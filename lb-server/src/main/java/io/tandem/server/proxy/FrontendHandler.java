@@ -320,6 +320,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                     headers, EmptyHttpHeaders.INSTANCE);
         }
         this.requestId = requestId;
+        AccessRule refusedBy = routing.access();
+        int refused = refusedBy.check(clientAddress, headers);
+        if (refused == AccessRule.ALLOWED) {
+            refusedBy = route.access();
+            refused = refusedBy.check(clientAddress, headers);
+        }
+        if (refused != AccessRule.ALLOWED) {
+            ReferenceCountUtil.release(req);
+            FullHttpResponse answer = ErrorResponses.response(HttpResponseStatus.valueOf(refused), refused == 401
+                    ? "This resource needs a user name and password." : "Access from your address is not allowed.",
+                    false, null, requestId);
+            if (refused == 401) {
+                answer.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, refusedBy.challenge());
+            }
+            answerLocally(routing, req, answer, keepAlive && !upgrading && !http10);
+            return;
+        }
         if (route.answersItself()) {
             ReferenceCountUtil.release(req);
             answerLocally(routing, req, route.answer(this), keepAlive && !upgrading && !http10);

@@ -31,10 +31,12 @@ final class Route {
     private final RedirectConfig redirect;
     private final RespondConfig respond;
     private final byte[] respondBody;
+    private final AccessRule access;
 
     private Route(RouteMatcher matcher, PoolRuntime pool, RewriteConfig rewrite, RedirectConfig redirect,
-                  RespondConfig respond) {
+                  RespondConfig respond, AccessRule access) {
         this.matcher = matcher;
+        this.access = access;
         this.pool = pool;
         this.rewrite = rewrite;
         this.requestEdits = rewrite.requestHeaders().isEmpty() ? HeaderEdits.NONE
@@ -49,12 +51,12 @@ final class Route {
     /** {@code pool}: the route's pool, null for a route that answers itself. */
     static Route of(RouteConfig config, PoolRuntime pool) {
         return new Route(new RouteMatcher(config.match()), pool, config.rewrite(), config.redirect().orElse(null),
-                config.respond().orElse(null));
+                config.respond().orElse(null), AccessRule.of(config.access()));
     }
 
     /** The route of requests no configured route matches. */
     static Route fallback(PoolRuntime pool) {
-        return new Route(null, pool, RewriteConfig.NONE, null, null);
+        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN);
     }
 
     boolean matches(RequestFacts request) {
@@ -64,6 +66,11 @@ final class Route {
     /** Where the route's requests go; null when it answers them itself. */
     PoolRuntime pool() {
         return pool;
+    }
+
+    /** Who may use this route (after the listener's access). */
+    AccessRule access() {
+        return access;
     }
 
     /** The edits of responses to this route's requests; {@link HeaderEdits#NONE} for none. */

@@ -18,6 +18,7 @@ public final class Routing {
     private final AccessLog accessLog;
     private final Route[] routes;
     private final Route fallback;
+    private final AccessRule access;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final String hsts;
@@ -38,6 +39,7 @@ public final class Routing {
             routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()));
         }
         this.fallback = Route.fallback(pools.get(listener.pool()));
+        this.access = AccessRule.of(listener.access());
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();
         this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
@@ -76,6 +78,11 @@ public final class Routing {
     /** The listener's access log as this config sets it (a reload may turn it on or off). */
     AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** Who may use the listener at all. */
+    AccessRule access() {
+        return access;
     }
 
     /** The first route whose conditions hold for {@code request}, else the listener's default route. */
