@@ -26,6 +26,14 @@ final class ConfigKeys {
     static final Shape LIMITS = Shape.of("limit")
             .size("header-size", Defaults.MAX_HEADER_SIZE, 1024, 1 << 20)
             .size("uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20)
+            .integer("connections", 0, 0, 10_000_000)
+            .integer("tracked-clients", Defaults.TRACKED_CLIENTS, 16, 10_000_000)
+            .build();
+
+    static final Shape ROUTE_LIMITS = Shape.of("limit")
+            .size("body", 0, 0, 1L << 40)
+            .string("rate", false, null)
+            .integer("connections", 0, 0, 1_000_000)
             .build();
 
     static final Shape PATH_MATCH = Shape.of("path condition")
@@ -98,6 +106,7 @@ final class ConfigKeys {
             .nested("redirect", REDIRECT)
             .nested("respond", RESPOND)
             .nested("access", ROUTE_ACCESS)
+            .nested("limits", ROUTE_LIMITS)
             .build();
 
     static final Shape ACCESS_LOG = Shape.of("access-log")

@@ -169,6 +169,8 @@ public final class ConfigLoader {
             Section limits = s.section("limits");
             int headerSize = (int) limits.size("header-size");
             int uriLength = (int) limits.size("uri-length");
+            int maxConnections = limits.integer("connections");
+            int trackedClients = limits.integer("tracked-clients");
             List<RouteConfig> routes = routes(s);
             Section log = s.section("access-log");
             AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
@@ -198,7 +200,7 @@ public final class ConfigLoader {
             }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
                     accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
-                    access(s.section("access"), false));
+                    access(s.section("access"), false), maxConnections, trackedClients);
         }
 
         /**
@@ -292,7 +294,31 @@ public final class ConfigLoader {
             }
             checkPoolReference(r, "pool", pool);
             return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match, rewrite, redirect,
-                    respond, access(r.section("access"), true));
+                    respond, access(r.section("access"), true), routeLimits(r.section("limits")));
+        }
+
+        private static RouteLimits routeLimits(Section s) {
+            long body = s.size("body");
+            int connections = s.integer("connections");
+            String rate = s.string("rate");
+            int perWindow = 0;
+            Duration window = RouteLimits.NONE.window();
+            if (rate != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})/(s|m|h)").matcher(rate.strip());
+                if (!m.matches() || Integer.parseInt(m.group(1)) == 0) {
+                    s.problem("rate", "'" + rate + "' is not a rate; expected requests per second, minute or hour "
+                            + "per client address, e.g. 100/s, 600/m or 1000/h");
+                } else {
+                    perWindow = Integer.parseInt(m.group(1));
+                    window = switch (m.group(2)) {
+                        case "s" -> Duration.ofSeconds(1);
+                        case "m" -> Duration.ofMinutes(1);
+                        default -> Duration.ofHours(1);
+                    };
+                }
+            }
+            RouteLimits limits = new RouteLimits(body, perWindow, window, connections);
+            return limits.equals(RouteLimits.NONE) ? RouteLimits.NONE : limits;
         }
 
         /** A listener's or a route's access; only a route's may have basic-auth. */

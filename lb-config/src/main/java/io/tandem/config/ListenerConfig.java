@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
  *                      listener's responses; empty for none
  * @param access        which client addresses may use the listener (403 for the others)
+ * @param maxConnections open client connections at most; 0 for no cap
+ * @param trackedClients client addresses the per-client limits of each route remember
  */
 public record ListenerConfig(
         String name,
@@ -37,10 +39,21 @@ public record ListenerConfig(
         Optional<ListenerTlsConfig> tls,
         Optional<HostPort> redirectHttp,
         Optional<Duration> hsts,
-        AccessConfig access) {
+        AccessConfig access,
+        int maxConnections,
+        int trackedClients) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
+    }
+
+    /** A listener without connection cap, as before limits existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, 0, Defaults.TRACKED_CLIENTS);
     }
 
     /** A listener open to every client, as before access control existed. */

@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param redirect   answers with a redirect instead of a pool (then {@code pool} is null)
  * @param respond    answers with a fixed response instead of a pool (then {@code pool} is null)
  * @param access     who may use the route, after the listener's own {@code access}
+ * @param limits     body size and per-client limits ({@link RouteLimits#NONE} for none)
  */
 public record RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
-                          Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access) {
+                          Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access,
+                          RouteLimits limits) {
 
     /** A first-wave route: host and path prefix (either may be null). */
     public RouteConfig(String host, String pathPrefix, String pool) {
@@ -34,5 +36,11 @@ public record RouteConfig(String host, String pathPrefix, String pool, RouteMatc
     public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
                        Optional<RedirectConfig> redirect, Optional<RespondConfig> respond) {
         this(host, pathPrefix, pool, match, rewrite, redirect, respond, AccessConfig.OPEN);
+    }
+
+    /** A route without limits. */
+    public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
+                       Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access) {
+        this(host, pathPrefix, pool, match, rewrite, redirect, respond, access, RouteLimits.NONE);
     }
 }

@@ -225,4 +225,18 @@ class RoutePolicyConfigTest {
                                 + ": listeners[0].routes[1].access.realm: a realm cannot hold quotes, backslashes or "
                                 + "control characters"));
     }
+
+    // Route limits: a rate per second, minute or hour; a bad rate names the forms it takes.
+    @Test
+    void routeLimits() throws Exception {
+        TandemConfig c = parse(listener("{ path-prefix: /a/, pool: api, limits: { rate: 600/m, connections: 20, "
+                + "body: 10MiB } }", "{ path-prefix: /b/, pool: api }"));
+        assertThat(c.listeners().get(0).routes().get(0).limits()).isEqualTo(new RouteLimits(10L << 20, 600,
+                java.time.Duration.ofMinutes(1), 20));
+        assertThat(c.listeners().get(0).routes().get(1).limits()).isSameAs(RouteLimits.NONE);
+        assertThat(c.listeners().get(0).trackedClients()).isEqualTo(65536);
+        assertThat(problems(listener("{ path-prefix: /a/, pool: api, limits: { rate: 100/day } }")))
+                .isEqualTo("t.yaml:6:56: listeners[0].routes[0].limits.rate: '100/day' is not a rate; expected "
+                        + "requests per second, minute or hour per client address, e.g. 100/s, 600/m or 1000/h");
+    }
 }

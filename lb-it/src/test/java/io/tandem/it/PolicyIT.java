@@ -36,7 +36,11 @@ class PolicyIT {
         java.nio.file.Path htpasswd = lb.file("admin.htpasswd", "alice:" + ALICE + "\n");
         lb.config()
                 .listener("guarded", "web", l -> l.set("access", "{ deny: [127.0.0.2/32] }"))
+                .listener("capped", "web", l -> l.limits("connections: 2"))
                 .listener("front", "web", l -> l
+                        .routeMap("{ match: { path: { prefix: /rated/ } }, pool: web, limits: { rate: 10/h } }")
+                        .routeMap("{ match: { path: { exact: /park } }, pool: web, limits: { connections: 2 } }")
+                        .routeMap("{ match: { path: { exact: /upload } }, pool: web, limits: { body: 1KiB } }")
                         .routeMap("{ match: { path: { prefix: /admin/ } }, pool: web, access: { allow: [127.0.0.1/32],"
                                 + " basic-auth: '" + htpasswd + "', realm: Admins } }")
                         .routeMap("{ match: { path: { prefix: /strip/ } }, pool: web, rewrite: { strip-prefix: /strip,"
@@ -183,5 +187,111 @@ class PolicyIT {
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.header("x-backend")).isEqualTo("web");
         assertThat(ok.header("x-seen-uri")).isEqualTo("/admin/x");
+    }
+
+    // Under a bounded loop a client over its rate gets 429 with Retry-After; another client is not affected.
+    @Test
+    void rateLimitsOneClientOnly() throws Exception {
+        String head = "GET /rated/x HTTP/1.1\r\nHost: h\r\n\r\n";
+        int ok = 0;
+        int limited = 0;
+        int otherOk = 0;
+        try (RawClient one = client("127.0.0.1", "front"); RawClient two = client("127.0.0.2", "front")) {
+            for (int i = 0; i < 30; i++) {
+                RawClient.Response r = one.send(head).read();
+                if (r.status() == 200) {
+                    ok++;
+                } else {
+                    assertThat(r.status()).isEqualTo(429);
+                    // Up to an hour: the window is an hour and the client used all of it.
+                    assertThat(Long.parseLong(r.header("retry-after"))).isBetween(1L, 3600L);
+                    assertThat(r.text()).isEqualTo("Too many requests from your address; retry later.\n");
+                    limited++;
+                }
+                if (i < 10) {
+                    otherOk += two.send(head).read().status() == 200 ? 1 : 0;
+                }
+            }
+        }
+        assertThat(ok).isEqualTo(10);
+        assertThat(limited).isEqualTo(20);
+        assertThat(otherOk).isEqualTo(10);
+        assertThat(lb.admin().metrics().value("tandem_limited_requests_total", "listener", "front", "limit", "rate"))
+                .isEqualTo(20.0);
+    }
+
+    // A client with two requests in flight on a route capped at 2 gets 429 for a third; another client does not.
+    @Test
+    void inFlightCapPerClient() throws Exception {
+        String head = "GET /park HTTP/1.1\r\nHost: h\r\n\r\n";
+        try (RawClient a = client("127.0.0.1", "front"); RawClient b = client("127.0.0.1", "front");
+             RawClient c = client("127.0.0.1", "front"); RawClient other = client("127.0.0.2", "front")) {
+            a.send(head);
+            b.send(head);
+            Poll.until(java.time.Duration.ofSeconds(10), "two requests parked", () -> web.parked.get() == 2);
+            RawClient.Response third = c.send(head).read();
+            assertThat(third.status()).isEqualTo(429);
+            assertThat(third.header("retry-after")).isEqualTo("1");
+            other.send(head);
+            Poll.until(java.time.Duration.ofSeconds(10), "the other client's request parked",
+                    () -> web.parked.get() == 3);
+            web.releaseParked();
+            assertThat(a.read().status()).isEqualTo(200);
+            assertThat(b.read().status()).isEqualTo(200);
+            assertThat(other.read().status()).isEqualTo(200);
+            // The slots are free again.
+            Poll.until(java.time.Duration.ofSeconds(10), "no request parked", () -> web.parked.get() == 0);
+            c.send(head);
+            Poll.until(java.time.Duration.ofSeconds(10), "the retry parked", () -> web.parked.get() == 1);
+            web.releaseParked();
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+    }
+
+    // A body over the route's limit is refused with 413, by Content-Length at once or chunked as it grows.
+    @Test
+    void bodyLimit() throws Exception {
+        String big = "x".repeat(2000);
+        RawClient.Response declared = get("127.0.0.1", "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 2000"
+                + "\r\n\r\n" + big);
+        assertThat(declared.status()).isEqualTo(413);
+        assertThat(declared.header("connection")).isEqualTo("close");
+        RawClient.Response chunked = get("127.0.0.1", "POST /upload HTTP/1.1\r\nHost: h\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n7d0\r\n" + big + "\r\n0\r\n\r\n");
+        assertThat(chunked.status()).isEqualTo(413);
+        RawClient.Response small = get("127.0.0.1", "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 500"
+                + "\r\nConnection: close\r\n\r\n" + "x".repeat(500));
+        assertThat(small.status()).isEqualTo(200);
+        assertThat(small.text()).startsWith("500 ");
+    }
+
+    // The listener's connection cap closes a third connection at once; a slot freed is taken again.
+    @Test
+    void listenerConnectionCap() throws Exception {
+        String head = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+        try (RawClient a = client("127.0.0.1", "capped"); RawClient b = client("127.0.0.1", "capped")) {
+            assertThat(a.send(head).read().status()).isEqualTo(200);
+            assertThat(b.send(head).read().status()).isEqualTo(200);
+            try (RawClient c = client("127.0.0.1", "capped")) {
+                assertThat(c.closedByPeer()).isTrue();
+            }
+            a.close();
+            Poll.until(java.time.Duration.ofSeconds(10), "a freed slot is taken", () -> {
+                try (RawClient d = client("127.0.0.1", "capped")) {
+                    return d.send(head).read().status() == 200;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** A kept-alive connection from {@code source} to {@code listener}. */
+    static RawClient client(String source, String listener) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), lb.port(listener)));
+        s.setSoTimeout(10_000);
+        return new RawClient(s);
     }
 }

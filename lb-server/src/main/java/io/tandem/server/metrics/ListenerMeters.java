@@ -71,6 +71,34 @@ public final class ListenerMeters {
     }
 
     /**
+     * Counts a request (or, for {@code listener-connections}, a connection)
+     * refused by a limit: {@code body}, {@code rate}, {@code connections}. Only
+     * refusals look the counter up, never admitted requests.
+     */
+    public void limited(String limit) {
+        Counter.builder("tandem_limited_requests")
+                .description("Requests refused by a route's limits (413 body, 429 rate or connections), and "
+                        + "connections closed by the listener's connection cap (listener-connections)")
+                .tags("listener", name, "limit", limit)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Exports the per-client limit tables of this listener's current routes: how
+     * many client addresses they remember, and how many they forgot because full
+     * (counted per config load: a reload starts the tables afresh).
+     */
+    public void limitTables(java.util.function.DoubleSupplier clients, java.util.function.DoubleSupplier evictions) {
+        Gauge.builder("tandem_limit_clients", clients::getAsDouble)
+                .description("Client addresses the per-client limit tables of the listener's routes remember")
+                .tags("listener", name).register(registry);
+        FunctionCounter.builder("tandem_limit_evictions", evictions, java.util.function.DoubleSupplier::getAsDouble)
+                .description("Client addresses forgotten by full limit tables (least recently seen first)")
+                .tags("listener", name).register(registry);
+    }
+
+    /**
      * Counts a connection closed for its PROXY protocol header, or the lack of
      * one. Rare and never on the request path, so the counter is looked up
      * here (made on first use) rather than kept.

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.retry.AttemptFailure;
 import io.tandem.core.retry.FailedAttempt;
@@ -64,13 +65,16 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private boolean counted;
     private boolean staleRetried;
     private int status;
+    /** The slot of its client's in-flight cap this exchange holds until {@link #finish}; null for none. */
+    private ClientLimiter.Client heldSlot;
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, Route route, Routing routing, BackendChoice choice,
              UpstreamRequest upstream, DownstreamResponse downstream, boolean clientKeepAlive, boolean clientHttp10,
-             boolean upgrading, String requestId) {
+             boolean upgrading, String requestId, ClientLimiter.Client heldSlot) {
+        this.heldSlot = heldSlot;
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
@@ -455,6 +459,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      */
     private void finish(int code, long bytes, Ending how) {
         long nanos = System.nanoTime() - startNanos;
+        if (heldSlot != null) {
+            heldSlot.release();
+            heldSlot = null;
+        }
         if (how == Ending.ANSWERED) {
             meters.requests(listenerIndex).record(code, nanos);
         } else if (how == Ending.LOCAL_ANSWER) {

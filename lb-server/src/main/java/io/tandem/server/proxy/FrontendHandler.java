@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -28,6 +29,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.tandem.config.Template;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
@@ -75,6 +77,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final RequestFacts facts = new RequestFacts();
     /** The X-Request-Id of the current request (for templates). */
     private String requestId;
+    /** The current request's body limit (0: none) and the body bytes it sent so far. */
+    private long bodyLimit;
+    private long bodyBytes;
+    /** This connection counts against the listener's connection cap. */
+    private boolean counted;
     /** Begun again by each exchange: its response side. */
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
@@ -169,6 +176,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (!listener.connectionOpened(listener.routing().maxConnections())) {
+            // Over the listener's cap: closed before a byte is read, as a full accept queue would.
+            listener.meters().limited("listener-connections");
+            closing = true;
+            ctx.close();
+            return;
+        }
+        counted = true;
         this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
             client((InetSocketAddress) ctx.channel().remoteAddress());
@@ -245,6 +260,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             if (((HttpContent) msg).decoderResult().isFailure()) {
                 malformedBody((HttpContent) msg);
             } else if (current != null && !upstream.complete()) {
+                if (bodyLimit > 0 && (bodyBytes += ((HttpContent) msg).content().readableBytes()) > bodyLimit) {
+                    bodyTooLarge((HttpContent) msg);
+                    return;
+                }
                 current.requestContent((HttpContent) msg);
             } else {
                 // The rest of a request that was already answered (an error before its body).
@@ -337,7 +356,46 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             answerLocally(routing, req, answer, keepAlive && !upgrading && !http10);
             return;
         }
+        ClientLimiter.Client held = null;
+        if (route.bodyLimit() > 0 || route.limiter() != null) {
+            bodyLimit = route.bodyLimit();
+            bodyBytes = 0;
+            if (bodyLimit > 0 && HttpUtil.getContentLength(req, -1L) > bodyLimit) {
+                ReferenceCountUtil.release(req);
+                listener.meters().limited("body");
+                // The body is not read: the connection closes after the answer.
+                answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "The request body is larger than this resource accepts.", true, null, requestId), false);
+                return;
+            }
+            ClientLimiter limiter = route.limiter();
+            if (limiter != null && clientAddress != null) {
+                ClientLimiter.Client client = limiter.client(clientAddress);
+                ClientLimiter.Verdict verdict = limiter.admit(client);
+                if (verdict != ClientLimiter.Verdict.ADMITTED) {
+                    ReferenceCountUtil.release(req);
+                    boolean rate = verdict == ClientLimiter.Verdict.RATE;
+                    listener.meters().limited(rate ? "rate" : "connections");
+                    // Whole seconds, rounded up: a client that waits that long is let through.
+                    long wait = rate ? Math.max(1, (limiter.retryAfterNanos(client) + 999_999_999) / 1_000_000_000)
+                            : 1;
+                    answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.TOO_MANY_REQUESTS,
+                            rate ? "Too many requests from your address; retry later."
+                                    : "Too many requests from your address at once; retry later.",
+                            false, Long.toString(wait), requestId), keepAlive && !upgrading && !http10);
+                    return;
+                }
+                if (limiter.capsInFlight()) {
+                    held = client;
+                }
+            }
+        } else {
+            bodyLimit = 0;
+        }
         if (route.answersItself()) {
+            if (held != null) {
+                held.release();
+            }
             ReferenceCountUtil.release(req);
             answerLocally(routing, req, route.answer(this), keepAlive && !upgrading && !http10);
             return;
@@ -345,7 +403,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         route.rewrite(req, facts, this);
         request = req;
         current = new Exchange(this, req, route, routing, choice, upstream, downstream,
-                keepAlive && !draining, http10, upgrading, requestId);
+                keepAlive && !draining, http10, upgrading, requestId, held);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
@@ -396,6 +454,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             case QUERY -> facts.query();
             case URI -> facts.uri;
         };
+    }
+
+    /** The request body grew past its route's limit: 413 when the response has not begun, else the connection is cut. */
+    private void bodyTooLarge(HttpContent content) {
+        content.release();
+        listener.meters().limited("body");
+        Exchange e = current;
+        HttpRequest req = request;
+        current = null;
+        request = null;
+        boolean started = e.responseStarted();
+        e.abort();
+        if (started) {
+            closeAfterFlush();
+        } else {
+            localReject(req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than this resource accepts.");
+        }
     }
 
     /** A request body that cannot be parsed (bad chunk size or delimiter): nothing more can be read. */
@@ -572,6 +648,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        if (counted) {
+            counted = false;
+            listener.connectionClosed();
+        }
         if (timer != null) {
             timer.stop();
         }

@@ -11,7 +11,9 @@ import io.tandem.config.RedirectConfig;
 import io.tandem.config.RespondConfig;
 import io.tandem.config.RewriteConfig;
 import io.tandem.config.RouteConfig;
+import io.tandem.config.RouteLimits;
 import io.tandem.config.Template;
+import io.tandem.core.limit.ClientLimiter;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -32,10 +34,17 @@ final class Route {
     private final RespondConfig respond;
     private final byte[] respondBody;
     private final AccessRule access;
+    /** Largest request body in bytes; 0 for no limit. */
+    private final long bodyLimit;
+    /** The per-client counters of this route; null without per-client limits. */
+    private final ClientLimiter limiter;
 
     private Route(RouteMatcher matcher, PoolRuntime pool, RewriteConfig rewrite, RedirectConfig redirect,
-                  RespondConfig respond, AccessRule access) {
+                  RespondConfig respond, AccessRule access, RouteLimits limits, int trackedClients) {
         this.matcher = matcher;
+        this.bodyLimit = limits.body();
+        this.limiter = limits.perClient() ? new ClientLimiter(limits.rate(), limits.window().toNanos(),
+                limits.connections(), trackedClients, System::nanoTime) : null;
         this.access = access;
         this.pool = pool;
         this.rewrite = rewrite;
@@ -48,15 +57,18 @@ final class Route {
         this.respondBody = respond == null ? null : respond.body().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code pool}: the route's pool, null for a route that answers itself. */
-    static Route of(RouteConfig config, PoolRuntime pool) {
+    /**
+     * @param pool           the route's pool, null for a route that answers itself
+     * @param trackedClients client addresses its per-client limits remember
+     */
+    static Route of(RouteConfig config, PoolRuntime pool, int trackedClients) {
         return new Route(new RouteMatcher(config.match()), pool, config.rewrite(), config.redirect().orElse(null),
-                config.respond().orElse(null), AccessRule.of(config.access()));
+                config.respond().orElse(null), AccessRule.of(config.access()), config.limits(), trackedClients);
     }
 
     /** The route of requests no configured route matches. */
     static Route fallback(PoolRuntime pool) {
-        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN);
+        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN, RouteLimits.NONE, 0);
     }
 
     boolean matches(RequestFacts request) {
@@ -66,6 +78,16 @@ final class Route {
     /** Where the route's requests go; null when it answers them itself. */
     PoolRuntime pool() {
         return pool;
+    }
+
+    /** Largest request body in bytes; 0 for no limit. */
+    long bodyLimit() {
+        return bodyLimit;
+    }
+
+    /** The per-client counters of this route; null without per-client limits. */
+    ClientLimiter limiter() {
+        return limiter;
     }
 
     /** Who may use this route (after the listener's access). */

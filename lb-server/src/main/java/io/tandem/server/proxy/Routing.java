@@ -36,7 +36,7 @@ public final class Routing {
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
-            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()));
+            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()), listener.trackedClients());
         }
         this.fallback = Route.fallback(pools.get(listener.pool()));
         this.access = AccessRule.of(listener.access());
@@ -78,6 +78,29 @@ public final class Routing {
     /** The listener's access log as this config sets it (a reload may turn it on or off). */
     AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** The listener's cap on open client connections; 0 for none. */
+    int maxConnections() {
+        return listener.maxConnections();
+    }
+
+    /** Client addresses the limit tables of these routes remember now. */
+    double limitClients() {
+        double n = 0;
+        for (Route r : routes) {
+            n += r.limiter() == null ? 0 : r.limiter().size();
+        }
+        return n;
+    }
+
+    /** Client addresses the limit tables of these routes forgot because full. */
+    double limitEvictions() {
+        double n = 0;
+        for (Route r : routes) {
+            n += r.limiter() == null ? 0 : r.limiter().evictions();
+        }
+        return n;
     }
 
     /** Who may use the listener at all. */

@@ -31,7 +31,7 @@ class RouteTest {
 
     private static HttpRequest rewritten(RewriteConfig rewrite, String uri, String... headers) {
         Route route = Route.of(new RouteConfig(null, null, "p", RouteMatch.ANY, rewrite, Optional.empty(),
-                Optional.empty()), null);
+                Optional.empty()), null, 16);
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
         for (int i = 0; i < headers.length; i += 2) {
             req.headers().add(headers[i], headers[i + 1]);
@@ -74,7 +74,7 @@ class RouteTest {
     void answers() {
         Route redirect = Route.of(new RouteConfig(null, null, null, RouteMatch.ANY, RewriteConfig.NONE,
                 Optional.of(new RedirectConfig(301, Template.parse("https://{host}/new{uri}"))), Optional.empty()),
-                null);
+                null, 16);
         assertThat(redirect.answersItself()).isTrue();
         FullHttpResponse r = redirect.answer(VALUES);
         assertThat(r.status().code()).isEqualTo(301);
@@ -82,7 +82,7 @@ class RouteTest {
         assertThat(r.headers().get("content-length")).isEqualTo("0");
         r.release();
         Route respond = Route.of(new RouteConfig(null, null, null, RouteMatch.ANY, RewriteConfig.NONE,
-                Optional.empty(), Optional.of(new RespondConfig(503, "text/html", "<h1>é</h1>"))), null);
+                Optional.empty(), Optional.of(new RespondConfig(503, "text/html", "<h1>é</h1>"))), null, 16);
         FullHttpResponse f = respond.answer(VALUES);
         assertThat(f.status().code()).isEqualTo(503);
         assertThat(f.headers().get("content-type")).isEqualTo("text/html");
