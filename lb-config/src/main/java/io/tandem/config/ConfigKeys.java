@@ -211,6 +211,12 @@ final class ConfigKeys {
             .file("key", false)
             .build();
 
+    static final Shape ERROR_PAGES = Shape.of("error page")
+            .file("502", false)
+            .file("503", false)
+            .file("504", false)
+            .build();
+
     static final Shape POOL = Shape.of("pool")
             .choice("strategy", "a strategy", Defaults.STRATEGY.configName(), StrategyName.configNames())
             .hashOn("hash-on")
@@ -223,6 +229,7 @@ final class ConfigKeys {
             .nested("outlier", OUTLIER)
             .choice("proxy-protocol", "a PROXY protocol version", null, ProxyProtocolVersion.configNames())
             .nested("tls", BACKEND_TLS)
+            .nested("error-pages", ERROR_PAGES)
             .build();
 
     static final Shape TRACK = Shape.of("track")

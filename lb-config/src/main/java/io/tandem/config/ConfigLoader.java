@@ -705,7 +705,33 @@ public final class ConfigLoader {
             Optional<BackendTlsConfig> tls = s.has("tls") ? Optional.of(TlsSections.backend(s.section("tls")))
                     : Optional.empty();
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls);
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls, errorPages(s.section("error-pages")));
+        }
+
+        /** A pool's error pages by status, each file read and checked now. */
+        private static Map<Integer, ErrorPage> errorPages(Section s) {
+            Map<Integer, ErrorPage> pages = new LinkedHashMap<>();
+            for (String status : List.of("502", "503", "504")) {
+                String file = s.file(status);
+                if (file == null) {
+                    continue;
+                }
+                String expected = "expected a page (HTML, JSON or text) of at most 1MiB";
+                try {
+                    long size = Files.size(Path.of(file));
+                    if (size > ErrorPage.MAX_SIZE) {
+                        s.problem(status, file + " is " + Units.formatSize(size) + "; " + expected);
+                        continue;
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // readFile below names the reason.
+                }
+                String body = readFile(s, status, file, expected);
+                if (body != null) {
+                    pages.put(Integer.parseInt(status), new ErrorPage(file, ErrorPage.contentType(file), body));
+                }
+            }
+            return pages;
         }
 
         private HealthConfig health(Section s) {

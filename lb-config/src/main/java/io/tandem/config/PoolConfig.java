@@ -2,6 +2,7 @@ package io.tandem.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,10 +32,22 @@ public record PoolConfig(
         Optional<StickyConfig> sticky,
         OutlierConfig outlier,
         Optional<ProxyProtocolVersion> proxyProtocol,
-        Optional<BackendTlsConfig> tls) {
+        Optional<BackendTlsConfig> tls,
+        Map<Integer, ErrorPage> errorPages) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+        errorPages = Map.copyOf(errorPages);
+    }
+
+    /** A pool with the built-in error answers, as before error pages existed. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, Map.of());
     }
 
     /** A pool with default outlier detection. */

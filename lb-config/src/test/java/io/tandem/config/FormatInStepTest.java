@@ -37,6 +37,7 @@ class FormatInStepTest {
     void loaderReadsExactlyTheRegisteredKeys() throws Exception {
         Files.writeString(dir.resolve("pair.key"), "ab".repeat(32));
         Files.writeString(dir.resolve("token"), "t0ken");
+        Files.writeString(dir.resolve("502.html"), "<h1>502</h1>");
         Files.writeString(dir.resolve("admin.htpasswd"), "alice:" + BasicAuthFileTest.ALICE + "\n");
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, "#!/bin/sh\n");
@@ -83,6 +84,7 @@ class FormatInStepTest {
                 "    sticky: { cookie: TANDEM }",
                 "    outlier: { consecutive-5xx: 3 }",
                 "    proxy-protocol: v2",
+                "    error-pages: { 502: 502.html, 503: 502.html, 504: 502.html }",
                 "    tls: { ca: backend-ca.pem, verify: true, sni: app.internal, cert: lb-client.pem, "
                         + "key: lb-client.key }",
                 "failover:",

@@ -239,4 +239,24 @@ class RoutePolicyConfigTest {
                 .isEqualTo("t.yaml:6:56: listeners[0].routes[0].limits.rate: '100/day' is not a rate; expected "
                         + "requests per second, minute or hour per client address, e.g. 100/s, 600/m or 1000/h");
     }
+
+    // A pool's error pages are read at load with a content type by extension; a missing file is reported at its key.
+    @Test
+    void errorPages() throws Exception {
+        Path page = dir.resolve("503.html");
+        Files.writeString(page, "<h1>Back soon</h1>");
+        Path text = dir.resolve("504.txt");
+        Files.writeString(text, "slow");
+        TandemConfig c = parse("listeners: [ { bind: 127.0.0.1:8080, pool: web } ]", "pools:", "  web:",
+                "    error-pages: { 503: '" + page + "', 504: '" + text + "' }",
+                "    backends: [ { address: 127.0.0.1:9000 } ]");
+        assertThat(c.pool("web").errorPages()).containsOnly(
+                Map.entry(503, new ErrorPage(page.toString(), "text/html; charset=utf-8", "<h1>Back soon</h1>")),
+                Map.entry(504, new ErrorPage(text.toString(), "text/plain; charset=utf-8", "slow")));
+        assertThat(problems("listeners: [ { bind: 127.0.0.1:8080, pool: web } ]", "pools:", "  web:",
+                "    error-pages: { 502: '" + dir.resolve("none.html") + "' }",
+                "    backends: [ { address: 127.0.0.1:9000 } ]"))
+                .isEqualTo("t.yaml:4:25: pools.web.error-pages.502: cannot read " + dir.resolve("none.html")
+                        + ": no such file; expected a page (HTML, JSON or text) of at most 1MiB");
+    }
 }

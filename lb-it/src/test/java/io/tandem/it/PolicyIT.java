@@ -33,10 +33,15 @@ class PolicyIT {
         StubBackend regex = lb.stub("regex");
         StubBackend second = lb.stub("second");
         StubBackend old = lb.stub("old");
+        // Closes every connection at once: requests get 502, health checks fail.
+        RawBackend closer = lb.raw(java.net.Socket::close);
+        java.nio.file.Path page502 = lb.file("errors/502.html", "<h1>Bad gateway, sorry</h1>\n");
+        java.nio.file.Path page503 = lb.file("errors/503.json", "{\"error\": \"down\"}\n");
         java.nio.file.Path htpasswd = lb.file("admin.htpasswd", "alice:" + ALICE + "\n");
         lb.config()
                 .listener("guarded", "web", l -> l.set("access", "{ deny: [127.0.0.2/32] }"))
                 .listener("capped", "web", l -> l.limits("connections: 2"))
+                .listener("broken", "refused", l -> l.route("/down/", "down"))
                 .listener("front", "web", l -> l
                         .routeMap("{ match: { path: { prefix: /rated/ } }, pool: web, limits: { rate: 10/h } }")
                         .routeMap("{ match: { path: { exact: /park } }, pool: web, limits: { connections: 2 } }")
@@ -61,6 +66,11 @@ class PolicyIT {
                         .routeMap("{ match: { source: [127.0.0.2/32] }, pool: second }")
                         .route("/old/", "old"))
                 .pool("web", p -> p.backend(web))
+                .pool("refused", p -> p.set("retries", "0").set("error-pages", "{ 502: '" + page502 + "' }")
+                        .backend(closer))
+                .pool("down", p -> p.set("error-pages", "{ 503: '" + page503 + "' }")
+                        .health("path: /, interval: 100ms, timeout: 100ms, rise: 1, fall: 1, initial-state: probe")
+                        .backend(closer))
                 .pool("api", p -> p.backend(api))
                 .pool("exact", p -> p.backend(exact))
                 .pool("canary", p -> p.backend(canary))
@@ -293,5 +303,21 @@ class PolicyIT {
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), lb.port(listener)));
         s.setSoTimeout(10_000);
         return new RawClient(s);
+    }
+
+    // A pool's error pages replace the built-in text of 502 and 503, with the content type of their file.
+    @Test
+    void errorPages() throws Exception {
+        RawClient.Response bad = get("127.0.0.1", "broken", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        assertThat(bad.status()).isEqualTo(502);
+        assertThat(bad.header("content-type")).isEqualTo("text/html; charset=utf-8");
+        assertThat(bad.text()).isEqualTo("<h1>Bad gateway, sorry</h1>\n");
+        assertThat(bad.header("x-request-id")).isNotEmpty();
+        RawClient.Response down = get("127.0.0.1", "broken",
+                "GET /down/x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        assertThat(down.status()).isEqualTo(503);
+        assertThat(down.header("content-type")).isEqualTo("application/json");
+        assertThat(down.header("retry-after")).isEqualTo("1");
+        assertThat(down.text()).isEqualTo("{\"error\": \"down\"}\n");
     }
 }

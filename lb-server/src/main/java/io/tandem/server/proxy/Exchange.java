@@ -385,7 +385,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         cancelResponseTimer();
         upstream.dropUnsent();
         boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
-        FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
+        FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId,
+                pool.settings().errorPages().get(code.code()));
         if (downstream.hsts() != null) {
             answer.headers().set(ResponseHead.STRICT_TRANSPORT_SECURITY, downstream.hsts());
         }
