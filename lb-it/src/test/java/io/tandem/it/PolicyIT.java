@@ -226,8 +226,11 @@ class PolicyIT {
         assertThat(ok).isEqualTo(10);
         assertThat(limited).isEqualTo(20);
         assertThat(otherOk).isEqualTo(10);
-        assertThat(lb.admin().metrics().value("tandem_limited_requests_total", "listener", "front", "limit", "rate"))
-                .isEqualTo(20.0);
+        PrometheusText m = lb.admin().metrics();
+        assertThat(m.value("tandem_limited_requests_total", "listener", "front", "limit", "rate")).isEqualTo(20.0);
+        // Both clients are in the rated route's table (the in-flight route's may hold them too).
+        assertThat(m.value("tandem_limit_clients", "listener", "front")).isGreaterThanOrEqualTo(2.0);
+        assertThat(m.value("tandem_limit_evictions_total", "listener", "front")).isZero();
     }
 
     // A client with two requests in flight on a route capped at 2 gets 429 for a third; another client does not.

@@ -3,6 +3,7 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.tandem.config.Template;
 import io.tandem.core.strategy.RequestContext;
 
 /**
@@ -47,7 +48,7 @@ interface ClientConnection extends ChannelHandler {
     void exchangeDone(boolean keepAlive);
 
     /** The values of the current request's template variables (client, request id, host, ...). */
-    io.tandem.config.Template.Values requestValues();
+    Template.Values requestValues();
 
     /** The exchange answers itself (502, 503, 504): write {@code answer}, then close or go on. */
     void exchangeAnswered(FullHttpResponse answer, boolean close);

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.config.Template;
 
 /**
  * The response side of an {@link Exchange}: writes the backend's response to
@@ -30,7 +31,7 @@ final class DownstreamResponse {
     private String hsts;
     /** The route's response header edits (object path only: a route with edits never gets raw heads). */
     private HeaderEdits edits = HeaderEdits.NONE;
-    private io.tandem.config.Template.Values values;
+    private Template.Values values;
     /** An interim (1xx) response is under way: the end that follows is its, not the final one's. */
     private boolean informational;
     /** Response body bytes written to the client. */
@@ -46,7 +47,7 @@ final class DownstreamResponse {
      * @param hsts the Strict-Transport-Security value for responses to it (a TLS listener with hsts), or null
      */
     void begin(boolean clientKeepAlive, boolean clientHttp10, String hsts, HeaderEdits edits,
-               io.tandem.config.Template.Values values) {
+               Template.Values values) {
         this.channel = client.channel();
         this.edits = edits;
         this.values = values;

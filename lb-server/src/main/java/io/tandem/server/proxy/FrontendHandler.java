@@ -82,6 +82,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private long bodyBytes;
     /** This connection counts against the listener's connection cap. */
     private boolean counted;
+    /** Set by {@link #admitted} when the request took a slot of its client's in-flight cap. */
+    private ClientLimiter.Client heldSlot;
     /** Begun again by each exchange: its response side. */
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
@@ -339,6 +341,37 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                     headers, EmptyHttpHeaders.INSTANCE);
         }
         this.requestId = requestId;
+        boolean keepOpen = keepAlive && !upgrading && !http10;
+        if (!admitted(routing, route, req, keepOpen)) {
+            return;
+        }
+        ClientLimiter.Client held = heldSlot;
+        heldSlot = null;
+        if (route.answersItself()) {
+            if (held != null) {
+                held.release();
+            }
+            ReferenceCountUtil.release(req);
+            answerLocally(routing, req, route.answer(this), keepOpen);
+            return;
+        }
+        route.rewrite(req, facts, this);
+        request = req;
+        current = new Exchange(this, req, route, routing, choice, upstream, downstream,
+                keepAlive && !draining, http10, upgrading, requestId, held);
+        // Sent now, or in its turn when this loop has more requests than it starts in one pass.
+        Dispatcher.current().submit(current, ctx.channel().eventLoop());
+        // Usually a no-op: reading stops only under backpressure, not per request.
+        updateClientRead();
+    }
+
+    /**
+     * The listener's and the route's access, then the route's limits: true when
+     * the request may go on (with {@link #heldSlot} set when it took a slot of its
+     * client's in-flight cap), false when it was answered here (403, 401, 413, 429).
+     */
+    private boolean admitted(Routing routing, Route route, HttpRequest req, boolean keepOpen) {
+        HttpHeaders headers = req.headers();
         AccessRule refusedBy = routing.access();
         int refused = refusedBy.check(clientAddress, headers);
         if (refused == AccessRule.ALLOWED) {
@@ -353,61 +386,39 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             if (refused == 401) {
                 answer.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, refusedBy.challenge());
             }
-            answerLocally(routing, req, answer, keepAlive && !upgrading && !http10);
-            return;
+            answerLocally(routing, req, answer, keepOpen);
+            return false;
         }
-        ClientLimiter.Client held = null;
-        if (route.bodyLimit() > 0 || route.limiter() != null) {
-            bodyLimit = route.bodyLimit();
-            bodyBytes = 0;
-            if (bodyLimit > 0 && HttpUtil.getContentLength(req, -1L) > bodyLimit) {
-                ReferenceCountUtil.release(req);
-                listener.meters().limited("body");
-                // The body is not read: the connection closes after the answer.
-                answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                        "The request body is larger than this resource accepts.", true, null, requestId), false);
-                return;
-            }
-            ClientLimiter limiter = route.limiter();
-            if (limiter != null && clientAddress != null) {
-                ClientLimiter.Client client = limiter.client(clientAddress);
-                ClientLimiter.Verdict verdict = limiter.admit(client);
-                if (verdict != ClientLimiter.Verdict.ADMITTED) {
-                    ReferenceCountUtil.release(req);
-                    boolean rate = verdict == ClientLimiter.Verdict.RATE;
-                    listener.meters().limited(rate ? "rate" : "connections");
-                    // Whole seconds, rounded up: a client that waits that long is let through.
-                    long wait = rate ? Math.max(1, (limiter.retryAfterNanos(client) + 999_999_999) / 1_000_000_000)
-                            : 1;
-                    answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.TOO_MANY_REQUESTS,
-                            rate ? "Too many requests from your address; retry later."
-                                    : "Too many requests from your address at once; retry later.",
-                            false, Long.toString(wait), requestId), keepAlive && !upgrading && !http10);
-                    return;
-                }
-                if (limiter.capsInFlight()) {
-                    held = client;
-                }
-            }
-        } else {
-            bodyLimit = 0;
-        }
-        if (route.answersItself()) {
-            if (held != null) {
-                held.release();
-            }
+        bodyLimit = route.bodyLimit();
+        bodyBytes = 0;
+        if (bodyLimit > 0 && HttpUtil.getContentLength(req, -1L) > bodyLimit) {
             ReferenceCountUtil.release(req);
-            answerLocally(routing, req, route.answer(this), keepAlive && !upgrading && !http10);
-            return;
+            listener.meters().limited("body");
+            // The body is not read: the connection closes after the answer.
+            answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than this resource accepts.", true, null, requestId), false);
+            return false;
         }
-        route.rewrite(req, facts, this);
-        request = req;
-        current = new Exchange(this, req, route, routing, choice, upstream, downstream,
-                keepAlive && !draining, http10, upgrading, requestId, held);
-        // Sent now, or in its turn when this loop has more requests than it starts in one pass.
-        Dispatcher.current().submit(current, ctx.channel().eventLoop());
-        // Usually a no-op: reading stops only under backpressure, not per request.
-        updateClientRead();
+        ClientLimiter limiter = route.limiter();
+        if (limiter == null || clientAddress == null) {
+            return true;
+        }
+        ClientLimiter.Client client = limiter.client(clientAddress);
+        ClientLimiter.Verdict verdict = limiter.admit(client);
+        if (verdict == ClientLimiter.Verdict.ADMITTED) {
+            heldSlot = limiter.capsInFlight() ? client : null;
+            return true;
+        }
+        ReferenceCountUtil.release(req);
+        boolean rate = verdict == ClientLimiter.Verdict.RATE;
+        listener.meters().limited(rate ? "rate" : "connections");
+        // Whole seconds, rounded up: a client that waits that long is let through.
+        long wait = rate ? Math.max(1, (limiter.retryAfterNanos(client) + 999_999_999) / 1_000_000_000) : 1;
+        answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.TOO_MANY_REQUESTS, rate
+                ? "Too many requests from your address; retry later."
+                : "Too many requests from your address at once; retry later.", false, Long.toString(wait),
+                requestId), keepOpen);
+        return false;
     }
 
     /**

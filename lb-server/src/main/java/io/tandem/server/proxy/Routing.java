@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A listener's routes, resolved to pools, and the settings its connections
- * read, resolved once: immutable, swapped whole on reload. First match wins;
- * no match goes to the listener's default pool.
+ * A listener's routes, compiled with their conditions and policies (rewrites,
+ * answers, access, limits) and resolved to pools, the listener's access, and
+ * the settings its connections read, resolved once: immutable, swapped whole
+ * on reload, so a request sees one config's policy from start to end. First
+ * match wins; no match goes to the listener's default pool.
  */
 public final class Routing {
 
