@@ -3,7 +3,6 @@ package io.tandem.server.proxy;
 import io.netty.util.AsciiString;
 import io.tandem.config.CidrRange;
 import io.tandem.config.RouteMatch;
-import java.nio.CharBuffer;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -11,7 +10,8 @@ import java.util.regex.Pattern;
  * One route's conditions compiled once per config load: regexes compiled,
  * header names interned as {@link AsciiString}s, lists as arrays. Matching reads
  * a {@link RequestFacts} and allocates nothing unless a regex condition has to
- * run (a {@link java.util.regex.Matcher} per regex test). Immutable; shared by
+ * run (a {@link java.util.regex.Matcher} per regex test, over the region of the
+ * request's own string: no copy). Immutable; shared by
  * every event loop.
  */
 final class RouteMatcher {
@@ -106,7 +106,7 @@ final class RouteMatcher {
         return switch (pathKind) {
             case EXACT -> r.pathLength() == pathValue.length() && r.uri.startsWith(pathValue, r.pathStart);
             case PREFIX -> r.pathLength() >= pathValue.length() && r.uri.startsWith(pathValue, r.pathStart);
-            case REGEX -> pathRegex.matcher(CharBuffer.wrap(r.uri, r.pathStart, r.pathEnd)).matches();
+            case REGEX -> pathRegex.matcher(r.uri).region(r.pathStart, r.pathEnd).matches();
         };
     }
 
@@ -139,7 +139,7 @@ final class RouteMatcher {
         if (equals != null) {
             return end - start == equals.length() && s.startsWith(equals, start);
         }
-        return regex == null || regex.matcher(CharBuffer.wrap(s, start, end)).matches();
+        return regex == null || regex.matcher(s).region(start, end).matches();
     }
 
     private boolean queryMatches(RequestFacts r) {
