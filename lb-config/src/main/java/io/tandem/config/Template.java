@@ -7,8 +7,8 @@ import java.util.List;
  * A header value or redirect location with variables: {@code {client}},
  * {@code {request-id}}, {@code {host}}, {@code {scheme}}, {@code {path}},
  * {@code {query}} and {@code {uri}}; {@code {{} writes a literal {@code {}.
- * Parsed once at load; a template without variables expands to the same
- * string every time, allocating nothing. Immutable.
+ * Parsed once at load; a template without variables, or of one variable
+ * alone, expands without allocating. Immutable.
  */
 public final class Template {
 
@@ -43,12 +43,15 @@ public final class Template {
     private final Object[] parts;
     /** The whole value when there are no variables, else null. */
     private final String constant;
+    /** The one variable when that is the whole template (e.g. {@code {client}}), else null. */
+    private final Variable only;
 
     private Template(String text, Object[] parts) {
         this.text = text;
         this.parts = parts;
         this.constant = parts.length == 0 ? "" : parts.length == 1 && parts[0] instanceof String
                 ? (String) parts[0] : null;
+        this.only = parts.length == 1 && parts[0] instanceof Variable ? (Variable) parts[0] : null;
     }
 
     /** Parses {@code text}; throws IllegalArgumentException naming an unknown or unclosed variable. */
@@ -107,6 +110,11 @@ public final class Template {
     public String expand(Values values) {
         if (constant != null) {
             return constant;
+        }
+        if (only != null) {
+            // The request's own string, no copy.
+            String value = values.value(only);
+            return value == null ? "" : value;
         }
         StringBuilder out = new StringBuilder(64);
         for (Object part : parts) {

@@ -36,6 +36,7 @@ class TemplateTest {
         Template t = Template.parse("prod");
         assertThat(t.expand(v -> { throw new AssertionError("no variable"); })).isSameAs(t.expand(VALUES::get));
         assertThat(expand("{{x} {host}")).isEqualTo("{x} www.example.com");
+        assertThat(Template.parse("{client}").expand(VALUES::get)).isSameAs(VALUES.get(Template.Variable.CLIENT));
         assertThat(expand("")).isEmpty();
     }
 
