@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 /**
  * The traffic of one listener: bytes read from and written to its clients,
@@ -89,11 +90,11 @@ public final class ListenerMeters {
      * many client addresses they remember, and how many they forgot because full
      * (counted per config load: a reload starts the tables afresh).
      */
-    public void limitTables(java.util.function.DoubleSupplier clients, java.util.function.DoubleSupplier evictions) {
+    public void limitTables(DoubleSupplier clients, DoubleSupplier evictions) {
         Gauge.builder("tandem_limit_clients", clients::getAsDouble)
                 .description("Client addresses the per-client limit tables of the listener's routes remember")
                 .tags("listener", name).register(registry);
-        FunctionCounter.builder("tandem_limit_evictions", evictions, java.util.function.DoubleSupplier::getAsDouble)
+        FunctionCounter.builder("tandem_limit_evictions", evictions, DoubleSupplier::getAsDouble)
                 .description("Client addresses forgotten by full limit tables (least recently seen first)")
                 .tags("listener", name).register(registry);
     }

@@ -5,6 +5,7 @@ import io.tandem.server.Transport;
 import io.tandem.server.metrics.ListenerMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.tls.ListenerTls;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a listener's connections share: its current routing (replaced whole on
@@ -24,7 +25,7 @@ public final class ListenerRuntime {
     private volatile Routing routing;
     private volatile ListenerTls tls;
     /** Open client connections, for the listener's connection cap. */
-    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
     public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
