@@ -27,27 +27,26 @@ interface AccessLog {
     void log(AccessEntry entry);
 
     /** Where finished lines go. */
+    @FunctionalInterface
     interface Sink {
 
-        /** False when nothing would be written (the logger is off): the line is not even formatted. */
-        boolean enabled();
+        /** The {@code tandem.access} logger, looked up once. */
+        Logger ACCESS = LoggerFactory.getLogger(LOGGER);
 
         void write(String line);
 
+        /**
+         * False when the {@code tandem.access} logger is off: the line is not
+         * even formatted. Its level rules every sink, syslog targets too, so
+         * one runtime level change silences or resumes them all.
+         */
+        default boolean enabled() {
+            return ACCESS.isInfoEnabled();
+        }
+
         /** The {@code tandem.access} logger at INFO. */
         static Sink logger() {
-            Logger logger = LoggerFactory.getLogger(LOGGER);
-            return new Sink() {
-                @Override
-                public boolean enabled() {
-                    return logger.isInfoEnabled();
-                }
-
-                @Override
-                public void write(String line) {
-                    logger.info(line);
-                }
-            };
+            return ACCESS::info;
         }
     }
 

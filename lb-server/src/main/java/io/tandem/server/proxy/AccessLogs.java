@@ -48,17 +48,7 @@ public final class AccessLogs implements AutoCloseable {
                 t -> SyslogSender.start(t.address(), t.transport(),
                         drop -> metrics.accessLogDropped(drop == SyslogSender.Drop.QUEUE_FULL)));
         SyslogFrame frame = new SyslogFrame(syslog.facility(), hostname, syslog.appName(), pid, "access");
-        return AccessLog.of(listener.name(), config, new AccessLog.Sink() {
-            @Override
-            public boolean enabled() {
-                return true;
-            }
-
-            @Override
-            public void write(String line) {
-                sender.offer(frame.message(Instant.now(), line));
-            }
-        });
+        return AccessLog.of(listener.name(), config, line -> sender.offer(frame.message(Instant.now(), line)));
     }
 
     /** Stops the senders no listener of {@code listeners} (the config in force) sends to. */

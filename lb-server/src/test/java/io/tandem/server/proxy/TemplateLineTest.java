@@ -17,17 +17,7 @@ class TemplateLineTest {
     private static final Instant NOW = Instant.parse("2026-12-06T20:30:05.123Z");
 
     private final List<String> written = new ArrayList<>();
-    private final AccessLog.Sink sink = new AccessLog.Sink() {
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public void write(String line) {
-            written.add(line);
-        }
-    };
+    private final AccessLog.Sink sink = written::add;
 
     private static AccessEntry full() {
         AccessEntry e = new AccessEntry();
