@@ -38,6 +38,8 @@ class SyslogIT {
 
     static StubBackend a;
     static DatagramSocket udp;
+    static DatagramSocket firstTarget;
+    static DatagramSocket secondTarget;
     static ServerSocket tcp;
     static String hostname;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -48,6 +50,10 @@ class SyslogIT {
         a = lb.stub("a");
         udp = lb.closeAfter(new DatagramSocket(0, LOOPBACK));
         udp.setSoTimeout(10_000);
+        firstTarget = lb.closeAfter(new DatagramSocket(0, LOOPBACK));
+        firstTarget.setSoTimeout(10_000);
+        secondTarget = lb.closeAfter(new DatagramSocket(0, LOOPBACK));
+        secondTarget.setSoTimeout(10_000);
         tcp = lb.closeAfter(new ServerSocket(0, 8, LOOPBACK));
         tcp.setSoTimeout(10_000);
         int down;
@@ -61,9 +67,21 @@ class SyslogIT {
                         + "syslog: { address: 127.0.0.1:" + tcp.getLocalPort() + ", transport: tcp }"))
                 .listener("down", "web", l -> l.accessLog("enabled: true, "
                         + "syslog: { address: 127.0.0.1:" + down + ", transport: tcp }"))
+                .listener("moved", "web", l -> l.accessLog(movedTo(firstTarget)))
                 .pool("web", p -> p.backend(a));
         lb.start();
         hostname = InetAddress.getLocalHost().getHostName();
+    }
+
+    static String movedTo(DatagramSocket socket) {
+        return "enabled: true, template: '$request_id', syslog: { address: 127.0.0.1:" + socket.getLocalPort()
+                + ", app-name: moved }";
+    }
+
+    static String receive(DatagramSocket socket) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[8192], 8192);
+        socket.receive(p);
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
     }
 
     static HttpResponse<String> get(String listener, String path, String requestId) throws Exception {
@@ -100,10 +118,7 @@ class SyslogIT {
     void udpDatagramPerLine() throws Exception {
         Instant before = Instant.now();
         assertThat(get("udp", "/", "udp-id-1").statusCode()).isEqualTo(200);
-        DatagramPacket p = new DatagramPacket(new byte[8192], 8192);
-        udp.receive(p);
-        String message = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
-        assertThat(msg(message, 19 * 8 + 6, "lb-udp", before)).isEqualTo("udp-id-1 200 " + a.address());
+        assertThat(msg(receive(udp), 19 * 8 + 6, "lb-udp", before)).isEqualTo("udp-id-1 200 " + a.address());
     }
 
     // Over TCP lines are octet-counted frames on one connection: PRI 134 (local0), app-name tandem, combined lines.
@@ -121,6 +136,20 @@ class SyslogIT {
             assertThat(get("tcp", "/second", "tcp-id-2").statusCode()).isEqualTo(200);
             assertThat(msg(frame(in), 16 * 8 + 6, "tandem", before)).matches(String.format(line, "/second"));
         }
+    }
+
+    // A reload that points a listener at another syslog server sends its next lines there.
+    @Test
+    void reloadMovesTheTarget() throws Exception {
+        Instant start = Instant.now();
+        assertThat(get("moved", "/", "moved-id-1").statusCode()).isEqualTo(200);
+        assertThat(msg(receive(firstTarget), 134, "moved", start)).isEqualTo("moved-id-1");
+        lb.config().listener("moved", "web", l -> l.accessLog(movedTo(secondTarget)));
+        lb.writeConfig();
+        HttpResponse<String> reload = lb.reload();
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        assertThat(get("moved", "/", "moved-id-2").statusCode()).isEqualTo(200);
+        assertThat(msg(receive(secondTarget), 134, "moved", start)).isEqualTo("moved-id-2");
     }
 
     // A syslog server that is down costs the request nothing: it is answered, and its line is counted as dropped.
