@@ -16,7 +16,7 @@ public enum AccessLogField {
     USER,
     /** When the request ended, ISO 8601 in UTC with milliseconds. */
     TIME,
-    /** When the request ended, in the Common Log Format's {@code 10/Oct/2000:13:55:36 +0000} (UTC). */
+    /** When the request ended, in the Common Log Format's {@code 10/Oct/2000:13:55:36 +0200}, in the host's zone. */
     TIME_CLF,
     METHOD,
     /** The request target as the client sent it. */

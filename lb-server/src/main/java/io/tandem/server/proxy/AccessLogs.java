@@ -28,13 +28,13 @@ public final class AccessLogs implements AutoCloseable {
     private record Target(SyslogConfig.Transport transport, HostPort address) {}
 
     private final ProxyMetrics metrics;
-    private final String hostname;
+    /** This machine's name, looked up at the first syslog target (a slow resolver then costs nothing else). */
+    private String hostname;
     private final long pid = ProcessHandle.current().pid();
     private final Map<Target, SyslogSender> senders = new HashMap<>();
 
     public AccessLogs(ProxyMetrics metrics) {
         this.metrics = metrics;
-        this.hostname = hostname();
     }
 
     /** The access log of {@code listener}: to its syslog target when it has one, else to the logger. */
@@ -44,6 +44,9 @@ public final class AccessLogs implements AutoCloseable {
             return AccessLog.of(listener.name(), config);
         }
         SyslogConfig syslog = config.syslog().get();
+        if (hostname == null) {
+            hostname = hostname();
+        }
         SyslogSender sender = senders.computeIfAbsent(new Target(syslog.transport(), syslog.address()),
                 t -> SyslogSender.start(t.address(), t.transport(),
                         drop -> metrics.accessLogDropped(drop == SyslogSender.Drop.QUEUE_FULL)));

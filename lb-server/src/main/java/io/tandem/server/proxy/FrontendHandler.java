@@ -22,8 +22,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
@@ -33,6 +33,7 @@ import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -492,7 +493,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
                 clientSubject = ClientSubject.of(ssl);
             }
             if (ssl != null) {
-                javax.net.ssl.SSLSession session = ssl.engine().getSession();
+                SSLSession session = ssl.engine().getSession();
                 tlsSession = new AccessEntry.TlsSession(session.getProtocol(), session.getCipherSuite(), sni);
             }
             armTimer(false);

@@ -26,6 +26,10 @@ public final class Routing {
     private record Route(String host, String pathPrefix, PoolRuntime pool) {}
 
     /**
+     * A routing whose access log goes to the {@code tandem.access} logger only:
+     * a syslog target needs the node's {@link AccessLogs} (the warm standby's
+     * listeners log nothing).
+     *
      * @param listenerIndex the listener's position in the config these pools were
      *                      built with; indexes the pools' per-listener meters
      */
