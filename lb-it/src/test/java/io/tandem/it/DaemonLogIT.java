@@ -104,7 +104,8 @@ class DaemonLogIT {
         assertThat(access.has("level")).isFalse();
         assertThat(access.path("listener").asText()).isEqualTo("web");
         // Nothing the daemon printed is a text log line.
-        assertThat(Arrays.stream(lb.output().split("\n")).filter(l -> l.matches("^\\d{4}-\\d\\d-\\d\\dT.* (INFO|WARN) .*")))
+        assertThat(Arrays.stream(lb.output().split("\n"))
+                .filter(l -> l.matches("^\\d{4}-\\d\\d-\\d\\dT.* (INFO|WARN) .*")))
                 .isEmpty();
     }
 

@@ -62,7 +62,8 @@ class SyslogIT {
         }
         lb.config()
                 .listener("udp", "web", l -> l.accessLog("enabled: true, template: '$request_id $status $backend', "
-                        + "syslog: { address: 127.0.0.1:" + udp.getLocalPort() + ", facility: local3, app-name: lb-udp }"))
+                        + "syslog: { address: 127.0.0.1:" + udp.getLocalPort()
+                        + ", facility: local3, app-name: lb-udp }"))
                 .listener("tcp", "web", l -> l.accessLog("enabled: true, format: combined, "
                         + "syslog: { address: 127.0.0.1:" + tcp.getLocalPort() + ", transport: tcp }"))
                 .listener("down", "web", l -> l.accessLog("enabled: true, "

@@ -112,7 +112,8 @@ class TemplateLineTest {
         AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.COMMON), sink).log(full());
         assertThat(written).hasSize(2);
         assertThat(written.get(0)).isEqualTo("web 201 $");
-        assertThat(written.get(1)).matches("192\\.0\\.2\\.7 - alice \\[\\d\\d/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\\] "
+        assertThat(written.get(1)).matches("192\\.0\\.2\\.7 - alice "
+                + "\\[\\d\\d/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\\] "
                 + "\"POST /cart\\?id=7 HTTP/1\\.1\" 201 5120");
     }
 }
