@@ -33,6 +33,7 @@ import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
+import io.tandem.server.proxy.AccessLogs;
 import io.tandem.server.proxy.BackendConnectionsControl;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
@@ -84,6 +85,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
+    /** The listeners' access logs and the syslog senders they share. */
+    private final AccessLogs accessLogs = new AccessLogs(metrics);
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
@@ -208,7 +211,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 ListenerTls t = tls.get(l.name());
-                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
+                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs), clients, t);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} (pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
                         l.pool(), transport.name(), t == null ? "" : ", TLS " + t.engine().description() + " with "
@@ -323,7 +326,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         Map<String, Routing> routings = new LinkedHashMap<>();
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
-            Routing routing = new Routing(l, i, nextPools);
+            Routing routing = new Routing(l, i, nextPools, accessLogs);
             routings.put(l.name(), routing);
             BoundListener current = listeners.get(l.name());
             if (current != null && current.bind().equals(l.bind())) {
@@ -426,6 +429,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         pools = nextPools;
         config = next;
         loadedAt = Instant.now();
+        accessLogs.retain(next.listeners());
         metrics.configReloaded(true);
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
@@ -433,6 +437,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     }
 
     private ReloadResult refuse(List<String> problems) {
+        // Senders a refused config started for its listeners go again.
+        accessLogs.retain(config.listeners());
         metrics.configReloaded(false);
         for (String p : problems) {
             log.error("reload refused: {}", p);
@@ -723,6 +729,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             r.channel().close().awaitUninterruptibly();
         }
         clients.close().awaitUninterruptibly();
+        accessLogs.close();
         if (admin != null) {
             admin.close();
         }

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
 import io.tandem.core.pool.Backend;
+import io.tandem.server.LogLevels;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,9 +36,15 @@ final class AdminApi {
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StatusReport status;
     private final AdminRouter router;
+    private final LogLevels logLevels;
 
     AdminApi(AdminNode server) {
+        this(server, LogLevels.ofProcess());
+    }
+
+    AdminApi(AdminNode server, LogLevels logLevels) {
         this.server = server;
+        this.logLevels = logLevels;
         this.status = new StatusReport(json, server);
         this.router = new AdminRouter()
                 .get("/", this::page)
@@ -47,6 +54,9 @@ final class AdminApi {
                 .post("/api/v1/pools/{pool}/backends/{backend}/drain", this::drain)
                 .post("/api/v1/pools/{pool}/backends/{backend}/enable", this::enable)
                 .post("/api/v1/pools/{pool}/backends/{backend}/weight", this::weight)
+                .get("/api/v1/log-level", this::logLevels)
+                .put("/api/v1/log-level", this::setLogLevel)
+                .post("/api/v1/log-level", this::setLogLevel)
                 .postDeferred("/api/v1/reload", this::reload)
                 .postDeferred("/api/v1/failover/handover", this::handover);
     }
@@ -68,6 +78,58 @@ final class AdminApi {
     private AdminResponse status(AdminRequest r) throws IOException {
         return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(status.build()))
                 .withHeader("Cache-Control", "no-store");
+    }
+
+    /** The loggers with a level of their own, and the levels there are. */
+    private AdminResponse logLevels(AdminRequest r) throws IOException {
+        ObjectNode body = json.createObjectNode();
+        ObjectNode loggers = body.putObject("loggers");
+        logLevels.configured().forEach(loggers::put);
+        ArrayNode levels = body.putArray("levels");
+        LogLevels.NAMES.forEach(levels::add);
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(body));
+    }
+
+    /**
+     * Sets one logger's level until the process restarts: JSON
+     * {@code {"logger": "io.tandem", "level": "DEBUG"}} (or the same as form or
+     * query parameters; no logger means ROOT). 400 names what is wrong.
+     */
+    private AdminResponse setLogLevel(AdminRequest r) throws IOException {
+        String logger = r.query("logger");
+        String level = r.query("level");
+        String body = r.body().strip();
+        if (body.startsWith("{")) {
+            JsonNode node;
+            try {
+                node = json.readTree(body);
+            } catch (IOException e) {
+                return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                        "the body is not JSON; expected {\"logger\": \"io.tandem\", \"level\": \"DEBUG\"}");
+            }
+            logger = node.hasNonNull("logger") ? node.get("logger").asText() : logger;
+            level = node.hasNonNull("level") ? node.get("level").asText() : level;
+        } else if (!body.isEmpty()) {
+            Map<String, List<String>> form = new QueryStringDecoder(body, false).parameters();
+            logger = form.containsKey("logger") ? form.get("logger").get(0) : logger;
+            level = form.containsKey("level") ? form.get("level").get(0) : level;
+        }
+        if (level == null) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "level is required: {\"logger\": \"io.tandem\", \"level\": \"DEBUG\"}; levels are "
+                            + String.join(", ", LogLevels.NAMES));
+        }
+        String name = logger == null || logger.isBlank() ? LogLevels.ROOT : logger.strip();
+        String before;
+        try {
+            before = logLevels.set(name, level.strip());
+        } catch (IllegalArgumentException e) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        }
+        String now = logLevels.effective(name);
+        log.info("admin: log level of {} {} -> {} (asked by {})", name, before, now, r.client());
+        ObjectNode answer = json.createObjectNode().put("logger", name).put("level", now).put("previous", before);
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(answer));
     }
 
     /**

@@ -43,6 +43,8 @@ public final class ProxyMetrics {
     private final boolean requestMetrics;
     private final Counter reloadsOk;
     private final Counter reloadsFailed;
+    private final Counter accessLogQueueFull;
+    private final Counter accessLogUnavailable;
     private final Map<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
     private final Map<String, TlsMeters> tls = new ConcurrentHashMap<>();
 
@@ -66,6 +68,8 @@ public final class ProxyMetrics {
                 .description("Heap memory held by Netty's pooled allocator").register(registry);
         reloadsOk = reloads("ok");
         reloadsFailed = reloads("error");
+        accessLogQueueFull = accessLogDropped("queue_full");
+        accessLogUnavailable = accessLogDropped("unavailable");
     }
 
     /** The registry with the switch of {@link #REQUEST_METRICS_PROPERTY} (default on). */
@@ -91,6 +95,22 @@ public final class ProxyMetrics {
         return Counter.builder("tandem_config_reloads_total")
                 .description("Config reloads, by result (ok: applied, error: refused, old config kept)")
                 .tags("result", result).register(registry);
+    }
+
+    /**
+     * Counts one access-log line a syslog target did not send: {@code queueFull}
+     * when its queue had no room, else because its server was unreachable.
+     * Safe from any thread (event loops and the sender's).
+     */
+    public void accessLogDropped(boolean queueFull) {
+        (queueFull ? accessLogQueueFull : accessLogUnavailable).increment();
+    }
+
+    private Counter accessLogDropped(String reason) {
+        return Counter.builder("tandem_access_log_dropped_total")
+                .description("Access-log lines not sent to a syslog target, by reason (queue_full: the queue had "
+                        + "no room; unavailable: the server could not be reached)")
+                .tags("reason", reason).register(registry);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -53,6 +54,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final DownstreamResponse downstream;
     private final boolean upgrading;
     private final String requestId;
+    /** The client's protocol, for the access log (the request itself goes on as HTTP/1.1). */
+    private final String protocol;
     private final long startNanos = System.nanoTime();
     private final Runnable onResponseTimeout = this::responseTimedOut;
     private Phase phase = Phase.ATTEMPTING;
@@ -66,6 +69,12 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private int status;
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
+    // For the access log: request body bytes received, attempts made, and the timings of the last attempt.
+    private long bytesIn;
+    private int attempts;
+    private long attemptStartNanos;
+    private long connectNanos = -1;
+    private long firstByteNanos = -1;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
@@ -82,6 +91,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
+        this.protocol = clientHttp10 ? "HTTP/1.0" : "HTTP/1.1";
+        if (request instanceof FullHttpRequest) {
+            bytesIn = ((FullHttpRequest) request).content().readableBytes();
+        }
         choice.begin(pool, client.requestContext());
         upstream.begin(request, upgrading);
         downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null);
@@ -125,6 +138,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend = next;
         backend.requestStarted();
         counted = true;
+        attempts++;
+        attemptStartNanos = System.nanoTime();
+        connectNanos = -1;
         upstream.attemptBegins();
         // A connection that starts with a client's PROXY header is that client's alone.
         PrivateConnections own = pool.settings().proxyProtocol() == null ? null : client.privateConnections();
@@ -160,6 +176,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
+        connectNanos = reused ? 0 : System.nanoTime() - attemptStartNanos;
         upstream.attach(connection, reused, this, clientChannel.isWritable());
         if (upstream.complete()) {
             armResponseTimer();
@@ -169,6 +186,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** A part of the request body from the client. */
     void requestContent(HttpContent content) {
+        bytesIn += content.content().readableBytes();
         if (phase == Phase.ENDED) {
             content.release();
             return;
@@ -257,6 +275,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The final response's head arrived, in either form: the backend answered. */
     private void responseBegins(int code) {
+        firstByteNanos = System.nanoTime() - startNanos;
         phase = Phase.RESPONDING;
         pool.health().responded(backend, code);
         cancelResponseTimer();
@@ -458,8 +477,20 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         } else if (how == Ending.LOCAL_ANSWER) {
             pool.meters().localAnswer(listenerIndex, code);
         }
-        accessLog.log(client.clientIp(), request.method().name(), request.uri(), code,
-                backend == null ? null : backend.id(), bytes, nanos, requestId);
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(client, request, protocol);
+            e.status = code;
+            e.bytesIn = bytesIn;
+            e.bytesOut = bytes;
+            e.pool = pool.name();
+            e.backend = backend == null ? null : backend.id();
+            e.connectNanos = connectNanos;
+            e.firstByteNanos = firstByteNanos;
+            e.totalNanos = nanos;
+            e.retries = Math.max(0, attempts - 1);
+            e.requestId = requestId;
+            accessLog.log(e);
+        }
     }
 
     /** Ends this exchange's count on its backend, once. */

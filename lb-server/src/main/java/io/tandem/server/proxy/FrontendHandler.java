@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AsciiString;
@@ -32,6 +33,7 @@ import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +88,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final boolean https;
     /** The subject of the client's certificate (mutual TLS), or null. */
     private String clientSubject;
+    /** The server name of the client's TLS hello, or null. */
+    private String sni;
+    /** The TLS version, cipher and server name, once the handshake is done. */
+    private AccessEntry.TlsSession tlsSession;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
@@ -130,6 +136,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public String clientIp() {
         return clientIp;
+    }
+
+    @Override
+    public AccessEntry.TlsSession tlsSession() {
+        return tlsSession;
     }
 
     @Override
@@ -345,8 +356,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private void localReject(HttpRequest req, HttpResponseStatus status, String message) {
         listener.meters().localAnswer(status.code());
         long bytes = reject(status, message);
-        listener.routing().accessLog().log(clientIp, req == null ? "-" : req.method().name(),
-                req == null ? "-" : req.uri(), status.code(), null, bytes, 0, null);
+        AccessLog accessLog = listener.routing().accessLog();
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(this, req, req == null ? null : req.protocolVersion().text());
+            e.status = status.code();
+            e.bytesOut = bytes;
+            accessLog.log(e);
+        }
     }
 
     private void rejectMalformed(HttpRequest req) {
@@ -468,9 +484,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SniCompletionEvent) {
+            sni = ((SniCompletionEvent) evt).hostname();
+        }
         if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (listener.routing().clientCertHeader() != null) {
-                clientSubject = ClientSubject.of(ctx.pipeline().get(SslHandler.class));
+                clientSubject = ClientSubject.of(ssl);
+            }
+            if (ssl != null) {
+                SSLSession session = ssl.engine().getSession();
+                tlsSession = new AccessEntry.TlsSession(session.getProtocol(), session.getCipherSuite(), sni);
             }
             armTimer(false);
         }
