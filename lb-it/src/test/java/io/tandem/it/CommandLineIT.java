@@ -27,7 +27,7 @@ class CommandLineIT {
         TandemFixture.Result r = lb.runToEnd(Map.of(), command, "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.output()).startsWith("usage: tandem " + command + " [-h]")
-                .contains("\nEnvironment:\n  TANDEM_JAVA_OPTS ")
+                .contains("\nEnvironment:\n", "\n  TANDEM_JAVA_OPTS ")
                 .endsWith("\nExit codes: 0 ok, 2 invalid config or usage, 1 runtime failure.\n");
     }
 
