@@ -124,6 +124,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.workerThreads = workerThreads;
+        metrics.buildInfo(transport.name());
+        metrics.configApplied(startedAt);
     }
 
     @Override
@@ -425,14 +427,14 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         pools = nextPools;
         config = next;
         loadedAt = Instant.now();
-        metrics.configReloaded(true);
+        metrics.configReloaded(true, loadedAt);
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
         return ReloadResult.applied(summary);
     }
 
     private ReloadResult refuse(List<String> problems) {
-        metrics.configReloaded(false);
+        metrics.configReloaded(false, Instant.now());
         for (String p : problems) {
             log.error("reload refused: {}", p);
         }
