@@ -24,7 +24,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code tandem} command line, parsed by picocli: one small command class
@@ -48,6 +50,8 @@ public final class Main implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
+    @Spec
+    private CommandSpec spec;
 
     private Main(PrintStream out, PrintStream err) {
         this.out = out;
@@ -88,18 +92,17 @@ public final class Main implements Callable<Integer> {
     /** No command: the usage, as an error. */
     @Override
     public Integer call() {
-        err.print(new CommandLine(this).setUsageHelpWidth(100).getUsageMessage());
+        spec.commandLine().usage(spec.commandLine().getErr());
         return USAGE;
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
-        boolean unknownCommand = command.getParent() == null && e instanceof CommandLine.UnmatchedArgumentException u
-                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-");
-        err.println("tandem: " + (unknownCommand
-                ? "unknown command '" + ((CommandLine.UnmatchedArgumentException) e).getUnmatched().get(0) + "'"
-                : e.getMessage()));
+        String unknownCommand = command.getParent() == null && e instanceof CommandLine.UnmatchedArgumentException u
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")
+                ? u.getUnmatched().get(0) : null;
+        err.println("tandem: " + (unknownCommand != null ? "unknown command '" + unknownCommand + "'" : e.getMessage()));
         command.usage(err);
         return USAGE;
     }
@@ -162,6 +165,7 @@ public final class Main implements Callable<Integer> {
     @Command(name = "reload",
             description = {"Ask the daemon running FILE to reload it (admin API, with admin.token-file) "
                     + "and wait for the result.", "Exit 0 applied, 2 refused (every problem printed), 1 no answer."})
+    /** Parses {@code reload}; {@link ReloadCommand} does the work. */
     static final class Reload implements Callable<Integer> {
         @ParentCommand
         Main tandem;

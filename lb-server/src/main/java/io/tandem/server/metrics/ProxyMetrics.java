@@ -28,8 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Prometheus registry of one node and the meters that are not tied to a
- * pool: JVM and Netty memory, config reloads, and the per-listener traffic
- * meters. Pools make their meters through {@link PoolMeters}.
+ * pool: JVM and Netty memory, the build, config reloads and whether the last
+ * one was applied, and the per-listener traffic meters. It serves scrapes in
+ * both exposition formats. Pools make their meters through {@link PoolMeters}.
  *
  * <p>Every meter the data path touches is made once, when its listener,
  * pool or backend is built, and kept in a field or array; the request path
@@ -66,13 +67,13 @@ public final class ProxyMetrics {
     /** A registry with every meter; {@code requestMetrics} false leaves out the per-request ones. */
     public ProxyMetrics(boolean requestMetrics) {
         this.requestMetrics = requestMetrics;
+        // Micrometer's process.cpu.time counts nanoseconds (process_cpu_time_ns_total); Prometheus wants
+        // seconds, under the name its own clients give the same value.
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
-        // Micrometer's process.cpu.time counts nanoseconds (process_cpu_time_ns_total); Prometheus wants
-        // seconds, under the name its own clients give the same value.
-        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
         new ProcessorMetrics().bindTo(registry);
         if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             FunctionCounter.builder("process_cpu_seconds", os, o -> o.getProcessCpuTime() / 1e9)
