@@ -11,6 +11,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** {@code tandem check --dump}: the effective config as YAML, complete, and loadable again to the same config. */
 class ConfigDumpTest {
 
     @TempDir
