@@ -112,6 +112,18 @@ class ConfigDumpTest {
         assertThat(ConfigDump.tree(TestConfigs.parse(dump))).isEqualTo(ConfigDump.tree(config));
     }
 
+    // Values YAML would read as something else (a boolean, a number, an alias, a list) are quoted, and load back.
+    @Test
+    void valuesYamlWouldMisreadAreQuoted() throws Exception {
+        TandemConfig config = TestConfigs.parse(
+                "listeners: [ { name: 'yes', bind: '*:8080', pool: 'on' }, { bind: '[::1]:8081', pool: 'on' } ]",
+                "pools: { 'on': { backends: [ { address: '[::1]:80' } ], health: { path: /x, expect-body: '123' } } }");
+        String dump = ConfigDump.yaml(config);
+        assertThat(dump).contains("\n- name: \"yes\"\n  bind: '*:8080'\n  pool: \"on\"\n", "\n  bind: \"[::1]:8081\"\n",
+                "\n  \"on\":\n", "\n    - address: \"[::1]:80\"\n", "\n      expect-body: \"123\"\n");
+        assertThat(ConfigDump.tree(TestConfigs.parse(dump))).isEqualTo(ConfigDump.tree(config));
+    }
+
     /** The key paths of a dumped tree, spelt as {@link KeyPaths} spells them. */
     @SuppressWarnings("unchecked")
     private static void paths(Object node, String prefix, Set<String> out) {
