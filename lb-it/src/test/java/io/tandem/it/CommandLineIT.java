@@ -2,11 +2,13 @@ package io.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,7 +85,10 @@ class CommandLineIT {
         String[] lines = r.output().split("\n");
         assertThat(lines).hasSize(5);
         assertThat(lines[0]).matches("tandem \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
-        assertThat(lines[1]).matches("commit:    " + gitHead() + "(-dirty)?");
+        assertThat(lines[1]).matches("commit:    [0-9a-f]{12}(-dirty)?");
+        // A commit of this checkout: HEAD itself in a fresh build, an earlier one if commits followed the build.
+        String commit = lines[1].substring("commit:    ".length()).replace("-dirty", "");
+        assertThat(git("merge-base", "--is-ancestor", commit, "HEAD")).as("%s is HEAD or before it", commit).isZero();
         assertThat(lines[2]).matches("built:     \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
         assertThat(lines[3]).startsWith("jdk:       " + Runtime.version().feature() + ".");
         assertThat(lines[4]).isIn("transport: io_uring", "transport: epoll", "transport: nio");
@@ -91,6 +96,12 @@ class CommandLineIT {
         TandemProcess forced = TandemProcess.start(lb.dir(), List.of("-Dtandem.transport=nio"), "version");
         assertThat(forced.awaitExit(Duration.ofSeconds(30))).isZero();
         assertThat(forced.output()).endsWith("\ntransport: nio\n");
+
+        // A transport the daemon could not start on: said so, exit 1 as `run` would.
+        TandemProcess bogus = TandemProcess.start(lb.dir(), List.of("-Dtandem.transport=bogus"), "version");
+        assertThat(bogus.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+        assertThat(bogus.output()).endsWith(
+                "\ntransport: unavailable: -Dtandem.transport=bogus: expected io_uring, epoll or nio\n");
     }
 
     /** The dump without its first line, which names the file it was read from. */
@@ -98,12 +109,13 @@ class CommandLineIT {
         return dump.substring(dump.indexOf('\n') + 1);
     }
 
-    /** The abbreviated commit of the checkout the jar was built in, as the build wrote it. */
-    private static String gitHead() throws Exception {
-        Process git = new ProcessBuilder("git", "-C", ConfigCheckIT.ROOT.toString(), "rev-parse", "--short=12", "HEAD")
-                .redirectErrorStream(true).start();
-        String head = new String(git.getInputStream().readAllBytes()).strip();
-        assertThat(git.waitFor()).as(head).isZero();
-        return head;
+    /** The exit code of {@code git ARGS} in the checkout the jar was built from. */
+    private static int git(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("git", "-C", ConfigCheckIT.ROOT.toString()));
+        command.addAll(List.of(args));
+        Process git = new ProcessBuilder(command).redirectErrorStream(true).start();
+        git.getInputStream().transferTo(OutputStream.nullOutputStream());
+        assertThat(git.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return git.exitValue();
     }
 }
