@@ -127,6 +127,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.workerThreads = workerThreads;
+        metrics.buildInfo(transport.name());
+        metrics.configApplied(startedAt);
     }
 
     @Override
@@ -430,7 +432,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         config = next;
         loadedAt = Instant.now();
         accessLogs.retain(next.listeners());
-        metrics.configReloaded(true);
+        metrics.configReloaded(true, loadedAt);
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
         return ReloadResult.applied(summary);
@@ -439,7 +441,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private ReloadResult refuse(List<String> problems) {
         // Senders a refused config started for its listeners go again.
         accessLogs.retain(config.listeners());
-        metrics.configReloaded(false);
+        metrics.configReloaded(false, Instant.now());
         for (String p : problems) {
             log.error("reload refused: {}", p);
         }

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.LogLevels;
+import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +31,6 @@ import org.slf4j.LoggerFactory;
 final class AdminApi {
 
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
-    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final byte[] STATUS_PAGE = resource("status.html");
 
     private final AdminNode server;
@@ -71,8 +72,8 @@ final class AdminApi {
     }
 
     private AdminResponse metrics(AdminRequest r) {
-        return new AdminResponse(HttpResponseStatus.OK, PROMETHEUS,
-                server.metrics().registry().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        ProxyMetrics.Scrape scrape = server.metrics().scrape(r.headers().get(HttpHeaderNames.ACCEPT));
+        return new AdminResponse(HttpResponseStatus.OK, scrape.contentType(), scrape.body(), Map.of());
     }
 
     private AdminResponse status(AdminRequest r) throws IOException {
