@@ -109,10 +109,21 @@ final class ConfigKeys {
             .nested("limits", ROUTE_LIMITS)
             .build();
 
+    static final Shape SYSLOG = Shape.of("syslog")
+            .address("address", true, null)
+            .choice("transport", "a syslog transport", Defaults.SYSLOG_TRANSPORT.configName(),
+                    SyslogConfig.Transport.configNames())
+            .choice("facility", "a syslog facility", Defaults.SYSLOG_FACILITY.configName(),
+                    SyslogConfig.Facility.configNames())
+            .string("app-name", false, Defaults.SYSLOG_APP_NAME)
+            .build();
+
     static final Shape ACCESS_LOG = Shape.of("access-log")
             .bool("enabled", Defaults.ACCESS_LOG_ENABLED)
             .choice("format", "an access log format", Defaults.ACCESS_LOG_FORMAT.configName(),
                     names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
+            .string("template", false, null)
+            .nested("syslog", SYSLOG)
             .build();
 
     static final Shape PROXY_PROTOCOL = Shape.of("proxy-protocol")

@@ -169,9 +169,7 @@ public final class ConfigLoader {
             int maxConnections = limits.integer("connections");
             int trackedClients = limits.integer("tracked-clients");
             List<RouteConfig> routes = new RouteSections(this::checkPoolReference, warnings).routes(s);
-            Section log = s.section("access-log");
-            AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
-                    AccessLogConfig.Format.fromConfig(log.choice("format")));
+            AccessLogConfig accessLog = accessLog(s.section("access-log"));
             Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(TlsSections.listener(s.section("tls")))
                     : Optional.empty();
             Optional<HostPort> redirect = Optional.empty();
@@ -198,6 +196,58 @@ public final class ConfigLoader {
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
                     accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
                     RouteSections.access(s.section("access"), false), maxConnections, trackedClients);
+        }
+
+        /**
+         * A listener's access log. {@code template} alone means {@code format: template};
+         * a template with another format, or that format without one, is a problem.
+         */
+        private AccessLogConfig accessLog(Section s) {
+            boolean enabled = s.bool("enabled");
+            AccessLogConfig.Format format = AccessLogConfig.Format.fromConfig(s.choice("format"));
+            String text = s.string("template");
+            if (text != null && !s.has("format")) {
+                format = AccessLogConfig.Format.TEMPLATE;
+            }
+            Optional<AccessLogTemplate> template = Optional.ofNullable(format.builtIn());
+            if (format == AccessLogConfig.Format.TEMPLATE) {
+                if (text == null) {
+                    s.problem("format", "format: template needs a template, e.g. template: \"$client $method $uri "
+                            + "$status $backend $total_time\"");
+                } else if (text.isEmpty()) {
+                    s.problem("template", "is empty; expected fields such as $client $status");
+                } else {
+                    try {
+                        template = Optional.of(AccessLogTemplate.parse(text));
+                    } catch (IllegalArgumentException e) {
+                        s.problem("template", e.getMessage());
+                    }
+                }
+            } else if (text != null) {
+                s.problem("template", "only applies with format: template (this log is format: "
+                        + format.configName() + ")");
+            }
+            Optional<SyslogConfig> syslog = s.has("syslog") ? Optional.ofNullable(syslog(s.section("syslog")))
+                    : Optional.empty();
+            return new AccessLogConfig(enabled, format, template, syslog);
+        }
+
+        /** A syslog target; null (with a problem) when its address is missing or unusable. */
+        private SyslogConfig syslog(Section s) {
+            HostPort address = s.address("address");
+            SyslogConfig.Transport transport = SyslogConfig.Transport.valueOf(Units.upper(s.choice("transport")));
+            SyslogConfig.Facility facility = SyslogConfig.Facility.valueOf(Units.upper(s.choice("facility")));
+            String appName = s.string("app-name");
+            if (!appName.matches("[!-~]{1,48}")) {
+                // RFC 5424 section 6: APP-NAME is 1-48 printable US-ASCII characters, no space.
+                s.problem("app-name", "'" + appName + "' is not a syslog app-name; expected 1-48 printable ASCII "
+                        + "characters without spaces");
+            }
+            if (address != null && address.isWildcard()) {
+                s.problem("address", "the syslog server needs a concrete host, not *");
+                return null;
+            }
+            return address == null ? null : new SyslogConfig(address, transport, facility, appName);
         }
 
         /**

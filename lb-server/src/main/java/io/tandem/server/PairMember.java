@@ -3,10 +3,12 @@ package io.tandem.server;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.tandem.config.ClientCertificateConfig;
 import io.tandem.config.FailoverConfig;
 import io.tandem.config.HealthConfig;
 import io.tandem.config.HostPort;
 import io.tandem.config.ListenerConfig;
+import io.tandem.config.ListenerTlsConfig;
 import io.tandem.config.TandemConfig;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.failover.FailoverNode;
@@ -14,6 +16,7 @@ import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import io.tandem.server.proxy.Routing;
+import io.tandem.server.tls.ListenerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,28 +43,42 @@ final class PairMember implements AutoCloseable {
 
     /** Binds a listener of the server's kind (transport, options, pipeline) whose connections join {@code group}. */
     interface Binder {
-        TandemServer.BoundListener bind(ListenerConfig listener, Routing routing, ChannelGroup group)
+        /** @param tls the listener's TLS, or null for plain HTTP */
+        TandemServer.BoundListener bind(ListenerConfig listener, Routing routing, ChannelGroup group, ListenerTls tls)
                 throws InterruptedException;
     }
+
+    /**
+     * A private listener of the warm standby: plain HTTP to {@code pool}, or, for a listener that
+     * terminates TLS ({@code tlsOf} not null), that listener's TLS in front of its default pool.
+     */
+    private record WarmListener(String pool, String tlsOf, TandemServer.BoundListener bound) {}
 
     private final Supplier<TandemConfig> config;
     private final Supplier<Map<String, PoolRuntime>> pools;
     private final Binder binder;
+    private final Function<String, ListenerTls> listenerTls;
+    private final ProxyMetrics metrics;
     private final FailoverNode node;
     private final WarmStandby standby;
     private final ChannelGroup warmClients = new DefaultChannelGroup("warm-up", GlobalEventExecutor.INSTANCE);
-    private volatile Map<String, TandemServer.BoundListener> warmListeners = Map.of();
+    /** By pool name for the plain ones, by {@code tls:} and the listener's name for the TLS ones. */
+    private volatile Map<String, WarmListener> warmListeners = Map.of();
 
     /**
      * @param config the config in force (a reload replaces it)
      * @param pools the pools in force
      * @param tracking why the node cannot serve at all (then FAULT), or null; see {@link FailoverNode}
+     * @param listenerTls the TLS in force on a configured listener, by name (null for a plain one)
      */
     PairMember(FailoverConfig failover, ProxyMetrics metrics, int ioThreads, Supplier<TandemConfig> config,
-               Supplier<Map<String, PoolRuntime>> pools, Supplier<String> tracking, Binder binder) {
+               Supplier<Map<String, PoolRuntime>> pools, Supplier<String> tracking, Binder binder,
+               Function<String, ListenerTls> listenerTls) {
         this.config = config;
         this.pools = pools;
         this.binder = binder;
+        this.listenerTls = listenerTls;
+        this.metrics = metrics;
         this.node = new FailoverNode(failover, metrics.registry(), tracking, this::notReady, this::requestsInFlight);
         this.standby = new WarmStandby(failover.warmUp(), this::warmTargets, ioThreads, metrics.registry(),
                 node::wakeUp, node::master, this::backendResponses);
@@ -103,7 +121,8 @@ final class PairMember implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             // An ephemeral loopback port; only the warm-up of a new pool is missing, never the service.
-            log.warn("warm standby: cannot bind a private listener for a new pool: {}", e.toString());
+            log.warn("warm standby: cannot bind a private listener for a new pool or TLS listener: {}",
+                    e.toString());
         }
         if (next.failover().equals(before.failover())) {
             return false;
@@ -134,47 +153,68 @@ final class PairMember implements AutoCloseable {
     public void close() {
         standby.close();
         node.close();
-        warmListeners.values().forEach(l -> l.channel().close().awaitUninterruptibly());
+        warmListeners.values().forEach(l -> l.bound().channel().close().awaitUninterruptibly());
         warmClients.close().awaitUninterruptibly();
     }
 
     /**
-     * The warm standby's private listeners: one per pool of {@code next} on an ephemeral loopback port, with
-     * the routing of a listener whose default pool is that pool and that writes no access log. Listeners
-     * of pools that stay are kept (their routing swapped), those of removed pools closed.
+     * The warm standby's private listeners, on ephemeral loopback ports, writing no access log: one per pool
+     * of {@code next}, with the routing of a listener whose default pool is that pool; and one per listener
+     * that terminates TLS, with that listener's TLS in force and its default pool, so that the handshake
+     * path is warm too (a backup taking over a TLS site would otherwise run its first handshakes in
+     * unprepared code). A listener that requires client certificates gets none: the warm-up has no
+     * certificate to show. Listeners that stay are kept (their routing and TLS swapped), the others closed.
      */
-    private Map<String, TandemServer.BoundListener> bindWarmListeners(TandemConfig next,
-            Map<String, PoolRuntime> nextPools, Map<String, TandemServer.BoundListener> current)
-            throws InterruptedException {
-        ListenerConfig first = next.listeners().get(0);
-        Map<String, TandemServer.BoundListener> bound = new LinkedHashMap<>();
+    private Map<String, WarmListener> bindWarmListeners(TandemConfig next, Map<String, PoolRuntime> nextPools,
+            Map<String, WarmListener> current) throws InterruptedException {
+        Map<String, WarmListener> bound = new LinkedHashMap<>();
         for (String pool : nextPools.keySet()) {
-            ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
-                    first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
-            // The pools' meters count this listener after the configured ones (see TandemServer.buildPools).
-            Routing routing = new Routing(l, next.listeners().size(), nextPools);
-            TandemServer.BoundListener kept = current.get(pool);
-            if (kept != null) {
-                kept.runtime().routing(routing);
-                bound.put(pool, kept);
-            } else {
-                bound.put(pool, binder.bind(l, routing, warmClients));
+            bound.put(pool, bindWarm(next, nextPools, pool, null, current.get(pool)));
+        }
+        for (ListenerConfig l : next.listeners()) {
+            boolean required = l.tls().flatMap(ListenerTlsConfig::clients).map(ClientCertificateConfig::required)
+                    .orElse(false);
+            if (l.tls().isPresent() && !required && listenerTls.apply(l.name()) != null) {
+                String key = "tls:" + l.name();
+                bound.put(key, bindWarm(next, nextPools, l.pool(), l.name(), current.get(key)));
             }
         }
-        current.forEach((pool, l) -> {
-            if (!bound.containsKey(pool)) {
-                l.channel().close();
+        current.forEach((key, l) -> {
+            if (!bound.containsKey(key)) {
+                l.bound().channel().close();
             }
         });
         return Collections.unmodifiableMap(bound);
     }
 
-    /** Where the warm standby sends its requests now: each pool's private listener and health-check path. */
+    private WarmListener bindWarm(TandemConfig next, Map<String, PoolRuntime> nextPools, String pool, String tlsOf,
+                                  WarmListener kept) throws InterruptedException {
+        ListenerConfig first = next.listeners().get(0);
+        ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
+                first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
+        // The pools' meters count this listener after the configured ones (see TandemServer.buildPools).
+        Routing routing = new Routing(l, next.listeners().size(), nextPools);
+        ListenerTls tls = tlsOf == null ? null : listenerTls.apply(tlsOf).countedIn(metrics.tls(WARM_UP));
+        if (kept != null && kept.pool().equals(pool)) {
+            kept.bound().runtime().routing(routing);
+            kept.bound().runtime().tls(tls);
+            return kept;
+        }
+        if (kept != null) {
+            kept.bound().channel().close();
+        }
+        return new WarmListener(pool, tlsOf, binder.bind(l, routing, warmClients, tls));
+    }
+
+    /**
+     * Where the warm standby sends its requests now: each private listener, with its pool's health-check
+     * path and host; over TLS with the name of the listener's first certificate as SNI.
+     */
     private List<WarmStandby.Target> warmTargets() {
         List<WarmStandby.Target> targets = new ArrayList<>();
         Map<String, PoolRuntime> current = pools.get();
-        warmListeners.forEach((name, l) -> {
-            PoolRuntime p = current.get(name);
+        warmListeners.forEach((key, l) -> {
+            PoolRuntime p = current.get(l.pool());
             if (p == null) {
                 return;
             }
@@ -182,8 +222,15 @@ final class PairMember implements AutoCloseable {
             String path = health != null && health.type() == HealthConfig.Type.HTTP && health.path() != null
                     ? health.path() : "/";
             String host = health != null && health.host() != null ? health.host() : "localhost";
-            targets.add(new WarmStandby.Target(name, (InetSocketAddress) l.channel().localAddress(), host, path,
-                    !p.pool().live().isEmpty()));
+            String sni = null;
+            if (l.tlsOf() != null) {
+                ListenerTls tls = l.bound().runtime().tls();
+                List<String> names = tls == null ? List.of() : tls.config().certificates().get(0).names();
+                // A wildcard name stands for any one label: the warm-up picks one.
+                sni = names.isEmpty() ? "" : names.get(0).replace("*", "warm-up");
+            }
+            targets.add(new WarmStandby.Target(l.pool(), (InetSocketAddress) l.bound().channel().localAddress(),
+                    host, path, !p.pool().live().isEmpty(), sni));
         });
         return targets;
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * VIPs to clients the warm-up slows to a tenth: a backup that took over before it was warm must not
  * compete with them, and their requests warm it. Afterwards it sends one request per I/O thread and pool each {@link WarmUpConfig#interval()}, so
  * the compiled code stays in use and every event loop keeps a keep-alive connection to the backends.
+ *
+ * <p>A listener that terminates TLS gets a private listener too, with its certificates and settings, and
+ * the warm-up's requests to it are HTTPS, each with a full handshake ({@link Target#sni()}), so that the
+ * handshake path is as warm as the rest.
  *
  * <p>The request is {@code GET} of the pool's health-check path (else {@code /}) with the check's
  * {@code Host} (else {@code localhost}) and {@code User-Agent: tandem-warm-up}: what backends already
@@ -56,8 +61,26 @@ public final class WarmStandby implements AutoCloseable {
     /** The start's warm-up ends after this long even when backends answer too slowly to finish it. */
     static final long START_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    /** Where the warm-up requests of one pool go: its private listener, and what to ask for. */
-    public record Target(String pool, InetSocketAddress address, String host, String path, boolean live) {}
+    /**
+     * Where warm-up requests go: a private listener, the pool it sends them to, and what to ask for.
+     *
+     * @param sni null for a plain listener; else the listener terminates TLS and this is the server name the
+     *     warm-up asks for in its handshakes ("" for none)
+     */
+    public record Target(String pool, InetSocketAddress address, String host, String path, boolean live,
+                         String sni) {
+
+        boolean tls() {
+            return sni != null;
+        }
+
+        /** What a failure is kept under: the pool, and whether it went through TLS. */
+        String key() {
+            return tls() ? pool + TLS_KEY : pool;
+        }
+    }
+
+    private static final String TLS_KEY = " over TLS";
 
     private volatile WarmUpConfig config;
     private final Supplier<List<Target>> targets;
@@ -137,7 +160,11 @@ public final class WarmStandby implements AutoCloseable {
      */
     public String failing(String pool) {
         String why = lastFailure.get(pool);
-        return why == null ? null : "warm-up requests through pool " + pool + " fail (last: " + why + ")";
+        if (why == null) {
+            why = lastFailure.get(pool + TLS_KEY);
+            return why == null ? null : "warm-up requests over TLS through pool " + pool + " fail (last: " + why + ")";
+        }
+        return "warm-up requests through pool " + pool + " fail (last: " + why + ")";
     }
 
     /** What /status shows: {@code warming} or {@code warm}, requests sent, and how long the start took. */
@@ -233,19 +260,25 @@ public final class WarmStandby implements AutoCloseable {
         String failure = sendOne(t);
         if (failure == null) {
             ok.increment();
-            lastFailure.remove(t.pool());
+            lastFailure.remove(t.key());
         } else {
             failed.increment();
-            lastFailure.put(t.pool(), failure);
+            lastFailure.put(t.key(), failure);
         }
     }
 
-    /** One request on a new connection; null when it was answered with a status below 500, else why not. */
+    /**
+     * One request on a new connection (over TLS a full handshake); null when it was answered with a status
+     * below 500, else why not.
+     */
     private String sendOne(Target t) {
-        try (Socket s = new Socket()) {
+        try (Socket s = t.tls() ? TlsClient.socket() : new Socket()) {
             s.connect(t.address(), TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);
             s.setTcpNoDelay(true);
+            if (s instanceof SSLSocket tls) {
+                TlsClient.handshake(tls, t.sni());
+            }
             s.getOutputStream().write(("GET " + t.path() + " HTTP/1.1\r\nHost: " + t.host()
                     + "\r\nUser-Agent: tandem-warm-up\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
@@ -257,6 +290,9 @@ public final class WarmStandby implements AutoCloseable {
             int status = Integer.parseInt(new String(buffer, 9, 3, StandardCharsets.US_ASCII));
             while (in.read(buffer) >= 0) {
                 // the response ends with the connection (Connection: close)
+            }
+            if (s instanceof SSLSocket tls) {
+                TlsClient.forget(tls);
             }
             return status < 500 ? null : "HTTP " + status;
         } catch (IOException | NumberFormatException e) {

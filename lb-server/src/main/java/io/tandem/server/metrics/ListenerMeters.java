@@ -25,15 +25,15 @@ public final class ListenerMeters {
     private final StatusCounters localAnswers;
     private final MeterRegistry registry;
 
-    // Named without _total: the Prometheus registry appends it to counters.
+    // The function counters are named without _total: the Prometheus registry appends it to counters.
     ListenerMeters(ProxyMetrics metrics, String name) {
         this.name = name;
         this.registry = metrics.registry();
         Tags tags = Tags.of("listener", name);
-        FunctionCounter.builder("tandem_bytes_received", bytesReceived, LongAdder::sum)
+        FunctionCounter.builder("tandem_received_bytes", bytesReceived, LongAdder::sum)
                 .description("Bytes read from client connections (request heads and bodies)")
                 .tags(tags).register(metrics.registry());
-        FunctionCounter.builder("tandem_bytes_sent", bytesSent, LongAdder::sum)
+        FunctionCounter.builder("tandem_sent_bytes", bytesSent, LongAdder::sum)
                 .description("Bytes written to client connections (response heads and bodies)")
                 .tags(tags).register(metrics.registry());
         Gauge.builder("tandem_client_connections", connections, LongAdder::sum)
@@ -105,7 +105,7 @@ public final class ListenerMeters {
      * here (made on first use) rather than kept.
      */
     public void proxyProtocolRejected(ProxyProtocolRejection reason) {
-        Counter.builder("tandem_proxy_protocol_rejected")
+        Counter.builder("tandem_proxy_protocol_rejected_total")
                 .description("Client connections closed for their PROXY protocol header, by listener and reason "
                         + "(untrusted source, missing, malformed, timeout)")
                 .tags("listener", name, "reason", reason.label())

@@ -23,6 +23,9 @@ interface ClientConnection extends ChannelHandler {
     /** The client's address as the access log writes it. */
     String clientIp();
 
+    /** The TLS of this connection for its access-log lines, or null for plain HTTP (or before the handshake). */
+    AccessEntry.TlsSession tlsSession();
+
     /** The current request as strategies and sticky sessions read it. */
     RequestContext requestContext();
 

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AsciiString;
@@ -35,6 +36,7 @@ import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final RequestFacts facts = new RequestFacts();
     /** The X-Request-Id of the current request (for templates). */
     private String requestId;
+    /** The current request's version as the client spoke it, for the access log of a local answer. */
+    private String requestProtocol;
     /** The current request's body limit (0: none) and the body bytes it sent so far. */
     private long bodyLimit;
     private long bodyBytes;
@@ -100,6 +104,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final boolean https;
     /** The subject of the client's certificate (mutual TLS), or null. */
     private String clientSubject;
+    /** The server name of the client's TLS hello, or null. */
+    private String sni;
+    /** The TLS version, cipher and server name, once the handshake is done. */
+    private AccessEntry.TlsSession tlsSession;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
@@ -144,6 +152,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public String clientIp() {
         return clientIp;
+    }
+
+    @Override
+    public AccessEntry.TlsSession tlsSession() {
+        return tlsSession;
     }
 
     @Override
@@ -287,6 +300,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         HttpVersion version = req.protocolVersion();
         boolean http10 = HttpVersion.HTTP_1_0.equals(version);
+        requestProtocol = http10 ? "HTTP/1.0" : "HTTP/1.1";
         if (!http10 && !HttpVersion.HTTP_1_1.equals(version)) {
             ReferenceCountUtil.release(req);
             localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
@@ -438,7 +452,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         int code = answer.status().code();
         int bytes = answer.content().readableBytes();
         listener.meters().localAnswer(code);
-        routing.accessLog().log(clientIp, req.method().name(), facts.uri, code, null, bytes, 0, requestId);
+        AccessLog accessLog = routing.accessLog();
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(this, req, requestProtocol);
+            // The request-target as the client sent it, not as a rewrite would have made it.
+            e.uri = facts.uri;
+            e.status = code;
+            e.bytesOut = bytes;
+            e.requestId = requestId;
+            accessLog.log(e);
+        }
         if (close) {
             closing = true;
             releasePending();
@@ -507,8 +530,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private void localReject(HttpRequest req, HttpResponseStatus status, String message) {
         listener.meters().localAnswer(status.code());
         long bytes = reject(status, message);
-        listener.routing().accessLog().log(clientIp, req == null ? "-" : req.method().name(),
-                req == null ? "-" : req.uri(), status.code(), null, bytes, 0, null);
+        AccessLog accessLog = listener.routing().accessLog();
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(this, req, req == null ? null : req.protocolVersion().text());
+            e.status = status.code();
+            e.bytesOut = bytes;
+            accessLog.log(e);
+        }
     }
 
     private void rejectMalformed(HttpRequest req) {
@@ -630,9 +658,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SniCompletionEvent) {
+            sni = ((SniCompletionEvent) evt).hostname();
+        }
         if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (listener.routing().clientCertHeader() != null) {
-                clientSubject = ClientSubject.of(ctx.pipeline().get(SslHandler.class));
+                clientSubject = ClientSubject.of(ssl);
+            }
+            if (ssl != null) {
+                SSLSession session = ssl.engine().getSession();
+                tlsSession = new AccessEntry.TlsSession(session.getProtocol(), session.getCipherSuite(), sni);
             }
             armTimer(false);
         }

@@ -27,13 +27,26 @@ public final class Routing {
     private final AsciiString clientCertHeader;
 
     /**
+     * A routing whose access log goes to the {@code tandem.access} logger only:
+     * a syslog target needs the node's {@link AccessLogs} (the warm standby's
+     * listeners log nothing).
+     *
      * @param listenerIndex the listener's position in the config these pools were
      *                      built with; indexes the pools' per-listener meters
      */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
+        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()));
+    }
+
+    /** With the node's access logs, which own the syslog senders a listener's {@code access-log} may name. */
+    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs) {
+        this(listener, listenerIndex, pools, accessLogs.of(listener));
+    }
+
+    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog) {
         this.listener = listener;
         this.listenerIndex = listenerIndex;
-        this.accessLog = AccessLog.of(listener.name(), listener.accessLog());
+        this.accessLog = accessLog;
         List<RouteConfig> configured = listener.routes();
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
@@ -15,6 +16,7 @@ import io.tandem.config.ListenerTlsConfig;
 import io.tandem.config.TicketKeys;
 import io.tandem.config.TlsCertificate;
 import io.tandem.server.metrics.TlsMeters;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,27 @@ public final class ListenerTls {
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
+    private ListenerTls(ListenerTls same, TlsMeters meters) {
+        this.engine = same.engine;
+        this.config = same.config;
+        this.defaultContext = same.defaultContext;
+        this.defaultName = same.defaultName;
+        this.ecdsaByName = same.ecdsaByName;
+        this.rsaByName = same.rsaByName;
+        this.handshakeTimeoutMillis = same.handshakeTimeoutMillis;
+        this.staples = same.staples;
+        this.meters = meters;
+    }
+
+    /**
+     * The same contexts (certificates, settings, session cache and ticket keys), with handshakes counted
+     * in {@code other}: the warm standby's private listener handshakes like the real one, but its
+     * handshakes are not the real listener's clients'.
+     */
+    public ListenerTls countedIn(TlsMeters other) {
+        return new ListenerTls(this, other);
+    }
+
     /**
      * The TLS of {@code listener} (which has a {@code tls} section) on {@code engine}.
      *
@@ -96,7 +120,7 @@ public final class ListenerTls {
         Map<SslContext, byte[]> staples = new IdentityHashMap<>();
         boolean stapling = engine == TlsEngine.OPENSSL && OpenSsl.isOcspSupported();
         for (TlsCertificate c : config.certificates()) {
-            SslContextBuilder builder = SslContextBuilder.forServer(c.key(), c.chain().toArray(new X509Certificate[0]))
+            SslContextBuilder builder = serverBuilder(engine, c)
                     .sslProvider(engine.provider())
                     .protocols(protocols)
                     .ciphers(suites)
@@ -125,6 +149,28 @@ public final class ListenerTls {
                     + "sessions resume only on this node", listener.name(), config.ticketKeys().get().file());
         }
         return new ListenerTls(engine, config, contexts, listener.headerTimeout().toMillis(), meters, staples);
+    }
+
+    /**
+     * A builder with {@code certificate}'s key and chain. On OpenSSL, behind a
+     * caching key manager: without one, Netty hands BoringSSL the key material
+     * through a callback on every handshake, PEM-encoding the chain and the key
+     * and parsing both again each time (about a fifth of a full handshake's
+     * cost on one core, and slow Java code until the JIT has compiled it). A
+     * context is built per config load, so the cached material is never stale.
+     */
+    private static SslContextBuilder serverBuilder(TlsEngine engine, TlsCertificate certificate) throws SSLException {
+        X509Certificate[] chain = certificate.chain().toArray(new X509Certificate[0]);
+        if (engine != TlsEngine.OPENSSL) {
+            return SslContextBuilder.forServer(certificate.key(), chain);
+        }
+        KeyManagerFactory keys = new OpenSslCachingX509KeyManagerFactory(new OneKey(certificate.key(), chain));
+        try {
+            keys.init(null, null);
+        } catch (GeneralSecurityException e) {
+            throw new SSLException("cannot hand the key of " + certificate.certFile() + " to the engine: " + e, e);
+        }
+        return SslContextBuilder.forServer(keys);
     }
 
     /**
