@@ -431,7 +431,8 @@ public final class ConfigLoader {
             Optional<BackendTlsConfig> tls = s.has("tls") ? Optional.of(TlsSections.backend(s.section("tls")))
                     : Optional.empty();
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls, RouteSections.errorPages(s.section("error-pages")));
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
+                    RouteSections.errorPages(s.section("error-pages")));
         }
 
         private HealthConfig health(Section s) {

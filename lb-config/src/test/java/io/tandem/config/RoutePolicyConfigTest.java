@@ -68,7 +68,8 @@ class RoutePolicyConfigTest {
     @Test
     void badConditionsPointAtTheirValues() {
         assertThat(problems(listener(
-                "{ match: { path: { prefix: api, exact: /x }, method: [get], headers: [ { name: 'a b', regex: '(' } ] },",
+                "{ match: { path: { prefix: api, exact: /x }, method: [get],"
+                        + " headers: [ { name: 'a b', regex: '(' } ] },",
                 "    pool: api }")))
                 .isEqualTo(String.join("\n",
                         "t.yaml:6:20: listeners[0].routes[0].match.path: set exactly one of exact, prefix or regex",
@@ -85,7 +86,8 @@ class RoutePolicyConfigTest {
     void matchAndShortFormAreNotMixed() {
         assertThat(problems(listener("{ host: a.example.com, match: { method: [GET] } }")))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:6:9: listeners[0].routes[0].pool: is required: the pool matching requests go to (or redirect, or respond)",
+                        "t.yaml:6:9: listeners[0].routes[0].pool: is required: the pool matching requests go to "
+                                + "(or redirect, or respond)",
                         "t.yaml:6:17: listeners[0].routes[0].host: set either host or match, not both (write it in "
                                 + "match)"));
     }
@@ -214,7 +216,8 @@ class RoutePolicyConfigTest {
         Path file = dir.resolve("bad.htpasswd");
         Files.writeString(file, "alice:{SHA}abc\n");
         assertThat(problems(listener("{ path-prefix: /a/, pool: api, access: { basic-auth: '" + file + "' } }",
-                "{ path-prefix: /b/, pool: api, access: { basic-auth: '" + dir.resolve("none") + "', realm: 'a\"b' } }")))
+                "{ path-prefix: /b/, pool: api, access: { basic-auth: '" + dir.resolve("none")
+                        + "', realm: 'a\"b' } }")))
                 .isEqualTo(String.join("\n",
                         "t.yaml:6:62: listeners[0].routes[0].access.basic-auth: " + file + " line 1: the hash of "
                                 + "'alice' is not bcrypt; expected $2y$... (htpasswd -B makes one; MD5, SHA-1 and "

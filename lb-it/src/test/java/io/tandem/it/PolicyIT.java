@@ -49,7 +49,8 @@ class PolicyIT {
                         .routeMap("{ match: { path: { prefix: /admin/ } }, pool: web, access: { allow: [127.0.0.1/32],"
                                 + " basic-auth: '" + htpasswd + "', realm: Admins } }")
                         .routeMap("{ match: { path: { prefix: /strip/ } }, pool: web, rewrite: { strip-prefix: /strip,"
-                                + " request-headers: [ { set: X-Env, value: prod }, { add: X-Client, value: '{client}' },"
+                                + " request-headers: [ { set: X-Env, value: prod },"
+                                + " { add: X-Client, value: '{client}' },"
                                 + " { remove: X-Debug } ], response-headers: [ { set: X-Served-By,"
                                 + " value: 'tandem {scheme} {host}' }, { remove: X-Seen-Peer } ] } }")
                         .routeMap("{ match: { path: { prefix: /v1/ } }, pool: web,"

@@ -69,7 +69,10 @@ final class ErrorResponses {
         return response(status, message, close, retryAfter, requestId, null);
     }
 
-    /** Like {@link #response(HttpResponseStatus, String, boolean, String, String)}, with a pool's page for it or null. */
+    /**
+     * Like {@link #response(HttpResponseStatus, String, boolean, String, String)}, with the pool's page
+     * for the status, or null for the sentence.
+     */
     static FullHttpResponse response(HttpResponseStatus status, String message, boolean close, String retryAfter,
                                      String requestId, ErrorPage page) {
         ByteBuf body = Unpooled.copiedBuffer(page == null ? message + "\n" : page.body(), StandardCharsets.UTF_8);

@@ -490,7 +490,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         };
     }
 
-    /** The request body grew past its route's limit: 413 when the response has not begun, else the connection is cut. */
+    /**
+     * The request body grew past its route's limit: 413 when the response has
+     * not begun, else the connection is cut.
+     */
     private void bodyTooLarge(HttpContent content) {
         content.release();
         listener.meters().limited("body");
