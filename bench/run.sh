@@ -17,9 +17,11 @@
 #             start (then the first round's WARMUP is all the warming)       [20]
 #   ROUNDS    rounds; each round runs every proxy once, in a rotated order [3]
 #   PROXIES   which to run; tandem-epoll is Tandem forced onto epoll (its default
-#             is io_uring where the kernel allows it); haproxy-tcp and tandem-tcp
-#             forward TCP (HAProxy mode tcp, Tandem mode: tcp) in front of the same
-#             backends, compared with each other (plain HTTP only)    [haproxy nginx tandem]
+#             is io_uring where the kernel allows it); tandem-policy is Tandem with
+#             20 routes and 5 request header rewrites (conf/tandem-policy.yaml);
+#             haproxy-tcp and tandem-tcp forward TCP (HAProxy mode tcp, Tandem
+#             mode: tcp) in front of the same backends, compared with each other
+#             (plain HTTP only)                          [haproxy nginx tandem]
 #   TLS       none: plain HTTP; ecdsa or rsa: every proxy terminates TLS with a
 #             certificate made for the run (ECDSA P-256 or RSA 2048, openssl CLI),
 #             backends stay plain HTTP                                      [none]
@@ -54,8 +56,8 @@ OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
 
 # Ports away from the usual ones, so a developer's own services are not hit.
 BACKEND1=19101 BACKEND2=19102 NGINX=19181 HAPROXY=19182 TANDEM=19183 ADMIN=19184
-TANDEM_EPOLL=19185 ADMIN_EPOLL=19186
-HAPROXY_TCP=19187 TANDEM_TCP=19188 ADMIN_TCP=19189
+TANDEM_EPOLL=19185 ADMIN_EPOLL=19186 TANDEM_POLICY=19187 ADMIN_POLICY=19188
+HAPROXY_TCP=19190 TANDEM_TCP=19191 ADMIN_TCP=19192
 
 case $LAYOUT in
   shared) LOAD_CPU=0 BACKEND_CPU=1 PROXY_CPU=1 ;;
@@ -100,7 +102,8 @@ if [ "$TLS" != none ]; then
   nginx_tls_files="ssl_certificate $work/site.pem; ssl_certificate_key $work/site.key; ssl_protocols TLSv1.2 TLSv1.3;"
   tandem_tls=", tls: { certificates: [ { cert: $work/site.pem, key: $work/site.key } ] }"
 fi
-for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml haproxy-tcp.cfg tandem-tcp.yaml; do
+for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml tandem-policy.yaml haproxy-tcp.cfg \
+    tandem-tcp.yaml; do
   sed -e "s|@HAPROXY_TLS@|$haproxy_tls|g" -e "s|@NGINX_TLS@|$nginx_tls|g" \
       -e "s|@NGINX_TLS_FILES@|$nginx_tls_files|g" -e "s|@TANDEM_TLS@|$tandem_tls|g" \
       -e "s|@DIR@|$work|g" -e "s|@BACKEND1@|$BACKEND1|g" -e "s|@BACKEND2@|$BACKEND2|g" \
@@ -109,6 +112,7 @@ for f in backends.nginx.conf proxy.nginx.conf haproxy.cfg tandem.yaml haproxy-tc
       "$here/conf/$f" >"$work/$f"
 done
 sed -e "s|:$TANDEM\b|:$TANDEM_EPOLL|" -e "s|:$ADMIN\b|:$ADMIN_EPOLL|" "$work/tandem.yaml" >"$work/tandem-epoll.yaml"
+sed -i -e "s|:$TANDEM\b|:$TANDEM_POLICY|" -e "s|:$ADMIN\b|:$ADMIN_POLICY|" "$work/tandem-policy.yaml"
 
 pids=()
 cleanup() {
@@ -133,14 +137,14 @@ taskset -c "$BACKEND_CPU" nginx -p "$work" -c "$work/backends.nginx.conf" -e "$w
 pids+=($!)
 declare -A pid_of port_of admin_of
 port_of=([haproxy]=$HAPROXY [nginx]=$NGINX [tandem]=$TANDEM [tandem-epoll]=$TANDEM_EPOLL
-  [haproxy-tcp]=$HAPROXY_TCP [tandem-tcp]=$TANDEM_TCP)
-admin_of=([tandem]=$ADMIN [tandem-epoll]=$ADMIN_EPOLL [tandem-tcp]=$ADMIN_TCP)
+         [tandem-policy]=$TANDEM_POLICY [haproxy-tcp]=$HAPROXY_TCP [tandem-tcp]=$TANDEM_TCP)
+admin_of=([tandem]=$ADMIN [tandem-epoll]=$ADMIN_EPOLL [tandem-policy]=$ADMIN_POLICY [tandem-tcp]=$ADMIN_TCP)
 for p in $PROXIES; do
   case $p in
     haproxy) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy.cfg" -db >"$work/run/haproxy.log" 2>&1 & ;;
     haproxy-tcp) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy-tcp.cfg" -db >"$work/run/haproxy-tcp.log" 2>&1 & ;;
     nginx)   taskset -c "$PROXY_CPU" nginx -p "$work" -c "$work/proxy.nginx.conf" -e "$work/run/nginx-proxy.error.log" & ;;
-    tandem|tandem-epoll|tandem-tcp)
+    tandem|tandem-epoll|tandem-policy|tandem-tcp)
       extra=""
       [ "$p" = tandem-epoll ] && extra="-Dtandem.transport=epoll"
       [ "$JFR" = 1 ] && extra="$extra -XX:StartFlightRecording=filename=$OUT/$p.jfr,settings=profile"

@@ -26,18 +26,104 @@ final class ConfigKeys {
     static final Shape LIMITS = Shape.of("limit")
             .size("header-size", Defaults.MAX_HEADER_SIZE, 1024, 1 << 20)
             .size("uri-length", Defaults.MAX_URI_LENGTH, 256, 1 << 20)
+            .integer("connections", 0, 0, 10_000_000)
+            .integer("tracked-clients", Defaults.TRACKED_CLIENTS, 16, 10_000_000)
+            .build();
+
+    static final Shape ROUTE_LIMITS = Shape.of("limit")
+            .size("body", 0, 0, 1L << 40)
+            .string("rate", false, null)
+            .integer("connections", 0, 0, 1_000_000)
+            .build();
+
+    static final Shape PATH_MATCH = Shape.of("path condition")
+            .string("exact", false, null)
+            .string("prefix", false, null)
+            .string("regex", false, null)
+            .build();
+
+    static final Shape HEADER_MATCH = field("header condition");
+
+    static final Shape QUERY_MATCH = field("query condition");
+
+    static final Shape MATCH = Shape.of("match")
+            .string("host", false, null)
+            .nested("path", PATH_MATCH)
+            .stringList("method")
+            .listOf("headers", HEADER_MATCH, false, 1)
+            .listOf("query", QUERY_MATCH, false, 1)
+            .cidrList("source")
+            .build();
+
+    static final Shape REPLACE_PREFIX = Shape.of("prefix replacement")
+            .string("from", true, null)
+            .string("to", true, null)
+            .build();
+
+    static final Shape HEADER_EDIT = Shape.of("header edit")
+            .string("set", false, null)
+            .string("add", false, null)
+            .string("remove", false, null)
+            .string("value", false, null)
+            .build();
+
+    static final Shape REWRITE = Shape.of("rewrite")
+            .string("strip-prefix", false, null)
+            .nested("replace-prefix", REPLACE_PREFIX)
+            .listOf("request-headers", HEADER_EDIT, false, 1)
+            .listOf("response-headers", HEADER_EDIT, false, 1)
+            .build();
+
+    static final Shape REDIRECT = Shape.of("redirect")
+            .choice("status", "a redirect status", "302", List.of("301", "302", "307", "308"))
+            .string("location", true, null)
+            .build();
+
+    static final Shape RESPOND = Shape.of("respond")
+            .integer("status", 200, 200, 599)
+            .string("content-type", false, Defaults.RESPOND_CONTENT_TYPE)
+            .string("body", false, null)
+            .build();
+
+    static final Shape LISTENER_ACCESS = Shape.of("access")
+            .cidrList("allow")
+            .cidrList("deny")
+            .build();
+
+    static final Shape ROUTE_ACCESS = Shape.of("access")
+            .cidrList("allow")
+            .cidrList("deny")
+            .file("basic-auth", false)
+            .string("realm", false, Defaults.BASIC_AUTH_REALM)
             .build();
 
     static final Shape ROUTE = Shape.of("route")
             .string("host", false, null)
             .string("path-prefix", false, null)
-            .string("pool", true, null)
+            .nested("match", MATCH)
+            .string("pool", false, null)
+            .nested("rewrite", REWRITE)
+            .nested("redirect", REDIRECT)
+            .nested("respond", RESPOND)
+            .nested("access", ROUTE_ACCESS)
+            .nested("limits", ROUTE_LIMITS)
+            .build();
+
+    static final Shape SYSLOG = Shape.of("syslog")
+            .address("address", true, null)
+            .choice("transport", "a syslog transport", Defaults.SYSLOG_TRANSPORT.configName(),
+                    SyslogConfig.Transport.configNames())
+            .choice("facility", "a syslog facility", Defaults.SYSLOG_FACILITY.configName(),
+                    SyslogConfig.Facility.configNames())
+            .string("app-name", false, Defaults.SYSLOG_APP_NAME)
             .build();
 
     static final Shape ACCESS_LOG = Shape.of("access-log")
             .bool("enabled", Defaults.ACCESS_LOG_ENABLED)
             .choice("format", "an access log format", Defaults.ACCESS_LOG_FORMAT.configName(),
                     names(AccessLogConfig.Format.values(), AccessLogConfig.Format::configName))
+            .string("template", false, null)
+            .nested("syslog", SYSLOG)
             .build();
 
     static final Shape PROXY_PROTOCOL = Shape.of("proxy-protocol")
@@ -84,6 +170,7 @@ final class ConfigKeys {
             .nested("tls", LISTENER_TLS)
             .nested("redirect-http", REDIRECT_HTTP)
             .string("hsts", false, null)
+            .nested("access", LISTENER_ACCESS)
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .listOf("sni-routes", SNI_ROUTE, false, 0)
             .build();
@@ -148,6 +235,12 @@ final class ConfigKeys {
             .file("key", false)
             .build();
 
+    static final Shape ERROR_PAGES = Shape.of("error page")
+            .file("502", false)
+            .file("503", false)
+            .file("504", false)
+            .build();
+
     static final Shape ON_DOWN = Shape.of("on-down")
             .duration("close-connections-after", null, ZERO)
             .build();
@@ -164,6 +257,7 @@ final class ConfigKeys {
             .nested("outlier", OUTLIER)
             .choice("proxy-protocol", "a PROXY protocol version", null, ProxyProtocolVersion.configNames())
             .nested("tls", BACKEND_TLS)
+            .nested("error-pages", ERROR_PAGES)
             .nested("on-down", ON_DOWN)
             .build();
 
@@ -208,6 +302,15 @@ final class ConfigKeys {
             .build();
 
     private ConfigKeys() {}
+
+    /** A header or query parameter condition: a name, and at most one of a value or a regex. */
+    private static Shape field(String noun) {
+        return Shape.of(noun)
+                .string("name", true, null)
+                .string("equals", false, null)
+                .string("regex", false, null)
+                .build();
+    }
 
     private static <E> List<String> names(E[] values, Function<E, String> name) {
         return Arrays.stream(values).map(name).collect(Collectors.toList());

@@ -121,6 +121,7 @@ public final class ConfigLoader {
     private static final class Binder {
 
         private final String file;
+        private final List<Problem> warnings = new ArrayList<>();
         /** Names of the pools the file defines, or null when {@code pools} itself is broken. */
         private Set<String> poolNames;
 
@@ -149,7 +150,7 @@ public final class ConfigLoader {
             Optional<FailoverConfig> failover = top.has("failover")
                     ? Optional.of(failover(top.section("failover"))) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
-            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings);
         }
 
         private ListenerConfig listener(Section s) {
@@ -169,20 +170,10 @@ public final class ConfigLoader {
             Section limits = s.section("limits");
             int headerSize = (int) limits.size("header-size");
             int uriLength = (int) limits.size("uri-length");
-            List<RouteConfig> routes = new ArrayList<>();
-            Map<String, Integer> seenRoutes = new HashMap<>();
-            for (Section r : s.list("routes")) {
-                RouteConfig route = route(r);
-                String key = route.host() + " " + route.pathPrefix();
-                Integer first = seenRoutes.putIfAbsent(key, r.index());
-                if (first != null && (route.host() != null || route.pathPrefix() != null)) {
-                    r.problem(null, "never matches: routes[" + first + "] has the same host and path-prefix");
-                }
-                routes.add(route);
-            }
-            Section log = s.section("access-log");
-            AccessLogConfig accessLog = new AccessLogConfig(log.bool("enabled"),
-                    AccessLogConfig.Format.fromConfig(log.choice("format")));
+            int maxConnections = limits.integer("connections");
+            int trackedClients = limits.integer("tracked-clients");
+            List<RouteConfig> routes = new RouteSections(this::checkPoolReference, warnings).routes(s);
+            AccessLogConfig accessLog = accessLog(s.section("access-log"));
             Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(TlsSections.listener(s.section("tls")))
                     : Optional.empty();
             Optional<HostPort> redirect = Optional.empty();
@@ -215,7 +206,61 @@ public final class ConfigLoader {
                         + "routes[].host)");
             }
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
-                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts, mode, sniRoutes);
+                    accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
+                    RouteSections.access(s.section("access"), false), maxConnections, trackedClients, mode,
+                    sniRoutes);
+        }
+
+        /**
+         * A listener's access log. {@code template} alone means {@code format: template};
+         * a template with another format, or that format without one, is a problem.
+         */
+        private AccessLogConfig accessLog(Section s) {
+            boolean enabled = s.bool("enabled");
+            AccessLogConfig.Format format = AccessLogConfig.Format.fromConfig(s.choice("format"));
+            String text = s.string("template");
+            if (text != null && !s.has("format")) {
+                format = AccessLogConfig.Format.TEMPLATE;
+            }
+            Optional<AccessLogTemplate> template = Optional.ofNullable(format.builtIn());
+            if (format == AccessLogConfig.Format.TEMPLATE) {
+                if (text == null) {
+                    s.problem("format", "format: template needs a template, e.g. template: \"$client $method $uri "
+                            + "$status $backend $total_time\"");
+                } else if (text.isEmpty()) {
+                    s.problem("template", "is empty; expected fields such as $client $status");
+                } else {
+                    try {
+                        template = Optional.of(AccessLogTemplate.parse(text));
+                    } catch (IllegalArgumentException e) {
+                        s.problem("template", e.getMessage());
+                    }
+                }
+            } else if (text != null) {
+                s.problem("template", "only applies with format: template (this log is format: "
+                        + format.configName() + ")");
+            }
+            Optional<SyslogConfig> syslog = s.has("syslog") ? Optional.ofNullable(syslog(s.section("syslog")))
+                    : Optional.empty();
+            return new AccessLogConfig(enabled, format, template, syslog);
+        }
+
+        /** A syslog target; null (with a problem) when its address is missing or unusable. */
+        private SyslogConfig syslog(Section s) {
+            HostPort address = s.address("address");
+            SyslogConfig.Transport transport = SyslogConfig.Transport.valueOf(Units.upper(s.choice("transport")));
+            SyslogConfig.Facility facility = SyslogConfig.Facility.valueOf(Units.upper(s.choice("facility")));
+            String appName = s.string("app-name");
+            if (!appName.matches("[!-~]{1,48}")) {
+                // RFC 5424 section 6: APP-NAME is 1-48 printable US-ASCII characters, no space.
+                s.problem("app-name", "'" + appName + "' is not a syslog app-name; expected 1-48 printable ASCII "
+                        + "characters without spaces");
+            }
+            if (address != null && address.isWildcard()) {
+                s.problem("address", "the syslog server needs a concrete host, not *");
+                return null;
+            }
+            return address == null ? null : new SyslogConfig(address, transport, facility, appName);
         }
 
         /** A listener's SNI routes: host names or one-label wildcards, each named once, to known pools. */
@@ -256,6 +301,21 @@ public final class ConfigLoader {
                             + ")");
                 }
             }
+            if (s.has("access-log")) {
+                Section log = s.section("access-log");
+                AccessLogConfig.Format format = log.has("format")
+                        ? AccessLogConfig.Format.fromConfig(log.choice("format"))
+                        : log.has("template") ? AccessLogConfig.Format.TEMPLATE : null;
+                if (format != null && format != AccessLogConfig.Format.TEXT && format != AccessLogConfig.Format.JSON) {
+                    log.problem(log.has("format") ? "format" : "template", "format: " + format.configName()
+                            + " describes HTTP requests; a mode: tcp listener logs one line per connection in "
+                            + "format: text or json");
+                }
+            }
+            if (s.has("access")) {
+                s.problem("access", "is not supported on a mode: tcp listener yet (it answers refused clients "
+                        + "with an HTTP 403); filter client addresses in front of Tandem, e.g. with a firewall");
+            }
             if (s.has("proxy-protocol") && s.section("proxy-protocol").bool("accept")) {
                 s.section("proxy-protocol").problem("accept", "is not supported on a mode: tcp listener yet; "
                         + "a pool's proxy-protocol sends the client's address on to the backends");
@@ -283,7 +343,9 @@ public final class ConfigLoader {
                 if (l.tcp()) {
                     l.sniRoutes().forEach(r -> tcpUser.putIfAbsent(r.pool(), l.name()));
                 } else {
-                    l.routes().forEach(r -> httpUser.putIfAbsent(r.pool(), l.name()));
+                    // A route that redirects or responds itself has no pool.
+                    l.routes().stream().filter(r -> r.pool() != null)
+                            .forEach(r -> httpUser.putIfAbsent(r.pool(), l.name()));
                 }
             }
             for (Map.Entry<String, String> e : tcpUser.entrySet()) {
@@ -302,7 +364,7 @@ public final class ConfigLoader {
                     h.problem(h.has("type") ? "type" : null, used + ", so its check cannot be an HTTP request; "
                             + "set type: " + String.join(", ", HealthConfig.Type.tcpNames()));
                 }
-                for (String httpOnly : List.of("sticky", "tls")) {
+                for (String httpOnly : List.of("sticky", "tls", "error-pages")) {
                     if (s.has(httpOnly)) {
                         s.problem(httpOnly, "does not apply: " + used);
                     }
@@ -359,24 +421,6 @@ public final class ConfigLoader {
                 s.problem("from", "only applies with accept: true");
             }
             return accept ? new ProxyProtocolConfig(true, from) : ProxyProtocolConfig.OFF;
-        }
-
-        private RouteConfig route(Section r) {
-            String host = r.string("host");
-            String prefix = r.string("path-prefix");
-            String pool = r.string("pool");
-            if (host == null && prefix == null) {
-                r.problem(null, "a route needs host, path-prefix or both");
-            }
-            if (host != null && !host.matches("[A-Za-z0-9.-]+")) {
-                r.problem("host", "'" + host + "' is not a host name; expected a name such as api.example.com "
-                        + "(no scheme, port or path: the port of the Host header is ignored)");
-            }
-            if (prefix != null && !prefix.startsWith("/")) {
-                r.problem("path-prefix", "'" + prefix + "' must start with /");
-            }
-            checkPoolReference(r, "pool", pool);
-            return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool);
         }
 
         private void checkPoolReference(Section s, String key, String pool) {
@@ -546,7 +590,8 @@ public final class ConfigLoader {
                 s.problem("on-down", "needs close-connections-after, e.g. on-down: { close-connections-after: 2s }");
             }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
-                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls, closeOnDown);
+                    idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
+                    RouteSections.errorPages(s.section("error-pages")), closeOnDown);
         }
 
         private HealthConfig health(Section s) {

@@ -18,6 +18,12 @@ public final class Defaults {
 
     public static final boolean ACCESS_LOG_ENABLED = false;
     public static final AccessLogConfig.Format ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
+    public static final String RESPOND_CONTENT_TYPE = "text/plain; charset=utf-8";
+    public static final String BASIC_AUTH_REALM = "Tandem";
+    public static final int TRACKED_CLIENTS = 65536;
+    public static final SyslogConfig.Transport SYSLOG_TRANSPORT = SyslogConfig.Transport.UDP;
+    public static final SyslogConfig.Facility SYSLOG_FACILITY = SyslogConfig.Facility.LOCAL0;
+    public static final String SYSLOG_APP_NAME = "tandem";
 
     public static final boolean TLS_STRICT_SNI = false;
     public static final ListenerTlsConfig.TlsVersion TLS_MIN_VERSION = ListenerTlsConfig.TlsVersion.TLS_1_2;

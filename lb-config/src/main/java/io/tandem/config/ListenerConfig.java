@@ -21,6 +21,10 @@ import java.util.Optional;
  *                      (TLS) listener; empty for none
  * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
  *                      listener's responses; empty for none
+
+ * @param access        which client addresses may use the listener (403 for the others)
+ * @param maxConnections open client connections at most; 0 for no cap
+ * @param trackedClients client addresses the per-client limits of each route remember
  * @param mode          HTTP requests, or TCP connections forwarded as bytes (then only {@code name},
  *                      {@code bind}, {@code pool}, {@code timeouts.idle}, {@code access-log} and
  *                      {@code proxy-protocol} apply)
@@ -41,12 +45,37 @@ public record ListenerConfig(
         Optional<ListenerTlsConfig> tls,
         Optional<HostPort> redirectHttp,
         Optional<Duration> hsts,
+        AccessConfig access,
+        int maxConnections,
+        int trackedClients,
         ListenerMode mode,
         List<SniRouteConfig> sniRoutes) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
         sniRoutes = List.copyOf(sniRoutes);
+    }
+
+    /** An HTTP listener, as before {@code mode} existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
+                          int maxConnections, int trackedClients) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, ListenerMode.HTTP,
+                List.of());
+    }
+
+    /** A listener open to every client and without connection cap, as before access control and limits. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, ListenerMode mode,
+                          List<SniRouteConfig> sniRoutes) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, AccessConfig.OPEN, 0, Defaults.TRACKED_CLIENTS, mode,
+                sniRoutes);
     }
 
     /** A listener without SNI routes, as before they existed. */
@@ -58,18 +87,27 @@ public record ListenerConfig(
                 proxyProtocol, tls, redirectHttp, hsts, mode, List.of());
     }
 
-    /** An HTTP listener, as before {@code mode} existed. */
+    /** Whether connections are forwarded as bytes ({@code mode: tcp}). */
+    public boolean tcp() {
+        return mode == ListenerMode.TCP;
+    }
+
+    /** A listener without connection cap, as before limits existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, 0, Defaults.TRACKED_CLIENTS);
+    }
+
+    /** A listener open to every client, as before access control existed. */
     public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
                           ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
                           Optional<HostPort> redirectHttp, Optional<Duration> hsts) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
-                proxyProtocol, tls, redirectHttp, hsts, ListenerMode.HTTP);
-    }
-
-    /** Whether connections are forwarded as bytes ({@code mode: tcp}). */
-    public boolean tcp() {
-        return mode == ListenerMode.TCP;
+                proxyProtocol, tls, redirectHttp, hsts, AccessConfig.OPEN);
     }
 
     /** A listener without an access log, as before the access log existed. */

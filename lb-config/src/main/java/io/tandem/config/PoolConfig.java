@@ -2,6 +2,7 @@ package io.tandem.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,10 +35,12 @@ public record PoolConfig(
         OutlierConfig outlier,
         Optional<ProxyProtocolVersion> proxyProtocol,
         Optional<BackendTlsConfig> tls,
+        Map<Integer, ErrorPage> errorPages,
         Optional<Duration> closeOnDownAfter) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+        errorPages = Map.copyOf(errorPages);
     }
 
     /** A pool that leaves established connections alone when a backend goes down, as before {@code on-down}. */
@@ -45,9 +48,29 @@ public record PoolConfig(
                       Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
                       Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
                       OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, Optional.empty());
+    }
+
+    /** A pool with the built-in error answers, as before error pages existed. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Optional<Duration> closeOnDownAfter) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, Map.of(), closeOnDownAfter);
+    }
+
+    /** A pool as before error pages and {@code on-down} existed. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
                       Optional<BackendTlsConfig> tls) {
         this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
-                slowStart, sticky, outlier, proxyProtocol, tls, Optional.empty());
+                slowStart, sticky, outlier, proxyProtocol, tls, Map.of());
     }
 
     /** A pool with default outlier detection. */

@@ -313,6 +313,43 @@ final class Section {
         return ranges;
     }
 
+    /**
+     * A list of words; each item that is not a word is reported at its own
+     * position and left out. Empty when the key is absent.
+     */
+    List<String> strings(String key) {
+        value(key, Shape.Kind.STRING_LIST);
+        List<String> words = new ArrayList<>();
+        List<YamlNode> items = items(key, false, 1, "value");
+        for (int i = 0; i < items.size(); i++) {
+            YamlNode item = items.get(i);
+            if (item instanceof YamlNode.Invalid) {
+                continue;
+            }
+            if (!(item instanceof YamlNode.Scalar) || ((YamlNode.Scalar) item).text() == null) {
+                context.problems().add(new Problem(item.mark(), child(key) + "[" + i + "]", "expected a value, found "
+                        + item.kind()));
+                continue;
+            }
+            words.add(((YamlNode.Scalar) item).text());
+        }
+        return words;
+    }
+
+    /** The position of item {@code i} of the list {@code key}, for a problem with one item. */
+    Mark itemMark(String key, int i) {
+        YamlNode n = raw(key);
+        if (n instanceof YamlNode.ListNode && i < ((YamlNode.ListNode) n).items().size()) {
+            return ((YamlNode.ListNode) n).items().get(i).mark();
+        }
+        return valueMark(key);
+    }
+
+    /** Records a problem with item {@code i} of the list {@code key}. */
+    void itemProblem(String key, int i, String message) {
+        context.problems().add(new Problem(itemMark(key, i), child(key) + "[" + i + "]", message));
+    }
+
     /** One of the registered words of a choice, exactly as registered. */
     String choice(String key) {
         Shape.Value v = value(key, Shape.Kind.CHOICE);

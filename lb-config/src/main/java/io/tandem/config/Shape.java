@@ -59,7 +59,9 @@ final class Shape {
         HASH_ON("hash-on"),
         CHOICE("choice"),
         /** A list of address ranges, the one list of plain values: {@code [10.0.0.0/8, ::1/128]}. */
-        CIDR_LIST("cidr-list");
+        CIDR_LIST("cidr-list"),
+        /** A list of words, e.g. request methods: {@code [GET, POST]}. */
+        STRING_LIST("string-list");
 
         private final String docName;
 
@@ -175,6 +177,10 @@ final class Shape {
 
         Builder cidrList(String name) {
             return key(name, new Value(Kind.CIDR_LIST, false, null, 0, 0, List.of(), null));
+        }
+
+        Builder stringList(String name) {
+            return key(name, new Value(Kind.STRING_LIST, false, null, 0, 0, List.of(), null));
         }
 
         Builder nested(String name, Shape shape) {

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param pools           in file order
  * @param failover        the pair settings, absent for a single node
  * @param shutdownTimeout how long in-flight requests may take to finish after SIGTERM
+ * @param warnings        what is valid but likely a mistake (a route an earlier one shadows);
+ *                        {@code tandem check} prints these and still exits 0
  */
 public record TandemConfig(
         String source,
@@ -21,11 +23,19 @@ public record TandemConfig(
         AdminConfig admin,
         Map<String, PoolConfig> pools,
         Optional<FailoverConfig> failover,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        List<Problem> warnings) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
+        warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** A config without warnings. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, List.of());
     }
 
     /** A config with the default shutdown timeout. */

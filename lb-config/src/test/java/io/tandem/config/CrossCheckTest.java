@@ -241,6 +241,6 @@ class CrossCheckTest {
                 .isEqualTo(String.join("\n",
                         "t.yaml:7:9: listeners[0].routes[1]: never matches: routes[0] has the same host and "
                                 + "path-prefix",
-                        "t.yaml:8:9: listeners[0].routes[2]: a route needs host, path-prefix or both"));
+                        "t.yaml:8:9: listeners[0].routes[2]: a route needs match, host or path-prefix"));
     }
 }

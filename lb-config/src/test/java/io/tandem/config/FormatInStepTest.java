@@ -35,60 +35,7 @@ class FormatInStepTest {
     // A file that sets every section makes the loader ask for every registered key, and for no other.
     @Test
     void loaderReadsExactlyTheRegisteredKeys() throws Exception {
-        Files.writeString(dir.resolve("pair.key"), "ab".repeat(32));
-        Files.writeString(dir.resolve("token"), "t0ken");
-        Path notify = dir.resolve("notify.sh");
-        Files.writeString(notify, "#!/bin/sh\n");
-        assertThat(notify.toFile().setExecutable(true)).isTrue();
-        TestCertificates.ec(dir, "backend-ca");
-        TestCertificates.ec(dir, "lb-client");
-        OpensslFiles pki = new OpensslFiles(dir);
-        Path site = pki.ecdsa("site", "/CN=site.example.com");
-        pki.ocsp("site", site, dir.resolve("site.key"), "V", OpensslFiles.serial(site));
-        Files.writeString(dir.resolve("tickets.key"),
-                java.util.Base64.getEncoder().encodeToString(new byte[80]) + "\n");
-        String yaml = String.join("\n",
-                "listeners:",
-                "  - name: web",
-                "    bind: 127.0.0.1:8080",
-                "    pool: web",
-                "    timeouts: { header: 10s, idle: 60s }",
-                "    limits: { header-size: 32KiB, uri-length: 8KiB }",
-                "    routes: [ { host: api.example.com, path-prefix: /v1/, pool: web } ]",
-                "    access-log: { enabled: true, format: json }",
-                "    proxy-protocol: { accept: true, from: [10.0.0.0/8] }",
-                "    tls: { certificates: [ { cert: site.pem, key: site.key, ocsp: site.ocsp } ], strict-sni: true,",
-                "           min-version: TLSv1.3, ciphers: ECDHE-ECDSA-AES128-GCM-SHA256, client-ca: site.pem,",
-                "           client-auth: optional, client-cert-header: X-Subject, ticket-keys: tickets.key }",
-                "    redirect-http: { from: 127.0.0.1:8081 }",
-                "    hsts: 180d",
-                "  - { name: tls, bind: 127.0.0.1:8443, pool: db, mode: tcp, sni-routes: [ { sni: a.example.com, "
-                        + "pool: db } ] }",
-                "admin: { bind: 127.0.0.1:9901, token-file: token }",
-                "pools:",
-                "  web:",
-                "    backends: [ { address: 127.0.0.1:9000, weight: 2, backup: false } ]",
-                "    health: { path: /healthz }",
-                "    timeouts: { connect: 1s }",
-                "    sticky: { cookie: TANDEM }",
-                "    outlier: { consecutive-5xx: 3 }",
-                "    proxy-protocol: v2",
-                "    tls: { ca: backend-ca.pem, verify: true, sni: app.internal, cert: lb-client.pem, "
-                        + "key: lb-client.key }",
-                "  db:",
-                "    backends: [ { address: 127.0.0.1:3306 } ]",
-                "    health: { type: mysql, user: tandem_check }",
-                "    on-down: { close-connections-after: 2s }",
-                "failover:",
-                "  node: lb-a",
-                "  bind: 10.0.0.2:5405",
-                "  peer: 10.0.0.3:5405",
-                "  auth-key-file: pair.key",
-                "  track: { no-backend-up: true }",
-                "  warm-up: { requests: 500, interval: 2s }",
-                "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]",
-                "  notify: notify.sh",
-                "");
+        String yaml = EveryKey.yaml(dir);
         Set<String> read = new HashSet<>();
         ConfigLoader.parse(yaml, "t.yaml", Map.<String, String>of()::get, dir, read);
         assertThat(read).containsExactlyInAnyOrderElementsOf(KeyPaths.all().keySet());

@@ -251,7 +251,7 @@ class NewKeysTest {
                         + "file holding the admin bearer token (e.g. openssl rand -hex 32)");
     }
 
-    // An access log format other than text or json names the two.
+    // An access log format that does not exist names the five there are.
     @Test
     void accessLogFormat() {
         assertThat(problems(
@@ -263,6 +263,6 @@ class NewKeysTest {
                 .isEqualTo(String.join("\n",
                         "t.yaml:2:63: listeners[0].access-log.enabled: 'yes' is not a boolean; expected true or false",
                         "t.yaml:2:76: listeners[0].access-log.format: 'xml' is not an access log format; expected "
-                                + "text or json"));
+                                + "one of text, json, common, combined, template"));
     }
 }

@@ -65,6 +65,52 @@ class TcpConfigTest {
                 .doesNotContain("only applies to a listener with tls");
     }
 
+    // The traffic policy's listener keys (a route with match, access, the connection cap) and an access-log
+    // format made for HTTP requests are refused on a tcp listener at their key; so are a tcp pool's error pages.
+    @Test
+    void policyKeysAndHttpLogFormatsOnTcpListenerAreRefused() {
+        assertThat(problems(
+                "listeners:",
+                "  - name: db",
+                "    bind: 127.0.0.1:3306",
+                "    pool: db",
+                "    mode: tcp",
+                "    routes: [ { match: { source: [10.0.0.0/8] }, pool: db } ]",
+                "    access: { deny: [203.0.113.0/24] }",
+                "    limits: { connections: 100 }",
+                "    access-log: { enabled: true, format: combined }",
+                "pools:",
+                "  db:",
+                "    health: { type: tcp }",
+                "    error-pages: { 503: t.yaml }",
+                "    backends: [ { address: 127.0.0.1:13306 } ]"))
+                .contains("t.yaml:6:13: listeners[0].routes: does not apply to a mode: tcp listener (it forwards "
+                        + "bytes without reading HTTP)")
+                .contains("t.yaml:7:13: listeners[0].access: is not supported on a mode: tcp listener yet")
+                .contains("t.yaml:8:13: listeners[0].limits: does not apply to a mode: tcp listener")
+                .contains("t.yaml:9:42: listeners[0].access-log.format: format: combined describes HTTP requests; "
+                        + "a mode: tcp listener logs one line per connection in format: text or json")
+                .contains("pools.db.error-pages: does not apply: pool db is used by the mode: tcp listener db");
+        assertThat(problems(
+                "listeners:",
+                "  - { name: db, bind: 127.0.0.1:3306, pool: db, mode: tcp, access-log: { template: '$client' } }",
+                "pools: { db: { health: { type: tcp }, backends: [ { address: 127.0.0.1:13306 } ] } }"))
+                .contains("listeners[0].access-log.template: format: template describes HTTP requests");
+    }
+
+    // A tcp listener logs connections as text or json.
+    @Test
+    void textAndJsonLogsOnTcpListenerAreTaken() throws Exception {
+        for (String format : new String[] {"text", "json"}) {
+            TandemConfig c = parse(
+                    "listeners:",
+                    "  - { name: db, bind: 127.0.0.1:3306, pool: db, mode: tcp,",
+                    "      access-log: { enabled: true, format: " + format + " } }",
+                    "pools: { db: { health: { type: tcp }, backends: [ { address: 127.0.0.1:13306 } ] } }");
+            assertThat(c.listeners().get(0).accessLog().format().configName()).isEqualTo(format);
+        }
+    }
+
     // A pool of a tcp listener whose check defaults to HTTP is refused at the health section, naming the types.
     @Test
     void defaultHttpCheckOnTcpPoolIsRefused() {

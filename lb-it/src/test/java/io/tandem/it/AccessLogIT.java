@@ -16,8 +16,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The access log of the real daemon: one line per request on the
- * {@code tandem.access} logger, text on one listener, JSON on another, none
- * on a third (off by default).
+ * {@code tandem.access} logger, text on one listener, JSON on another, the
+ * Combined Log Format and a template on two more, none on a fifth (off by
+ * default).
  */
 class AccessLogIT {
 
@@ -25,15 +26,25 @@ class AccessLogIT {
     static final TandemFixture lb = new TandemFixture();
 
     static StubBackend a;
+    static TestPki pki;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
         a = lb.stub("a");
+        pki = new TestPki(lb.dir().resolve("pki"), "tandem");
+        TestPki.Issued site = pki.server("site", TestPki.KeyType.ECDSA, 30, "a.example.com");
         lb.config()
                 .listener("plain", "web", l -> l.accessLog("enabled: true"))
                 .listener("structured", "web", l -> l.accessLog("enabled: true, format: json"))
+                .listener("combined", "web", l -> l.accessLog("enabled: true, format: combined"))
+                .listener("templated", "web", l -> l.accessLog("enabled: true, template: '$listener $method $uri "
+                        + "$protocol $status $host $bytes_in $bytes_out $pool $backend $retries $request_id $user "
+                        + "$connect_time $first_byte_time $total_time $tls_protocol'"))
+                .listener("secure", "web", l -> l.set("tls", "{ certificates: [ { cert: " + site.cert() + ", key: "
+                        + site.key() + " } ] }").accessLog("enabled: true, template: '$request_id $protocol "
+                        + "$tls_protocol $tls_cipher $tls_sni'"))
                 .listener("quiet", "web")
                 .pool("web", p -> p.backend(a));
         lb.start();
@@ -77,6 +88,54 @@ class AccessLogIT {
         assertThat(line.path("duration").asDouble()).isGreaterThan(0.0).isLessThan(10.0);
         assertThat(line.path("request_id").asText()).isEqualTo("json-id-1");
         assertThat(line.path("time").asText()).endsWith("Z");
+    }
+
+    // A combined line is nginx's: client, user of the Basic credentials, CLF time, request line, status, bytes,
+    // referer and user agent.
+    @Test
+    void combinedLine() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.uri("combined", "/status/404?q=1"))
+                .header("X-Request-Id", "combined-id-1")
+                .header("User-Agent", "it-agent/1.0 \"quoted\"")
+                .header("Referer", "https://ref.example/combined-id-1")
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        "alice:secret".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(lineWith("ref.example/combined-id-1")).matches("^127\\.0\\.0\\.1 - alice "
+                + "\\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\\] "
+                + "\"GET /status/404\\?q=1 HTTP/1\\.1\" 404 " + r.body().length()
+                + " \"https://ref\\.example/combined-id-1\" \"it-agent/1\\.0 \\\\x22quoted\\\\x22\"$");
+    }
+
+    // A template line has exactly the named fields: a POST's body bytes in, the answer's bytes out, the pool and
+    // backend, no retry, no user, the three times, and "-" for TLS on a plain listener.
+    @Test
+    void templateLine() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(lb.uri("templated", "/posted"))
+                .header("X-Request-Id", "tpl-id-1")
+                .POST(HttpRequest.BodyPublishers.ofString("12345678")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(lineWith("tpl-id-1")).matches("^templated POST /posted HTTP/1\\.1 200 "
+                + Pattern.quote("127.0.0.1:" + lb.port("templated")) + " 8 " + r.body().length() + " web "
+                + Pattern.quote(a.address()) + " 0 tpl-id-1 - \\d+\\.\\d{6} \\d+\\.\\d{6} \\d+\\.\\d{6} -$");
+    }
+
+    // On a TLS listener the template's TLS fields are the handshake's version and cipher and the client's SNI.
+    @Test
+    void tlsFields() throws Exception {
+        javax.net.ssl.SSLSession session;
+        try (javax.net.ssl.SSLSocket socket = TlsClients.connect(TlsClients.trusting(pki.ca().cert()),
+                lb.port("secure"), "a.example.com")) {
+            session = socket.getSession();
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: a.example.com\r\nX-Request-Id: tls-id-1\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("hello from a");
+        }
+        assertThat(lineWith("tls-id-1")).isEqualTo("tls-id-1 HTTP/1.1 " + session.getProtocol() + " "
+                + session.getCipherSuite() + " a.example.com");
     }
 
     // A client that leaves mid-response is logged with 499 and the bytes it was sent by then.

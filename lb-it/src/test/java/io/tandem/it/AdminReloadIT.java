@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,6 +57,10 @@ class AdminReloadIT {
 
         PrometheusText m = admin.metrics();
         assertThat(m.value("tandem_config_reloads_total", "result", "ok")).isEqualTo(1.0);
+        assertThat(m.value("tandem_config_last_reload_success")).isEqualTo(1.0);
+        double appliedAt = m.value("tandem_config_last_reload_success_timestamp_seconds");
+        assertThat(appliedAt).isEqualTo(
+                Instant.parse(admin.status().path("configLoadedAt").asText()).toEpochMilli() / 1000.0);
         // Counters go on across the reload: a's two 200s are still there.
         assertThat(m.value("tandem_requests_total", "listener", "web", "pool", "web",
                 "backend", a.address(), "code", "200")).isEqualTo(2.0);
@@ -84,6 +89,9 @@ class AdminReloadIT {
         m = admin.metrics();
         assertThat(m.value("tandem_config_reloads_total", "result", "error")).isEqualTo(1.0);
         assertThat(m.value("tandem_config_reloads_total", "result", "ok")).isEqualTo(1.0);
+        // The refused reload shows as the last one failed; the time of the config in force stays.
+        assertThat(m.value("tandem_config_last_reload_success")).isEqualTo(0.0);
+        assertThat(m.value("tandem_config_last_reload_success_timestamp_seconds")).isEqualTo(appliedAt);
         assertThat(admin.backend("web", c.address()).path("state").asText()).isEqualTo("up");
     }
 }

@@ -120,4 +120,21 @@ class ConfigCheckIT {
                 + "never tabs\n1 problem\n");
         assertThat(r.exit()).isEqualTo(2);
     }
+
+    // An unknown field of an access-log template is refused with its file:line:column and the closest field.
+    @Test
+    void unknownTemplateField() throws Exception {
+        Path file = lb.file("template.yaml", String.join("\n",
+                "listeners:",
+                "  - bind: 127.0.0.1:8080",
+                "    pool: web",
+                "    access-log: { enabled: true, template: '$client $stauts' }",
+                "pools:",
+                "  web: { backends: [ { address: 127.0.0.1:9000 } ] }",
+                ""));
+        TandemFixture.Result r = lb.runToEnd(Map.of(), "check", "-c", file.toString());
+        assertThat(r.output()).startsWith(file + ":4:44: listeners[0].access-log.template: unknown field "
+                + "'$stauts'; did you mean '$status'? Fields are client, user, time,").endsWith("\n1 problem\n");
+        assertThat(r.exit()).isEqualTo(2);
+    }
 }

@@ -127,8 +127,8 @@ class MetricsIT {
         Poll.until(Duration.ofSeconds(10), "the closed connection to leave the gauge",
                 () -> admin.metrics().value("tandem_client_connections", "listener", "raw") == 0.0);
         PrometheusText m = admin.metrics();
-        assertThat(m.value("tandem_bytes_received_total", "listener", "raw")).isEqualTo(request.length);
-        assertThat(m.value("tandem_bytes_sent_total", "listener", "raw")).isEqualTo(response.length);
+        assertThat(m.value("tandem_received_bytes_total", "listener", "raw")).isEqualTo(request.length);
+        assertThat(m.value("tandem_sent_bytes_total", "listener", "raw")).isEqualTo(response.length);
 
         try (Socket idle = new Socket(InetAddress.getLoopbackAddress(), raw)) {
             Poll.until(Duration.ofSeconds(10), "one open client connection on raw",
@@ -136,6 +136,79 @@ class MetricsIT {
         }
         Poll.until(Duration.ofSeconds(10), "no open client connection on raw",
                 () -> admin.metrics().value("tandem_client_connections", "listener", "raw") == 0.0);
+    }
+
+    // tandem_build_info names this build, JDK and transport; the config loaded at start counts as a success.
+    @Test
+    void buildInfoAndConfigLoadState() throws Exception {
+        PrometheusText m = admin.metrics();
+        assertThat(m.types).containsEntry("tandem_build_info", "gauge");
+        PrometheusText.Sample info = m.samples.stream().filter(s -> s.name().equals("tandem_build_info"))
+                .findFirst().orElseThrow();
+        assertThat(info.value()).isEqualTo(1.0);
+        assertThat(info.labels()).containsOnlyKeys("version", "commit", "jdk", "transport");
+        // The jar's own `version` says the same.
+        String version = lb.runToEnd(java.util.Map.of(), "version").output();
+        assertThat(version).isEqualTo("tandem " + info.labels().get("version") + "\n"
+                + "commit:    " + info.labels().get("commit") + "\n"
+                + version.lines().filter(l -> l.startsWith("built:")).findFirst().orElseThrow() + "\n"
+                + "jdk:       " + info.labels().get("jdk") + "\n"
+                + "transport: " + info.labels().get("transport") + "\n");
+        assertThat(m.value("tandem_config_last_reload_success")).isEqualTo(1.0);
+        double loadedAt = java.time.Instant.parse(admin.status().path("configLoadedAt").asText()).toEpochMilli()
+                / 1000.0;
+        assertThat(m.value("tandem_config_last_reload_success_timestamp_seconds")).isEqualTo(loadedAt);
+    }
+
+    // A scraper that asks for OpenMetrics (as Prometheus does) gets it; any other gets the 0.0.4 text format.
+    @Test
+    void openMetricsWhenTheScraperAsksForIt() throws Exception {
+        String prometheusAccept = "application/openmetrics-text;version=1.0.0;q=0.5,"
+                + "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        HttpResponse<String> open = client.send(HttpRequest.newBuilder(admin.uri("/metrics"))
+                .header("Accept", prometheusAccept).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(open.statusCode()).isEqualTo(200);
+        assertThat(open.headers().firstValue("content-type"))
+                .hasValue("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        assertThat(open.body()).endsWith("\n# EOF\n")
+                .contains("\n# TYPE tandem_requests counter\n", "\n# TYPE tandem_build info\n",
+                        "\n# TYPE tandem_received_bytes counter\n")
+                .containsPattern("\ntandem_received_bytes_total\\{listener=\"web\"\\} \\d");
+
+        for (String accept : new String[] {null, "text/plain", "*/*"}) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(admin.uri("/metrics"));
+            if (accept != null) {
+                request.header("Accept", accept);
+            }
+            HttpResponse<String> text = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(text.headers().firstValue("content-type")).as("Accept: %s", accept)
+                    .hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(text.body()).doesNotContain("# EOF")
+                    .contains("\n# TYPE tandem_requests_total counter\n", "\n# TYPE tandem_build_info gauge\n");
+        }
+    }
+
+    // Every exported name follows Prometheus's conventions: base units as suffixes, counters ending in _total.
+    @Test
+    void namesFollowPrometheusConventions() {
+        PrometheusText m = admin.metrics();
+        assertThat(m.types).containsKeys("tandem_received_bytes_total", "tandem_sent_bytes_total",
+                "process_cpu_seconds_total");
+        java.util.regex.Pattern nonBaseUnit = java.util.regex.Pattern.compile(
+                "_(ns|us|ms|nanoseconds|microseconds|milliseconds|minutes|hours|kb|kib|mb|mib|kilobytes|megabytes)(_|$)");
+        // A unit is the last word of a name, before the suffixes Prometheus adds.
+        java.util.regex.Pattern unitInTheMiddle = java.util.regex.Pattern.compile(
+                "_(bytes|seconds)_(?!total$|max$|count$|sum$|bucket$)");
+        m.types.forEach((name, type) -> {
+            assertThat(name).as("a name of a unit other than seconds or bytes").doesNotContainPattern(nonBaseUnit);
+            if (name.startsWith("tandem_")) {
+                assertThat(name).as("the unit of %s before the end", name)
+                        .doesNotContainPattern(unitInTheMiddle);
+            }
+            if (type.equals("counter")) {
+                assertThat(name).as("a counter").endsWith("_total");
+            }
+        });
     }
 
     // JVM memory and Netty direct memory are exported next to Tandem's own meters.
@@ -160,7 +233,7 @@ class MetricsIT {
             PrometheusText m = off.admin().metrics();
             assertThat(m.samples).noneMatch(s -> s.name().startsWith("tandem_requests_total")
                     || s.name().startsWith("tandem_request_duration_seconds"));
-            assertThat(m.value("tandem_bytes_received_total", "listener", "web")).isEqualTo(0.0);
+            assertThat(m.value("tandem_received_bytes_total", "listener", "web")).isEqualTo(0.0);
             assertThat(m.value("tandem_backend_up", "pool", "web", "backend", a.address())).isEqualTo(1.0);
             assertThat(t.output()).contains("per-request metrics are off");
         }

@@ -29,7 +29,8 @@ import javax.net.ssl.SSLSession;
 
 /**
  * A real HTTP server on a loopback port that names itself in {@code X-Backend} and names the address
- * that connected to it (the forwarding Tandem node) in {@code X-Seen-Peer}.
+ * that connected to it (the forwarding Tandem node) in {@code X-Seen-Peer}, and the request-target it got in
+ * {@code X-Seen-Uri}.
  * <ul>
  *   <li>{@code GET /download?bytes=N} streams N bytes of {@link #pattern} (chunked)</li>
  *   <li>{@code GET /sized?bytes=N} the same with a {@code Content-Length}</li>
@@ -134,6 +135,8 @@ final class StubBackend implements BackendServer, AutoCloseable {
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
         ex.getResponseHeaders().set("X-Backend", name);
+        // The request-target as it arrived (after any rewrite by the proxy).
+        ex.getResponseHeaders().set("X-Seen-Uri", ex.getRequestURI().toString());
         // Who connected: the Tandem node that forwarded the request.
         ex.getResponseHeaders().set("X-Seen-Peer", ex.getRemoteAddress().getAddress().getHostAddress());
         if (ex instanceof HttpsExchange) {

@@ -241,6 +241,12 @@ final class TandemConfig {
             return this;
         }
 
+        /** A route written as it is, a flow map: {@code { match: { method: [GET] }, pool: api }}. */
+        Listener routeMap(String flowMap) {
+            routes.add(flowMap);
+            return this;
+        }
+
         /** Any other key, its value written as it is (a flow map or list, or a scalar). */
         Listener set(String key, String value) {
             keys.put(key, value);

@@ -1,6 +1,7 @@
 package io.tandem.server;
 
 import io.netty.channel.EventLoopGroup;
+import io.tandem.config.ConfigDump;
 import io.tandem.config.ConfigException;
 import io.tandem.config.ConfigLoader;
 import io.tandem.config.Problem;
@@ -9,37 +10,53 @@ import io.tandem.server.demo.DemoBackend;
 import io.tandem.server.systemd.EventLoopWatchdog;
 import io.tandem.server.systemd.ServiceNotifier;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-/** The {@code tandem} command line. Exit codes: 0 ok, 2 invalid config or usage, 1 runtime failure. */
-public final class Main {
+/**
+ * The {@code tandem} command line, parsed by picocli: one small command class
+ * per command, each with {@code --help}. Exit codes: 0 ok, 2 invalid config or
+ * usage, 1 runtime failure. Runs on the main thread; {@code run} and
+ * {@code demo} block it until the daemon stops.
+ */
+@Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.VersionLines.class,
+        synopsisHeading = "usage: ", customSynopsis = "tandem <command> [options]",
+        description = "HTTP load balancer: one daemon, one YAML file (docs/configuration.md).",
+        commandListHeading = "%ncommands:%n",
+        footer = "%n'tandem <command> --help' tells more. Exit codes: 0 ok, 2 invalid config or usage, "
+                + "1 runtime failure.",
+        subcommands = {Main.RunCommand.class, Main.CheckCommand.class, Main.Reload.class, Main.DemoCommand.class,
+                Main.VersionCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
 
     static final int OK = 0;
     static final int FAILURE = 1;
     static final int USAGE = 2;
 
-    private static final String USAGE_TEXT = String.join("\n",
-            "usage: tandem <command> [options]",
-            "",
-            "commands:",
-            "  run   -c FILE [--pid-file FILE] [--watch]",
-            "                                    run the load balancer (foreground, logs to stdout);",
-            "                                    SIGHUP reloads FILE, --watch also reloads when it changes",
-            "  check -c FILE                     validate FILE, print every problem; exit 0 or 2",
-            "  reload -c FILE                    ask the daemon running FILE to reload it (admin API) and wait;",
-            "                                    exit 0 applied, 2 refused (every problem printed), 1 no answer",
-            "  demo                              3 demo backends + balancer on 127.0.0.1:8080 + admin on :9901",
-            "  version                           print the version",
-            "");
+    private final PrintStream out;
+    private final PrintStream err;
+    @Spec
+    private CommandSpec spec;
 
-    private Main() {}
+    private Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
 
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
@@ -48,83 +65,184 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            err.print(USAGE_TEXT);
-            return USAGE;
-        }
-        String command = args[0];
-        Options options;
-        try {
-            options = Options.parse(command, java.util.Arrays.copyOfRange(args, 1, args.length));
-        } catch (IllegalArgumentException e) {
-            err.println("tandem: " + e.getMessage());
-            err.print(USAGE_TEXT);
-            return USAGE;
-        }
-        switch (command) {
-            case "version":
-            case "--version":
-                out.println("tandem " + Version.get());
-                return OK;
-            case "help":
-            case "--help":
-            case "-h":
-                out.print(USAGE_TEXT);
-                return OK;
-            case "check":
-                return check(options.config, out, err);
-            case "run":
-                return runDaemon(options, err);
-            case "reload":
-                return ReloadCommand.run(options.config, out, err);
-            case "demo":
-                return demo(out, err);
-            default:
-                err.println("tandem: unknown command '" + command + "'");
-                err.print(USAGE_TEXT);
-                return USAGE;
-        }
+        return commandLine(out, err).execute(args);
     }
 
-    /** The options of one command; unknown ones are usage errors. */
-    private static final class Options {
-        Path config;
+    /** The parser for the whole command line, printing to {@code out} and {@code err}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main(out, err));
+        cl.setUsageHelpWidth(100);
+        cl.setSeparator(" "); // -c FILE, as before picocli
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((e, command, parsed) -> {
+            err.println("tandem: " + describe(e));
+            return FAILURE;
+        });
+        cl.getSubcommands().forEach((name, sub) -> {
+            sub.getCommandSpec().usageMessage().synopsisHeading("usage: ");
+            if (!name.equals("help")) {
+                sub.getCommandSpec().usageMessage().footer(CommandHelp.footer(name));
+            }
+        });
+        return cl;
+    }
+
+    /** No command: the usage, as an error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        String unknownCommand = command.getParent() == null && e instanceof CommandLine.UnmatchedArgumentException u
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")
+                ? u.getUnmatched().get(0) : null;
+        err.println("tandem: " + (unknownCommand != null ? "unknown command '" + unknownCommand + "'" : e.getMessage()));
+        command.usage(err);
+        return USAGE;
+    }
+
+    /** {@code -h, --help} of every command. */
+    static final class HelpOption {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        boolean help;
+    }
+
+    /** {@code -c FILE}, shared by the commands that read a config. */
+    static final class ConfigFile {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "the config file")
+        Path file;
+    }
+
+    @Command(name = "run",
+            description = {"Run the load balancer in the foreground, logging to stdout.",
+                    "SIGHUP reloads FILE (so do --watch, 'tandem reload' and POST /api/v1/reload); "
+                            + "SIGTERM and SIGINT drain connections, then exit."})
+    static final class RunCommand implements Callable<Integer> {
+        @ParentCommand
+        Main tandem;
+        @Mixin
+        HelpOption help;
+        @Mixin
+        ConfigFile config;
+        @Option(names = "--pid-file", paramLabel = "FILE", description = "write the process id to FILE "
+                + "(removed at exit)")
         Path pidFile;
+        @Option(names = "--watch", description = "also reload FILE when it changes")
         boolean watch;
 
-        static Options parse(String command, String[] args) {
-            Options o = new Options();
-            boolean takesConfig = command.equals("run") || command.equals("check") || command.equals("reload");
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (takesConfig && (a.equals("-c") || a.equals("--config"))) {
-                    o.config = Path.of(value(args, ++i, a));
-                } else if (command.equals("run") && a.equals("--pid-file")) {
-                    o.pidFile = Path.of(value(args, ++i, a));
-                } else if (command.equals("run") && a.equals("--watch")) {
-                    o.watch = true;
-                } else {
-                    throw new IllegalArgumentException("unknown option '" + a + "' for '" + command + "'");
-                }
-            }
-            if (takesConfig && o.config == null) {
-                throw new IllegalArgumentException("'" + command + "' needs -c FILE");
-            }
-            return o;
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException("option " + option + " needs a value");
-            }
-            return args[i];
+        @Override
+        public Integer call() {
+            return runDaemon(config.file, pidFile, watch, tandem.err);
         }
     }
 
-    private static int check(Path file, PrintStream out, PrintStream err) {
+    @Command(name = "check",
+            description = {"Validate FILE and print every problem (file:line:column: key: what is wrong), "
+                    + "like nginx -t.", "Exit 0 when valid, 2 when not."})
+    static final class CheckCommand implements Callable<Integer> {
+        @ParentCommand
+        Main tandem;
+        @Mixin
+        HelpOption help;
+        @Mixin
+        ConfigFile config;
+        @Option(names = "--dump", description = {"print the effective config instead of 'FILE: ok': every "
+                + "default filled in, variables substituted, as YAML that 'tandem check' accepts again"})
+        boolean dump;
+
+        @Override
+        public Integer call() {
+            return check(config.file, dump, tandem.out, tandem.err);
+        }
+    }
+
+    @Command(name = "reload",
+            description = {"Ask the daemon running FILE to reload it (admin API, with admin.token-file) "
+                    + "and wait for the result.", "Exit 0 applied, 2 refused (every problem printed), 1 no answer."})
+    /** Parses {@code reload}; {@link ReloadCommand} does the work. */
+    static final class Reload implements Callable<Integer> {
+        @ParentCommand
+        Main tandem;
+        @Mixin
+        HelpOption help;
+        @Mixin
+        ConfigFile config;
+
+        @Override
+        public Integer call() {
+            return ReloadCommand.run(config.file, tandem.out, tandem.err);
+        }
+    }
+
+    @Command(name = "demo",
+            description = "The quick start: 3 demo backends and a balancer on 127.0.0.1:8080, "
+                    + "admin and status page on 127.0.0.1:9901. Ctrl-C stops it.")
+    static final class DemoCommand implements Callable<Integer> {
+        @ParentCommand
+        Main tandem;
+        @Mixin
+        HelpOption help;
+
+        @Override
+        public Integer call() {
+            return demo(tandem.out, tandem.err);
+        }
+    }
+
+    @Command(name = "version",
+            description = "Print the version, git commit, build date, JDK and the I/O transport this "
+                    + "machine would run on.")
+    static final class VersionCommand implements Callable<Integer> {
+        @ParentCommand
+        Main tandem;
+        @Mixin
+        HelpOption help;
+
+        @Override
+        public Integer call() {
+            String[] lines = new VersionLines().getVersion();
+            for (String line : lines) {
+                tandem.out.println(line);
+            }
+            return lines[lines.length - 1].startsWith("transport: unavailable") ? FAILURE : OK;
+        }
+    }
+
+    /** {@code tandem version} and {@code --version}: what the build recorded and what this machine offers. */
+    static final class VersionLines implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String transport;
+            try {
+                transport = Transport.best().name();
+            } catch (IllegalStateException e) {
+                transport = "unavailable: " + e.getMessage();
+            }
+            return new String[] {
+                    "tandem " + Version.get(),
+                    "commit:    " + Version.commit(),
+                    "built:     " + Version.buildDate(),
+                    "jdk:       " + Version.jdk(),
+                    "transport: " + transport,
+            };
+        }
+    }
+
+    private static int check(Path file, boolean dump, PrintStream out, PrintStream err) {
         try {
-            ConfigLoader.load(file);
-            out.println(file + ": ok");
+            TandemConfig config = ConfigLoader.load(file);
+            for (Problem warning : config.warnings()) {
+                err.println("warning: " + warning);
+            }
+            String warned = config.warnings().isEmpty() ? "" : " (" + config.warnings().size()
+                    + (config.warnings().size() == 1 ? " warning)" : " warnings)");
+            out.print(dump ? ConfigDump.yaml(config) : file + ": ok" + warned + "\n");
             return OK;
         } catch (ConfigException e) {
             printProblems(e, err);
@@ -139,15 +257,16 @@ public final class Main {
         err.println(e.problems().size() == 1 ? "1 problem" : e.problems().size() + " problems");
     }
 
-    private static int runDaemon(Options options, PrintStream err) {
+    private static int runDaemon(Path configFile, Path pidFile, boolean watch, PrintStream err) {
         TandemConfig config;
         try {
-            config = ConfigLoader.load(options.config);
+            config = ConfigLoader.load(configFile);
         } catch (ConfigException e) {
             printProblems(e, err);
             return USAGE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
+        config.warnings().forEach(w -> log.warn("config warning: {}", w));
         TandemServer server;
         try {
             server = new TandemServer(config, workerThreads());
@@ -157,28 +276,28 @@ public final class Main {
             return FAILURE;
         }
         try {
-            if (options.pidFile != null) {
-                Files.writeString(options.pidFile, ProcessHandle.current().pid() + "\n");
+            if (pidFile != null) {
+                Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
             }
         } catch (java.io.IOException e) {
-            err.println("tandem: cannot write pid file " + options.pidFile + ": " + e.getMessage());
+            err.println("tandem: cannot write pid file " + pidFile + ": " + e.getMessage());
             server.close();
             return FAILURE;
         }
-        log.info("tandem {} running with {} (admin on {})", Version.get(), options.config, server.adminAddress());
+        log.info("tandem {} running with {} (admin on {})", Version.get(), configFile, server.adminAddress());
         ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
         server.notifier(notifier);
-        notifier.ready("serving " + config.listeners().size() + " listener(s) from " + options.config);
+        notifier.ready("serving " + config.listeners().size() + " listener(s) from " + configFile);
         EventLoopWatchdog watchdog = notifier.watchdogTimeout()
                 .map(timeout -> EventLoopWatchdog.start(server.eventLoops(), notifier, timeout))
                 .orElse(null);
         Runnable reload = () -> server.reloadAsync();
         ConfigWatcher watcher = null;
-        if (options.watch) {
+        if (watch) {
             try {
-                watcher = new ConfigWatcher(options.config, reload);
+                watcher = new ConfigWatcher(configFile, reload);
             } catch (java.io.IOException e) {
-                log.error("cannot watch {}: {}; SIGHUP and the admin API still reload", options.config, e.toString());
+                log.error("cannot watch {}: {}; SIGHUP and the admin API still reload", configFile, e.toString());
             }
         }
         SignalControl signals = new SignalControl();
@@ -204,11 +323,11 @@ public final class Main {
             }
         }
         notifier.close();
-        if (options.pidFile != null) {
+        if (pidFile != null) {
             try {
-                Files.deleteIfExists(options.pidFile);
+                Files.deleteIfExists(pidFile);
             } catch (java.io.IOException e) {
-                log.warn("cannot remove pid file {}: {}", options.pidFile, e.toString());
+                log.warn("cannot remove pid file {}: {}", pidFile, e.toString());
             }
         }
         return OK;

@@ -171,7 +171,10 @@ final class PairMember implements AutoCloseable {
             Map<String, WarmListener> current) throws InterruptedException {
         Map<String, WarmListener> bound = new LinkedHashMap<>();
         Set<String> tcpPools = new HashSet<>();
-        next.listeners().stream().filter(ListenerConfig::tcp).forEach(l -> tcpPools.add(l.pool()));
+        next.listeners().stream().filter(ListenerConfig::tcp).forEach(l -> {
+            tcpPools.add(l.pool());
+            l.sniRoutes().forEach(r -> tcpPools.add(r.pool()));
+        });
         for (String pool : nextPools.keySet()) {
             // HTTP warm-up requests mean nothing to the backends of a mode: tcp listener's pool.
             if (!tcpPools.contains(pool)) {
@@ -181,7 +184,8 @@ final class PairMember implements AutoCloseable {
         for (ListenerConfig l : next.listeners()) {
             boolean required = l.tls().flatMap(ListenerTlsConfig::clients).map(ClientCertificateConfig::required)
                     .orElse(false);
-            if (l.tls().isPresent() && !required && listenerTls.apply(l.name()) != null) {
+            // A mode: tcp listener never has tls (its TLS goes through to the backends as it is).
+            if (!l.tcp() && l.tls().isPresent() && !required && listenerTls.apply(l.name()) != null) {
                 String key = "tls:" + l.name();
                 bound.put(key, bindWarm(next, nextPools, l.pool(), l.name(), current.get(key)));
             }
@@ -252,7 +256,8 @@ final class PairMember implements AutoCloseable {
         for (ListenerConfig l : config.get().listeners()) {
             List<String> used = new ArrayList<>();
             used.add(l.pool());
-            l.routes().forEach(r -> used.add(r.pool()));
+            // A route that redirects or responds itself has no pool.
+            l.routes().stream().filter(r -> r.pool() != null).forEach(r -> used.add(r.pool()));
             l.sniRoutes().forEach(r -> used.add(r.pool()));
             for (String name : used) {
                 PoolRuntime p = current.get(name);

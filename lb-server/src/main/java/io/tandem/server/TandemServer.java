@@ -33,6 +33,7 @@ import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
 import io.tandem.server.metrics.ProxyMetrics;
+import io.tandem.server.proxy.AccessLogs;
 import io.tandem.server.proxy.BackendConnectionsControl;
 import io.tandem.server.proxy.ListenerRuntime;
 import io.tandem.server.proxy.PoolRuntime;
@@ -84,6 +85,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
+    /** The listeners' access logs and the syslog senders they share. */
+    private final AccessLogs accessLogs = new AccessLogs(metrics);
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
@@ -124,6 +127,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.workerThreads = workerThreads;
+        metrics.buildInfo(transport.name());
+        metrics.configApplied(startedAt);
     }
 
     @Override
@@ -208,7 +213,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 ListenerTls t = tls.get(l.name());
-                BoundListener bound = bindOn(l, new Routing(l, i, pools), clients, t);
+                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs), clients, t);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} ({}pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
                         l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(),
@@ -269,6 +274,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
             return refuse(problems);
         }
+        next.warnings().forEach(w -> log.warn("config warning: {}", w));
         return apply(next);
     }
 
@@ -324,7 +330,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         Map<String, Routing> routings = new LinkedHashMap<>();
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
-            Routing routing = new Routing(l, i, nextPools);
+            Routing routing = new Routing(l, i, nextPools, accessLogs);
             routings.put(l.name(), routing);
             BoundListener current = listeners.get(l.name());
             if (current != null && current.bind().equals(l.bind())) {
@@ -427,14 +433,17 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         pools = nextPools;
         config = next;
         loadedAt = Instant.now();
-        metrics.configReloaded(true);
+        accessLogs.retain(next.listeners());
+        metrics.configReloaded(true, loadedAt);
         String summary = changes.isEmpty() ? "no listener or backend changed" : String.join(", ", changes);
         log.info("config reloaded from {}: {}", next.source(), summary);
         return ReloadResult.applied(summary);
     }
 
     private ReloadResult refuse(List<String> problems) {
-        metrics.configReloaded(false);
+        // Senders a refused config started for its listeners go again.
+        accessLogs.retain(config.listeners());
+        metrics.configReloaded(false, Instant.now());
         for (String p : problems) {
             log.error("reload refused: {}", p);
         }
@@ -724,6 +733,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             r.channel().close().awaitUninterruptibly();
         }
         clients.close().awaitUninterruptibly();
+        accessLogs.close();
         if (admin != null) {
             admin.close();
         }

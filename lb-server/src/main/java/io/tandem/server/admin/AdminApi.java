@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
 import io.tandem.core.pool.Backend;
+import io.tandem.server.LogLevels;
+import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,16 +31,21 @@ import org.slf4j.LoggerFactory;
 final class AdminApi {
 
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
-    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final byte[] STATUS_PAGE = resource("status.html");
 
     private final AdminNode server;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StatusReport status;
     private final AdminRouter router;
+    private final LogLevels logLevels;
 
     AdminApi(AdminNode server) {
+        this(server, LogLevels.ofProcess());
+    }
+
+    AdminApi(AdminNode server, LogLevels logLevels) {
         this.server = server;
+        this.logLevels = logLevels;
         this.status = new StatusReport(json, server);
         this.router = new AdminRouter()
                 .get("/", this::page)
@@ -47,6 +55,9 @@ final class AdminApi {
                 .post("/api/v1/pools/{pool}/backends/{backend}/drain", this::drain)
                 .post("/api/v1/pools/{pool}/backends/{backend}/enable", this::enable)
                 .post("/api/v1/pools/{pool}/backends/{backend}/weight", this::weight)
+                .get("/api/v1/log-level", this::logLevels)
+                .put("/api/v1/log-level", this::setLogLevel)
+                .post("/api/v1/log-level", this::setLogLevel)
                 .postDeferred("/api/v1/reload", this::reload)
                 .postDeferred("/api/v1/failover/handover", this::handover);
     }
@@ -61,13 +72,65 @@ final class AdminApi {
     }
 
     private AdminResponse metrics(AdminRequest r) {
-        return new AdminResponse(HttpResponseStatus.OK, PROMETHEUS,
-                server.metrics().registry().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        ProxyMetrics.Scrape scrape = server.metrics().scrape(r.headers().get(HttpHeaderNames.ACCEPT));
+        return new AdminResponse(HttpResponseStatus.OK, scrape.contentType(), scrape.body(), Map.of());
     }
 
     private AdminResponse status(AdminRequest r) throws IOException {
         return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(status.build()))
                 .withHeader("Cache-Control", "no-store");
+    }
+
+    /** The loggers with a level of their own, and the levels there are. */
+    private AdminResponse logLevels(AdminRequest r) throws IOException {
+        ObjectNode body = json.createObjectNode();
+        ObjectNode loggers = body.putObject("loggers");
+        logLevels.configured().forEach(loggers::put);
+        ArrayNode levels = body.putArray("levels");
+        LogLevels.NAMES.forEach(levels::add);
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(body));
+    }
+
+    /**
+     * Sets one logger's level until the process restarts: JSON
+     * {@code {"logger": "io.tandem", "level": "DEBUG"}} (or the same as form or
+     * query parameters; no logger means ROOT). 400 names what is wrong.
+     */
+    private AdminResponse setLogLevel(AdminRequest r) throws IOException {
+        String logger = r.query("logger");
+        String level = r.query("level");
+        String body = r.body().strip();
+        if (body.startsWith("{")) {
+            JsonNode node;
+            try {
+                node = json.readTree(body);
+            } catch (IOException e) {
+                return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                        "the body is not JSON; expected {\"logger\": \"io.tandem\", \"level\": \"DEBUG\"}");
+            }
+            logger = node.hasNonNull("logger") ? node.get("logger").asText() : logger;
+            level = node.hasNonNull("level") ? node.get("level").asText() : level;
+        } else if (!body.isEmpty()) {
+            Map<String, List<String>> form = new QueryStringDecoder(body, false).parameters();
+            logger = form.containsKey("logger") ? form.get("logger").get(0) : logger;
+            level = form.containsKey("level") ? form.get("level").get(0) : level;
+        }
+        if (level == null) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "level is required: {\"logger\": \"io.tandem\", \"level\": \"DEBUG\"}; levels are "
+                            + String.join(", ", LogLevels.NAMES));
+        }
+        String name = logger == null || logger.isBlank() ? LogLevels.ROOT : logger.strip();
+        String before;
+        try {
+            before = logLevels.set(name, level.strip());
+        } catch (IllegalArgumentException e) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        }
+        String now = logLevels.effective(name);
+        log.info("admin: log level of {} {} -> {} (asked by {})", name, before, now, r.client());
+        ObjectNode answer = json.createObjectNode().put("logger", name).put("level", now).put("previous", before);
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(answer));
     }
 
     /**

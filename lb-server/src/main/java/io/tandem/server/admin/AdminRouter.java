@@ -57,6 +57,12 @@ final class AdminRouter {
         return this;
     }
 
+    /** A mutating route (token-protected) for PUT. */
+    AdminRouter put(String pattern, Endpoint endpoint) {
+        routes.add(new Route(HttpMethod.PUT, pattern, true, now(endpoint)));
+        return this;
+    }
+
     /** A mutating route (token-protected) whose answer comes later. */
     AdminRouter postDeferred(String pattern, DeferredEndpoint endpoint) {
         routes.add(new Route(HttpMethod.POST, pattern, true, endpoint));

@@ -70,10 +70,6 @@ public final class WarmStandby implements AutoCloseable {
     public record Target(String pool, InetSocketAddress address, String host, String path, boolean live,
                          String sni) {
 
-        public Target(String pool, InetSocketAddress address, String host, String path, boolean live) {
-            this(pool, address, host, path, live, null);
-        }
-
         boolean tls() {
             return sni != null;
         }

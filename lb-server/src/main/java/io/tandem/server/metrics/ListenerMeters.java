@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 /**
  * The traffic of one listener: bytes read from and written to its clients,
@@ -24,15 +25,15 @@ public final class ListenerMeters {
     private final StatusCounters localAnswers;
     private final MeterRegistry registry;
 
-    // Named without _total: the Prometheus registry appends it to counters.
+    // The function counters are named without _total: the Prometheus registry appends it to counters.
     ListenerMeters(ProxyMetrics metrics, String name) {
         this.name = name;
         this.registry = metrics.registry();
         Tags tags = Tags.of("listener", name);
-        FunctionCounter.builder("tandem_bytes_received", bytesReceived, LongAdder::sum)
+        FunctionCounter.builder("tandem_received_bytes", bytesReceived, LongAdder::sum)
                 .description("Bytes read from client connections (request heads and bodies)")
                 .tags(tags).register(metrics.registry());
-        FunctionCounter.builder("tandem_bytes_sent", bytesSent, LongAdder::sum)
+        FunctionCounter.builder("tandem_sent_bytes", bytesSent, LongAdder::sum)
                 .description("Bytes written to client connections (response heads and bodies)")
                 .tags(tags).register(metrics.registry());
         Gauge.builder("tandem_client_connections", connections, LongAdder::sum)
@@ -71,12 +72,40 @@ public final class ListenerMeters {
     }
 
     /**
+     * Counts a request (or, for {@code listener-connections}, a connection)
+     * refused by a limit: {@code body}, {@code rate}, {@code connections}. Only
+     * refusals look the counter up, never admitted requests.
+     */
+    public void limited(String limit) {
+        Counter.builder("tandem_limited_requests")
+                .description("Requests refused by a route's limits (413 body, 429 rate or connections), and "
+                        + "connections closed by the listener's connection cap (listener-connections)")
+                .tags("listener", name, "limit", limit)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Exports the per-client limit tables of this listener's current routes: how
+     * many client addresses they remember, and how many they forgot because full
+     * (counted per config load: a reload starts the tables afresh).
+     */
+    public void limitTables(DoubleSupplier clients, DoubleSupplier evictions) {
+        Gauge.builder("tandem_limit_clients", clients::getAsDouble)
+                .description("Client addresses the per-client limit tables of the listener's routes remember")
+                .tags("listener", name).register(registry);
+        FunctionCounter.builder("tandem_limit_evictions", evictions, DoubleSupplier::getAsDouble)
+                .description("Client addresses forgotten by full limit tables (least recently seen first)")
+                .tags("listener", name).register(registry);
+    }
+
+    /**
      * Counts a connection closed for its PROXY protocol header, or the lack of
      * one. Rare and never on the request path, so the counter is looked up
      * here (made on first use) rather than kept.
      */
     public void proxyProtocolRejected(ProxyProtocolRejection reason) {
-        Counter.builder("tandem_proxy_protocol_rejected")
+        Counter.builder("tandem_proxy_protocol_rejected_total")
                 .description("Client connections closed for their PROXY protocol header, by listener and reason "
                         + "(untrusted source, missing, malformed, timeout)")
                 .tags("listener", name, "reason", reason.label())

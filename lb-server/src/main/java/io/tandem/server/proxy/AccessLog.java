@@ -7,30 +7,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per finished request through the {@code tandem.access} logger, as
- * text or JSON (docs/operations.md shows both and the Logback setup).
- * {@link #OFF} when a listener does not log, chosen once per listener.
+ * One line per finished request, in the listener's format, to its
+ * {@link Sink}: the {@code tandem.access} logger, or a syslog server
+ * ({@link AccessLogs}). {@link #OFF} when a listener does not log, chosen once
+ * per listener; docs/operations.md shows every format.
  *
- * <p>Called on the client's event loop; the lines are handed to Logback,
- * whose appenders decide where they go (and whether asynchronously).
+ * <p>Called on the client's event loop. A sink never blocks it: the logger's
+ * appenders decide (docs/operations.md recommends an asynchronous one for
+ * files), the syslog sink only queues.
  */
 interface AccessLog {
 
-    /** The logger every access line goes through. */
+    /** The logger every access line goes through when there is no syslog target. */
     String LOGGER = "tandem.access";
 
-    AccessLog OFF = (client, method, uri, status, backend, bytes, nanos, requestId) -> { };
+    AccessLog OFF = entry -> { };
 
-    /**
-     * Logs one request.
-     *
-     * @param backend   the backend that answered, or null when Tandem answered itself
-     * @param bytes     response body bytes sent to the client
-     * @param nanos     from request head received to response end
-     * @param requestId the X-Request-Id sent to the backend, or null when none was made (malformed request)
-     */
-    void log(String client, String method, String uri, int status, String backend, long bytes, long nanos,
-             String requestId);
+    /** Logs one request; {@code entry} is read now and not kept. */
+    void log(AccessEntry entry);
 
     /**
      * Logs one connection of a {@code mode: tcp} listener.
@@ -41,50 +35,83 @@ interface AccessLog {
      * @param nanos    from accept to the close of both sides
      * @param ending   why it ended: client-closed, backend-closed, idle-timeout, shutdown, backend-down,
      *                 no-backend, connect-failed, connect-timeout
+     *                 (only the text and json formats log connections: tandem check refuses the others,
+     *                 which describe HTTP requests, on a {@code mode: tcp} listener)
      */
     default void session(String client, String backend, long received, long sent, long nanos, String ending) {
     }
 
+    /** Where finished lines go. */
+    @FunctionalInterface
+    interface Sink {
+
+        /** The {@code tandem.access} logger, looked up once. */
+        Logger ACCESS = LoggerFactory.getLogger(LOGGER);
+
+        void write(String line);
+
+        /**
+         * False when the {@code tandem.access} logger is off: the line is not
+         * even formatted. Its level rules every sink, syslog targets too, so
+         * one runtime level change silences or resumes them all.
+         */
+        default boolean enabled() {
+            return ACCESS.isInfoEnabled();
+        }
+
+        /** The {@code tandem.access} logger at INFO. */
+        static Sink logger() {
+            return ACCESS::info;
+        }
+    }
+
+    /** The listener's access log to the {@code tandem.access} logger. */
     static AccessLog of(String listener, AccessLogConfig config) {
+        return of(listener, config, Sink.logger());
+    }
+
+    static AccessLog of(String listener, AccessLogConfig config, Sink sink) {
         if (!config.enabled()) {
             return OFF;
         }
-        Logger logger = LoggerFactory.getLogger(LOGGER);
-        return config.format() == AccessLogConfig.Format.JSON ? new Json(listener, logger) : new Text(listener, logger);
+        return switch (config.format()) {
+            case TEXT -> new Text(listener, sink);
+            case JSON -> new Json(listener, sink);
+            default -> new TemplateLine(listener, config.template().orElseThrow(), sink);
+        };
     }
 
     /** {@code TIME LISTENER CLIENT "METHOD URI" STATUS BYTES BACKEND SECONDS REQUEST-ID}, like a common log line. */
     final class Text implements AccessLog {
         private final String listener;
-        private final Logger logger;
+        private final Sink sink;
 
-        Text(String listener, Logger logger) {
+        Text(String listener, Sink sink) {
             this.listener = listener;
-            this.logger = logger;
+            this.sink = sink;
         }
 
         @Override
-        public void log(String client, String method, String uri, int status, String backend, long bytes,
-                        long nanos, String requestId) {
-            if (!logger.isInfoEnabled()) {
+        public void log(AccessEntry e) {
+            if (!sink.enabled()) {
                 return;
             }
             StringBuilder b = new StringBuilder(160)
                     .append(DateTimeFormatter.ISO_INSTANT.format(Instant.now())).append(' ')
                     .append(listener).append(' ')
-                    .append(client).append(" \"").append(method).append(' ');
-            escape(b, uri);
-            b.append("\" ").append(status).append(' ').append(bytes).append(' ')
-                    .append(backend == null ? "-" : backend).append(' ');
-            seconds(b, nanos);
-            b.append(' ').append(requestId == null ? "-" : requestId);
-            logger.info(b.toString());
+                    .append(e.client).append(" \"").append(e.method).append(' ');
+            escape(b, e.uri);
+            b.append("\" ").append(e.status).append(' ').append(e.bytesOut).append(' ')
+                    .append(e.backend == null ? "-" : e.backend).append(' ');
+            seconds(b, e.totalNanos);
+            b.append(' ').append(e.requestId == null ? "-" : e.requestId);
+            sink.write(b.toString());
         }
 
         /** {@code TIME LISTENER CLIENT tcp BACKEND RECEIVED SENT SECONDS ENDING}. */
         @Override
         public void session(String client, String backend, long received, long sent, long nanos, String ending) {
-            if (!logger.isInfoEnabled()) {
+            if (!sink.enabled()) {
                 return;
             }
             StringBuilder b = new StringBuilder(120)
@@ -93,56 +120,56 @@ interface AccessLog {
                     .append(backend == null ? "-" : backend).append(' ')
                     .append(received).append(' ').append(sent).append(' ');
             seconds(b, nanos);
-            logger.info(b.append(' ').append(ending).toString());
+            sink.write(b.append(' ').append(ending).toString());
         }
     }
 
     /** One JSON object per line, for log shippers. */
     final class Json implements AccessLog {
         private final String listener;
-        private final Logger logger;
+        private final Sink sink;
 
-        Json(String listener, Logger logger) {
+        Json(String listener, Sink sink) {
             this.listener = listener;
-            this.logger = logger;
+            this.sink = sink;
         }
 
         @Override
-        public void log(String client, String method, String uri, int status, String backend, long bytes,
-                        long nanos, String requestId) {
-            if (!logger.isInfoEnabled()) {
+        public void log(AccessEntry e) {
+            if (!sink.enabled()) {
                 return;
             }
             StringBuilder b = new StringBuilder(240).append("{\"time\":\"")
                     .append(DateTimeFormatter.ISO_INSTANT.format(Instant.now()))
                     .append("\",\"listener\":\"");
             escape(b, listener);
-            b.append("\",\"client\":\"").append(client).append("\",\"method\":\"");
-            escape(b, method);
+            b.append("\",\"client\":\"").append(e.client).append("\",\"method\":\"");
+            escape(b, e.method);
             b.append("\",\"path\":\"");
-            escape(b, uri);
-            b.append("\",\"status\":").append(status).append(",\"bytes\":").append(bytes).append(",\"backend\":");
-            if (backend == null) {
+            escape(b, e.uri);
+            b.append("\",\"status\":").append(e.status).append(",\"bytes\":").append(e.bytesOut)
+                    .append(",\"backend\":");
+            if (e.backend == null) {
                 b.append("null");
             } else {
-                b.append('"').append(backend).append('"');
+                b.append('"').append(e.backend).append('"');
             }
             b.append(",\"duration\":");
-            seconds(b, nanos);
+            seconds(b, e.totalNanos);
             b.append(",\"request_id\":");
-            if (requestId == null) {
+            if (e.requestId == null) {
                 b.append("null");
             } else {
                 b.append('"');
-                escape(b, requestId);
+                escape(b, e.requestId);
                 b.append('"');
             }
-            logger.info(b.append('}').toString());
+            sink.write(b.append('}').toString());
         }
 
         @Override
         public void session(String client, String backend, long received, long sent, long nanos, String ending) {
-            if (!logger.isInfoEnabled()) {
+            if (!sink.enabled()) {
                 return;
             }
             StringBuilder b = new StringBuilder(200).append("{\"time\":\"")
@@ -158,12 +185,12 @@ interface AccessLog {
             b.append(",\"bytes_received\":").append(received).append(",\"bytes_sent\":").append(sent)
                     .append(",\"duration\":");
             seconds(b, nanos);
-            logger.info(b.append(",\"ending\":\"").append(ending).append("\"}").toString());
+            sink.write(b.append(",\"ending\":\"").append(ending).append("\"}").toString());
         }
     }
 
     /** Seconds with microsecond precision, e.g. 0.003412. */
-    private static void seconds(StringBuilder b, long nanos) {
+    static void seconds(StringBuilder b, long nanos) {
         long micros = Math.max(0, nanos / 1000);
         b.append(micros / 1_000_000).append('.');
         String frac = Long.toString(micros % 1_000_000);

@@ -3,6 +3,7 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.tandem.config.Template;
 import io.tandem.core.strategy.RequestContext;
 
 /**
@@ -21,6 +22,9 @@ interface ClientConnection extends ChannelHandler {
 
     /** The client's address as the access log writes it. */
     String clientIp();
+
+    /** The TLS of this connection for its access-log lines, or null for plain HTTP (or before the handshake). */
+    AccessEntry.TlsSession tlsSession();
 
     /** The current request as strategies and sticky sessions read it. */
     RequestContext requestContext();
@@ -45,6 +49,9 @@ interface ClientConnection extends ChannelHandler {
 
     /** The response was written to its end; the next request may start when {@code keepAlive}. */
     void exchangeDone(boolean keepAlive);
+
+    /** The values of the current request's template variables (client, request id, host, ...). */
+    Template.Values requestValues();
 
     /** The exchange answers itself (502, 503, 504): write {@code answer}, then close or go on. */
     void exchangeAnswered(FullHttpResponse answer, boolean close);

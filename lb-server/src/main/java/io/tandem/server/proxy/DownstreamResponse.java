@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.config.Template;
 
 /**
  * The response side of an {@link Exchange}: writes the backend's response to
@@ -28,6 +29,9 @@ final class DownstreamResponse {
     private boolean backendKeepAlive;
     /** The Strict-Transport-Security value this response gets unless it has one, or null. */
     private String hsts;
+    /** The route's response header edits (object path only: a route with edits never gets raw heads). */
+    private HeaderEdits edits = HeaderEdits.NONE;
+    private Template.Values values;
     /** An interim (1xx) response is under way: the end that follows is its, not the final one's. */
     private boolean informational;
     /** Response body bytes written to the client. */
@@ -42,8 +46,11 @@ final class DownstreamResponse {
      *
      * @param hsts the Strict-Transport-Security value for responses to it (a TLS listener with hsts), or null
      */
-    void begin(boolean clientKeepAlive, boolean clientHttp10, String hsts) {
+    void begin(boolean clientKeepAlive, boolean clientHttp10, String hsts, HeaderEdits edits,
+               Template.Values values) {
         this.channel = client.channel();
+        this.edits = edits;
+        this.values = values;
         this.hsts = hsts;
         this.keepClient = clientKeepAlive;
         this.clientHttp10 = clientHttp10;
@@ -85,6 +92,9 @@ final class DownstreamResponse {
                 hsts);
         backendKeepAlive = (framing & ResponseHead.BACKEND_KEEP_ALIVE) != 0;
         keepClient &= (framing & ResponseHead.CLIENT_CLOSE_DELIMITED) == 0;
+        if (!edits.isEmpty()) {
+            edits.apply(response.headers(), values);
+        }
         channel.write(response, channel.voidPromise());
     }
 

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.tandem.config.ErrorPage;
 import io.tandem.core.retry.RetryDecision;
 import java.nio.charset.StandardCharsets;
 
@@ -65,10 +66,19 @@ final class ErrorResponses {
      */
     static FullHttpResponse response(HttpResponseStatus status, String message, boolean close, String retryAfter,
                                      String requestId) {
-        ByteBuf body = Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8);
+        return response(status, message, close, retryAfter, requestId, null);
+    }
+
+    /**
+     * Like {@link #response(HttpResponseStatus, String, boolean, String, String)}, with the pool's page
+     * for the status, or null for the sentence.
+     */
+    static FullHttpResponse response(HttpResponseStatus status, String message, boolean close, String retryAfter,
+                                     String requestId, ErrorPage page) {
+        ByteBuf body = Unpooled.copiedBuffer(page == null ? message + "\n" : page.body(), StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .set(HttpHeaderNames.CONTENT_TYPE, page == null ? "text/plain; charset=utf-8" : page.contentType())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         if (requestId != null) {

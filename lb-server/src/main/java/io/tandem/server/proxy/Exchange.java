@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.retry.AttemptFailure;
 import io.tandem.core.retry.FailedAttempt;
@@ -53,6 +55,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final DownstreamResponse downstream;
     private final boolean upgrading;
     private final String requestId;
+    /** The client's protocol, for the access log (the request itself goes on as HTTP/1.1). */
+    private final String protocol;
     private final long startNanos = System.nanoTime();
     private final Runnable onResponseTimeout = this::responseTimedOut;
     private Phase phase = Phase.ATTEMPTING;
@@ -64,17 +68,26 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private boolean counted;
     private boolean staleRetried;
     private int status;
+    /** The slot of its client's in-flight cap this exchange holds until {@link #finish}; null for none. */
+    private ClientLimiter.Client heldSlot;
     /** The response timeout runs on the client connection's timer while this is set. */
     private boolean responseTimerArmed;
+    // For the access log: request body bytes received, attempts made, and the timings of the last attempt.
+    private long bytesIn;
+    private int attempts;
+    private long attemptStartNanos;
+    private long connectNanos = -1;
+    private long firstByteNanos = -1;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
-    Exchange(ClientConnection client, HttpRequest request, PoolRuntime pool, Routing routing, BackendChoice choice,
+    Exchange(ClientConnection client, HttpRequest request, Route route, Routing routing, BackendChoice choice,
              UpstreamRequest upstream, DownstreamResponse downstream, boolean clientKeepAlive, boolean clientHttp10,
-             boolean upgrading, String requestId) {
+             boolean upgrading, String requestId, ClientLimiter.Client heldSlot) {
+        this.heldSlot = heldSlot;
         this.client = client;
         this.clientChannel = client.channel();
         this.request = request;
-        this.pool = pool;
+        this.pool = route.pool();
         this.listenerIndex = routing.listenerIndex();
         this.accessLog = routing.accessLog();
         this.choice = choice;
@@ -82,9 +95,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        choice.begin(pool, client.requestContext());
-        upstream.begin(request, upgrading);
-        downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null);
+        this.protocol = clientHttp10 ? "HTTP/1.0" : "HTTP/1.1";
+        if (request instanceof FullHttpRequest) {
+            bytesIn = ((FullHttpRequest) request).content().readableBytes();
+        }
+        choice.begin(this.pool, client.requestContext());
+        // Response header edits need the head as an object: such a route's responses take the object path.
+        upstream.begin(request, upgrading, route.responseEdits().isEmpty());
+        downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null,
+                route.responseEdits(), client.requestValues());
     }
 
     boolean responseStarted() {
@@ -125,6 +144,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend = next;
         backend.requestStarted();
         counted = true;
+        attempts++;
+        attemptStartNanos = System.nanoTime();
+        connectNanos = -1;
         upstream.attemptBegins();
         // A connection that starts with a client's PROXY header is that client's alone.
         PrivateConnections own = pool.settings().proxyProtocol() == null ? null : client.privateConnections();
@@ -160,6 +182,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
+        connectNanos = reused ? 0 : System.nanoTime() - attemptStartNanos;
         upstream.attach(connection, reused, this, clientChannel.isWritable());
         if (upstream.complete()) {
             armResponseTimer();
@@ -169,6 +192,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** A part of the request body from the client. */
     void requestContent(HttpContent content) {
+        bytesIn += content.content().readableBytes();
         if (phase == Phase.ENDED) {
             content.release();
             return;
@@ -257,6 +281,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The final response's head arrived, in either form: the backend answered. */
     private void responseBegins(int code) {
+        firstByteNanos = System.nanoTime() - startNanos;
         phase = Phase.RESPONDING;
         pool.health().responded(backend, code);
         cancelResponseTimer();
@@ -379,7 +404,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         cancelResponseTimer();
         upstream.dropUnsent();
         boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
-        FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId);
+        FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId,
+                pool.settings().errorPages().get(code.code()));
         if (downstream.hsts() != null) {
             answer.headers().set(ResponseHead.STRICT_TRANSPORT_SECURITY, downstream.hsts());
         }
@@ -453,13 +479,29 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      */
     private void finish(int code, long bytes, Ending how) {
         long nanos = System.nanoTime() - startNanos;
+        if (heldSlot != null) {
+            heldSlot.release();
+            heldSlot = null;
+        }
         if (how == Ending.ANSWERED) {
             meters.requests(listenerIndex).record(code, nanos);
         } else if (how == Ending.LOCAL_ANSWER) {
             pool.meters().localAnswer(listenerIndex, code);
         }
-        accessLog.log(client.clientIp(), request.method().name(), request.uri(), code,
-                backend == null ? null : backend.id(), bytes, nanos, requestId);
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(client, request, protocol);
+            e.status = code;
+            e.bytesIn = bytesIn;
+            e.bytesOut = bytes;
+            e.pool = pool.name();
+            e.backend = backend == null ? null : backend.id();
+            e.connectNanos = connectNanos;
+            e.firstByteNanos = firstByteNanos;
+            e.totalNanos = nanos;
+            e.retries = Math.max(0, attempts - 1);
+            e.requestId = requestId;
+            accessLog.log(e);
+        }
     }
 
     /** Ends this exchange's count on its backend, once. */

@@ -19,19 +19,24 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.tandem.config.Template;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.tls.ClientSubject;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * {@link RequestContext} strategies read, so a pick allocates nothing.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter
-        implements ClientConnection, RequestContext, FrontendCodec.HeadListener {
+        implements ClientConnection, RequestContext, FrontendCodec.HeadListener, Template.Values {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -70,6 +75,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final BackendChoice choice = new BackendChoice();
     /** Begun again by each exchange: its request side, which this handler flushes and asks about reading. */
     private final UpstreamRequest upstream = new UpstreamRequest(this);
+    /** Begun again by each request: what its route is chosen by. */
+    private final RequestFacts facts = new RequestFacts();
+    /** The X-Request-Id of the current request (for templates). */
+    private String requestId;
+    /** The current request's version as the client spoke it, for the access log of a local answer. */
+    private String requestProtocol;
+    /** The current request's body limit (0: none) and the body bytes it sent so far. */
+    private long bodyLimit;
+    private long bodyBytes;
+    /** This connection counts against the listener's connection cap. */
+    private boolean counted;
+    /** Set by {@link #admitted} when the request took a slot of its client's in-flight cap. */
+    private ClientLimiter.Client heldSlot;
     /** Begun again by each exchange: its response side. */
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
@@ -86,6 +104,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final boolean https;
     /** The subject of the client's certificate (mutual TLS), or null. */
     private String clientSubject;
+    /** The server name of the client's TLS hello, or null. */
+    private String sni;
+    /** The TLS version, cipher and server name, once the handshake is done. */
+    private AccessEntry.TlsSession tlsSession;
     private String clientIp = "unknown";
     private String forwardedFor = "for=unknown";
     private byte[] clientAddress;
@@ -133,6 +155,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public AccessEntry.TlsSession tlsSession() {
+        return tlsSession;
+    }
+
+    @Override
     public RequestContext requestContext() {
         return this;
     }
@@ -164,6 +191,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (!listener.connectionOpened(listener.routing().maxConnections())) {
+            // Over the listener's cap: closed before a byte is read, as a full accept queue would.
+            listener.meters().limited("listener-connections");
+            closing = true;
+            ctx.close();
+            return;
+        }
+        counted = true;
         this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
             client((InetSocketAddress) ctx.channel().remoteAddress());
@@ -240,6 +275,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             if (((HttpContent) msg).decoderResult().isFailure()) {
                 malformedBody((HttpContent) msg);
             } else if (current != null && !upstream.complete()) {
+                if (bodyLimit > 0 && (bodyBytes += ((HttpContent) msg).content().readableBytes()) > bodyLimit) {
+                    bodyTooLarge((HttpContent) msg);
+                    return;
+                }
                 current.requestContent((HttpContent) msg);
             } else {
                 // The rest of a request that was already answered (an error before its body).
@@ -261,6 +300,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         HttpVersion version = req.protocolVersion();
         boolean http10 = HttpVersion.HTTP_1_0.equals(version);
+        requestProtocol = http10 ? "HTTP/1.0" : "HTTP/1.1";
         if (!http10 && !HttpVersion.HTTP_1_1.equals(version)) {
             ReferenceCountUtil.release(req);
             localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
@@ -282,7 +322,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         // One read of the routing: a reload swaps it whole, this request keeps the one it saw.
         Routing routing = listener.routing();
-        PoolRuntime pool = routing.route(host, req.uri());
+        Route route = routing.route(facts.begin(req, host, clientAddress));
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
         int tokens = ForwardedHeaders.removeHopByHop(headers);
         boolean keepAlive = http10 ? (tokens & ForwardedHeaders.KEEP_ALIVE_TOKEN) != 0
@@ -314,13 +354,161 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), Unpooled.EMPTY_BUFFER,
                     headers, EmptyHttpHeaders.INSTANCE);
         }
+        this.requestId = requestId;
+        boolean keepOpen = keepAlive && !upgrading && !http10;
+        if (!admitted(routing, route, req, keepOpen)) {
+            return;
+        }
+        ClientLimiter.Client held = heldSlot;
+        heldSlot = null;
+        if (route.answersItself()) {
+            if (held != null) {
+                held.release();
+            }
+            ReferenceCountUtil.release(req);
+            answerLocally(routing, req, route.answer(this), keepOpen);
+            return;
+        }
+        route.rewrite(req, facts, this);
         request = req;
-        current = new Exchange(this, req, pool, routing, choice, upstream, downstream,
-                keepAlive && !draining, http10, upgrading, requestId);
+        current = new Exchange(this, req, route, routing, choice, upstream, downstream,
+                keepAlive && !draining, http10, upgrading, requestId, held);
         // Sent now, or in its turn when this loop has more requests than it starts in one pass.
         Dispatcher.current().submit(current, ctx.channel().eventLoop());
         // Usually a no-op: reading stops only under backpressure, not per request.
         updateClientRead();
+    }
+
+    /**
+     * The listener's and the route's access, then the route's limits: true when
+     * the request may go on (with {@link #heldSlot} set when it took a slot of its
+     * client's in-flight cap), false when it was answered here (403, 401, 413, 429).
+     */
+    private boolean admitted(Routing routing, Route route, HttpRequest req, boolean keepOpen) {
+        HttpHeaders headers = req.headers();
+        AccessRule refusedBy = routing.access();
+        int refused = refusedBy.check(clientAddress, headers);
+        if (refused == AccessRule.ALLOWED) {
+            refusedBy = route.access();
+            refused = refusedBy.check(clientAddress, headers);
+        }
+        if (refused != AccessRule.ALLOWED) {
+            ReferenceCountUtil.release(req);
+            FullHttpResponse answer = ErrorResponses.response(HttpResponseStatus.valueOf(refused), refused == 401
+                    ? "This resource needs a user name and password." : "Access from your address is not allowed.",
+                    false, null, requestId);
+            if (refused == 401) {
+                answer.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, refusedBy.challenge());
+            }
+            answerLocally(routing, req, answer, keepOpen);
+            return false;
+        }
+        bodyLimit = route.bodyLimit();
+        bodyBytes = 0;
+        if (bodyLimit > 0 && HttpUtil.getContentLength(req, -1L) > bodyLimit) {
+            ReferenceCountUtil.release(req);
+            listener.meters().limited("body");
+            // The body is not read: the connection closes after the answer.
+            answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than this resource accepts.", true, null, requestId), false);
+            return false;
+        }
+        ClientLimiter limiter = route.limiter();
+        if (limiter == null || clientAddress == null) {
+            return true;
+        }
+        ClientLimiter.Client client = limiter.client(clientAddress);
+        ClientLimiter.Verdict verdict = limiter.admit(client);
+        if (verdict == ClientLimiter.Verdict.ADMITTED) {
+            heldSlot = limiter.capsInFlight() ? client : null;
+            return true;
+        }
+        ReferenceCountUtil.release(req);
+        boolean rate = verdict == ClientLimiter.Verdict.RATE;
+        listener.meters().limited(rate ? "rate" : "connections");
+        // Whole seconds, rounded up: a client that waits that long is let through.
+        long wait = rate ? Math.max(1, (limiter.retryAfterNanos(client) + 999_999_999) / 1_000_000_000) : 1;
+        answerLocally(routing, req, ErrorResponses.response(HttpResponseStatus.TOO_MANY_REQUESTS, rate
+                ? "Too many requests from your address; retry later."
+                : "Too many requests from your address at once; retry later.", false, Long.toString(wait),
+                requestId), keepOpen);
+        return false;
+    }
+
+    /**
+     * Answers a request without a backend (a redirect or a fixed response of its
+     * route), counts and logs it; the connection stays open when {@code keepAlive}
+     * (a body the request still sends is read and dropped).
+     */
+    private void answerLocally(Routing routing, HttpRequest req, FullHttpResponse answer, boolean keepAlive) {
+        boolean close = !keepAlive || draining;
+        answer.headers().set(ForwardedHeaders.X_REQUEST_ID, requestId);
+        if (https && routing.hsts() != null) {
+            answer.headers().set(ResponseHead.STRICT_TRANSPORT_SECURITY, routing.hsts());
+        }
+        if (close) {
+            answer.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        int code = answer.status().code();
+        int bytes = answer.content().readableBytes();
+        listener.meters().localAnswer(code);
+        AccessLog accessLog = routing.accessLog();
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(this, req, requestProtocol);
+            // The request-target as the client sent it, not as a rewrite would have made it.
+            e.uri = facts.uri;
+            e.status = code;
+            e.bytesOut = bytes;
+            e.requestId = requestId;
+            accessLog.log(e);
+        }
+        if (close) {
+            closing = true;
+            releasePending();
+        }
+        ErrorResponses.write(ctx.channel(), answer, close);
+        if (!close) {
+            nextRequest();
+        }
+    }
+
+    @Override
+    public Template.Values requestValues() {
+        return this;
+    }
+
+    @Override
+    public String value(Template.Variable variable) {
+        return switch (variable) {
+            case CLIENT -> clientIp;
+            case REQUEST_ID -> requestId;
+            case HOST -> facts.hostname();
+            case SCHEME -> https ? "https" : "http";
+            case PATH -> facts.path();
+            case QUERY -> facts.query();
+            case URI -> facts.uri;
+        };
+    }
+
+    /**
+     * The request body grew past its route's limit: 413 when the response has
+     * not begun, else the connection is cut.
+     */
+    private void bodyTooLarge(HttpContent content) {
+        content.release();
+        listener.meters().limited("body");
+        Exchange e = current;
+        HttpRequest req = request;
+        current = null;
+        request = null;
+        boolean started = e.responseStarted();
+        e.abort();
+        if (started) {
+            closeAfterFlush();
+        } else {
+            localReject(req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "The request body is larger than this resource accepts.");
+        }
     }
 
     /** A request body that cannot be parsed (bad chunk size or delimiter): nothing more can be read. */
@@ -345,8 +533,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private void localReject(HttpRequest req, HttpResponseStatus status, String message) {
         listener.meters().localAnswer(status.code());
         long bytes = reject(status, message);
-        listener.routing().accessLog().log(clientIp, req == null ? "-" : req.method().name(),
-                req == null ? "-" : req.uri(), status.code(), null, bytes, 0, null);
+        AccessLog accessLog = listener.routing().accessLog();
+        if (accessLog != AccessLog.OFF) {
+            AccessEntry e = AccessEntry.of(this, req, req == null ? null : req.protocolVersion().text());
+            e.status = status.code();
+            e.bytesOut = bytes;
+            accessLog.log(e);
+        }
     }
 
     private void rejectMalformed(HttpRequest req) {
@@ -468,9 +661,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SniCompletionEvent) {
+            sni = ((SniCompletionEvent) evt).hostname();
+        }
         if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (listener.routing().clientCertHeader() != null) {
-                clientSubject = ClientSubject.of(ctx.pipeline().get(SslHandler.class));
+                clientSubject = ClientSubject.of(ssl);
+            }
+            if (ssl != null) {
+                SSLSession session = ssl.engine().getSession();
+                tlsSession = new AccessEntry.TlsSession(session.getProtocol(), session.getCipherSuite(), sni);
             }
             armTimer(false);
         }
@@ -497,6 +698,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        if (counted) {
+            counted = false;
+            listener.connectionClosed();
+        }
         if (timer != null) {
             timer.stop();
         }

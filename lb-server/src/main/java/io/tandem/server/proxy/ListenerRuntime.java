@@ -5,6 +5,7 @@ import io.tandem.server.Transport;
 import io.tandem.server.metrics.ListenerMeters;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.tls.ListenerTls;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a listener's connections share: its current routing (replaced whole on
@@ -23,6 +24,8 @@ public final class ListenerRuntime {
     private final BackendConnector connector;
     private volatile Routing routing;
     private volatile ListenerTls tls;
+    /** Open client connections, for the listener's connection cap. */
+    private final AtomicInteger open = new AtomicInteger();
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
     public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
@@ -41,6 +44,28 @@ public final class ListenerRuntime {
         this.meters = metrics.listener(name);
         this.traffic = metrics.requestMetrics() ? new ClientTraffic(meters) : null;
         this.transport = transport;
+        meters.limitTables(() -> this.routing.limitClients(), () -> this.routing.limitEvictions());
+    }
+
+    /**
+     * Counts a new client connection unless {@code cap} (0: none) connections are
+     * open already; false means the connection must be closed. Every true is
+     * matched by one {@link #connectionClosed()}.
+     */
+    boolean connectionOpened(int cap) {
+        while (true) {
+            int n = open.get();
+            if (cap > 0 && n >= cap) {
+                return false;
+            }
+            if (open.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void connectionClosed() {
+        open.decrementAndGet();
     }
 
     public String name() {

@@ -1,5 +1,8 @@
 package io.tandem.server.proxy;
 
+import io.tandem.config.ErrorPage;
+import java.util.Map;
+
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.tandem.config.PoolConfig;
 import io.tandem.config.StickyConfig;
@@ -17,9 +20,18 @@ import io.tandem.server.tls.BackendTls;
  * @param stickyCookie          the sticky-session cookie's name, or null when the pool is not sticky
  * @param tls                   HTTPS to the backends, built from the pool's {@code tls}; null for plain HTTP
  * @param proxyProtocol         the PROXY header each backend connection starts with, or null for none
+ * @param errorPages            the pool's pages for 502, 503 and 504 by status (read only when Tandem answers)
  */
 public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
-                           int retries, String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol) {
+                           int retries, String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol,
+                           Map<Integer, ErrorPage> errorPages) {
+
+    /** Settings with the built-in error answers. */
+    public PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis, int retries,
+                        String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol) {
+        this(connectTimeoutMillis, responseTimeoutNanos, idleTimeoutMillis, retries, stickyCookie, tls,
+                proxyProtocol, Map.of());
+    }
 
     /** Settings of a pool that speaks plain HTTP to its backends and sends no PROXY header. */
     public PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis, int retries,
@@ -36,6 +48,6 @@ public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, 
         return new PoolSettings((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
                 config.sticky().map(StickyConfig::cookie).orElse(null), tls,
-                ProxyHeaders.version(config.proxyProtocol().orElse(null)));
+                ProxyHeaders.version(config.proxyProtocol().orElse(null)), config.errorPages());
     }
 }

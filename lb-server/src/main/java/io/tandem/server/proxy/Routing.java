@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A listener's routes, resolved to pools, and the settings its connections
- * read, resolved once: immutable, swapped whole on reload. First match wins;
- * no match goes to the listener's default pool.
+ * A listener's routes, compiled with their conditions and policies (rewrites,
+ * answers, access, limits) and resolved to pools, the listener's access, and
+ * the settings its connections read, resolved once: immutable, swapped whole
+ * on reload, so a request sees one config's policy from start to end. First
+ * match wins; no match goes to the listener's default pool.
  */
 public final class Routing {
 
@@ -20,7 +22,9 @@ public final class Routing {
     private final int listenerIndex;
     private final AccessLog accessLog;
     private final Route[] routes;
+    private final Route fallback;
     private final PoolRuntime defaultPool;
+    private final AccessRule access;
     private final long headerTimeoutNanos;
     private final long idleTimeoutNanos;
     private final String hsts;
@@ -28,23 +32,36 @@ public final class Routing {
     /** The pools of a {@code mode: tcp} listener's {@code sni-routes} by name, or null without any. */
     private final SniMap<PoolRuntime> sniRoutes;
 
-    private record Route(String host, String pathPrefix, PoolRuntime pool) {}
-
     /**
+     * A routing whose access log goes to the {@code tandem.access} logger only:
+     * a syslog target needs the node's {@link AccessLogs} (the warm standby's
+     * listeners log nothing).
+     *
      * @param listenerIndex the listener's position in the config these pools were
      *                      built with; indexes the pools' per-listener meters
      */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
+        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()));
+    }
+
+    /** With the node's access logs, which own the syslog senders a listener's {@code access-log} may name. */
+    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs) {
+        this(listener, listenerIndex, pools, accessLogs.of(listener));
+    }
+
+    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog) {
         this.listener = listener;
         this.listenerIndex = listenerIndex;
-        this.accessLog = AccessLog.of(listener.name(), listener.accessLog());
+        this.accessLog = accessLog;
         List<RouteConfig> configured = listener.routes();
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
-            routes[i] = new Route(r.host(), r.pathPrefix(), pools.get(r.pool()));
+            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()), listener.trackedClients());
         }
         this.defaultPool = pools.get(listener.pool());
+        this.fallback = Route.fallback(defaultPool);
+        this.access = AccessRule.of(listener.access());
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();
         this.hsts = listener.hsts().map(d -> "max-age=" + d.toSeconds()).orElse(null);
@@ -106,65 +123,41 @@ public final class Routing {
         return defaultPool;
     }
 
-    /**
-     * Returns the pool for a request.
-     *
-     * @param host the Host header, possibly with a port, or null
-     * @param uri  the request-target (origin or absolute form)
-     */
-    public PoolRuntime route(String host, String uri) {
-        if (routes.length == 0) {
-            return defaultPool;
-        }
-        String path = path(uri);
-        String hostname = hostname(host);
+    /** The listener's cap on open client connections; 0 for none. */
+    int maxConnections() {
+        return listener.maxConnections();
+    }
+
+    /** Client addresses the limit tables of these routes remember now. */
+    double limitClients() {
+        double n = 0;
         for (Route r : routes) {
-            if (r.host != null && !r.host.equals(hostname)) {
-                continue;
-            }
-            if (r.pathPrefix != null && !path.startsWith(r.pathPrefix)) {
-                continue;
-            }
-            return r.pool;
+            n += r.limiter() == null ? 0 : r.limiter().size();
         }
-        return defaultPool;
+        return n;
     }
 
-    static String hostname(String host) {
-        if (host == null) {
-            return null;
+    /** Client addresses the limit tables of these routes forgot because full. */
+    double limitEvictions() {
+        double n = 0;
+        for (Route r : routes) {
+            n += r.limiter() == null ? 0 : r.limiter().evictions();
         }
-        int end = host.length();
-        if (host.startsWith("[")) {
-            int close = host.indexOf(']');
-            end = close < 0 ? end : close + 1;
-        } else {
-            int colon = host.indexOf(':');
-            end = colon < 0 ? end : colon;
-        }
-        return host.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+        return n;
     }
 
-    static String path(String uri) {
-        int start = 0;
-        if (!uri.startsWith("/")) {
-            int scheme = uri.indexOf("://");
-            if (scheme >= 0) {
-                int slash = uri.indexOf('/', scheme + 3);
-                if (slash < 0) {
-                    return "/";
-                }
-                start = slash;
+    /** Who may use the listener at all. */
+    AccessRule access() {
+        return access;
+    }
+
+    /** The first route whose conditions hold for {@code request}, else the listener's default route. */
+    Route route(RequestFacts request) {
+        for (Route r : routes) {
+            if (r.matches(request)) {
+                return r;
             }
         }
-        int end = uri.length();
-        for (int i = start; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c == '?' || c == '#') {
-                end = i;
-                break;
-            }
-        }
-        return uri.substring(start, end);
+        return fallback;
     }
 }

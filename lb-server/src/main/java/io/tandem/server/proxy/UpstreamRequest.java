@@ -32,6 +32,8 @@ final class UpstreamRequest {
     private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
     private HttpRequest request;
     private boolean upgrading;
+    /** The response may be forwarded as bytes (no upgrade, no response header edits). */
+    private boolean raw;
     private boolean idempotent;
     private int unsentBytes;
     private BackendConnection connection;
@@ -48,10 +50,11 @@ final class UpstreamRequest {
     }
 
     /** Starts with a new request of the client; the last one's parts were all sent or released. */
-    void begin(HttpRequest request, boolean upgrading) {
+    void begin(HttpRequest request, boolean upgrading, boolean raw) {
         assert unsent.isEmpty();
         this.request = request;
         this.upgrading = upgrading;
+        this.raw = raw && !upgrading;
         this.idempotent = isIdempotent(request.method());
         this.complete = request instanceof FullHttpRequest;
         connection = null;
@@ -122,7 +125,7 @@ final class UpstreamRequest {
         connection = bound;
         reused = pooled;
         Channel ch = bound.channel();
-        bound.bind(listener, request.method() == HttpMethod.HEAD, !upgrading);
+        bound.bind(listener, request.method() == HttpMethod.HEAD, raw);
         // The response side's backpressure: the backend is read while the client can take its bytes.
         ch.config().setAutoRead(clientWritable);
         ch.write(request, ch.voidPromise());

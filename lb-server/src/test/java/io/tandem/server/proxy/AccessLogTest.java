@@ -13,6 +13,21 @@ import org.slf4j.LoggerFactory;
 
 class AccessLogTest {
 
+    /** An entry as the finisher fills it, from the old positional fields. */
+    static AccessEntry entry(String client, String method, String uri, int status, String backend, long bytes,
+                             long nanos, String requestId) {
+        AccessEntry e = new AccessEntry();
+        e.client = client;
+        e.method = method;
+        e.uri = uri;
+        e.status = status;
+        e.backend = backend;
+        e.bytesOut = bytes;
+        e.totalNanos = nanos;
+        e.requestId = requestId;
+        return e;
+    }
+
     private final Logger logger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
 
@@ -32,7 +47,7 @@ class AccessLogTest {
     void offWritesNothing() {
         AccessLog log = AccessLog.of("web", AccessLogConfig.OFF);
         assertThat(log).isSameAs(AccessLog.OFF);
-        log.log("10.0.0.1", "GET", "/", 200, "b:80", 5, 1_000_000, "id");
+        log.log(entry("10.0.0.1", "GET", "/", 200, "b:80", 5, 1_000_000, "id"));
         assertThat(lines.list).isEmpty();
     }
 
@@ -40,7 +55,7 @@ class AccessLogTest {
     @Test
     void textLineEscapesTheTarget() {
         AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.TEXT))
-                .log("10.0.0.1", "GET", "/a\"b\nc", 502, null, 42, 3_412_999, null);
+                .log(entry("10.0.0.1", "GET", "/a\"b\nc", 502, null, 42, 3_412_999, null));
         assertThat(lines.list).hasSize(1);
         assertThat(lines.list.get(0).getFormattedMessage())
                 .matches("^\\S+Z web 10\\.0\\.0\\.1 \"GET /a\\\\\"b\\\\u000ac\" 502 42 - 0\\.003412 -$");
@@ -50,7 +65,7 @@ class AccessLogTest {
     @Test
     void jsonLineIsValidJson() throws Exception {
         AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.JSON))
-                .log("::1", "POST", "/x\\y\"", 200, "10.0.0.11:80", 7, 1_500_000_000L, "req-1");
+                .log(entry("::1", "POST", "/x\\y\"", 200, "10.0.0.11:80", 7, 1_500_000_000L, "req-1"));
         com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(lines.list.get(0).getFormattedMessage());
         assertThat(n.path("listener").asText()).isEqualTo("web");
@@ -65,7 +80,7 @@ class AccessLogTest {
 
         lines.list.clear();
         AccessLog.of("web", new AccessLogConfig(true, AccessLogConfig.Format.JSON))
-                .log("::1", "GET", "/", 503, null, 0, 0, null);
+                .log(entry("::1", "GET", "/", 503, null, 0, 0, null));
         n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.list.get(0).getFormattedMessage());
         assertThat(n.path("backend").isNull()).isTrue();
         assertThat(n.path("request_id").isNull()).isTrue();

@@ -134,6 +134,14 @@ final class ProxyHarness implements BackendConnector {
                 Map.of("web", pool)));
     }
 
+    /** The listener's routes are {@code routes} (to pool {@code web} or answering themselves), as after a reload. */
+    void routes(io.tandem.config.RouteConfig... routes) {
+        ListenerConfig l = listener.routing().listener();
+        listener.routing(new Routing(new ListenerConfig(l.name(), l.bind(), l.pool(), l.headerTimeout(),
+                l.idleTimeout(), l.maxHeaderSize(), l.maxUriLength(), List.of(routes), l.accessLog(),
+                l.proxyProtocol(), l.tls(), l.redirectHttp(), l.hsts()), 0, Map.of("web", pool)));
+    }
+
     /**
      * A client connection from {@code ip}:50000 to 127.0.0.1:8080 with the
      * pipeline the listener's real {@link ProxyInitializer} builds.

@@ -68,7 +68,7 @@ class ProxyProtocolInTest {
     }
 
     private static double rejected(ProxyHarness h, String reason) {
-        Counter c = h.listener.metrics().registry().find("tandem_proxy_protocol_rejected")
+        Counter c = h.listener.metrics().registry().find("tandem_proxy_protocol_rejected_total")
                 .tags("listener", "web", "reason", reason).counter();
         return c == null ? 0 : c.count();
     }
