@@ -21,13 +21,12 @@ import java.util.Optional;
  *                      (TLS) listener; empty for none
  * @param hsts          the max-age of the {@code Strict-Transport-Security} header added to this (TLS)
  *                      listener's responses; empty for none
-
  * @param access        which client addresses may use the listener (403 for the others)
  * @param maxConnections open client connections at most; 0 for no cap
  * @param trackedClients client addresses the per-client limits of each route remember
  * @param mode          HTTP requests, or TCP connections forwarded as bytes (then only {@code name},
- *                      {@code bind}, {@code pool}, {@code timeouts.idle}, {@code access-log} and
- *                      {@code proxy-protocol} apply)
+ *                      {@code bind}, {@code pool}, {@code timeouts.idle}, {@code access-log} in text or
+ *                      json, {@code proxy-protocol} and {@code sni-routes} apply)
  * @param sniRoutes     ({@code mode: tcp}) routes by the SNI name of a TLS ClientHello, passed through;
  *                      first exact name, then wildcard; no match (or no TLS, or no SNI) goes to {@code pool}
  */
