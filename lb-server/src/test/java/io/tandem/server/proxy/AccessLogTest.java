@@ -109,4 +109,19 @@ class AccessLogTest {
         assertThat(n.path("bytes_sent").asLong()).isZero();
         assertThat(n.path("ending").asText()).isEqualTo("no-backend");
     }
+
+    // A TCP session's line goes to the listener's sink (a syslog target), in text and in JSON, not the logger.
+    @Test
+    void tcpSessionLinesGoToTheSink() throws Exception {
+        java.util.List<String> sent = new java.util.ArrayList<>();
+        AccessLog.of("db", new AccessLogConfig(true, AccessLogConfig.Format.TEXT), sent::add)
+                .session("10.0.0.1:40000", "10.0.0.21:3306", 1, 2, 1_000, "backend-closed");
+        AccessLog.of("db", new AccessLogConfig(true, AccessLogConfig.Format.JSON), sent::add)
+                .session("10.0.0.1:40001", null, 0, 0, 1_000, "connect-failed");
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0)).endsWith(" db 10.0.0.1:40000 tcp 10.0.0.21:3306 1 2 0.000001 backend-closed");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(sent.get(1)).path("ending").asText())
+                .isEqualTo("connect-failed");
+        assertThat(lines.list).isEmpty();
+    }
 }
