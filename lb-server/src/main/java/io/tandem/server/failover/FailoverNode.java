@@ -49,6 +49,8 @@ public final class FailoverNode implements AutoCloseable {
      * peer's wait to be ready ({@link FailoverStateMachine#HANDOVER_READY_WAIT_NANOS}) and a margin.
      */
     private static final Duration HANDOVER_WAIT = Duration.ofSeconds(7);
+    /** A stopping master hands over to a peer heard within this (or 3 adverts, if longer). */
+    private static final Duration PEER_ALIVE_FOR_HANDOVER = Duration.ofSeconds(1);
     /** How long a planned handover through the admin API may take before the master stays master. */
     static final Duration PLANNED_HANDOVER_WAIT = Duration.ofSeconds(5);
     /** After the peer says it holds the VIPs: time for its gratuitous ARP to reach the clients. */
@@ -461,8 +463,13 @@ public final class FailoverNode implements AutoCloseable {
     private void handOver() throws IOException {
         long now = System.nanoTime();
         boolean wasMaster = machine.state() == FailoverState.MASTER;
+        // Heard lately enough to be worth waiting for. Not 3 adverts, as for a takeover: a backup started a
+        // moment ago (its JIT busy on a loaded host) may fall silent for longer than 3 x 20 ms, and a master
+        // that stopped without waiting for it would leave it to take over by its timer, with the requests of
+        // that gap lost; waiting for a peer that is really gone costs a slower stop, served all along.
         boolean peerAlive = lastPeerHeartbeatAt != Long.MIN_VALUE
-                && now - lastPeerHeartbeatAt < 3 * config.advertInterval().toNanos();
+                && now - lastPeerHeartbeatAt < Math.max(3 * config.advertInterval().toNanos(),
+                        PEER_ALIVE_FOR_HANDOVER.toNanos());
         apply(machine.shutdown(now), now);
         if (wasMaster && peerAlive) {
             long deadline = now + HANDOVER_WAIT.toNanos();
