@@ -75,6 +75,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     // For the access log: request body bytes received, attempts made, and the timings of the last attempt.
     private long bytesIn;
     private int attempts;
+    /** Whether the access log wants the timings below; without it the clock is not read for them. */
+    private final boolean timed;
     private long attemptStartNanos;
     private long connectNanos = -1;
     private long firstByteNanos = -1;
@@ -90,6 +92,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.pool = route.pool();
         this.listenerIndex = routing.listenerIndex();
         this.accessLog = routing.accessLog();
+        this.timed = accessLog != AccessLog.OFF;
         this.choice = choice;
         this.upstream = upstream;
         this.downstream = downstream;
@@ -145,8 +148,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend.requestStarted();
         counted = true;
         attempts++;
-        attemptStartNanos = System.nanoTime();
-        connectNanos = -1;
+        if (timed) {
+            attemptStartNanos = System.nanoTime();
+            connectNanos = -1;
+        }
         upstream.attemptBegins();
         // A connection that starts with a client's PROXY header is that client's alone.
         PrivateConnections own = pool.settings().proxyProtocol() == null ? null : client.privateConnections();
@@ -182,7 +187,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
-        connectNanos = reused ? 0 : System.nanoTime() - attemptStartNanos;
+        if (timed) {
+            connectNanos = reused ? 0 : System.nanoTime() - attemptStartNanos;
+        }
         upstream.attach(connection, reused, this, clientChannel.isWritable());
         if (upstream.complete()) {
             armResponseTimer();
@@ -281,7 +288,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The final response's head arrived, in either form: the backend answered. */
     private void responseBegins(int code) {
-        firstByteNanos = System.nanoTime() - startNanos;
+        if (timed) {
+            firstByteNanos = System.nanoTime() - startNanos;
+        }
         phase = Phase.RESPONDING;
         pool.health().responded(backend, code);
         cancelResponseTimer();
@@ -488,7 +497,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         } else if (how == Ending.LOCAL_ANSWER) {
             pool.meters().localAnswer(listenerIndex, code);
         }
-        if (accessLog != AccessLog.OFF) {
+        if (timed) {
             AccessEntry e = AccessEntry.of(client, request, protocol);
             e.status = code;
             e.bytesIn = bytesIn;
