@@ -36,8 +36,9 @@ final class AccessRule {
     }
 
     /**
-     * {@link #ALLOWED}, 403 (the address is denied or not allowed) or 401 (no
-     * valid credentials). {@code source}: the client's address bytes, or null when unknown.
+     * {@link #ALLOWED}, 403 (the address is denied or not allowed), 401 (no
+     * valid credentials) or 503 (credentials to check, but this event loop's share
+     * of time for password checks is used up: see {@link BasicAuth}). {@code source}: the client's address bytes, or null when unknown.
      */
     int check(byte[] source, HttpHeaders headers) {
         if (open) {
@@ -53,8 +54,15 @@ final class AccessRule {
         if (allow.length > 0 && !inAny(allow, source)) {
             return 403;
         }
-        if (basicAuth != null && !basicAuth.allows(headers.get(HttpHeaderNames.AUTHORIZATION))) {
-            return 401;
+        if (basicAuth != null) {
+            switch (basicAuth.check(headers.get(HttpHeaderNames.AUTHORIZATION))) {
+                case FAILED:
+                    return 401;
+                case BUSY:
+                    return 503;
+                default:
+                    break;
+            }
         }
         return ALLOWED;
     }
@@ -69,6 +77,15 @@ final class AccessRule {
             }
         }
         return false;
+    }
+
+    /** The text of a refusal with {@code code}, a result of {@link #check}. */
+    static String reason(int code) {
+        return switch (code) {
+            case 401 -> "This resource needs a user name and password.";
+            case 503 -> "Too many new passwords are being checked at once; retry in a moment.";
+            default -> "Access from your address is not allowed.";
+        };
     }
 
     /** The {@code WWW-Authenticate} value of a 401 from this rule. */

@@ -394,9 +394,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         if (refused != AccessRule.ALLOWED) {
             ReferenceCountUtil.release(req);
-            FullHttpResponse answer = ErrorResponses.response(HttpResponseStatus.valueOf(refused), refused == 401
-                    ? "This resource needs a user name and password." : "Access from your address is not allowed.",
-                    false, null, requestId);
+            if (refused == 503) {
+                listener.meters().limited("password-checks");
+            }
+            FullHttpResponse answer = ErrorResponses.response(HttpResponseStatus.valueOf(refused),
+                    AccessRule.reason(refused), false, refused == 503 ? "1" : null, requestId);
             if (refused == 401) {
                 answer.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, refusedBy.challenge());
             }
