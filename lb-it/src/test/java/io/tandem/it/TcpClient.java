@@ -56,6 +56,12 @@ final class TcpClient implements AutoCloseable {
         return this;
     }
 
+    /** Sends a FIN: this client's output ends, its input stays open. */
+    TcpClient shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+        return this;
+    }
+
     int localPort() {
         return socket.getLocalPort();
     }

@@ -161,6 +161,57 @@ class TcpPoolIT {
         assertThat(f[4]).isEqualTo("idle-timeout");
     }
 
+    // Half-closes pass through: a client that sends its request and then a FIN still gets the answer, which
+    // the backend writes only after that FIN; a backend that ends its output first still gets the client's
+    // bytes. The session is logged once both directions have ended.
+    @Test
+    void halfClosePassesThroughBothWays() throws Exception {
+        // Reads to the end of the client's stream, then answers with what it read, then closes.
+        RawBackend counter = lb.raw(s -> {
+            byte[] all = s.getInputStream().readAllBytes();
+            s.getOutputStream().write(("read " + all.length + " bytes: " + new String(all, StandardCharsets.US_ASCII)
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+        });
+        List<String> heardAfterFin = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Greets, ends its output at once, then records what the client still sends.
+        RawBackend greeter = lb.raw(s -> {
+            s.getOutputStream().write("bye\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.shutdownOutput();
+            heardAfterFin.add(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        });
+        lb.config().listener("count", "count", l -> l.set("mode", "tcp").accessLog("enabled: true"))
+                .listener("greet", "greet", l -> l.set("mode", "tcp"))
+                .pool("count", p -> p.backend(counter))
+                .pool("greet", p -> p.backend(greeter));
+        lb.start();
+        int port;
+        try (TcpClient c = new TcpClient(lb.port("count"))) {
+            port = c.localPort();
+            c.send("question").shutdownOutput();
+            assertThat(c.line()).isEqualTo("read 8 bytes: question");
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        try (TcpClient c = new TcpClient(lb.port("greet"))) {
+            assertThat(c.line()).isEqualTo("bye");
+            assertThat(c.readByte()).isEqualTo(-1);
+            c.send("still here").shutdownOutput();
+            Poll.until(Duration.ofSeconds(10), "the greeter heard the client after its own FIN",
+                    () -> !heardAfterFin.isEmpty());
+        }
+        assertThat(heardAfterFin).containsExactly("still here");
+        // One line for the session: 8 bytes received, the answer's 24 sent, ended by the client (its FIN came first).
+        String needle = " count 127.0.0.1:" + port + " tcp ";
+        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
+        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        assertThat(f[0]).isEqualTo(counter.address());
+        assertThat(f[1]).isEqualTo("8");
+        assertThat(f[2]).isEqualTo(Integer.toString("read 8 bytes: question\r\n".length()));
+        assertThat(f[4]).isEqualTo("client-closed");
+    }
+
     // A pool with proxy-protocol: v1 starts each backend connection with the client's addresses.
     @Test
     void proxyHeaderGoesToTheBackendFirst() throws Exception {

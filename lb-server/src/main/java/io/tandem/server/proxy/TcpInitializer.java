@@ -1,6 +1,7 @@
 package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +27,8 @@ final class TcpInitializer {
         // A TCP session reads its client only once a backend connection can take the bytes (or an SNI route
         // asks for the ClientHello); off before the channel is active, so not even a first read starts.
         ch.config().setAutoRead(false);
+        // A client's FIN ends only its direction (see Tunnel): the answer to what it sent still comes back.
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         listener.clients().add(ch);
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());

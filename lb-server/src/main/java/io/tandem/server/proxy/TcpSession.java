@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * {@code sni-routes} the pool is chosen first by the ClientHello's SNI name
  * ({@link SniPeek}); the bytes read for it wait here and go to the backend
  * first, unchanged. Once connected, a
- * {@link Tunnel} on each side relays the bytes with backpressure. The
+ * {@link Tunnel} on each side relays the bytes with backpressure, and a
+ * side's FIN with a FIN to the other (half-closure). The
  * session ends when both sides are closed; {@link #finish} writes its
  * access-log line and counts it.
  *
@@ -114,6 +115,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .handler(new ChannelInitializer<Channel>() {

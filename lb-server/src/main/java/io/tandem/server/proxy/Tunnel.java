@@ -6,11 +6,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One direction of an upgraded connection (WebSocket, h2c, ...) or of a
@@ -18,6 +20,11 @@ import io.netty.util.ReferenceCountUtil;
  * one channel are written to the other as they are, with
  * backpressure: reading stops while the peer is not writable and resumes when
  * it drains. Either side closing closes the other once its bytes are flushed.
+ * A TCP session's channels allow half-closure ({@link TcpSession}): a side
+ * that ends its output (a FIN) has the other's output ended in turn once its
+ * bytes are flushed, the other direction goes on, and both close when both
+ * directions have ended, as HAProxy and nginx's {@code stream} do (a client
+ * that sends a request and shuts its output down still gets the answer).
  * A tunnel with no traffic either way for the pool's {@code idle} timeout is
  * closed.
  *
@@ -32,6 +39,10 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private long bytes;
     /** Why this side closed itself ({@code idle-timeout}, {@code shutdown}), or null when its peer did. */
     private String closedFor;
+    /** The tunnel of the other direction, for a TCP session's half-closes; null in an upgrade's tunnel. */
+    private Tunnel other;
+    /** This side ended its output (its input here is shut down), and the peer's output was ended for it. */
+    private boolean ended;
 
     private Tunnel(Channel peer, Runnable onClose) {
         this.peer = peer;
@@ -76,8 +87,14 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         assert client.eventLoop().inEventLoop();
         Tunnel fromClient = new Tunnel(backend, onClientClose);
         Tunnel fromBackend = new Tunnel(client, onBackendClose);
+        fromClient.other = fromBackend;
+        fromBackend.other = fromClient;
         client.pipeline().addLast("tunnel", fromClient);
         backend.pipeline().addLast("tunnel", fromBackend);
+        if (client instanceof DuplexChannel d && d.isInputShutdown()) {
+            // The client ended its output before the backend was there (after a ClientHello, say).
+            fromClient.inputEnded();
+        }
         client.config().setAutoRead(backend.isWritable());
         backend.config().setAutoRead(client.isWritable());
         return new Tunnel[] {fromClient, fromBackend};
@@ -126,7 +143,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent || evt == ShutdownEvent.INSTANCE) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE && other != null) {
+            inputEnded();
+        } else if (evt instanceof IdleStateEvent || evt == ShutdownEvent.INSTANCE) {
             // Idle both ways, or the daemon is shutting down: a tunnel has no response to finish.
             closedFor = evt == ShutdownEvent.INSTANCE ? "shutdown" : "idle-timeout";
             ctx.close();
@@ -138,6 +157,32 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /**
+     * This side ended its output: once the bytes read from it are flushed, ends the peer's output too;
+     * when the other direction had ended already, both channels close.
+     */
+    private void inputEnded() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (!(peer instanceof DuplexChannel duplex) || !peer.isActive()) {
+            return;
+        }
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (!f.isSuccess()) {
+                return;
+            }
+            if (other.ended) {
+                // Both directions are done: nothing more can pass either way.
+                peer.close();
+                other.peer.close();
+            } else {
+                duplex.shutdownOutput();
+            }
+        });
     }
 
     private static void closeOnFlush(Channel ch) {
