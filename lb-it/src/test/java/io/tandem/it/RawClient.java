@@ -101,6 +101,11 @@ final class RawClient implements AutoCloseable {
         return read(false);
     }
 
+    /** Bytes that arrived and can be read without waiting. */
+    int available() throws IOException {
+        return in.available();
+    }
+
     /** True when the peer closed the connection (end of stream or reset) before the read timeout. */
     boolean closedByPeer() throws IOException {
         try {

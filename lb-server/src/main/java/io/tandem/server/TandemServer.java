@@ -663,6 +663,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             b.option(transport.freebind(), true);
         }
         Channel ch = b.bind(l.bind().resolve()).sync().channel();
+        runtime.acceptor(ch);
         return new BoundListener(runtime, ch, l.bind());
     }
 

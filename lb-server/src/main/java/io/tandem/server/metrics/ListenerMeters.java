@@ -79,7 +79,8 @@ public final class ListenerMeters {
     public void limited(String limit) {
         Counter.builder("tandem_limited_requests")
                 .description("Requests refused by a route's limits (413 body, 429 rate or connections), and "
-                        + "connections closed by the listener's connection cap (listener-connections)")
+                        + "connections closed by the listener's connection cap (listener-connections), and requests refused "
+                        + "because the event loop's share for new password checks was used up (password-checks)")
                 .tags("listener", name, "limit", limit)
                 .register(registry)
                 .increment();

@@ -192,7 +192,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         if (!listener.connectionOpened(listener.routing().maxConnections())) {
-            // Over the listener's cap: closed before a byte is read, as a full accept queue would.
+            // Over the listener's cap, accepted in the batch that reached it (the listener stops accepting
+            // there): closed before a byte is read.
             listener.meters().limited("listener-connections");
             closing = true;
             ctx.close();

@@ -1,5 +1,6 @@
 package io.tandem.server.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.ListenerMeters;
@@ -26,6 +27,9 @@ public final class ListenerRuntime {
     private volatile ListenerTls tls;
     /** Open client connections, for the listener's connection cap. */
     private final AtomicInteger open = new AtomicInteger();
+    private volatile Channel acceptor;
+    /** Whether {@link #updateAccepting} stopped the acceptor at the cap; written on its event loop only. */
+    private volatile boolean acceptPaused;
 
     /** @param clients where every accepted client connection is registered (for graceful shutdown) */
     public ListenerRuntime(String name, Routing routing, ProxyMetrics metrics, Transport transport,
@@ -50,7 +54,9 @@ public final class ListenerRuntime {
     /**
      * Counts a new client connection unless {@code cap} (0: none) connections are
      * open already; false means the connection must be closed. Every true is
-     * matched by one {@link #connectionClosed()}.
+     * matched by one {@link #connectionClosed()}. Reaching the cap stops the
+     * listener accepting (see {@link #updateAccepting}), so that a connection
+     * over it is refused only when it came in the same batch of accepts.
      */
     boolean connectionOpened(int cap) {
         while (true) {
@@ -59,6 +65,9 @@ public final class ListenerRuntime {
                 return false;
             }
             if (open.compareAndSet(n, n + 1)) {
+                if (cap > 0 && n + 1 >= cap) {
+                    scheduleAcceptingUpdate();
+                }
                 return true;
             }
         }
@@ -66,6 +75,41 @@ public final class ListenerRuntime {
 
     void connectionClosed() {
         open.decrementAndGet();
+        if (acceptPaused) {
+            scheduleAcceptingUpdate();
+        }
+    }
+
+    /**
+     * The listening socket whose accepting {@link #updateAccepting} pauses at the connection cap; set once
+     * it is bound.
+     */
+    public void acceptor(Channel channel) {
+        this.acceptor = channel;
+        scheduleAcceptingUpdate();
+    }
+
+    private void scheduleAcceptingUpdate() {
+        Channel a = acceptor;
+        if (a != null) {
+            a.eventLoop().execute(this::updateAccepting);
+        }
+    }
+
+    /**
+     * At the connection cap the listener stops accepting, as HAProxy's {@code maxconn} does: new
+     * connections wait in the kernel's accept queue (the backlog) until one closes, instead of being
+     * accepted and closed. Runs on the acceptor's event loop only, and decides from the count as it is
+     * then, so pauses and resumes scheduled from several loops end in the right state whatever their order.
+     */
+    private void updateAccepting() {
+        Channel a = acceptor;
+        int cap = routing.maxConnections();
+        boolean full = cap > 0 && open.get() >= cap;
+        if (full != acceptPaused && a.isOpen()) {
+            acceptPaused = full;
+            a.config().setAutoRead(!full);
+        }
     }
 
     public String name() {
@@ -78,6 +122,8 @@ public final class ListenerRuntime {
 
     public void routing(Routing routing) {
         this.routing = routing;
+        // The cap may have changed: accept again below a raised one, stop at a lowered one.
+        scheduleAcceptingUpdate();
     }
 
     /** The TLS new connections get, or null for a plain HTTP listener. */
