@@ -40,10 +40,6 @@ final class TcpSections {
             s.problem("access", "is not supported on a mode: tcp listener yet (it answers refused clients "
                     + "with an HTTP 403); filter client addresses in front of Tandem, e.g. with a firewall");
         }
-        if (s.has("proxy-protocol") && s.section("proxy-protocol").bool("accept")) {
-            s.section("proxy-protocol").problem("accept", "is not supported on a mode: tcp listener yet; "
-                    + "a pool's proxy-protocol sends the client's address on to the backends");
-        }
         if (s.has("timeouts") && s.section("timeouts").has("header")) {
             s.section("timeouts").problem("header", "does not apply to a mode: tcp listener (there is no "
                     + "request head); timeouts.idle bounds a connection without traffic");

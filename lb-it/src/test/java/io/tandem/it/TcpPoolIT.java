@@ -231,6 +231,44 @@ class TcpPoolIT {
         }
     }
 
+    // Behind another balancer: the PROXY header a trusted source starts with gives the client's address, which
+    // the access log shows and the header to the backend carries; the bytes after it pass unchanged. A source
+    // outside `from`, or a connection without a header, is closed unread and counted.
+    @Test
+    void proxyHeaderAcceptedFromATrustedBalancer() throws Exception {
+        RawBackend echoFirstLine = lb.raw(s -> {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String header = in.readLine();
+            String next = in.readLine();
+            s.getOutputStream().write((header + "|" + next + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        });
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp").accessLog("enabled: true")
+                        .set("proxy-protocol", "{ accept: true, from: [127.0.0.1/32] }"))
+                .listener("strict", "db", l -> l.set("mode", "tcp")
+                        .set("proxy-protocol", "{ accept: true, from: [10.0.0.0/8] }"))
+                .pool("db", p -> p.set("proxy-protocol", "v1").backend(echoFirstLine));
+        lb.start();
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            c.send("PROXY TCP4 203.0.113.7 192.0.2.1 5555 3306\r\nfirst\r\n");
+            assertThat(c.line()).isEqualTo("PROXY TCP4 203.0.113.7 192.0.2.1 5555 3306|first");
+        }
+        Poll.until(Duration.ofSeconds(5), "the access-log line of 203.0.113.7",
+                () -> lb.output().contains(" db 203.0.113.7:5555 tcp " + echoFirstLine.address() + " "));
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            c.send("first\r\nsecond\r\n");
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        try (TcpClient c = new TcpClient(lb.port("strict"))) {
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        PrometheusText m = lb.admin().metrics();
+        assertThat(m.value("tandem_proxy_protocol_rejected_total", "listener", "db", "reason", "missing"))
+                .isEqualTo(1.0);
+        assertThat(m.value("tandem_proxy_protocol_rejected_total", "listener", "strict", "reason", "untrusted"))
+                .isEqualTo(1.0);
+        assertThat(echoFirstLine.connections.get()).isEqualTo(1);
+    }
+
     // /status names the listener's mode and counts a live session as the backend's active request.
     @Test
     void statusShowsModeAndActiveSessions() throws Exception {

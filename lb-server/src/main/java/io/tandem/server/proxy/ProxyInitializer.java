@@ -86,7 +86,7 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
      * Whether the connection comes from a source that may send a PROXY header.
      * Others could claim any client address, so they are closed unread.
      */
-    private static boolean trusted(Channel ch, ProxyProtocolConfig proxyProtocol) {
+    static boolean trusted(Channel ch, ProxyProtocolConfig proxyProtocol) {
         return ch.remoteAddress() instanceof InetSocketAddress
                 && ((InetSocketAddress) ch.remoteAddress()).getAddress() != null
                 && proxyProtocol.trusts(((InetSocketAddress) ch.remoteAddress()).getAddress().getAddress());

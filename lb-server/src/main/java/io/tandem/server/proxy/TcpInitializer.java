@@ -3,11 +3,15 @@ package io.tandem.server.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.tandem.config.ProxyProtocolConfig;
+import io.tandem.server.metrics.ProxyProtocolRejection;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of a {@code mode: tcp} listener's client connection: the byte
- * counter (when request metrics are on), the idle timer of the listener's
+ * counter (when request metrics are on), the {@link ProxyHeaderDecoder} of a
+ * listener that accepts the PROXY protocol (a connection from another source
+ * is closed unread), the idle timer of the listener's
  * {@code timeouts.idle} (no byte either way), the {@link SniPeek} of a
  * listener with {@code sni-routes}, then the {@link TcpSession},
  * which a {@link Tunnel} replaces once the backend is connected. The channel
@@ -29,15 +33,25 @@ final class TcpInitializer {
         ch.config().setAutoRead(false);
         // A client's FIN ends only its direction (see Tunnel): the answer to what it sent still comes back.
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        ProxyProtocolConfig proxyProtocol = routing.listener().proxyProtocol();
+        if (proxyProtocol.accept() && !ProxyInitializer.trusted(ch, proxyProtocol)) {
+            // Others could claim any client address: closed unread, as on an HTTP listener.
+            listener.meters().proxyProtocolRejected(ProxyProtocolRejection.UNTRUSTED);
+            ch.close();
+            return;
+        }
         listener.clients().add(ch);
         if (listener.traffic() != null) {
             ch.pipeline().addLast("traffic", listener.traffic());
+        }
+        if (proxyProtocol.accept()) {
+            ch.pipeline().addLast("proxy-protocol", new ProxyHeaderDecoder(listener.meters()));
         }
         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, routing.listener().idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         if (routing.routesBySni()) {
             ch.pipeline().addLast("sni", new SniPeek(routing::sniRoute));
         }
-        ch.pipeline().addLast("session", new TcpSession(listener, routing));
+        ch.pipeline().addLast("session", new TcpSession(listener, routing, proxyProtocol.accept()));
     }
 }

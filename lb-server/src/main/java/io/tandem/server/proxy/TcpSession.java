@@ -10,6 +10,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.NetUtil;
@@ -19,6 +22,7 @@ import io.tandem.core.strategy.RequestContext;
 import io.tandem.server.Buffers;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.metrics.ProxyProtocolRejection;
 import io.tandem.server.metrics.RetryCause;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One client connection of a {@code mode: tcp} listener: when it opens, a
  * backend is chosen by the pool's strategy (consistent hash on the client's
- * address, where asked) and connected to on the client's own event loop,
+ * address, where asked; on a listener that accepts the PROXY protocol, the
+ * address its header gives, read first) and connected to on the client's own event loop,
  * while nothing is read from the client; a refused or timed-out connect
  * tries the next untried backend, up to the pool's {@code retries}, so every
  * retry happens before the first byte either way. On a listener with
@@ -62,10 +67,20 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     private CompositeByteBuf pending;
     private long pendingBytes;
 
-    /** @param routing the listener's routing when the connection was accepted (its SNI reader has the same) */
-    TcpSession(ListenerRuntime listener, Routing routing) {
+    /** Whether the connection must start with a PROXY header that is not read yet. */
+    private boolean awaitingProxyHeader;
+    /** The client's and the destination's address, from the socket or from a PROXY header. */
+    private InetSocketAddress clientAddress;
+    private InetSocketAddress destination;
+
+    /**
+     * @param routing the listener's routing when the connection was accepted (its SNI reader has the same)
+     * @param proxyHeader whether the connection starts with a PROXY header (a trusted balancer's)
+     */
+    TcpSession(ListenerRuntime listener, Routing routing, boolean proxyHeader) {
         this.listener = listener;
         this.routing = routing;
+        this.awaitingProxyHeader = proxyHeader;
     }
 
     @Override
@@ -73,15 +88,49 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         client = ctx.channel();
         startNanos = System.nanoTime();
         if (client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            clientAddress = a;
             sourceAddress = a.getAddress().getAddress();
         }
-        if (routing.routesBySni()) {
-            // The pool depends on the ClientHello: read it first (SniPeek reads on until it has it).
+        if (client.localAddress() instanceof InetSocketAddress a) {
+            destination = a;
+        }
+        if (awaitingProxyHeader || routing.routesBySni()) {
+            // The client's address (for the hash, the log and a PROXY header to the backend) or the pool
+            // depends on what the client sends first: read it (the decoders read on until they have it).
             ctx.read();
         } else {
             start(routing.defaultPool());
         }
         ctx.fireChannelActive();
+    }
+
+    /**
+     * The PROXY header a trusted balancer started the connection with: its addresses become the client's
+     * and the destination's ({@code LOCAL} and {@code UNKNOWN} keep the socket's, as the protocol says).
+     * Then the pool is chosen, by the ClientHello that follows on a listener with SNI routes.
+     */
+    private void proxyHeader(HAProxyMessage header) {
+        try {
+            awaitingProxyHeader = false;
+            HAProxyProxiedProtocol protocol = header.proxiedProtocol();
+            if (header.command() == HAProxyCommand.PROXY
+                    && (protocol == HAProxyProxiedProtocol.TCP4 || protocol == HAProxyProxiedProtocol.TCP6)) {
+                // Literals the decoder validated: no name lookup.
+                clientAddress = new InetSocketAddress(
+                        NetUtil.createInetAddressFromIpAddressString(header.sourceAddress()), header.sourcePort());
+                sourceAddress = clientAddress.getAddress().getAddress();
+                destination = new InetSocketAddress(
+                        NetUtil.createInetAddressFromIpAddressString(header.destinationAddress()),
+                        header.destinationPort());
+            }
+        } finally {
+            header.release();
+        }
+        if (routing.routesBySni()) {
+            client.read();
+        } else {
+            start(routing.defaultPool());
+        }
     }
 
     /** Chooses a backend of {@code chosen} and connects to it. */
@@ -108,7 +157,6 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         // In flight for the whole session: least-connections counts sessions.
         next.requestStarted();
         PoolSettings settings = pool.settings();
-        Channel ch = client;
         ChannelFuture connect = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(listener.transport().socketChannel())
@@ -123,7 +171,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
                     protected void initChannel(Channel b) {
                         if (settings.proxyProtocol() != null) {
                             ProxyHeaderWriter.install(b.pipeline(), ProxyHeaders.proxied(settings.proxyProtocol(),
-                                    (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress()));
+                                    clientAddress, destination));
                         }
                         b.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeoutMillis(),
                                 TimeUnit.MILLISECONDS));
@@ -184,6 +232,10 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     private void sideClosed(String closed) {
         if (ending == null) {
             String why = fromClient.closedFor() != null ? fromClient.closedFor() : fromBackend.closedFor();
+            if (why == null) {
+                // After half-closes both channels close together: the side whose FIN came first ended it.
+                why = fromClient.endedFirst() ? "client-closed" : fromBackend.endedFirst() ? "backend-closed" : null;
+            }
             ending = why != null ? why : closed;
         }
         if (--open == 0) {
@@ -215,8 +267,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        // Before the splice only an SNI route reads: the ClientHello (and what came with it) waits here.
-        if (msg instanceof ByteBuf b && client.isActive()) {
+        // Before the splice only a PROXY header and an SNI route read: the ClientHello (and what came with
+        // it, or after the header) waits here.
+        if (msg instanceof HAProxyMessage header) {
+            proxyHeader(header);
+        } else if (msg instanceof ByteBuf b && client.isActive()) {
             if (pending == null) {
                 pending = ctx.alloc().compositeBuffer();
             }
@@ -232,8 +287,11 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
         if (evt instanceof SniPeek.Routed r) {
             start(r.pool());
         } else if (evt == ShutdownEvent.INSTANCE || evt instanceof IdleStateEvent) {
-            // Shutting down, or no ClientHello (or no backend connection) within the idle timeout.
+            // Shutting down, or no PROXY header, ClientHello or backend connection within the idle timeout.
             ending = evt == ShutdownEvent.INSTANCE ? "shutdown" : "idle-timeout";
+            if (awaitingProxyHeader && evt instanceof IdleStateEvent) {
+                listener.meters().proxyProtocolRejected(ProxyProtocolRejection.TIMEOUT);
+            }
             ctx.close();
         }
         ReferenceCountUtil.release(evt);
@@ -263,8 +321,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     }
 
     private String clientAddress() {
-        return client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? NetUtil.toSocketAddressString(a) : String.valueOf(client.remoteAddress());
+        return clientAddress != null ? NetUtil.toSocketAddressString(clientAddress)
+                : String.valueOf(client.remoteAddress());
     }
 
     @Override

@@ -43,6 +43,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private Tunnel other;
     /** This side ended its output (its input here is shut down), and the peer's output was ended for it. */
     private boolean ended;
+    /** This side ended its output while the other direction was still open: it ended the session. */
+    private boolean endedFirst;
 
     private Tunnel(Channel peer, Runnable onClose) {
         this.peer = peer;
@@ -103,6 +105,11 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     /** Bytes read from this side so far. */
     long bytes() {
         return bytes;
+    }
+
+    /** Whether this side's FIN came while the other direction was still open (a TCP session's half-close). */
+    boolean endedFirst() {
+        return endedFirst;
     }
 
     /** Why this side closed itself, or null when it closed because its peer did or went away. */
@@ -168,6 +175,7 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
             return;
         }
         ended = true;
+        endedFirst = !other.ended;
         if (!(peer instanceof DuplexChannel duplex) || !peer.isActive()) {
             return;
         }
