@@ -1,0 +1,67 @@
+package io.tandem.server.announce;
+
+import io.tandem.config.AnnounceConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GoBGP: routes go into gobgpd's global RIB through its gRPC API, with the {@code gobgp} command
+ * ({@code gobgp -u HOST -p PORT global rib add -a ipv4 PREFIX [nexthop IP] [community C,...]}). Without an
+ * explicit next hop gobgpd sends its own address to each peer (next-hop-self).
+ */
+final class GobgpDaemon implements RouteDaemon {
+
+    private final AnnounceConfig config;
+
+    GobgpDaemon(AnnounceConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void announce(String vip) throws IOException {
+        List<String> argv = rib("add", vip);
+        if (!config.nextHopSelf()) {
+            argv.add("nexthop");
+            argv.add(config.nextHop());
+        }
+        if (!config.communities().isEmpty()) {
+            argv.add("community");
+            argv.add(String.join(",", config.communities()));
+        }
+        DaemonCommand.run(argv);
+    }
+
+    @Override
+    public void withdraw(String vip) throws IOException {
+        DaemonCommand.run(rib("del", vip));
+    }
+
+    /** The routes gobgpd holds in its global RIB for the family of {@code vip}, as the CLI lists them. */
+    String rib(String vip) throws IOException {
+        List<String> argv = base();
+        argv.addAll(List.of("global", "rib", "-a", RouteDaemon.ipv6(vip) ? "ipv6" : "ipv4"));
+        return DaemonCommand.run(argv);
+    }
+
+    private List<String> rib(String verb, String vip) {
+        List<String> argv = base();
+        argv.addAll(List.of("global", "rib", verb, "-a", RouteDaemon.ipv6(vip) ? "ipv6" : "ipv4", vip));
+        return argv;
+    }
+
+    private List<String> base() {
+        List<String> argv = new ArrayList<>();
+        argv.add(config.daemon().command());
+        argv.add("-u");
+        argv.add(config.daemon().api().host());
+        argv.add("-p");
+        argv.add(Integer.toString(config.daemon().api().port()));
+        return argv;
+    }
+
+    @Override
+    public String describe() {
+        return "gobgp at " + config.daemon().api();
+    }
+}
