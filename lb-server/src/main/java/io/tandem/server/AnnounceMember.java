@@ -24,6 +24,9 @@ final class AnnounceMember implements AutoCloseable {
 
     private final WarmPath warm;
     private final Announcer announcer;
+    private final String node;
+    /** Why the node cannot serve its share now, or null: listeners, pools, warm-up. */
+    private final Supplier<String> readiness;
 
     /**
      * @param listenersDown why a listener is not serving (not bound, closed), or null
@@ -35,10 +38,12 @@ final class AnnounceMember implements AutoCloseable {
                    Runnable drainConnections) {
         this.warm = new WarmPath(failover.warmUp(), metrics, ioThreads, config, pools, binder, listenerTls,
                 () -> { }, () -> announcer().status().announced());
-        this.announcer = new Announcer(announce, failover.node(), metrics.registry(), () -> {
+        this.node = failover.node();
+        this.readiness = () -> {
             String down = listenersDown.get();
             return down != null ? down : warm.notReady();
-        }, drainConnections);
+        };
+        this.announcer = new Announcer(announce, node, metrics.registry(), readiness, drainConnections);
     }
 
     /**
@@ -84,6 +89,14 @@ final class AnnounceMember implements AutoCloseable {
 
     Announcer.Status status() {
         return announcer.status();
+    }
+
+    /** The failover part of /status: role {@code announce}, this node, whether it announces and is ready. */
+    FailoverStatus failoverStatus() {
+        Announcer.Status a = announcer.status();
+        String notReady = readiness.get();
+        return new FailoverStatus("announce", node, 0, null, null, null, a.announced(), null, a.reason(), null,
+                notReady == null, notReady, null, false, false);
     }
 
     WarmStandby.Snapshot warmUp() {

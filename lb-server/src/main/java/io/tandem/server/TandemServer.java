@@ -243,6 +243,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                         name -> listeners.containsKey(name) ? listeners.get(name).runtime().tls() : null,
                         () -> cannotServe(new FailoverConfig.TrackConfig(false, true)), this::drainClients);
                 announce.start();
+                failoverStatus(announce::failoverStatus);
             } else if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * GoBGP: routes go into gobgpd's global RIB through its gRPC API, with the {@code gobgp} command
- * ({@code gobgp -u HOST -p PORT global rib add -a ipv4 PREFIX [nexthop IP] [community C,...]}). Without an
+ * ({@code gobgp -u HOST -p PORT global rib add -a ipv4 PREFIX origin igp [nexthop IP] [community C,...]}). Without an
  * explicit next hop gobgpd sends its own address to each peer (next-hop-self).
  */
 final class GobgpDaemon implements RouteDaemon {
@@ -21,6 +21,10 @@ final class GobgpDaemon implements RouteDaemon {
     @Override
     public void announce(String vip) throws IOException {
         List<String> argv = rib("add", vip);
+        // Origin IGP, as FRR's network statement gives: routers multipath only over equal origins, so a
+        // mix of GoBGP and FRR nodes would otherwise leave one of them the only best path.
+        argv.add("origin");
+        argv.add("igp");
         if (!config.nextHopSelf()) {
             argv.add("nexthop");
             argv.add(config.nextHop());
