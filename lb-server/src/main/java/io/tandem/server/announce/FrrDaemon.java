@@ -24,6 +24,11 @@ final class FrrDaemon implements RouteDaemon {
 
     @Override
     public void announce(String vip) throws IOException {
+        DaemonCommand.run(announceCommand(vip));
+    }
+
+    /** The {@code vtysh} command line that adds the network for {@code vip}. */
+    List<String> announceCommand(String vip) {
         List<String> argv = vtysh();
         boolean routeMap = !config.nextHopSelf() || !config.communities().isEmpty();
         if (routeMap) {
@@ -39,16 +44,21 @@ final class FrrDaemon implements RouteDaemon {
         }
         addressFamily(argv, vip);
         cmd(argv, "network " + vip + (routeMap ? " route-map " + ROUTE_MAP : ""));
-        DaemonCommand.run(argv);
+        return argv;
+    }
+
+    /** The {@code vtysh} command line that removes the network for {@code vip}. */
+    List<String> withdrawCommand(String vip) {
+        List<String> argv = vtysh();
+        addressFamily(argv, vip);
+        cmd(argv, "no network " + vip);
+        return argv;
     }
 
     @Override
     public void withdraw(String vip) throws IOException {
-        List<String> argv = vtysh();
-        addressFamily(argv, vip);
-        cmd(argv, "no network " + vip);
         try {
-            DaemonCommand.run(argv);
+            DaemonCommand.run(withdrawCommand(vip));
         } catch (IOException e) {
             // "% Can't find static route specified": the network is not there, the outcome wanted.
             if (!String.valueOf(e.getMessage()).contains("Can't find")) {

@@ -20,6 +20,16 @@ final class GobgpDaemon implements RouteDaemon {
 
     @Override
     public void announce(String vip) throws IOException {
+        DaemonCommand.run(announceCommand(vip));
+    }
+
+    @Override
+    public void withdraw(String vip) throws IOException {
+        DaemonCommand.run(withdrawCommand(vip));
+    }
+
+    /** The {@code gobgp} command line that adds the route for {@code vip}. */
+    List<String> announceCommand(String vip) {
         List<String> argv = rib("add", vip);
         // Origin IGP, as FRR's network statement gives: routers multipath only over equal origins, so a
         // mix of GoBGP and FRR nodes would otherwise leave one of them the only best path.
@@ -33,19 +43,12 @@ final class GobgpDaemon implements RouteDaemon {
             argv.add("community");
             argv.add(String.join(",", config.communities()));
         }
-        DaemonCommand.run(argv);
+        return argv;
     }
 
-    @Override
-    public void withdraw(String vip) throws IOException {
-        DaemonCommand.run(rib("del", vip));
-    }
-
-    /** The routes gobgpd holds in its global RIB for the family of {@code vip}, as the CLI lists them. */
-    String rib(String vip) throws IOException {
-        List<String> argv = base();
-        argv.addAll(List.of("global", "rib", "-a", RouteDaemon.ipv6(vip) ? "ipv6" : "ipv4"));
-        return DaemonCommand.run(argv);
+    /** The {@code gobgp} command line that removes the route for {@code vip}. */
+    List<String> withdrawCommand(String vip) {
+        return rib("del", vip);
     }
 
     private List<String> rib(String verb, String vip) {
