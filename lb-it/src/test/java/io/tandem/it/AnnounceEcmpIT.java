@@ -138,7 +138,8 @@ class AnnounceEcmpIT {
         assertThat(goneMs).as("route gone after the kill, ms").isLessThanOrEqualTo(HOLD_SECONDS * 1000L + 1000);
         assertThat(kill.ok.keySet()).contains("n2", "n3");
         report("kill of n1 (GoBGP): route gone in " + goneMs + " ms (hold time " + HOLD_SECONDS + " s); failed "
-                + kill.failed + " of " + kill.total() + " requests meanwhile: " + kill.failureKinds());
+                + kill.failed + " of " + kill.total() + " requests meanwhile; the first " + kill.failures.size()
+                + " by kind: " + kill.failureKinds());
         ClientRun after = client(300, Duration.ofSeconds(60), 0);
         after.await();
         assertThat(after.failed).as("failed requests once n1's route is gone\n" + after.output).isZero();
