@@ -52,14 +52,16 @@ final class AnnounceSections {
             }
             return Optional.empty();
         }
+        Section announce = top.section("announce");
+        // Reported at the announce: key itself (a section's mark), not at its first inner key.
         if (failover.isEmpty()) {
-            top.problem("announce", "needs failover: { mode: announce, node: NAME }: announcing the VIPs by BGP "
+            announce.problem(null, "needs failover: { mode: announce, node: NAME }: announcing the VIPs by BGP "
                     + "is one of the two failover modes");
         } else if (!announcing) {
-            top.problem("announce", "only applies with failover.mode: announce; this node is a pair member "
+            announce.problem(null, "only applies with failover.mode: announce; this node is a pair member "
                     + "(failover.mode: pair), which moves its VIPs by heartbeats: choose one of the two");
         }
-        return Optional.of(bind(top.section("announce")));
+        return Optional.of(bind(announce));
     }
 
     private static AnnounceConfig bind(Section s) {

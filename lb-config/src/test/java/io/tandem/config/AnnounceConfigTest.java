@@ -94,11 +94,11 @@ class AnnounceConfigTest {
                 "failover: { node: lb-a, bind: 10.0.0.2:5405, peer: 10.0.0.3:5405, auth-key-file: /dev/null,",
                 "            notify: /bin/true }",
                 "announce: { vips: [10.0.0.100/32], daemon: { type: gobgp } }"))
-                .contains("t.yaml:5:11: announce: only applies with failover.mode: announce; this node is a pair "
+                .contains("t.yaml:5:1: announce: only applies with failover.mode: announce; this node is a pair "
                         + "member (failover.mode: pair), which moves its VIPs by heartbeats: choose one of the two");
         assertThat(problems(LISTENER, POOLS,
                 "announce: { vips: [10.0.0.100/32], daemon: { type: gobgp } }"))
-                .isEqualTo("t.yaml:3:11: announce: needs failover: { mode: announce, node: NAME }: announcing the "
+                .isEqualTo("t.yaml:3:1: announce: needs failover: { mode: announce, node: NAME }: announcing the "
                         + "VIPs by BGP is one of the two failover modes");
     }
 
