@@ -71,8 +71,8 @@ class AnnounceEcmpIT {
             } else {
                 nodeGobgp(i);
             }
-            startNode(i, i == 2 ? "{ type: frr, asn: 65001, pathspace: tbgp2 }"
-                    : "{ type: gobgp, api: 127.0.0.1:50051 }");
+            nodes.put(i, startNode(i, "n" + i, i == 2 ? "{ type: frr, asn: 65001, pathspace: tbgp2 }"
+                    : "{ type: gobgp, api: 127.0.0.1:50051 }"));
         }
         awaitNextHops(Duration.ofSeconds(90), "the router's route to the VIP through all three nodes",
                 Set.of(1, 2, 3));
@@ -144,7 +144,24 @@ class AnnounceEcmpIT {
         after.await();
         assertThat(after.failed).as("failed requests once n1's route is gone\n" + after.output).isZero();
         assertThat(after.ok.keySet()).containsExactlyInAnyOrder("n2", "n3");
-        gobgpd.get(1).destroyForcibly();
+
+        // 5. The node back (a new gobgpd, a new Tandem): announced only once its warm-up is done.
+        gobgpd.get(1).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        nodeGobgp(1);
+        TandemFixture.Node back = startNode(1, "n1-back", "{ type: gobgp, api: 127.0.0.1:50051 }");
+        awaitNextHops(Duration.ofSeconds(60), "n1 announced again after its restart", Set.of(1, 2, 3));
+        String log = back.output();
+        int withdrawn = log.indexOf("withdrawn until ready");
+        int warm = log.indexOf("warm standby: 200 requests through this node's own data path");
+        int announced = log.indexOf("announce: node n1 ready, announcing");
+        assertThat(withdrawn).as("start withdrawn\n" + log).isNotNegative();
+        assertThat(warm).as("warm-up done after the start\n" + log).isGreaterThan(withdrawn);
+        assertThat(announced).as("announced after the warm-up\n" + log).isGreaterThan(warm);
+        ClientRun again = client(300, Duration.ofSeconds(60), 0);
+        again.await();
+        assertThat(again.failed).as("failed requests with n1 back\n" + again.output).isZero();
+        assertThat(again.ok.keySet()).containsExactlyInAnyOrder("n1", "n2", "n3");
+        report("n1 back: announced after its warm-up; " + again.ok + " of " + again.total());
     }
 
     // ---- the network
@@ -291,9 +308,10 @@ class AnnounceEcmpIT {
         Poll.until(Duration.ofSeconds(30), "backend n" + i, () -> read(log).contains("ready"));
     }
 
-    void startNode(int i, String daemon) throws IOException {
+    /** Tandem node i in namespace tbgpI ({@code name} names its files), announcing through {@code daemon}. */
+    TandemFixture.Node startNode(int i, String name, String daemon) throws IOException {
         Path token = lb.file("token", TOKEN + "\n");
-        TandemFixture.Node n = lb.node("n" + i).launcher("ip", "netns", "exec", "tbgp" + i);
+        TandemFixture.Node n = lb.node(name).launcher("ip", "netns", "exec", "tbgp" + i);
         n.config()
                 .listener("web", "web", l -> l.bind("0.0.0.0:8080"))
                 .adminBind("127.0.0.1", 9901)
@@ -310,9 +328,9 @@ class AnnounceEcmpIT {
                         "  check-interval: 200ms",
                         ""));
         n.launch(List.of("-Xmx128m"));
-        nodes.put(i, n);
-        Poll.until(Duration.ofSeconds(60), "n" + i + " answering /healthz\n" + n.output(),
+        Poll.until(Duration.ofSeconds(60), name + " answering /healthz",
                 () -> "ok".equals(curl(i, "GET", "/healthz").strip()));
+        return n;
     }
 
     // ---- observing
