@@ -34,7 +34,7 @@ public final class Announcer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Announcer.class);
     static final int REASSERT_TICKS = 10;
 
-    /** What /status shows. */
+    /** What /status shows; {@code lastError} is the failure of the latest daemon command, null after a success. */
     public record Status(String state, String reason, boolean announced, List<String> vips, String daemon,
                          long announces, long withdraws, String lastError) {}
 
@@ -55,7 +55,10 @@ public final class Announcer implements AutoCloseable {
     private final Counter announces;
     private final Counter withdraws;
     private final Counter errors;
-    /** Whether the daemon holds the routes as far as this node knows (a failed command leaves it false/true). */
+    /**
+     * Whether the daemon holds the routes as far as this node knows: a failed announce leaves it as it was,
+     * a failed withdraw counts the routes as still there.
+     */
     private volatile boolean inDaemon;
     /** The route should be announced (the machine is ANNOUNCED) but the last command failed: retry. */
     private boolean retry;
@@ -257,6 +260,7 @@ public final class Announcer implements AutoCloseable {
             inDaemon = !announced || inDaemon;
         } else {
             inDaemon = announced;
+            lastError = null;
         }
     }
 
