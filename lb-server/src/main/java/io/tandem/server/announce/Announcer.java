@@ -66,6 +66,8 @@ public final class Announcer implements AutoCloseable {
     private volatile AnnounceState state = AnnounceState.NOT_READY;
     private volatile String reason = "starting";
     private volatile String lastError;
+    /** The VIPs {@link #start()} put on the interface (close takes off only these). */
+    private final List<String> added = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param notReady why the node cannot serve its share now, or null when it is ready (read each check)
@@ -110,6 +112,7 @@ public final class Announcer implements AutoCloseable {
     public void start() throws IOException {
         for (String vip : config.vips()) {
             DaemonCommand.run(List.of("ip", "addr", "replace", vip, "dev", config.iface()));
+            added.add(vip);
         }
         try {
             for (String vip : config.vips()) {
@@ -184,11 +187,11 @@ public final class Announcer implements AutoCloseable {
         }
     }
 
-    /** Stops the checks and takes the VIPs off the interface (after {@link #stop()} withdrew them). */
+    /** Stops the checks and takes the VIPs it added off the interface (after {@link #stop()} withdrew them). */
     @Override
     public void close() {
         thread.shutdownNow();
-        for (String vip : config.vips()) {
+        for (String vip : added) {
             try {
                 DaemonCommand.run(List.of("ip", "addr", "del", vip, "dev", config.iface()));
             } catch (IOException e) {
