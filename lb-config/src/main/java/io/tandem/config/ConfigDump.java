@@ -64,6 +64,7 @@ public final class ConfigDump {
         root.put("pools", pools);
         config.failover().ifPresent(f -> root.put("failover", failover(f)));
         root.put("shutdown-timeout", duration(config.shutdownTimeout()));
+        config.announce().ifPresent(a -> root.put("announce", announce(a)));
         return root;
     }
 
@@ -306,7 +307,12 @@ public final class ConfigDump {
 
     private static Map<String, Object> failover(FailoverConfig f) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", f.mode().configName());
         m.put("node", f.node());
+        if (f.announces()) {
+            m.put("warm-up", map("requests", f.warmUp().requests(), "interval", duration(f.warmUp().interval())));
+            return m;
+        }
         m.put("cluster-id", f.clusterId());
         m.put("priority", f.priority());
         m.put("bind", f.bind().toString());
@@ -324,6 +330,27 @@ public final class ConfigDump {
         m.put("warm-up", map("requests", f.warmUp().requests(), "interval", duration(f.warmUp().interval())));
         m.put("vip", list(f.vips(), v -> map("address", v.address(), "interface", v.iface())));
         putFile(m, "notify", f.notifyScript());
+        return m;
+    }
+
+    private static Map<String, Object> announce(AnnounceConfig a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("vips", a.vips());
+        m.put("interface", a.iface());
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("type", a.daemon().type().configName());
+        d.put("command", a.daemon().command());
+        if (a.daemon().type() == AnnounceConfig.DaemonType.GOBGP) {
+            d.put("api", a.daemon().api().toString());
+        } else {
+            d.put("asn", Long.toString(a.daemon().asn()));
+            putIfSet(d, "pathspace", a.daemon().pathspace());
+        }
+        m.put("daemon", d);
+        m.put("next-hop", a.nextHop());
+        m.put("communities", a.communities());
+        m.put("withdraw-wait", duration(a.withdrawWait()));
+        m.put("check-interval", duration(a.checkInterval()));
         return m;
     }
 

@@ -277,14 +277,15 @@ final class ConfigKeys {
             .build();
 
     static final Shape FAILOVER = Shape.of("failover")
+            .choice("mode", "a failover mode", FailoverMode.PAIR.configName(), FailoverMode.configNames())
             .string("node", true, null)
             .integer("cluster-id", Defaults.FAILOVER_CLUSTER_ID, 1, 255)
             .integer("priority", Defaults.FAILOVER_PRIORITY, 1, 254)
-            .address("bind", true, null)
+            .address("bind", false, null)
             .address("peer", false, null)
             .address("multicast", false, null)
             .duration("advert-interval", Defaults.ADVERT_INTERVAL, Defaults.MIN_ADVERT_INTERVAL)
-            .file("auth-key-file", true)
+            .file("auth-key-file", false)
             .bool("preempt", Defaults.PREEMPT)
             .duration("preempt-delay", Defaults.PREEMPT_DELAY, ZERO)
             .nested("track", TRACK)
@@ -293,12 +294,31 @@ final class ConfigKeys {
             .file("notify", false)
             .build();
 
+    static final Shape ANNOUNCE_DAEMON = Shape.of("daemon")
+            .choice("type", "a routing daemon", null, AnnounceConfig.DaemonType.configNames())
+            .string("command", false, null)
+            .address("api", false, HostPort.parse(Defaults.GOBGP_API))
+            .string("asn", false, null)
+            .string("pathspace", false, null)
+            .build();
+
+    static final Shape ANNOUNCE = Shape.of("announce")
+            .stringList("vips")
+            .string("interface", false, Defaults.ANNOUNCE_INTERFACE)
+            .nested("daemon", ANNOUNCE_DAEMON)
+            .string("next-hop", false, Defaults.ANNOUNCE_NEXT_HOP)
+            .stringList("communities")
+            .duration("withdraw-wait", Defaults.ANNOUNCE_WITHDRAW_WAIT, ZERO)
+            .duration("check-interval", Defaults.ANNOUNCE_CHECK_INTERVAL, Duration.ofMillis(50))
+            .build();
+
     static final Shape ROOT = Shape.of("top-level")
             .listOf("listeners", LISTENER, true, 1)
             .nested("admin", ADMIN)
             .namedMapOf("pools", POOL, true, 1)
             .nested("failover", FAILOVER)
             .duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT, ZERO)
+            .nested("announce", ANNOUNCE)
             .build();
 
     private ConfigKeys() {}

@@ -147,10 +147,12 @@ public final class ConfigLoader {
             AdminConfig admin = admin(adminSection);
             checkListeners(listenerSections, listeners, adminSection, admin);
             TcpSections.checkPools(listeners, poolSectionsByName, pools);
-            Optional<FailoverConfig> failover = top.has("failover")
-                    ? Optional.of(failover(top.section("failover"))) : Optional.empty();
+            Section failoverSection = top.has("failover") ? top.section("failover") : null;
+            Optional<FailoverConfig> failover = failoverSection != null
+                    ? Optional.of(failover(failoverSection)) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
-            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings);
+            Optional<AnnounceConfig> announce = AnnounceSections.announce(top, failoverSection, failover);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings, announce);
         }
 
         private ListenerConfig listener(Section s) {
@@ -609,6 +611,14 @@ public final class ConfigLoader {
             if (node != null && (!node.matches(NAME_CHARS) || node.length() > 64)) {
                 s.problem("node", "'" + node + "' is not a valid node name; expected up to 64 letters, digits, "
                         + "'.', '_' and '-'");
+            }
+            if (FailoverMode.fromConfig(s.choice("mode")) == FailoverMode.ANNOUNCE) {
+                return AnnounceSections.failover(s, node);
+            }
+            for (String required : List.of("bind", "auth-key-file")) {
+                if (!s.has(required)) {
+                    s.problem(required, "is required (failover.mode: pair)");
+                }
             }
             int clusterId = s.integer("cluster-id");
             int priority = s.integer("priority");

@@ -79,6 +79,12 @@ public final class Defaults {
     public static final int MAX_WARM_UP_REQUESTS = 100_000;
     /** Then one request per I/O thread and pool this often, to keep the path warm and connections open. */
     public static final Duration WARM_UP_INTERVAL = Duration.ofSeconds(1);
+    public static final String ANNOUNCE_INTERFACE = "lo";
+    public static final String ANNOUNCE_NEXT_HOP = "self";
+    public static final String GOBGP_API = "127.0.0.1:50051";
+    /** Long enough for a router to process a withdraw and stop sending new flows. */
+    public static final Duration ANNOUNCE_WITHDRAW_WAIT = Duration.ofSeconds(2);
+    public static final Duration ANNOUNCE_CHECK_INTERVAL = Duration.ofMillis(500);
     public static final boolean TRACK_NO_BACKEND_UP = true;
     public static final boolean TRACK_LISTENER_FAILED = true;
 

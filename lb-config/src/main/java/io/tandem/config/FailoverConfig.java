@@ -14,6 +14,8 @@ import java.util.List;
  * @param preemptDelay   how long a higher-priority node waits before it takes the VIP back
  * @param track          the node's own health that makes it step down (FAULT)
  * @param multicast      group address heartbeats are sent to instead of {@code peer}; null for unicast
+ * @param mode           pair (the keys above) or announce (the top-level {@code announce} section; of this
+ *                       section only {@code node} and {@code warm-up} apply)
  */
 public record FailoverConfig(
         String node,
@@ -29,10 +31,25 @@ public record FailoverConfig(
         Duration preemptDelay,
         TrackConfig track,
         HostPort multicast,
-        WarmUpConfig warmUp) {
+        WarmUpConfig warmUp,
+        FailoverMode mode) {
 
     public FailoverConfig {
         vips = List.copyOf(vips);
+    }
+
+    /** A pair (the settings before {@code mode}). */
+    public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
+                          String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript,
+                          int clusterId, Duration preemptDelay, TrackConfig track, HostPort multicast,
+                          WarmUpConfig warmUp) {
+        this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript, clusterId,
+                preemptDelay, track, multicast, warmUp, FailoverMode.PAIR);
+    }
+
+    /** Whether this node announces its VIPs by BGP (N active nodes) instead of pairing. */
+    public boolean announces() {
+        return mode == FailoverMode.ANNOUNCE;
     }
 
     /** A unicast pair with the defaults of the settings added after the first model. */

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight requests may take to finish after SIGTERM
  * @param warnings        what is valid but likely a mistake (a route an earlier one shadows);
  *                        {@code tandem check} prints these and still exits 0
+ * @param announce        with {@code failover.mode: announce}, how this node announces its VIPs by BGP
  */
 public record TandemConfig(
         String source,
@@ -24,12 +25,20 @@ public record TandemConfig(
         Map<String, PoolConfig> pools,
         Optional<FailoverConfig> failover,
         Duration shutdownTimeout,
-        List<Problem> warnings) {
+        List<Problem> warnings,
+        Optional<AnnounceConfig> announce) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
         warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** A config without an announce section. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty());
     }
 
     /** A config without warnings. */

@@ -11,6 +11,23 @@ final class EveryKey {
 
     private EveryKey() {}
 
+    /** A node of announce mode that sets every key of the announce section (the pair keys are in {@link #yaml}). */
+    static String announceYaml() {
+        return String.join("\n",
+                "listeners: [ { bind: 127.0.0.1:8080, pool: web } ]",
+                "pools: { web: { backends: [ { address: 127.0.0.1:9000 } ] } }",
+                "failover: { mode: announce, node: lb-1, warm-up: { requests: 10, interval: 1s } }",
+                "announce:",
+                "  vips: [10.0.0.100/32]",
+                "  interface: lo",
+                "  daemon: { type: frr, command: vtysh, asn: 65001, pathspace: lb1 }",
+                "  next-hop: self",
+                "  communities: [65000:100]",
+                "  withdraw-wait: 1s",
+                "  check-interval: 1s",
+                "");
+    }
+
     /** Writes the key, token, script, certificate and ticket files into {@code dir}; returns the YAML. */
     static String yaml(Path dir) throws IOException {
         Files.writeString(dir.resolve("pair.key"), "ab".repeat(32));

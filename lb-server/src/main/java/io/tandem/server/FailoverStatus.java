@@ -4,7 +4,8 @@ package io.tandem.server;
  * What the admin API and status page show of this node's place in a failover
  * pair: an immutable snapshot, asked for whenever /status is built.
  *
- * @param role      {@code standalone} without a failover section, else the
+ * @param role      {@code standalone} without a failover section, {@code announce} for a node of
+ *                  {@code failover.mode: announce} (its state is in /status {@code announce}), else the
  *                  failover state machine's role in lower case (master, backup, fault)
  * @param node      this node's name, null when standalone
  * @param priority  this node's priority, 0 when standalone

@@ -29,6 +29,7 @@ import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
+import io.tandem.server.announce.Announcer;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
@@ -107,8 +108,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private volatile ServiceNotifier notifier = ServiceNotifier.none();
     private AdminServer admin;
     private volatile HealthChecks healthChecks;
-    /** This node's part in a failover pair; null without a failover section. */
+    /** This node's part in a failover pair; null without a failover section or when it announces. */
     private PairMember pair;
+    /** This node's part among N active nodes (failover.mode: announce); null otherwise. */
+    private AnnounceMember announce;
     private final int workerThreads;
     /** The bound listeners for the heartbeat thread's tracking, replaced as a whole (never locked). */
     private volatile List<BoundListener> trackedListeners = List.of();
@@ -234,7 +237,14 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                             r.channel().localAddress(), l.bind().port());
                 }
             }
-            if (config.failover().isPresent()) {
+            if (AnnounceMember.announces(config)) {
+                announce = new AnnounceMember(config.failover().get(), config.announce().orElseThrow(), metrics,
+                        workerThreads, () -> config, () -> pools, this::bindOn,
+                        name -> listeners.containsKey(name) ? listeners.get(name).runtime().tls() : null,
+                        () -> cannotServe(new FailoverConfig.TrackConfig(false, true)), this::drainClients);
+                announce.start();
+                failoverStatus(announce::failoverStatus);
+            } else if (config.failover().isPresent()) {
                 // Tracking reads the config in force, so a reload's new `track` applies at once.
                 pair = new PairMember(config.failover().get(), metrics, workerThreads, () -> config, () -> pools,
                         () -> cannotServe(config.failover().get().track()), this::bindOn,
@@ -298,7 +308,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** Applies a validated config; see {@link #reload}. */
     public synchronized ReloadResult apply(TandemConfig next) {
-        String failoverProblem = PairMember.changeNeedingRestart(config, next);
+        String failoverProblem = AnnounceMember.announces(config) || AnnounceMember.announces(next)
+                ? AnnounceMember.changeNeedingRestart(config, next) : PairMember.changeNeedingRestart(config, next);
         if (failoverProblem != null) {
             return refuse(List.of(failoverProblem));
         }
@@ -420,6 +431,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         trackedListeners = List.copyOf(listeners.values());
         if (pair != null && pair.reload(config, next, nextPools)) {
             changes.add("~failover settings");
+        }
+        if (announce != null) {
+            announce.reload(next, nextPools);
         }
         if (nextAdmin != null) {
             admin.close();
@@ -558,7 +572,31 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     @Override
     public WarmStandby.Snapshot warmStandby() {
         PairMember p = pair;
-        return p == null ? null : p.warmUp();
+        AnnounceMember a = announce;
+        return p != null ? p.warmUp() : a != null ? a.warmUp() : null;
+    }
+
+    @Override
+    public Announcer.Status announceStatus() {
+        AnnounceMember a = announce;
+        return a == null ? null : a.status();
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Announcer.Change> announceNode(boolean drain) {
+        AnnounceMember a = announce;
+        return a != null ? a.drainOrEnable(drain) : AdminNode.super.announceNode(drain);
+    }
+
+    /**
+     * Drains the client connections without closing the listeners (an announcing node after its withdraw
+     * wait): idle ones close, busy ones after their current response. Flows the router still sends get served.
+     */
+    private void drainClients() {
+        log.info("draining {} client connection(s); listeners stay open", clients.size());
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(ShutdownEvent.INSTANCE));
+        }
     }
 
     @Override
@@ -690,6 +728,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (pair != null) {
             pair.stop();
         }
+        if (announce != null) {
+            // Withdrawn first; the listeners serve for the withdraw wait while the router moves new flows.
+            announce.stop();
+        }
         synchronized (this) {
             for (BoundListener l : listeners.values()) {
                 l.channel().close().awaitUninterruptibly();
@@ -747,6 +789,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         closing = true;
         if (pair != null) {
             pair.close();
+        }
+        if (announce != null) {
+            announce.close();
         }
     }
 

@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * operator's weight is used, not the slow-start weight: a ramp would move
  * keys on every step, and keeping a key on its backend is the point here.
  *
- * <p>Backends are hashed by their configured address, so both nodes of a
- * failover pair, and a restarted node, map keys the same way. Building the
+ * <p>Backends are hashed by their configured address and take their turns in
+ * the order of it, so every node (both of a pair, N behind ECMP) and a restarted
+ * node map keys the same way whatever order they list the backends in. Building the
  * table costs about M·ln(M) probes (~1 ms) per membership change.
  */
 final class ConsistentHashStrategy implements BalancingStrategy {
@@ -54,8 +55,16 @@ final class ConsistentHashStrategy implements BalancingStrategy {
         return new MaglevPicker(hashOn.source(), hashOn.name(), backends, table, sequence);
     }
 
-    /** Maglev's population: backends take turns claiming their next preferred free entry. */
-    static Backend[] table(Backend[] backends) {
+    /**
+     * Maglev's population: backends take turns claiming their next preferred free entry. The turns go in
+     * the order of the backends' ids, not the order they are listed in: when two want the same free entry
+     * the first takes it, so another order (a node whose config lists them otherwise, backends added at
+     * runtime in another order) would give a slightly different table, and N active nodes behind ECMP
+     * would send a few keys to different backends (7 of 65537 entries for 4 backends, reversed).
+     */
+    static Backend[] table(Backend[] listed) {
+        Backend[] backends = listed.clone();
+        java.util.Arrays.sort(backends, java.util.Comparator.comparing(Backend::id));
         int n = backends.length;
         long m = TABLE_SIZE;
         long[] offset = new long[n];

@@ -59,7 +59,9 @@ final class AdminApi {
                 .put("/api/v1/log-level", this::setLogLevel)
                 .post("/api/v1/log-level", this::setLogLevel)
                 .postDeferred("/api/v1/reload", this::reload)
-                .postDeferred("/api/v1/failover/handover", this::handover);
+                .postDeferred("/api/v1/failover/handover", this::handover)
+                .postDeferred("/api/v1/node/drain", r -> announceNode(r, true))
+                .postDeferred("/api/v1/node/enable", r -> announceNode(r, false));
     }
 
     AdminRouter router() {
@@ -171,6 +173,22 @@ final class AdminApi {
             body.put("detail", h.detail());
             body.put("millis", h.millis());
             return answer(h.done() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT, body);
+        });
+    }
+
+    /**
+     * Drains or enables this announcing node: 200 with the announce state once the routing daemon was told
+     * (a drain withdraws first and drains the connections after {@code announce.withdraw-wait}; an enable
+     * announces again once the node is ready); 409 when the node does not announce or the daemon refused.
+     */
+    private CompletionStage<AdminResponse> announceNode(AdminRequest r, boolean drain) {
+        log.info("admin: node {} asked by {}", drain ? "drain" : "enable", r.client());
+        return server.announceNode(drain).thenApply(c -> {
+            ObjectNode body = json.createObjectNode();
+            body.put("ok", c.ok());
+            body.put("state", c.state());
+            body.put("detail", c.message());
+            return answer(c.ok() ? HttpResponseStatus.OK : HttpResponseStatus.CONFLICT, body);
         });
     }
 

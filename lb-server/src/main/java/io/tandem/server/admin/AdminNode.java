@@ -4,6 +4,7 @@ import io.tandem.config.TandemConfig;
 import io.tandem.server.FailoverStatus;
 import io.tandem.server.ReloadResult;
 import io.tandem.server.Transport;
+import io.tandem.server.announce.Announcer;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.health.HealthChecks;
@@ -69,4 +70,18 @@ public interface AdminNode {
 
     /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
     CompletableFuture<FailoverNode.Handover> handover();
+
+    /** With {@code failover.mode: announce}, this node's announce state; null otherwise. */
+    default Announcer.Status announceStatus() {
+        return null;
+    }
+
+    /**
+     * Drains (true) or enables (false) an announcing node: withdraw the route first, drain after the wait;
+     * announce again once ready. Completes once the daemon was told.
+     */
+    default CompletableFuture<Announcer.Change> announceNode(boolean drain) {
+        return CompletableFuture.completedFuture(new Announcer.Change(false, null,
+                "this node does not announce its VIPs (failover.mode: announce)"));
+    }
 }

@@ -9,6 +9,7 @@ import io.tandem.config.ProxyProtocolVersion;
 import io.tandem.core.health.HealthCheckSession;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.FailoverStatus;
+import io.tandem.server.announce.Announcer;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.Version;
 import io.tandem.server.health.LastCheck;
@@ -48,6 +49,7 @@ final class StatusReport {
         root.put("time", now.toString());
         root.put("requestMetrics", server.metrics().requestMetrics());
         failover(root.putObject("failover"), server.failoverStatus(), server.warmStandby());
+        announce(root, server.announceStatus());
         ArrayNode listeners = root.putArray("listeners");
         for (ListenerRuntime runtime : server.listeners()) {
             ListenerConfig l = runtime.routing().listener();
@@ -184,6 +186,23 @@ final class StatusReport {
                 }
             }
         }
+    }
+
+    /** With failover.mode: announce, where the node stands toward the router; absent otherwise. */
+    private static void announce(ObjectNode root, Announcer.Status a) {
+        if (a == null) {
+            return;
+        }
+        ObjectNode n = root.putObject("announce");
+        n.put("state", a.state());
+        n.put("reason", a.reason());
+        n.put("announced", a.announced());
+        ArrayNode vips = n.putArray("vips");
+        a.vips().forEach(vips::add);
+        n.put("daemon", a.daemon());
+        n.put("announces", a.announces());
+        n.put("withdraws", a.withdraws());
+        n.put("lastError", a.lastError());
     }
 
     private static void failover(ObjectNode n, FailoverStatus f, WarmStandby.Snapshot warm) {
