@@ -43,6 +43,15 @@ public record PoolConfig(
         errorPages = Map.copyOf(errorPages);
     }
 
+    /**
+     * This pool with other backends (runtime ones merged in). Uses the canonical constructor on
+     * purpose: a component added to this record must be carried here too, or this does not compile.
+     */
+    public PoolConfig withBackends(List<BackendConfig> otherBackends) {
+        return new PoolConfig(name, strategy, hashOn, otherBackends, health, connectTimeout, responseTimeout,
+                idleTimeout, retries, slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter);
+    }
+
     /** A pool that leaves established connections alone when a backend goes down, as before {@code on-down}. */
     public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
                       Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,

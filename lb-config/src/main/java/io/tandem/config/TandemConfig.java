@@ -44,6 +44,14 @@ public record TandemConfig(
         this(source, listeners, admin, pools, failover, Defaults.SHUTDOWN_TIMEOUT);
     }
 
+    /**
+     * This config with other pools (runtime backends merged in). Uses the canonical constructor on
+     * purpose: a component added to this record must be carried here too, or this does not compile.
+     */
+    public TandemConfig withPools(Map<String, PoolConfig> otherPools) {
+        return new TandemConfig(source, listeners, admin, otherPools, failover, shutdownTimeout, warnings);
+    }
+
     public PoolConfig pool(String name) {
         return pools.get(name);
     }

@@ -29,6 +29,8 @@ import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
+import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.StateFile;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
@@ -114,6 +116,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private volatile List<BoundListener> trackedListeners = List.of();
     private volatile boolean closing;
     private HostPort adminBind;
+    /** The backends the admin API and DNS add and remove; built at start. */
+    private volatile RuntimeBackends runtime;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
@@ -200,6 +204,16 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
+        Path source = Path.of(config.source());
+        runtime = new RuntimeBackends(java.nio.file.Files.isRegularFile(source)
+                ? new StateFile(StateFile.beside(source)) : null, () -> pools, this::applyBackends, control,
+                acceptGroup.next());
+        try {
+            config = runtime.start(config);
+        } catch (java.io.IOException e) {
+            close();
+            throw new IllegalStateException("state file: " + e.getMessage(), e);
+        }
         pools = buildPools(config, Map.of());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools.values().forEach(p -> p.health().activate(null));
@@ -275,7 +289,59 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             return refuse(problems);
         }
         next.warnings().forEach(w -> log.warn("config warning: {}", w));
-        return apply(next);
+        RuntimeBackends r = runtime;
+        ReloadResult result = apply(r == null ? next : r.effective(next));
+        if (result.applied() && r != null) {
+            r.committed(next);
+        }
+        return result;
+    }
+
+    @Override
+    public RuntimeBackends runtimeBackends() {
+        return runtime;
+    }
+
+    /**
+     * Applies {@code next}, which differs from the config in force only in its
+     * pools' backends (a runtime change: admin API, DNS). The pools are built
+     * as a reload builds them (backends that stay are the same objects), the
+     * listeners' routings are re-pointed at them with their routes' limits
+     * kept, and listeners, TLS and the admin endpoint are left alone. Not
+     * counted as a reload.
+     */
+    synchronized ReloadResult applyBackends(TandemConfig next) {
+        if (next.equals(config)) {
+            return ReloadResult.applied("no backend changed");
+        }
+        Map<String, PoolRuntime> nextPools;
+        try {
+            nextPools = buildPools(next, pools);
+        } catch (IllegalStateException e) {
+            return ReloadResult.refused(List.of(e.getMessage()));
+        }
+        for (PoolRuntime p : nextPools.values()) {
+            PoolRuntime before = pools.get(p.name());
+            p.health().activate(before == null ? null : before.health());
+        }
+        HealthChecks previousChecks = healthChecks;
+        healthChecks = new HealthChecks(nextPools.values(), workerGroup, transport, previousChecks);
+        previousChecks.close();
+        healthChecks.start();
+        for (BoundListener l : listeners.values()) {
+            l.runtime().routing(l.runtime().routing().withPools(nextPools));
+        }
+        if (pair != null) {
+            pair.reload(config, next, nextPools);
+        }
+        List<String> changes = new ArrayList<>();
+        retireRemovedBackends(pools, nextPools, changes);
+        nextPools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
+        pools = nextPools;
+        config = next;
+        String summary = changes.isEmpty() ? "no backend changed" : String.join(", ", changes);
+        log.info("backends changed at runtime: {}", summary);
+        return ReloadResult.applied(summary);
     }
 
     @Override
@@ -476,13 +542,15 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             boolean sameTls = old != null && old.config().tls().equals(p.tls());
             for (BackendConfig bc : p.backends()) {
                 Backend kept = old == null || !sameTls ? null : old.pool().backend(bc.address().toString());
-                if (kept != null && kept.backup() == bc.backup()) {
+                String sticky = bc.stickyId() != null ? bc.stickyId() : Backend.derivedStickyId(bc.address());
+                if (kept != null && kept.backup() == bc.backup() && kept.stickyId().equals(sticky)) {
                     backends.add(kept);
+                    kept.origin(bc.origin());
                     if (kept.configuredWeight() != bc.weight()) {
                         reweigh.put(kept, bc.weight());
                     }
                 } else {
-                    backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
+                    backends.add(new Backend(bc.address(), bc.weight(), bc.backup(), bc.stickyId(), bc.origin()));
                 }
             }
             BackendPool pool = new BackendPool(p.name(), backends, SlowStart.over(p.slowStart()), System::nanoTime);

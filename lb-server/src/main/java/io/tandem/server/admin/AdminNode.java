@@ -4,6 +4,7 @@ import io.tandem.config.TandemConfig;
 import io.tandem.server.FailoverStatus;
 import io.tandem.server.ReloadResult;
 import io.tandem.server.Transport;
+import io.tandem.server.dynamic.RuntimeBackends;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.health.HealthChecks;
@@ -66,6 +67,11 @@ public interface AdminNode {
      * (never on an event loop: binding waits for the loops); same as SIGHUP.
      */
     CompletableFuture<ReloadResult> reloadAsync();
+
+    /** The backends the admin API adds and removes at runtime; null before start. */
+    default RuntimeBackends runtimeBackends() {
+        return null;
+    }
 
     /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
     CompletableFuture<FailoverNode.Handover> handover();

@@ -115,6 +115,7 @@ final class StatusReport {
         bn.put("weight", b.weight());
         bn.put("configuredWeight", b.configuredWeight());
         bn.put("backup", b.backup());
+        bn.put("origin", b.origin().label());
         bn.put("activeRequests", b.inFlight());
         bn.put("connections", b.connections());
         bn.put("responses", m.responses(0));
