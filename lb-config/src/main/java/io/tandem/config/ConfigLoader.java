@@ -150,7 +150,8 @@ public final class ConfigLoader {
             Optional<FailoverConfig> failover = top.has("failover")
                     ? Optional.of(failover(top.section("failover"))) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
-            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings,
+                    DnsSections.resolvers(top));
         }
 
         private ListenerConfig listener(Section s) {
@@ -426,8 +427,12 @@ public final class ConfigLoader {
                 hashOn = new HashOn(HashOn.Source.SOURCE_IP, null);
             }
             List<BackendConfig> backends = new ArrayList<>();
+            List<DnsBackendConfig> discovery = new ArrayList<>();
             Map<HostPort, Integer> seen = new HashMap<>();
             for (Section b : s.list("backends")) {
+                if (DnsSections.entry(b, discovery)) {
+                    continue;
+                }
                 HostPort address = b.address("address");
                 int weight = b.integer("weight");
                 boolean backup = b.bool("backup");
@@ -443,7 +448,7 @@ public final class ConfigLoader {
                 }
                 backends.add(new BackendConfig(address, weight, backup));
             }
-            if (!backends.isEmpty() && backends.stream().allMatch(BackendConfig::backup)) {
+            if (discovery.isEmpty() && !backends.isEmpty() && backends.stream().allMatch(BackendConfig::backup)) {
                 s.problem("backends", "every backend is a backup; a pool needs at least one primary backend");
             }
             Optional<HealthConfig> health = s.has("health") ? Optional.of(health(s.section("health")))
@@ -476,7 +481,7 @@ public final class ConfigLoader {
             }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
                     idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
-                    RouteSections.errorPages(s.section("error-pages")), closeOnDown);
+                    RouteSections.errorPages(s.section("error-pages")), closeOnDown, discovery);
         }
 
         private HealthConfig health(Section s) {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight requests may take to finish after SIGTERM
  * @param warnings        what is valid but likely a mistake (a route an earlier one shadows);
  *                        {@code tandem check} prints these and still exits 0
+ * @param resolvers       the DNS servers of {@code dns:} backends; empty for those of /etc/resolv.conf
  */
 public record TandemConfig(
         String source,
@@ -24,12 +25,21 @@ public record TandemConfig(
         Map<String, PoolConfig> pools,
         Optional<FailoverConfig> failover,
         Duration shutdownTimeout,
-        List<Problem> warnings) {
+        List<Problem> warnings,
+        List<HostPort> resolvers) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
+        resolvers = List.copyOf(resolvers);
         warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** A config whose DNS backends (if any) use the resolvers of /etc/resolv.conf. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, List.of());
     }
 
     /** A config without warnings. */
@@ -49,7 +59,7 @@ public record TandemConfig(
      * purpose: a component added to this record must be carried here too, or this does not compile.
      */
     public TandemConfig withPools(Map<String, PoolConfig> otherPools) {
-        return new TandemConfig(source, listeners, admin, otherPools, failover, shutdownTimeout, warnings);
+        return new TandemConfig(source, listeners, admin, otherPools, failover, shutdownTimeout, warnings, resolvers);
     }
 
     public PoolConfig pool(String name) {
