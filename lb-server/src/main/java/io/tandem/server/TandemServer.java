@@ -29,6 +29,7 @@ import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
+import io.tandem.server.dynamic.DnsDiscovery;
 import io.tandem.server.dynamic.RuntimeBackends;
 import io.tandem.server.dynamic.StateFile;
 import io.tandem.server.failover.FailoverNode;
@@ -118,6 +119,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private HostPort adminBind;
     /** The backends the admin API and DNS add and remove; built at start. */
     private volatile RuntimeBackends runtime;
+    /** The dns: and dns-srv: backend entries, asked again as their TTLs run out; built at start. */
+    private DnsDiscovery dns;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
@@ -208,8 +211,15 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         runtime = new RuntimeBackends(java.nio.file.Files.isRegularFile(source)
                 ? new StateFile(StateFile.beside(source)) : null, () -> pools, this::applyBackends, control,
                 acceptGroup.next());
+        dns = new DnsDiscovery(acceptGroup.next(), transport, metrics, (pool, backends) -> {
+            try {
+                control.execute(() -> runtime.dnsAnswered(pool, backends));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Closing: the change no longer matters.
+            }
+        });
         try {
-            config = runtime.start(config);
+            config = runtime.start(config, dns.start(config));
         } catch (java.io.IOException e) {
             close();
             throw new IllegalStateException("state file: " + e.getMessage(), e);
@@ -260,6 +270,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
             admin.bind(acceptGroup, config.admin().bind());
             adminBind = config.admin().bind();
+            dns.startPublishing();
             if (!metrics.requestMetrics()) {
                 log.warn("per-request metrics are off (-D{}=false): a benchmarking switch, not for production",
                         ProxyMetrics.REQUEST_METRICS_PROPERTY);
@@ -293,6 +304,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         ReloadResult result = apply(r == null ? next : r.effective(next));
         if (result.applied() && r != null) {
             r.committed(next);
+            dns.reconfigure(next);
         }
         return result;
     }
@@ -791,6 +803,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     public synchronized void close() {
         stopFailover();
         ticketKeys.close();
+        if (dns != null) {
+            dns.close();
+        }
         if (healthChecks != null) {
             healthChecks.close();
         }

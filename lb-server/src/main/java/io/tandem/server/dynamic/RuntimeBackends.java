@@ -94,6 +94,13 @@ public final class RuntimeBackends {
      * dropped from the state (the config is the source of truth).
      */
     public TandemConfig start(TandemConfig fileConfig) throws IOException {
+        return start(fileConfig, Map.of());
+    }
+
+    /** As {@link #start(TandemConfig)}, with the DNS backends per pool that discovery found at start. */
+    public TandemConfig start(TandemConfig fileConfig, Map<String, List<BackendConfig>> dnsAtStart)
+            throws IOException {
+        dnsAtStart.forEach((pool, list) -> dns.put(pool, List.copyOf(list)));
         if (stateFile != null) {
             stateFile.read().forEach((pool, list) -> api.put(pool, new ArrayList<>(list)));
             int n = api.values().stream().mapToInt(List::size).sum();
@@ -247,6 +254,8 @@ public final class RuntimeBackends {
         if (!r.applied()) {
             log.error("pool {}: DNS backends not applied: {}", pool, String.join("; ", r.problems()));
             dns.put(pool, before);
+        } else {
+            log.info("pool {}: DNS backends applied: {}", pool, r.summary());
         }
     }
 
