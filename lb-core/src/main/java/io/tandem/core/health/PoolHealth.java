@@ -246,6 +246,28 @@ public final class PoolHealth {
     }
 
     /**
+     * The peer of a pair ejected {@code backend} with {@code remainingNanos}
+     * to go: it is ejected here too, for that long, so this node knows it is
+     * bad should it take over (it serves no traffic that would show it).
+     * Repeating is harmless. Returns whether anything changed.
+     */
+    public synchronized boolean ejectedByPeer(Backend backend, long remainingNanos, String peer) {
+        if (retired) {
+            PoolHealth next = successor;
+            return next != null && next.index.containsKey(backend) && next.ejectedByPeer(backend, remainingNanos, peer);
+        }
+        int i = indexOf(backend);
+        if (!outliers.ejectFor(i, clock.getAsLong(), remainingNanos)) {
+            return false;
+        }
+        Duration d = Duration.ofNanos(remainingNanos);
+        String reason = "ejected for " + Units.format(d) + " as " + peer + " saw it";
+        listener.returnDueIn(remainingNanos);
+        apply(i, reason, false);
+        return true;
+    }
+
+    /**
      * Returns every backend whose ejection time is over. Returns the
      * nanoseconds until the next ejection ends, or -1 when none is left:
      * the caller runs this again then.

@@ -292,4 +292,22 @@ class PoolHealthTest {
         assertThat(fromFile.effectiveWeight()).isEqualTo(Backend.WEIGHT_SCALE);
         assertThat(added.stickyId()).isEqualTo(Backend.derivedStickyId(added.address()));
     }
+
+    // An ejection the peer saw is applied for the time it has left: the backend is EJECTED here,
+    // logged with the peer's name, and back UP when that time is over.
+    @Test
+    void peerEjectionIsApplied() {
+        PoolHealth h = passive(outlier(5, 0, 100));
+        events.clear();
+        assertThat(h.ejectedByPeer(a, 12 * S, "lb-a")).isTrue();
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        assertThat(pool.live()).containsExactly(b);
+        assertThat(h.ejectedForNanos(a)).isEqualTo(12 * S);
+        assertThat(h.ejectedByPeer(a, 5 * S, "lb-a")).isFalse();
+        assertThat(events).containsExactly("return due in 12s",
+                "127.0.0.1:9001 up -> ejected: ejected for 12s as lb-a saw it");
+        clock.addAndGet(12 * S);
+        assertThat(h.returnDue()).isEqualTo(-1);
+        assertThat(pool.live()).containsExactly(a, b);
+    }
 }
