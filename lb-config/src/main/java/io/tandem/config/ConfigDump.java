@@ -335,6 +335,7 @@ public final class ConfigDump {
         m.put("warm-up", map("requests", f.warmUp().requests(), "interval", duration(f.warmUp().interval())));
         m.put("vip", list(f.vips(), v -> map("address", v.address(), "interface", v.iface())));
         putFile(m, "notify", f.notifyScript());
+        m.put("state-sync", f.stateSync());
         return m;
     }
 

@@ -301,6 +301,7 @@ final class ConfigKeys {
             .nested("warm-up", WARM_UP)
             .listOf("vip", VIP, false, 0)
             .file("notify", false)
+            .bool("state-sync", false)
             .build();
 
     static final Shape ROOT = Shape.of("top-level")

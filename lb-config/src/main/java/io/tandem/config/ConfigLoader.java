@@ -692,8 +692,13 @@ public final class ConfigLoader {
                 s.problem(null, "needs a vip to move or a notify script to call (or both); expected e.g. "
                         + "vip: [ { address: 10.0.0.100/24, interface: eth0 } ]");
             }
+            boolean stateSync = s.bool("state-sync");
+            if (stateSync && peer == null) {
+                s.problem("state-sync", "needs peer: the state goes to the peer's address over TCP "
+                        + "(a multicast pair has none)");
+            }
             return new FailoverConfig(node, priority, bind, peer, advert, keyFile, preempt, vips, notify, clusterId,
-                    preemptDelay, tracking, multicast, warmUp);
+                    preemptDelay, tracking, multicast, warmUp, stateSync);
         }
 
         /** Why {@code text} is not an IP address with a prefix length, or null when it is one. */

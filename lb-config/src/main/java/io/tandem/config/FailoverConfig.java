@@ -14,6 +14,8 @@ import java.util.List;
  * @param preemptDelay   how long a higher-priority node waits before it takes the VIP back
  * @param track          the node's own health that makes it step down (FAULT)
  * @param multicast      group address heartbeats are sent to instead of {@code peer}; null for unicast
+ * @param stateSync      runtime changes (drain, enable, weight, added and removed backends) and outlier
+ *                       ejections are shared with the peer over TCP on the heartbeat port numbers
  */
 public record FailoverConfig(
         String node,
@@ -29,10 +31,20 @@ public record FailoverConfig(
         Duration preemptDelay,
         TrackConfig track,
         HostPort multicast,
-        WarmUpConfig warmUp) {
+        WarmUpConfig warmUp,
+        boolean stateSync) {
 
     public FailoverConfig {
         vips = List.copyOf(vips);
+    }
+
+    /** A pair that does not share its runtime state. */
+    public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
+                          String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript,
+                          int clusterId, Duration preemptDelay, TrackConfig track, HostPort multicast,
+                          WarmUpConfig warmUp) {
+        this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript, clusterId,
+                preemptDelay, track, multicast, warmUp, false);
     }
 
     /** A unicast pair with the defaults of the settings added after the first model. */

@@ -101,6 +101,7 @@ final class EveryKey {
                 "  bind: 10.0.0.2:5405",
                 "  peer: 10.0.0.3:5405",
                 "  auth-key-file: pair.key",
+                "  state-sync: true",
                 "  track: { no-backend-up: true }",
                 "  warm-up: { requests: 500, interval: 2s }",
                 "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]",

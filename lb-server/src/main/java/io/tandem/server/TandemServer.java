@@ -31,6 +31,9 @@ import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
 import io.tandem.server.dynamic.DnsDiscovery;
 import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.SharedChange;
+import io.tandem.server.sync.PeerChanges;
+import io.tandem.server.sync.StateSync;
 import io.tandem.server.dynamic.StateFile;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
@@ -121,6 +124,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private volatile RuntimeBackends runtime;
     /** The dns: and dns-srv: backend entries, asked again as their TTLs run out; built at start. */
     private DnsDiscovery dns;
+    /** The pair's state sync ({@code failover.state-sync}); null without it. */
+    private volatile StateSync sync;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
@@ -265,6 +270,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                         name -> listeners.containsKey(name) ? listeners.get(name).runtime().tls() : null);
                 pair.start();
                 failoverStatus(pair::status);
+                startStateSync(config.failover().get());
             }
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
@@ -312,6 +318,34 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     @Override
     public RuntimeBackends runtimeBackends() {
         return runtime;
+    }
+
+    /** With {@code failover.state-sync}: this node's runtime changes go to the peer and the peer's apply here. */
+    private void startStateSync(FailoverConfig f) throws java.io.IOException {
+        if (!f.stateSync()) {
+            return;
+        }
+        PeerChanges peer = new PeerChanges(() -> pools, runtime, control);
+        StateSync s = new StateSync(f.node(), io.tandem.core.failover.HeartbeatCodec.parseKey(
+                java.nio.file.Files.readString(Path.of(f.authKeyFile()))), f.bind().resolve(), f.peer().resolve(),
+                peer::apply, peer::ejections);
+        runtime.onChange(s::local);
+        s.start();
+        sync = s;
+    }
+
+    @Override
+    public void changedHere(SharedChange change) {
+        StateSync s = sync;
+        if (s != null) {
+            s.local(change);
+        }
+    }
+
+    @Override
+    public Map<String, Object> stateSync() {
+        StateSync s = sync;
+        return s == null ? null : s.status();
     }
 
     /**
@@ -569,6 +603,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             reweigh.forEach(pool::setConfiguredWeight);
             PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
             HealthEvents events = new HealthEvents(workerGroup, meters, p.closeOnDownAfter().orElse(null));
+            events.onEjected((b, d) -> changedHere(new SharedChange(SharedChange.EJECT, p.name(), b.id(),
+                    Long.toString(d.toMillis()))));
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
             built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health,
@@ -827,6 +863,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     private void stopFailover() {
         closing = true;
+        if (sync != null) {
+            sync.close();
+        }
         if (pair != null) {
             pair.close();
         }

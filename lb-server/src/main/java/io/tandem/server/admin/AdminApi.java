@@ -14,6 +14,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.LogLevels;
 import io.tandem.server.dynamic.ApiBackend;
 import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.SharedChange;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
@@ -193,6 +194,7 @@ final class AdminApi {
             return t.problem;
         }
         t.pool.health().drain(t.backend, "drained through the admin API (asked by " + r.client() + ")");
+        server.changedHere(new SharedChange(SharedChange.DRAIN, t.pool.name(), t.backend.id(), "drained"));
         return backendAnswer(t);
     }
 
@@ -203,6 +205,7 @@ final class AdminApi {
             return t.problem;
         }
         t.pool.health().enable(t.backend, "enabled through the admin API (asked by " + r.client() + ")");
+        server.changedHere(new SharedChange(SharedChange.DRAIN, t.pool.name(), t.backend.id(), "enabled"));
         return backendAnswer(t);
     }
 
@@ -232,6 +235,8 @@ final class AdminApi {
         }
         int old = t.backend.weight();
         t.pool.pool().setWeight(t.backend, weight);
+        server.changedHere(new SharedChange(SharedChange.WEIGHT, t.pool.name(), t.backend.id(),
+                Integer.toString(weight)));
         if (old != weight) {
             log.info("admin: backend {} of pool {} weight {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
                     old, weight, r.client());

@@ -48,6 +48,10 @@ final class StatusReport {
         root.put("time", now.toString());
         root.put("requestMetrics", server.metrics().requestMetrics());
         failover(root.putObject("failover"), server.failoverStatus(), server.warmStandby());
+        java.util.Map<String, Object> sync = server.stateSync();
+        if (sync != null) {
+            root.set("stateSync", json.valueToTree(sync));
+        }
         ArrayNode listeners = root.putArray("listeners");
         for (ListenerRuntime runtime : server.listeners()) {
             ListenerConfig l = runtime.routing().listener();

@@ -65,6 +65,8 @@ public final class RuntimeBackends {
     /** DNS backends per pool, as {@link #dnsAnswered} last set them. Control thread. */
     private final Map<String, List<BackendConfig>> dns = new LinkedHashMap<>();
     private volatile Map<String, List<ApiBackend>> published = Map.of();
+    /** Told of each change made here (not of those the peer sent): the pair's state sync. */
+    private volatile java.util.function.Consumer<SharedChange> shared = c -> { };
 
     /**
      * @param stateFile where API backends are kept; null for none (the built-in demo)
@@ -81,6 +83,28 @@ public final class RuntimeBackends {
         this.apply = apply;
         this.control = control;
         this.timer = timer;
+    }
+
+    /** Tells {@code listener} of every change made on this node (the pair's state sync sends them on). */
+    public void onChange(java.util.function.Consumer<SharedChange> listener) {
+        this.shared = listener;
+    }
+
+    /**
+     * Applies a backend change the peer made ({@link SharedChange#BACKEND}): adds it when present and
+     * missing here, removes (drains) an API backend when absent. Not told back to the peer. Runs on the
+     * control thread, where the caller must be, so the peer's changes apply in their order.
+     */
+    public Outcome applyFromPeer(SharedChange c, String peer) {
+        String who = "the peer " + peer;
+        if (c.value().isEmpty()) {
+            return remove(c.pool(), c.backend(), who, false, Runnable::run).join();
+        }
+        String[] v = c.value().split(";", 3);
+        HostPort address = HostPort.parse(c.backend());
+        String sticky = v.length > 2 && !v[2].isEmpty() ? v[2] : null;
+        return add(c.pool(), new ApiBackend(address, Integer.parseInt(v[0]), Boolean.parseBoolean(v[1]), sticky),
+                who, false, Runnable::run).join();
     }
 
     /** The state file, or null without one. */
@@ -145,6 +169,10 @@ public final class RuntimeBackends {
      * It takes traffic once its checks pass {@code rise} times, slow-started.
      */
     public CompletableFuture<Outcome> add(String pool, ApiBackend backend, String who) {
+        return add(pool, backend, who, true, control);
+    }
+
+    private CompletableFuture<Outcome> add(String pool, ApiBackend backend, String who, boolean tell, Executor on) {
         return CompletableFuture.supplyAsync(() -> {
             PoolRuntime p = pools.get().get(pool);
             if (p == null || file.pool(pool) == null) {
@@ -170,8 +198,11 @@ public final class RuntimeBackends {
             }
             log.info("pool {}: backend {} added through the admin API (weight {}{}) asked by {}", pool, id,
                     backend.weight(), backend.backup() ? ", backup" : "", who);
+            if (tell) {
+                shared.accept(SharedChange.present(pool, backend, sticky));
+            }
             return new Outcome(201, "added; it takes traffic once its checks pass", pool, id);
-        }, control);
+        }, on);
     }
 
     /**
@@ -180,6 +211,10 @@ public final class RuntimeBackends {
      * or DNS gives (the file is the source of truth; drain it instead).
      */
     public CompletableFuture<Outcome> remove(String pool, String id, String who) {
+        return remove(pool, id, who, true, control);
+    }
+
+    private CompletableFuture<Outcome> remove(String pool, String id, String who, boolean tell, Executor on) {
         return CompletableFuture.supplyAsync(() -> {
             Found f = find(pool, id);
             if (f.problem != null) {
@@ -198,8 +233,11 @@ public final class RuntimeBackends {
                 return failed;
             }
             drainThenRemove(pool, f.backend, f.entry.config(), "removed through the admin API (asked by " + who + ")");
+            if (tell) {
+                shared.accept(SharedChange.absent(pool, id));
+            }
             return new Outcome(202, "draining; it leaves the pool once its requests in flight are done", pool, id);
-        }, control);
+        }, on);
     }
 
     /**
@@ -234,6 +272,8 @@ public final class RuntimeBackends {
             }
             log.info("pool {}: backend {} moves to {} through the admin API, asked by {}", pool, id, to, who);
             drainThenRemove(pool, f.backend, f.entry.config(), "moved to " + to + " through the admin API");
+            shared.accept(SharedChange.absent(pool, id));
+            shared.accept(SharedChange.present(pool, moved, moved.stickyId()));
             return new Outcome(200, "moved; the new address takes traffic once its checks pass, the old one drains",
                     pool, to.toString());
         }, control);
