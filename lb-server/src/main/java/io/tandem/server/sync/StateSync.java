@@ -63,8 +63,8 @@ public final class StateSync implements AutoCloseable {
     private final InetSocketAddress peer;
     private final BiConsumer<SharedChange, String> applier;
     private final Supplier<List<SharedChange>> ejections;
-    private final long boot = new SecureRandom().nextLong() & Long.MAX_VALUE;
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random = nonBlockingRandom();
+    private final long boot = random.nextLong() & Long.MAX_VALUE;
 
     /** Guarded by this. */
     private final Map<String, Entry> table = new LinkedHashMap<>();
@@ -108,6 +108,15 @@ public final class StateSync implements AutoCloseable {
         threads.add(start("tandem-sync-accept", this::acceptLoop));
         threads.add(start("tandem-sync-push", this::pushLoop));
         log.info("state sync: listening on {} (TCP), pushing to {}", bind, peer);
+    }
+
+    /** /dev/urandom: a nonce needs no more, and a blocking source can stall a fresh VM's first link. */
+    private static SecureRandom nonBlockingRandom() {
+        try {
+            return SecureRandom.getInstance("NativePRNGNonBlocking");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 
     private static Thread start(String name, Runnable r) {
@@ -166,6 +175,16 @@ public final class StateSync implements AutoCloseable {
         closeQuietly(server);
         closeQuietly(inbound);
         closeQuietly(outbound);
+        // A socket closed while a thread blocks in accept is released when that thread leaves it:
+        // wait for it, so the port is free when close returns (a restart binds it again).
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     // ---- receiving: the peer's connection to us
@@ -276,6 +295,11 @@ public final class StateSync implements AutoCloseable {
             try (Socket s = new Socket()) {
                 outbound = s;
                 s.connect(peer, READ_TIMEOUT_MILLIS);
+                if (s.getLocalPort() == peer.getPort() && s.getLocalAddress().equals(peer.getAddress())) {
+                    // A TCP self-connect (the peer is down and its port is in the ephemeral range): it
+                    // would hold the peer's port until the read times out, so the peer could not bind it.
+                    throw new IOException("connected to itself; the peer is not listening");
+                }
                 s.setSoTimeout(READ_TIMEOUT_MILLIS);
                 s.setTcpNoDelay(true);
                 push(s);
