@@ -60,6 +60,14 @@ class RuntimeBackendsIT {
         return null;
     }
 
+    private static String readState(Path state) {
+        try {
+            return Files.readString(state);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static JsonNode json(String text) {
         try {
             return JSON.readTree(text);
@@ -133,11 +141,16 @@ class RuntimeBackendsIT {
 
         assertThat(lb.admin().post("/api/v1/reload", TOKEN, null).statusCode()).isEqualTo(200);
         assertThat(backend(b.address()).get("origin").asText()).isEqualTo("api");
+        assertThat(lb.admin().post("/api/v1/pools/web/backends/" + b.address() + "/weight?weight=4", TOKEN, null)
+                .statusCode()).isEqualTo(200);
+        Poll.until(Duration.ofSeconds(10), "weight 4 in the state file", () -> json(readState(state))
+                .get("pools").get("web").get(0).get("weight").asInt() == 4);
 
         lb.node().restart();
         JsonNode afterRestart = backend(b.address());
         assertThat(afterRestart.get("origin").asText()).isEqualTo("api");
-        assertThat(afterRestart.get("weight").asInt()).isEqualTo(3);
+        assertThat(afterRestart.get("weight").asInt()).isEqualTo(4);
+        assertThat(afterRestart.get("configuredWeight").asInt()).isEqualTo(4);
         Poll.until(Duration.ofSeconds(10), "b up after the restart",
                 () -> backend(b.address()).get("state").asText().equals("up"));
 

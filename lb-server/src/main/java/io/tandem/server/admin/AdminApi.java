@@ -237,6 +237,9 @@ final class AdminApi {
         t.pool.pool().setWeight(t.backend, weight);
         server.changedHere(new SharedChange(SharedChange.WEIGHT, t.pool.name(), t.backend.id(),
                 Integer.toString(weight)));
+        if (server.runtimeBackends() != null) {
+            server.runtimeBackends().weightSet(t.pool.name(), t.backend.id(), weight);
+        }
         if (old != weight) {
             log.info("admin: backend {} of pool {} weight {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
                     old, weight, r.client());

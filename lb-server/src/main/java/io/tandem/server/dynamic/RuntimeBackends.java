@@ -280,6 +280,32 @@ public final class RuntimeBackends {
     }
 
     /**
+     * An operator (here or on the peer) set the weight of backend {@code id}: a backend the API added keeps
+     * it in the state file, so a restart keeps it too (the file's and DNS backends keep theirs until a
+     * restart, as before). Any thread; the write runs on the control thread.
+     */
+    public void weightSet(String pool, String id, int weight) {
+        control.execute(() -> {
+            List<ApiBackend> list = api.get(pool);
+            if (list == null) {
+                return;
+            }
+            for (int i = 0; i < list.size(); i++) {
+                ApiBackend e = list.get(i);
+                if (e.address().toString().equals(id) && e.weight() != weight) {
+                    list.set(i, new ApiBackend(e.address(), weight, e.backup(), e.stickyId()));
+                    try {
+                        save();
+                    } catch (IOException ex) {
+                        log.error("cannot write the state file: {}", ex.getMessage());
+                    }
+                    return;
+                }
+            }
+        });
+    }
+
+    /**
      * DNS discovery found {@code backends} for one pool (every DNS entry of the
      * pool together). Applies them when they differ from what the pool has.
      * Control thread only.

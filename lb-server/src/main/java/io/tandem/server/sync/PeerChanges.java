@@ -64,7 +64,10 @@ public final class PeerChanges {
                     p.health().enable(b, "enabled on " + peer);
                 }
             }
-            case SharedChange.WEIGHT -> p.pool().setWeight(b, Integer.parseInt(c.value()));
+            case SharedChange.WEIGHT -> {
+                p.pool().setWeight(b, Integer.parseInt(c.value()));
+                runtime.weightSet(c.pool(), c.backend(), Integer.parseInt(c.value()));
+            }
             case SharedChange.EJECT -> p.health().ejectedByPeer(b, Long.parseLong(c.value()) * 1_000_000L, peer);
             default -> log.warn("state sync: unknown change {} from {}", c.what(), peer);
         }
