@@ -15,7 +15,7 @@ final class AnnounceSections {
 
     /** The failover keys that only a pair uses; an announcing node has no peer, priority or interface VIP. */
     static final List<String> PAIR_ONLY = List.of("cluster-id", "priority", "bind", "peer", "multicast",
-            "advert-interval", "auth-key-file", "preempt", "preempt-delay", "track", "vip", "notify");
+            "advert-interval", "auth-key-file", "preempt", "preempt-delay", "track", "vip", "notify", "state-sync");
 
     private static final String COMMUNITY = "(\\d{1,5}):(\\d{1,5})";
 

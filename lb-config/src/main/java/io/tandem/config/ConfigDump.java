@@ -65,6 +65,9 @@ public final class ConfigDump {
         config.failover().ifPresent(f -> root.put("failover", failover(f)));
         root.put("shutdown-timeout", duration(config.shutdownTimeout()));
         config.announce().ifPresent(a -> root.put("announce", announce(a)));
+        if (!config.resolvers().isEmpty()) {
+            root.put("resolvers", list(config.resolvers(), HostPort::toString));
+        }
         return root;
     }
 
@@ -238,8 +241,16 @@ public final class ConfigDump {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("strategy", p.strategy().configName());
         p.hashOn().ifPresent(h -> m.put("hash-on", h.toString()));
-        m.put("backends", list(p.backends(), b -> map("address", b.address().toString(), "weight", b.weight(),
-                "backup", b.backup())));
+        List<Object> backends = list(p.backends(), b -> map("address", b.address().toString(), "weight", b.weight(),
+                "backup", b.backup()));
+        for (DnsBackendConfig d : p.discovery()) {
+            Map<String, Object> entry = d.srv() ? map("dns-srv", d.name())
+                    : map("dns", d.label(), "weight", d.weight(), "backup", d.backup());
+            entry.put("ttl", map("min", duration(d.ttlMin()), "max", duration(d.ttlMax())));
+            entry.put("hold", duration(d.hold()));
+            backends.add(entry);
+        }
+        m.put("backends", backends);
         p.health().ifPresent(h -> m.put("health", health(h)));
         Map<String, Object> timeouts = map("connect", duration(p.connectTimeout()),
                 "response", duration(p.responseTimeout()), "idle", duration(p.idleTimeout()));
@@ -330,6 +341,7 @@ public final class ConfigDump {
         m.put("warm-up", map("requests", f.warmUp().requests(), "interval", duration(f.warmUp().interval())));
         m.put("vip", list(f.vips(), v -> map("address", v.address(), "interface", v.iface())));
         putFile(m, "notify", f.notifyScript());
+        m.put("state-sync", f.stateSync());
         return m;
     }
 

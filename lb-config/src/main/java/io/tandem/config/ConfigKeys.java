@@ -180,10 +180,20 @@ final class ConfigKeys {
             .file("token-file", false)
             .build();
 
+    static final Shape DNS_TTL = Shape.of("TTL bound")
+            .duration("min", Defaults.DNS_TTL_MIN, Duration.ofMillis(100))
+            .duration("max", Defaults.DNS_TTL_MAX, Duration.ofMillis(100))
+            .build();
+
+    /** One server ({@code address}), or a DNS name whose answer gives the servers ({@code dns}, {@code dns-srv}). */
     static final Shape BACKEND = Shape.of("backend")
-            .address("address", true, null)
+            .address("address", false, null)
             .integer("weight", Defaults.WEIGHT, Defaults.MIN_WEIGHT, Defaults.MAX_WEIGHT)
             .bool("backup", false)
+            .address("dns", false, null)
+            .string("dns-srv", false, null)
+            .nested("ttl", DNS_TTL)
+            .duration("hold", Defaults.DNS_HOLD, ZERO)
             .build();
 
     static final Shape HEALTH = Shape.of("health check")
@@ -292,6 +302,7 @@ final class ConfigKeys {
             .nested("warm-up", WARM_UP)
             .listOf("vip", VIP, false, 0)
             .file("notify", false)
+            .bool("state-sync", false)
             .build();
 
     static final Shape ANNOUNCE_DAEMON = Shape.of("daemon")
@@ -319,6 +330,7 @@ final class ConfigKeys {
             .nested("failover", FAILOVER)
             .duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT, ZERO)
             .nested("announce", ANNOUNCE)
+            .stringList("resolvers")
             .build();
 
     private ConfigKeys() {}

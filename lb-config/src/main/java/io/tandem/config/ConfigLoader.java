@@ -152,7 +152,8 @@ public final class ConfigLoader {
                     ? Optional.of(failover(failoverSection)) : Optional.empty();
             Duration shutdownTimeout = top.duration("shutdown-timeout");
             Optional<AnnounceConfig> announce = AnnounceSections.announce(top, failoverSection, failover);
-            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings, announce);
+            return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings, announce,
+                    DnsSections.resolvers(top));
         }
 
         private ListenerConfig listener(Section s) {
@@ -428,8 +429,12 @@ public final class ConfigLoader {
                 hashOn = new HashOn(HashOn.Source.SOURCE_IP, null);
             }
             List<BackendConfig> backends = new ArrayList<>();
+            List<DnsBackendConfig> discovery = new ArrayList<>();
             Map<HostPort, Integer> seen = new HashMap<>();
             for (Section b : s.list("backends")) {
+                if (DnsSections.entry(b, discovery)) {
+                    continue;
+                }
                 HostPort address = b.address("address");
                 int weight = b.integer("weight");
                 boolean backup = b.bool("backup");
@@ -445,7 +450,7 @@ public final class ConfigLoader {
                 }
                 backends.add(new BackendConfig(address, weight, backup));
             }
-            if (!backends.isEmpty() && backends.stream().allMatch(BackendConfig::backup)) {
+            if (discovery.isEmpty() && !backends.isEmpty() && backends.stream().allMatch(BackendConfig::backup)) {
                 s.problem("backends", "every backend is a backup; a pool needs at least one primary backend");
             }
             Optional<HealthConfig> health = s.has("health") ? Optional.of(health(s.section("health")))
@@ -478,7 +483,7 @@ public final class ConfigLoader {
             }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
                     idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
-                    RouteSections.errorPages(s.section("error-pages")), closeOnDown);
+                    RouteSections.errorPages(s.section("error-pages")), closeOnDown, discovery);
         }
 
         private HealthConfig health(Section s) {
@@ -697,8 +702,13 @@ public final class ConfigLoader {
                 s.problem(null, "needs a vip to move or a notify script to call (or both); expected e.g. "
                         + "vip: [ { address: 10.0.0.100/24, interface: eth0 } ]");
             }
+            boolean stateSync = s.bool("state-sync");
+            if (stateSync && peer == null) {
+                s.problem("state-sync", "needs peer: the state goes to the peer's address over TCP "
+                        + "(a multicast pair has none)");
+            }
             return new FailoverConfig(node, priority, bind, peer, advert, keyFile, preempt, vips, notify, clusterId,
-                    preemptDelay, tracking, multicast, warmUp);
+                    preemptDelay, tracking, multicast, warmUp, stateSync);
         }
 
         /** Why {@code text} is not an IP address with a prefix length, or null when it is one. */

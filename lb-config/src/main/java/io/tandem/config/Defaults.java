@@ -89,4 +89,11 @@ public final class Defaults {
     public static final boolean TRACK_LISTENER_FAILED = true;
 
     private Defaults() {}
+
+    /** {@code dns:} backends: an answer is trusted at least this long, whatever its TTL (no query storm at TTL 0). */
+    public static final Duration DNS_TTL_MIN = Duration.ofSeconds(1);
+    /** ... and at most this long, so a long TTL still notices a change within minutes. */
+    public static final Duration DNS_TTL_MAX = Duration.ofMinutes(5);
+    /** How long an error, NXDOMAIN or empty answer keeps the last good addresses (HAProxy's {@code hold}). */
+    public static final Duration DNS_HOLD = Duration.ofSeconds(30);
 }

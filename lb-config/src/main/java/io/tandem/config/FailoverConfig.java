@@ -16,6 +16,8 @@ import java.util.List;
  * @param multicast      group address heartbeats are sent to instead of {@code peer}; null for unicast
  * @param mode           pair (the keys above) or announce (the top-level {@code announce} section; of this
  *                       section only {@code node} and {@code warm-up} apply)
+ * @param stateSync      runtime changes (drain, enable, weight, added and removed backends) and outlier
+ *                       ejections are shared with the peer over TCP on the heartbeat port numbers
  */
 public record FailoverConfig(
         String node,
@@ -32,19 +34,38 @@ public record FailoverConfig(
         TrackConfig track,
         HostPort multicast,
         WarmUpConfig warmUp,
-        FailoverMode mode) {
+        FailoverMode mode,
+        boolean stateSync) {
 
     public FailoverConfig {
         vips = List.copyOf(vips);
     }
 
-    /** A pair (the settings before {@code mode}). */
+    /** A pair (the settings before {@code mode}) that does not share its runtime state. */
     public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
                           String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript,
                           int clusterId, Duration preemptDelay, TrackConfig track, HostPort multicast,
                           WarmUpConfig warmUp) {
         this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript, clusterId,
-                preemptDelay, track, multicast, warmUp, FailoverMode.PAIR);
+                preemptDelay, track, multicast, warmUp, FailoverMode.PAIR, false);
+    }
+
+    /** A node in {@code mode} that does not share its runtime state. */
+    public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
+                          String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript,
+                          int clusterId, Duration preemptDelay, TrackConfig track, HostPort multicast,
+                          WarmUpConfig warmUp, FailoverMode mode) {
+        this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript, clusterId,
+                preemptDelay, track, multicast, warmUp, mode, false);
+    }
+
+    /** A pair that shares its runtime state with its peer or not. */
+    public FailoverConfig(String node, int priority, HostPort bind, HostPort peer, Duration advertInterval,
+                          String authKeyFile, boolean preempt, List<VipConfig> vips, String notifyScript,
+                          int clusterId, Duration preemptDelay, TrackConfig track, HostPort multicast,
+                          WarmUpConfig warmUp, boolean stateSync) {
+        this(node, priority, bind, peer, advertInterval, authKeyFile, preempt, vips, notifyScript, clusterId,
+                preemptDelay, track, multicast, warmUp, FailoverMode.PAIR, stateSync);
     }
 
     /** Whether this node announces its VIPs by BGP (N active nodes) instead of pairing. */

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param tls       HTTPS to the backends, absent for plain HTTP
  * @param closeOnDownAfter {@code on-down.close-connections-after}: how long after a backend fails its
  *                  checks its open TCP sessions are closed; absent to let them run on
+ * @param discovery the {@code dns:} and {@code dns-srv:} entries of {@code backends}, whose answers
+ *                  become backends at runtime ({@code backends} holds the entries with an address)
  */
 public record PoolConfig(
         String name,
@@ -36,11 +38,34 @@ public record PoolConfig(
         Optional<ProxyProtocolVersion> proxyProtocol,
         Optional<BackendTlsConfig> tls,
         Map<Integer, ErrorPage> errorPages,
-        Optional<Duration> closeOnDownAfter) {
+        Optional<Duration> closeOnDownAfter,
+        List<DnsBackendConfig> discovery) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+        discovery = List.copyOf(discovery);
         errorPages = Map.copyOf(errorPages);
+    }
+
+    /**
+     * This pool with other backends (runtime ones merged in). Uses the canonical constructor on
+     * purpose: a component added to this record must be carried here too, or this does not compile.
+     */
+    public PoolConfig withBackends(List<BackendConfig> otherBackends) {
+        return new PoolConfig(name, strategy, hashOn, otherBackends, health, connectTimeout, responseTimeout,
+                idleTimeout, retries, slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter,
+                discovery);
+    }
+
+    /** A pool whose backends are all named by address (no DNS discovery). */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages,
+                      Optional<Duration> closeOnDownAfter) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, List.of());
     }
 
     /** A pool that leaves established connections alone when a backend goes down, as before {@code on-down}. */

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param warnings        what is valid but likely a mistake (a route an earlier one shadows);
  *                        {@code tandem check} prints these and still exits 0
  * @param announce        with {@code failover.mode: announce}, how this node announces its VIPs by BGP
+ * @param resolvers       the DNS servers of {@code dns:} backends; empty for those of /etc/resolv.conf
  */
 public record TandemConfig(
         String source,
@@ -26,19 +27,35 @@ public record TandemConfig(
         Optional<FailoverConfig> failover,
         Duration shutdownTimeout,
         List<Problem> warnings,
-        Optional<AnnounceConfig> announce) {
+        Optional<AnnounceConfig> announce,
+        List<HostPort> resolvers) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
+        resolvers = List.copyOf(resolvers);
         warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /** A config without an announce section, whose DNS backends (if any) use /etc/resolv.conf's resolvers. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), List.of());
+    }
+
+    /** A config whose DNS backends (if any) use the resolvers of /etc/resolv.conf. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings, Optional<AnnounceConfig> announce) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, announce, List.of());
     }
 
     /** A config without an announce section. */
     public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
                         Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
-                        List<Problem> warnings) {
-        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty());
+                        List<Problem> warnings, List<HostPort> resolvers) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), resolvers);
     }
 
     /** A config without warnings. */
@@ -51,6 +68,15 @@ public record TandemConfig(
     public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
                         Map<String, PoolConfig> pools, Optional<FailoverConfig> failover) {
         this(source, listeners, admin, pools, failover, Defaults.SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * This config with other pools (runtime backends merged in). Uses the canonical constructor on
+     * purpose: a component added to this record must be carried here too, or this does not compile.
+     */
+    public TandemConfig withPools(Map<String, PoolConfig> otherPools) {
+        return new TandemConfig(source, listeners, admin, otherPools, failover, shutdownTimeout, warnings, announce,
+                resolvers);
     }
 
     public PoolConfig pool(String name) {

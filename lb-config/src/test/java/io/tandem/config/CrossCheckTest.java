@@ -189,7 +189,7 @@ class CrossCheckTest {
                 .isEqualTo(String.join("\n",
                         "t.yaml:2:40: listeners[0].bnid: unknown key; did you mean 'bind'?",
                         "t.yaml:5:44: pools.web.backends[0].colour: unknown key; expected one of address, backup, "
-                                + "weight"));
+                                + "dns, dns-srv, hold, ttl, weight"));
     }
 
     // Every problem of a file comes at once, in file order, whatever order the loader found them in.

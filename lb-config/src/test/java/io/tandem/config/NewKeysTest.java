@@ -153,6 +153,21 @@ class NewKeysTest {
                         "t.yaml:6:80: pools.web.outlier.max-ejected-percent: 101 is out of range; expected 0-100"));
     }
 
+    // state-sync needs a peer address: a multicast pair gets the problem at the key.
+    @Test
+    void stateSyncNeedsPeer() throws Exception {
+        assertThat(problems(with(
+                "failover:",
+                "  node: lb-a",
+                "  bind: 10.0.0.2:5405",
+                "  multicast: 224.0.0.18:5405",
+                "  auth-key-file: " + keyFile(),
+                "  state-sync: true",
+                "  vip: [ { address: 10.0.0.100/24, interface: eth0 } ]")))
+                .isEqualTo("t.yaml:11:15: failover.state-sync: needs peer: the state goes to the peer's address "
+                        + "over TCP (a multicast pair has none)");
+    }
+
     // Failover without a peer, and with a key file that does not exist, is two problems.
     @Test
     void failoverWithoutPeerAndWithMissingKey() {

@@ -62,6 +62,8 @@ final class StubBackend implements BackendServer, AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(8);
     final AtomicInteger requests = new AtomicInteger();
+    /** The paths of the first 16 requests, in order (health checks before traffic, say). */
+    final List<String> firstPaths = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
     /** Counts down when a /hold response has sent its first half. */
@@ -131,7 +133,9 @@ final class StubBackend implements BackendServer, AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        requests.incrementAndGet();
+        if (requests.incrementAndGet() <= 16) {
+            firstPaths.add(ex.getRequestURI().getPath());
+        }
         lastHeaders.clear();
         ex.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
         ex.getResponseHeaders().set("X-Backend", name);

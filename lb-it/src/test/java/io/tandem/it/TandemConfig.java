@@ -318,6 +318,12 @@ final class TandemConfig {
             return this;
         }
 
+        /** A backends entry written as it is, a flow map: {@code { dns: app.test:8080, hold: 1s }}. */
+        Pool entry(String flowMap) {
+            backends.add(flowMap);
+            return this;
+        }
+
         /** Adds these backends in order. */
         Pool backends(BackendServer... servers) {
             for (BackendServer s : servers) {

@@ -300,6 +300,13 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
             process().awaitHealthy(config.adminHost(), config.adminPort());
         }
 
+        /** Stops the node's process (SIGTERM, graceful) and starts it again with the config as it now is. */
+        TandemProcess restart(String... jvmOptions) throws IOException, InterruptedException {
+            process().close();
+            process = null;
+            return start(jvmOptions);
+        }
+
         TandemProcess process() {
             if (process == null) {
                 throw new IllegalStateException("node " + name + " is not started");

@@ -30,6 +30,12 @@ import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
 import io.tandem.server.announce.Announcer;
+import io.tandem.server.dynamic.DnsDiscovery;
+import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.SharedChange;
+import io.tandem.server.sync.PeerChanges;
+import io.tandem.server.sync.StateSync;
+import io.tandem.server.dynamic.StateFile;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
@@ -117,6 +123,12 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private volatile List<BoundListener> trackedListeners = List.of();
     private volatile boolean closing;
     private HostPort adminBind;
+    /** The backends the admin API and DNS add and remove; built at start. */
+    private volatile RuntimeBackends runtime;
+    /** The dns: and dns-srv: backend entries, asked again as their TTLs run out; built at start. */
+    private DnsDiscovery dns;
+    /** The pair's state sync ({@code failover.state-sync}); null without it. */
+    private volatile StateSync sync;
 
     /** A bound listener: its runtime (whose routing a reload swaps) and its server channel. */
     record BoundListener(ListenerRuntime runtime, Channel channel, HostPort bind) {}
@@ -203,6 +215,23 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
+        Path source = Path.of(config.source());
+        runtime = new RuntimeBackends(java.nio.file.Files.isRegularFile(source)
+                ? new StateFile(StateFile.beside(source)) : null, () -> pools, this::applyBackends, control,
+                acceptGroup.next());
+        dns = new DnsDiscovery(acceptGroup.next(), transport, metrics, (pool, backends) -> {
+            try {
+                control.execute(() -> runtime.dnsAnswered(pool, backends));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Closing: the change no longer matters.
+            }
+        });
+        try {
+            config = runtime.start(config, dns.start(config));
+        } catch (java.io.IOException e) {
+            close();
+            throw new IllegalStateException("state file: " + e.getMessage(), e);
+        }
         pools = buildPools(config, Map.of());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools.values().forEach(p -> p.health().activate(null));
@@ -251,11 +280,13 @@ public final class TandemServer implements AdminNode, AutoCloseable {
                         name -> listeners.containsKey(name) ? listeners.get(name).runtime().tls() : null);
                 pair.start();
                 failoverStatus(pair::status);
+                startStateSync(config.failover().get());
             }
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
             admin.bind(acceptGroup, config.admin().bind());
             adminBind = config.admin().bind();
+            dns.startPublishing();
             if (!metrics.requestMetrics()) {
                 log.warn("per-request metrics are off (-D{}=false): a benchmarking switch, not for production",
                         ProxyMetrics.REQUEST_METRICS_PROPERTY);
@@ -285,7 +316,88 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             return refuse(problems);
         }
         next.warnings().forEach(w -> log.warn("config warning: {}", w));
-        return apply(next);
+        RuntimeBackends r = runtime;
+        ReloadResult result = apply(r == null ? next : r.effective(next));
+        if (result.applied() && r != null) {
+            r.committed(next);
+            dns.reconfigure(next);
+        }
+        return result;
+    }
+
+    @Override
+    public RuntimeBackends runtimeBackends() {
+        return runtime;
+    }
+
+    /** With {@code failover.state-sync}: this node's runtime changes go to the peer and the peer's apply here. */
+    private void startStateSync(FailoverConfig f) throws java.io.IOException {
+        if (!f.stateSync()) {
+            return;
+        }
+        PeerChanges peer = new PeerChanges(() -> pools, runtime, control);
+        StateSync s = new StateSync(f.node(), io.tandem.core.failover.HeartbeatCodec.parseKey(
+                java.nio.file.Files.readString(Path.of(f.authKeyFile()))), f.bind().resolve(), f.peer().resolve(),
+                peer::apply, peer::ejections);
+        runtime.onChange(s::local);
+        s.start();
+        sync = s;
+    }
+
+    @Override
+    public void changedHere(SharedChange change) {
+        StateSync s = sync;
+        if (s != null) {
+            s.local(change);
+        }
+    }
+
+    @Override
+    public Map<String, Object> stateSync() {
+        StateSync s = sync;
+        return s == null ? null : s.status();
+    }
+
+    /**
+     * Applies {@code next}, which differs from the config in force only in its
+     * pools' backends (a runtime change: admin API, DNS). The pools are built
+     * as a reload builds them (backends that stay are the same objects), the
+     * listeners' routings are re-pointed at them with their routes' limits
+     * kept, and listeners, TLS and the admin endpoint are left alone. Not
+     * counted as a reload.
+     */
+    synchronized ReloadResult applyBackends(TandemConfig next) {
+        if (next.equals(config)) {
+            return ReloadResult.applied("no backend changed");
+        }
+        Map<String, PoolRuntime> nextPools;
+        try {
+            nextPools = buildPools(next, pools);
+        } catch (IllegalStateException e) {
+            return ReloadResult.refused(List.of(e.getMessage()));
+        }
+        for (PoolRuntime p : nextPools.values()) {
+            PoolRuntime before = pools.get(p.name());
+            p.health().activate(before == null ? null : before.health());
+        }
+        HealthChecks previousChecks = healthChecks;
+        healthChecks = new HealthChecks(nextPools.values(), workerGroup, transport, previousChecks);
+        previousChecks.close();
+        healthChecks.start();
+        for (BoundListener l : listeners.values()) {
+            l.runtime().routing(l.runtime().routing().withPools(nextPools));
+        }
+        if (pair != null) {
+            pair.reload(config, next, nextPools);
+        }
+        List<String> changes = new ArrayList<>();
+        retireRemovedBackends(pools, nextPools, changes);
+        nextPools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
+        pools = nextPools;
+        config = next;
+        String summary = changes.isEmpty() ? "no backend changed" : String.join(", ", changes);
+        log.info("backends changed at runtime: {}", summary);
+        return ReloadResult.applied(summary);
     }
 
     @Override
@@ -490,19 +602,23 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             boolean sameTls = old != null && old.config().tls().equals(p.tls());
             for (BackendConfig bc : p.backends()) {
                 Backend kept = old == null || !sameTls ? null : old.pool().backend(bc.address().toString());
-                if (kept != null && kept.backup() == bc.backup()) {
+                String sticky = bc.stickyId() != null ? bc.stickyId() : Backend.derivedStickyId(bc.address());
+                if (kept != null && kept.backup() == bc.backup() && kept.stickyId().equals(sticky)) {
                     backends.add(kept);
+                    kept.origin(bc.origin());
                     if (kept.configuredWeight() != bc.weight()) {
                         reweigh.put(kept, bc.weight());
                     }
                 } else {
-                    backends.add(new Backend(bc.address(), bc.weight(), bc.backup()));
+                    backends.add(new Backend(bc.address(), bc.weight(), bc.backup(), bc.stickyId(), bc.origin()));
                 }
             }
             BackendPool pool = new BackendPool(p.name(), backends, SlowStart.over(p.slowStart()), System::nanoTime);
             reweigh.forEach(pool::setConfiguredWeight);
             PoolMeters meters = new PoolMeters(metrics, pool, listenerNames);
             HealthEvents events = new HealthEvents(workerGroup, meters, p.closeOnDownAfter().orElse(null));
+            events.onEjected((b, d) -> changedHere(new SharedChange(SharedChange.EJECT, p.name(), b.id(),
+                    Long.toString(d.toMillis()))));
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
             built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health,
@@ -766,6 +882,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     public synchronized void close() {
         stopFailover();
         ticketKeys.close();
+        if (dns != null) {
+            dns.close();
+        }
         if (healthChecks != null) {
             healthChecks.close();
         }
@@ -787,6 +906,9 @@ public final class TandemServer implements AdminNode, AutoCloseable {
 
     private void stopFailover() {
         closing = true;
+        if (sync != null) {
+            sync.close();
+        }
         if (pair != null) {
             pair.close();
         }

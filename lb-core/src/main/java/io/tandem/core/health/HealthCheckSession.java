@@ -47,6 +47,15 @@ public final class HealthCheckSession {
         return new HealthCheckSession(rise, fall, Status.UP);
     }
 
+    /**
+     * A backend down until {@code rise} checks in a row pass: one added to a
+     * running pool (admin API, DNS), which must prove itself before it takes
+     * traffic, where a start-up probe trusts the first answer.
+     */
+    public static HealthCheckSession down(int rise, int fall) {
+        return new HealthCheckSession(rise, fall, Status.DOWN);
+    }
+
     /** A session that goes on where {@code from} stood (a config reload), with the new rise and fall. */
     public static HealthCheckSession carried(HealthCheckSession from, int rise, int fall) {
         HealthCheckSession s = new HealthCheckSession(rise, fall, from.status);

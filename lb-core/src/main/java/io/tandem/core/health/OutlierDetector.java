@@ -132,6 +132,28 @@ public final class OutlierDetector {
         return duration;
     }
 
+    /**
+     * Ejects backend {@code i} at {@code now} for exactly {@code duration}
+     * nanoseconds: what the peer of a pair saw (it serves the traffic that
+     * reveals outliers). Not counted as a repeat. Returns false when it is
+     * ejected already (the later end wins) or the pool has {@link #maxEjected()} out.
+     */
+    public boolean ejectFor(int i, long now, long duration) {
+        if (ejected[i]) {
+            ejectedUntil[i] = Math.max(ejectedUntil[i], now + duration);
+            return false;
+        }
+        if (ejectedCount >= maxEjected || duration <= 0) {
+            return false;
+        }
+        ejected[i] = true;
+        ejectedAt[i] = now;
+        ejectedUntil[i] = now + duration;
+        ejectedCount++;
+        resetCounters(i);
+        return true;
+    }
+
     public boolean isEjected(int i) {
         return ejected[i];
     }

@@ -1,5 +1,6 @@
 package io.tandem.core.health;
 
+import io.tandem.config.BackendOrigin;
 import io.tandem.config.HealthConfig;
 import io.tandem.config.OutlierConfig;
 import io.tandem.config.Units;
@@ -100,7 +101,7 @@ public final class PoolHealth {
                 for (int i = 0; i < backends.size(); i++) {
                     Integer j = previous.index.get(backends.get(i));
                     if (j == null) {
-                        pool.setState(backends.get(i), effective(i));
+                        admitNew(i);
                         continue;
                     }
                     drained[i] = previous.drained[j];
@@ -121,6 +122,25 @@ public final class PoolHealth {
                 }
             }
         }
+    }
+
+    /**
+     * A backend new to a running pool. One from the file (a reload) starts as
+     * at start. One a runtime change added (admin API, DNS) must pass
+     * {@code rise} checks in a row before it takes traffic, and slow-starts
+     * when it turns UP; without active checks it takes traffic at once, ramped.
+     */
+    private void admitNew(int i) {
+        Backend b = backends.get(i);
+        if (b.origin() == BackendOrigin.FILE) {
+            pool.setState(b, effective(i));
+            return;
+        }
+        if (sessions[i] != null) {
+            sessions[i] = HealthCheckSession.down(sessions[i].rise(), sessions[i].fall());
+        }
+        pool.setState(b, effective(i));
+        pool.startRamp(b);
     }
 
     /** Stops acting: a reload removed the pool. */
@@ -223,6 +243,28 @@ public final class PoolHealth {
         listener.ejected(backends.get(i), d, reason);
         listener.returnDueIn(duration);
         apply(i, reason, false);
+    }
+
+    /**
+     * The peer of a pair ejected {@code backend} with {@code remainingNanos}
+     * to go: it is ejected here too, for that long, so this node knows it is
+     * bad should it take over (it serves no traffic that would show it).
+     * Repeating is harmless. Returns whether anything changed.
+     */
+    public synchronized boolean ejectedByPeer(Backend backend, long remainingNanos, String peer) {
+        if (retired) {
+            PoolHealth next = successor;
+            return next != null && next.index.containsKey(backend) && next.ejectedByPeer(backend, remainingNanos, peer);
+        }
+        int i = indexOf(backend);
+        if (!outliers.ejectFor(i, clock.getAsLong(), remainingNanos)) {
+            return false;
+        }
+        Duration d = Duration.ofNanos(remainingNanos);
+        String reason = "ejected for " + Units.format(d) + " as " + peer + " saw it";
+        listener.returnDueIn(remainingNanos);
+        apply(i, reason, false);
+        return true;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tandem.core.pool;
 
+import io.tandem.config.BackendOrigin;
 import io.tandem.config.HostPort;
 import io.tandem.core.hash.KeyHash;
 import java.lang.invoke.MethodHandles;
@@ -33,6 +34,7 @@ public final class Backend {
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean retired;
+    private volatile BackendOrigin origin = BackendOrigin.FILE;
     /**
      * A field behind a VarHandle rather than an AtomicInteger: least-connections
      * reads every backend's count on every pick, and this saves a pointer hop.
@@ -55,7 +57,16 @@ public final class Backend {
     public static final int WEIGHT_SCALE = 16;
 
     public Backend(HostPort address, int weight, boolean backup) {
+        this(address, weight, backup, null, BackendOrigin.FILE);
+    }
+
+    /**
+     * @param stickyId the sticky cookie value naming this backend, or null for the one derived from its address
+     * @param origin   where it came from (file, admin API, DNS); a reload may change it ({@link #origin(BackendOrigin)})
+     */
+    public Backend(HostPort address, int weight, boolean backup, String stickyId, BackendOrigin origin) {
         this.id = address.toString();
+        this.origin = origin;
         this.address = address;
         // Resolved once, like nginx: a name that does not resolve gives an
         // unresolved address, and connecting to it fails (502), not the start.
@@ -66,7 +77,22 @@ public final class Backend {
         this.effectiveWeight = weight * WEIGHT_SCALE;
         // Opaque but stable: the same on both nodes of a pair and across restarts,
         // and it does not tell clients the backend's address.
-        this.stickyId = String.format("%016x", KeyHash.of("tandem-sticky:" + id));
+        this.stickyId = stickyId != null ? stickyId : derivedStickyId(address);
+    }
+
+    /** The sticky cookie value of a backend at {@code address} that was given none. */
+    public static String derivedStickyId(HostPort address) {
+        return String.format("%016x", KeyHash.of("tandem-sticky:" + address));
+    }
+
+    /** Where this backend came from: the config file, the admin API or a DNS answer. */
+    public BackendOrigin origin() {
+        return origin;
+    }
+
+    /** A reload found the backend under another origin (the file now names an address the API added). */
+    public void origin(BackendOrigin origin) {
+        this.origin = origin;
     }
 
     /** The backend's name in the admin API, metrics and logs: its address as configured. */
@@ -124,7 +150,7 @@ public final class Backend {
         this.rampStartNanos = nanos;
     }
 
-    /** The sticky-session cookie value naming this backend: 16 hex digits, not its address. */
+    /** The sticky-session cookie value naming this backend: 16 hex digits (or as the admin API set it), not its address. */
     public String stickyId() {
         return stickyId;
     }

@@ -146,6 +146,19 @@ public final class BackendPool {
     }
 
     /**
+     * Starts {@code backend}'s slow-start ramp now if the pool has slow start
+     * and the backend is UP (a backend added to a running pool, which takes
+     * traffic at once when the pool has no active checks). Repeating restarts the ramp.
+     */
+    public synchronized void startRamp(Backend backend) {
+        if (slowStart.enabled() && backend.state() == BackendState.UP) {
+            backend.rampStartNanos(nanoClock.getAsLong());
+            backend.effectiveWeight(effectiveWeight(backend, nanoClock.getAsLong()));
+            rebuild();
+        }
+    }
+
+    /**
      * Sets a backend's weight (0 to 1000 as in the config; 0 takes it out of
      * rotation) and republishes. A backend in slow start keeps ramping towards
      * the new weight. Repeating the same weight is harmless.

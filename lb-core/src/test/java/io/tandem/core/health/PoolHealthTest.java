@@ -2,6 +2,7 @@ package io.tandem.core.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.config.BackendOrigin;
 import io.tandem.config.HealthConfig;
 import io.tandem.config.HostPort;
 import io.tandem.config.OutlierConfig;
@@ -9,6 +10,7 @@ import io.tandem.config.StatusRanges;
 import io.tandem.core.pool.Backend;
 import io.tandem.core.pool.BackendPool;
 import io.tandem.core.pool.BackendState;
+import io.tandem.core.pool.SlowStart;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -238,5 +240,74 @@ class PoolHealthTest {
         clock.addAndGet(31 * S);
         slow.updateSlowStart();
         assertThat(x.effectiveWeight()).as("full weight after the ramp").isEqualTo(atFirstCheck);
+    }
+
+    // A backend the admin API adds to a running pool is DOWN until `rise` (2) checks in a row pass,
+    // then UP at 1/16 of its weight, ramping to full over the pool's slow start (10 s).
+    @Test
+    void runtimeBackendRisesThenSlowStarts() {
+        BackendPool first = new BackendPool("web", List.of(a), SlowStart.over(Duration.ofSeconds(10)), clock::get);
+        PoolHealth before = new PoolHealth(first, Optional.of(health(HealthConfig.InitialState.UP)),
+                OutlierConfig.DEFAULT, clock::get, listener);
+        before.activate(null);
+        Backend added = new Backend(new HostPort("127.0.0.1", 9003), 1, false, "web-3", BackendOrigin.API);
+        BackendPool next = new BackendPool("web", List.of(a, added), SlowStart.over(Duration.ofSeconds(10)),
+                clock::get);
+        PoolHealth after = new PoolHealth(next, Optional.of(health(HealthConfig.InitialState.UP)),
+                OutlierConfig.DEFAULT, clock::get, listener);
+        after.activate(before);
+
+        assertThat(added.state()).isEqualTo(BackendState.DOWN);
+        assertThat(after.checkStatus(added)).isEqualTo(HealthCheckSession.Status.DOWN);
+        assertThat(next.live()).containsExactly(a);
+        assertThat(after.probed(added, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGE_PENDING);
+        assertThat(next.live()).containsExactly(a);
+        assertThat(after.probed(added, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGED);
+        assertThat(next.live()).containsExactly(a, added);
+        assertThat(added.effectiveWeight()).isEqualTo(1);
+        clock.addAndGet(5 * S);
+        next.updateSlowStart();
+        assertThat(added.effectiveWeight()).isEqualTo(8);
+        clock.addAndGet(5 * S);
+        next.updateSlowStart();
+        assertThat(added.effectiveWeight()).isEqualTo(Backend.WEIGHT_SCALE);
+        assertThat(added.stickyId()).isEqualTo("web-3");
+    }
+
+    // Without active checks a runtime backend takes traffic at once, but ramped by slow start;
+    // a backend a reload adds from the file is not ramped (as at start).
+    @Test
+    void runtimeBackendWithoutChecksIsRamped() {
+        BackendPool first = new BackendPool("web", List.of(a), SlowStart.over(Duration.ofSeconds(10)), clock::get);
+        PoolHealth before = new PoolHealth(first, Optional.empty(), OutlierConfig.DEFAULT, clock::get, listener);
+        before.activate(null);
+        Backend added = new Backend(new HostPort("127.0.0.1", 9003), 1, false, null, BackendOrigin.DNS);
+        Backend fromFile = new Backend(new HostPort("127.0.0.1", 9004), 1, false);
+        BackendPool next = new BackendPool("web", List.of(a, added, fromFile),
+                SlowStart.over(Duration.ofSeconds(10)), clock::get);
+        new PoolHealth(next, Optional.empty(), OutlierConfig.DEFAULT, clock::get, listener).activate(before);
+
+        assertThat(next.live()).containsExactly(a, added, fromFile);
+        assertThat(added.effectiveWeight()).isEqualTo(1);
+        assertThat(fromFile.effectiveWeight()).isEqualTo(Backend.WEIGHT_SCALE);
+        assertThat(added.stickyId()).isEqualTo(Backend.derivedStickyId(added.address()));
+    }
+
+    // An ejection the peer saw is applied for the time it has left: the backend is EJECTED here,
+    // logged with the peer's name, and back UP when that time is over.
+    @Test
+    void peerEjectionIsApplied() {
+        PoolHealth h = passive(outlier(5, 0, 100));
+        events.clear();
+        assertThat(h.ejectedByPeer(a, 12 * S, "lb-a")).isTrue();
+        assertThat(a.state()).isEqualTo(BackendState.EJECTED);
+        assertThat(pool.live()).containsExactly(b);
+        assertThat(h.ejectedForNanos(a)).isEqualTo(12 * S);
+        assertThat(h.ejectedByPeer(a, 5 * S, "lb-a")).isFalse();
+        assertThat(events).containsExactly("return due in 12s",
+                "127.0.0.1:9001 up -> ejected: ejected for 12s as lb-a saw it");
+        clock.addAndGet(12 * S);
+        assertThat(h.returnDue()).isEqualTo(-1);
+        assertThat(pool.live()).containsExactly(a, b);
     }
 }

@@ -9,8 +9,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tandem.config.Defaults;
+import io.tandem.config.HostPort;
 import io.tandem.core.pool.Backend;
 import io.tandem.server.LogLevels;
+import io.tandem.server.dynamic.ApiBackend;
+import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.SharedChange;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
@@ -55,6 +59,11 @@ final class AdminApi {
                 .post("/api/v1/pools/{pool}/backends/{backend}/drain", this::drain)
                 .post("/api/v1/pools/{pool}/backends/{backend}/enable", this::enable)
                 .post("/api/v1/pools/{pool}/backends/{backend}/weight", this::weight)
+                .get("/api/v1/pools/{pool}/backends", this::listBackends)
+                .postDeferred("/api/v1/pools/{pool}/backends", this::addBackend)
+                .deleteDeferred("/api/v1/pools/{pool}/backends", this::removeBackend)
+                .deleteDeferred("/api/v1/pools/{pool}/backends/{backend}", this::removeBackend)
+                .postDeferred("/api/v1/pools/{pool}/backends/{backend}/address", this::moveBackend)
                 .get("/api/v1/log-level", this::logLevels)
                 .put("/api/v1/log-level", this::setLogLevel)
                 .post("/api/v1/log-level", this::setLogLevel)
@@ -203,6 +212,7 @@ final class AdminApi {
             return t.problem;
         }
         t.pool.health().drain(t.backend, "drained through the admin API (asked by " + r.client() + ")");
+        server.changedHere(new SharedChange(SharedChange.DRAIN, t.pool.name(), t.backend.id(), "drained"));
         return backendAnswer(t);
     }
 
@@ -213,6 +223,7 @@ final class AdminApi {
             return t.problem;
         }
         t.pool.health().enable(t.backend, "enabled through the admin API (asked by " + r.client() + ")");
+        server.changedHere(new SharedChange(SharedChange.DRAIN, t.pool.name(), t.backend.id(), "enabled"));
         return backendAnswer(t);
     }
 
@@ -242,11 +253,147 @@ final class AdminApi {
         }
         int old = t.backend.weight();
         t.pool.pool().setWeight(t.backend, weight);
+        server.changedHere(new SharedChange(SharedChange.WEIGHT, t.pool.name(), t.backend.id(),
+                Integer.toString(weight)));
+        if (server.runtimeBackends() != null) {
+            server.runtimeBackends().weightSet(t.pool.name(), t.backend.id(), weight);
+        }
         if (old != weight) {
             log.info("admin: backend {} of pool {} weight {} -> {} (asked by {})", t.backend.id(), t.pool.name(),
                     old, weight, r.client());
         }
         return backendAnswer(t);
+    }
+
+    /** Every backend of a pool, with where it came from (file, api, dns) and its state. */
+    private AdminResponse listBackends(AdminRequest r) throws IOException {
+        String poolName = r.param("pool");
+        PoolRuntime pool = server.pools().get(poolName);
+        if (pool == null) {
+            return noPool(poolName);
+        }
+        ObjectNode body = json.createObjectNode().put("pool", poolName);
+        ArrayNode backends = body.putArray("backends");
+        for (Backend b : pool.pool().backends()) {
+            status.backend(backends.addObject(), pool, b);
+        }
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(body));
+    }
+
+    /**
+     * Adds a backend at runtime: JSON {@code {"address": "10.0.0.14:80", "weight": 2, "backup": false,
+     * "sticky-id": "web-4"}} (only the address is required). 201 with the backend; it takes traffic once
+     * its checks pass. Kept in the state file beside the config.
+     */
+    private CompletionStage<AdminResponse> addBackend(AdminRequest r) {
+        RuntimeBackends runtime = server.runtimeBackends();
+        JsonNode node;
+        try {
+            node = json.readTree(r.body().isBlank() ? "{}" : r.body());
+        } catch (IOException e) {
+            node = null;
+        }
+        String expected = "; expected JSON {\"address\": \"10.0.0.14:80\", \"weight\": 1, \"backup\": false, "
+                + "\"sticky-id\": \"web-4\"} (only address is required)";
+        if (node == null || !node.isObject()) {
+            return bad("the body is not a JSON object" + expected);
+        }
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String n = names.next();
+            if (!List.of("address", "weight", "backup", "sticky-id").contains(n)) {
+                return bad("unknown key '" + n + "'" + expected);
+            }
+        }
+        HostPort address;
+        try {
+            address = HostPort.parse(node.path("address").asText(null));
+        } catch (IllegalArgumentException e) {
+            return bad("address " + e.getMessage());
+        }
+        if (address.isWildcard()) {
+            return bad("address: a backend needs a concrete host, not *");
+        }
+        JsonNode w = node.path("weight");
+        int weight = w.isMissingNode() ? Defaults.WEIGHT : w.isInt() ? w.asInt() : -1;
+        if (weight < Defaults.MIN_WEIGHT || weight > Defaults.MAX_WEIGHT) {
+            return bad("weight must be a whole number from " + Defaults.MIN_WEIGHT + " to " + Defaults.MAX_WEIGHT
+                    + "; got " + w);
+        }
+        JsonNode backup = node.path("backup");
+        if (!backup.isMissingNode() && !backup.isBoolean()) {
+            return bad("backup must be true or false; got " + backup);
+        }
+        JsonNode sticky = node.path("sticky-id");
+        String stickyId = sticky.isMissingNode() || sticky.isNull() ? null : sticky.asText();
+        if (stickyId != null && !stickyId.matches(ApiBackend.STICKY_ID_CHARS)) {
+            return bad("sticky-id '" + stickyId + "' must be 1-64 letters, digits, '_', '.' or '-'");
+        }
+        return runtime.add(r.param("pool"), new ApiBackend(address, weight, backup.asBoolean(false), stickyId),
+                r.client()).thenApply(this::changed);
+    }
+
+    /**
+     * Removes a backend the API added: drained at once (no new requests), gone once its requests in flight
+     * are done. 202. The backend is named in the path, or as {@code ?address=}.
+     */
+    private CompletionStage<AdminResponse> removeBackend(AdminRequest r) {
+        String id = r.param("backend") != null ? r.param("backend") : r.query("address");
+        if (id == null) {
+            return bad("name the backend: DELETE /api/v1/pools/{pool}/backends/{address} or ?address=");
+        }
+        return server.runtimeBackends().remove(r.param("pool"), id, r.client()).thenApply(this::changed);
+    }
+
+    /** Moves a backend the API added to another address: JSON {@code {"address": "10.0.0.15:80"}}. 200. */
+    private CompletionStage<AdminResponse> moveBackend(AdminRequest r) {
+        String text = r.query("address");
+        if (text == null && r.body().strip().startsWith("{")) {
+            try {
+                JsonNode a = json.readTree(r.body()).get("address");
+                text = a == null ? null : a.asText();
+            } catch (IOException e) {
+                return bad("the body is not JSON; expected {\"address\": \"10.0.0.15:80\"}");
+            }
+        }
+        HostPort to;
+        try {
+            to = HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            return bad("address " + e.getMessage() + "; expected {\"address\": \"10.0.0.15:80\"}");
+        }
+        if (to.isWildcard()) {
+            return bad("address: a backend needs a concrete host, not *");
+        }
+        return server.runtimeBackends().setAddress(r.param("pool"), r.param("backend"), to, r.client())
+                .thenApply(this::changed);
+    }
+
+    /** The answer to a runtime change: the backend as /status shows it, or the reason nothing changed. */
+    private AdminResponse changed(RuntimeBackends.Outcome o) {
+        HttpResponseStatus code = HttpResponseStatus.valueOf(o.status());
+        if (o.backend() == null) {
+            return AdminResponse.text(code, o.message());
+        }
+        ObjectNode body = json.createObjectNode().put("pool", o.pool());
+        PoolRuntime pool = server.pools().get(o.pool());
+        Backend b = pool == null ? null : pool.pool().backend(o.backend());
+        if (b != null) {
+            status.backend(body, pool, b);
+        } else {
+            body.put("address", o.backend());
+        }
+        body.put("detail", o.message());
+        return answer(code, body);
+    }
+
+    private static CompletionStage<AdminResponse> bad(String message) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                AdminResponse.text(HttpResponseStatus.BAD_REQUEST, message));
+    }
+
+    private AdminResponse noPool(String poolName) {
+        return AdminResponse.text(HttpResponseStatus.NOT_FOUND,
+                "no pool named '" + poolName + "'; pools are " + String.join(", ", server.pools().keySet()));
     }
 
     /** The weight from a JSON or form body, or null when the body has none. */

@@ -5,6 +5,8 @@ import io.tandem.server.FailoverStatus;
 import io.tandem.server.ReloadResult;
 import io.tandem.server.Transport;
 import io.tandem.server.announce.Announcer;
+import io.tandem.server.dynamic.RuntimeBackends;
+import io.tandem.server.dynamic.SharedChange;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.health.HealthChecks;
@@ -67,6 +69,20 @@ public interface AdminNode {
      * (never on an event loop: binding waits for the loops); same as SIGHUP.
      */
     CompletableFuture<ReloadResult> reloadAsync();
+
+    /** The backends the admin API adds and removes at runtime; null before start. */
+    default RuntimeBackends runtimeBackends() {
+        return null;
+    }
+
+    /** An operator's drain, enable or weight was applied here: the pair's state sync sends it to the peer. */
+    default void changedHere(SharedChange change) {
+    }
+
+    /** The pair's state sync for /status (peer link, sequence numbers, in sync or not); null without one. */
+    default Map<String, Object> stateSync() {
+        return null;
+    }
 
     /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
     CompletableFuture<FailoverNode.Handover> handover();

@@ -63,6 +63,12 @@ final class AdminRouter {
         return this;
     }
 
+    /** A mutating route (token-protected) for DELETE, whose answer comes later. */
+    AdminRouter deleteDeferred(String pattern, DeferredEndpoint endpoint) {
+        routes.add(new Route(HttpMethod.DELETE, pattern, true, endpoint));
+        return this;
+    }
+
     /** A mutating route (token-protected) whose answer comes later. */
     AdminRouter postDeferred(String pattern, DeferredEndpoint endpoint) {
         routes.add(new Route(HttpMethod.POST, pattern, true, endpoint));

@@ -50,6 +50,10 @@ final class StatusReport {
         root.put("requestMetrics", server.metrics().requestMetrics());
         failover(root.putObject("failover"), server.failoverStatus(), server.warmStandby());
         announce(root, server.announceStatus());
+        java.util.Map<String, Object> sync = server.stateSync();
+        if (sync != null) {
+            root.set("stateSync", json.valueToTree(sync));
+        }
         ArrayNode listeners = root.putArray("listeners");
         for (ListenerRuntime runtime : server.listeners()) {
             ListenerConfig l = runtime.routing().listener();
@@ -117,6 +121,7 @@ final class StatusReport {
         bn.put("weight", b.weight());
         bn.put("configuredWeight", b.configuredWeight());
         bn.put("backup", b.backup());
+        bn.put("origin", b.origin().label());
         bn.put("activeRequests", b.inFlight());
         bn.put("connections", b.connections());
         bn.put("responses", m.responses(0));

@@ -345,6 +345,11 @@ public final class FailoverNode implements AutoCloseable {
         if (!java.util.Objects.equals(from.multicast(), to.multicast())) {
             keys.add("multicast");
         }
+        if (from.stateSync() != to.stateSync()) {
+            keys.add("state-sync");
+        } else if (from.stateSync() && !java.util.Objects.equals(from.peer(), to.peer())) {
+            keys.add("peer (with state-sync)");
+        }
         if (!from.vips().equals(to.vips())) {
             keys.add("vip");
         }

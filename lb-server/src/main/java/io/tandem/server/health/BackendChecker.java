@@ -74,7 +74,9 @@ final class BackendChecker {
 
     /** Starts the regular checks, the first at a random point of the first interval. */
     void start() {
-        boolean unchecked = health.checkStatus(backend) == HealthCheckSession.Status.UNCHECKED;
+        // Unchecked, or down and never checked (added at runtime, it must pass rise checks): check at once.
+        boolean unchecked = health.checkStatus(backend) == HealthCheckSession.Status.UNCHECKED
+                || (last == null && down());
         loop.execute(() -> scheduleIn(unchecked ? 0 : schedule.firstDelayNanos(down())));
     }
 

@@ -30,6 +30,7 @@ public final class HealthEvents implements PoolHealth.Listener {
 
     private final EventLoopGroup group;
     private final PoolMeters meters;
+    private volatile java.util.function.BiConsumer<Backend, Duration> onEjected;
     /** The pool's {@code on-down.close-connections-after}, or null: sessions to a down backend run on. */
     private final Duration closeOnDownAfter;
     private volatile PoolHealth health;
@@ -92,6 +93,15 @@ public final class HealthEvents implements PoolHealth.Listener {
     @Override
     public void ejected(Backend backend, Duration duration, String reason) {
         meters.ejection(backend);
+        java.util.function.BiConsumer<Backend, Duration> tell = onEjected;
+        if (tell != null) {
+            tell.accept(backend, duration);
+        }
+    }
+
+    /** Tells {@code listener} of each ejection this pool's traffic causes (the pair's state sync). */
+    public void onEjected(java.util.function.BiConsumer<Backend, Duration> listener) {
+        this.onEjected = listener;
     }
 
     @Override

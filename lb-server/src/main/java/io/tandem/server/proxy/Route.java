@@ -57,6 +57,26 @@ final class Route {
         this.respondBody = respond == null ? null : respond.body().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** This route sending to {@code pool} instead: the same conditions, policies and per-client counters. */
+    private Route(Route from, PoolRuntime pool) {
+        this.matcher = from.matcher;
+        this.pool = pool;
+        this.rewrite = from.rewrite;
+        this.requestEdits = from.requestEdits;
+        this.responseEdits = from.responseEdits;
+        this.redirect = from.redirect;
+        this.respond = from.respond;
+        this.respondBody = from.respondBody;
+        this.access = from.access;
+        this.bodyLimit = from.bodyLimit;
+        this.limiter = from.limiter;
+    }
+
+    /** This route with its pool taken from {@code pools} by name (a runtime change of the pools' backends). */
+    Route withPools(java.util.Map<String, PoolRuntime> pools) {
+        return pool == null ? this : new Route(this, pools.get(pool.name()));
+    }
+
     /**
      * @param pool           the route's pool, null for a route that answers itself
      * @param trackedClients client addresses its per-client limits remember

@@ -74,6 +74,41 @@ public final class Routing {
         this.sniRoutes = sni.isEmpty() ? null : new SniMap<>(sni);
     }
 
+    /** This routing with every pool taken from {@code pools} by name: routes, limits and access log stay. */
+    private Routing(Routing from, Map<String, PoolRuntime> pools) {
+        this.listener = from.listener;
+        this.listenerIndex = from.listenerIndex;
+        this.accessLog = from.accessLog;
+        this.routes = new Route[from.routes.length];
+        for (int i = 0; i < routes.length; i++) {
+            routes[i] = from.routes[i].withPools(pools);
+        }
+        this.defaultPool = from.defaultPool == null ? null : pools.get(from.defaultPool.name());
+        this.fallback = from.fallback.withPools(pools);
+        this.access = from.access;
+        this.headerTimeoutNanos = from.headerTimeoutNanos;
+        this.idleTimeoutNanos = from.idleTimeoutNanos;
+        this.hsts = from.hsts;
+        this.clientCertHeader = from.clientCertHeader;
+        if (from.sniRoutes == null) {
+            this.sniRoutes = null;
+        } else {
+            List<SniMap.Entry<PoolRuntime>> sni = new ArrayList<>();
+            for (SniRouteConfig r : listener.sniRoutes()) {
+                sni.add(new SniMap.Entry<>(List.of(r.sni()), pools.get(r.pool())));
+            }
+            this.sniRoutes = new SniMap<>(sni);
+        }
+    }
+
+    /**
+     * The same routing sending to {@code pools} (the same pool names, new backends): what a runtime change
+     * of backends (admin API, DNS) swaps in. Unlike a reload it keeps the routes' per-client limit counters.
+     */
+    public Routing withPools(Map<String, PoolRuntime> pools) {
+        return new Routing(this, pools);
+    }
+
     /** Whether connections are routed by the SNI name of their ClientHello (read before a backend is chosen). */
     boolean routesBySni() {
         return sniRoutes != null;
