@@ -107,6 +107,8 @@ final class ConfigKeys {
             .nested("respond", RESPOND)
             .nested("access", ROUTE_ACCESS)
             .nested("limits", ROUTE_LIMITS)
+            .string("cache", false, null)
+            .stringList("cache-ignore-cookies")
             .build();
 
     static final Shape SYSLOG = Shape.of("syslog")
@@ -173,6 +175,7 @@ final class ConfigKeys {
             .nested("access", LISTENER_ACCESS)
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .listOf("sni-routes", SNI_ROUTE, false, 0)
+            .string("cache", false, null)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")
@@ -293,12 +296,25 @@ final class ConfigKeys {
             .file("notify", false)
             .build();
 
+    static final Shape CACHE = Shape.of("cache")
+            .size("memory", Defaults.CACHE_MEMORY, 1L << 20, 1L << 40)
+            .size("max-object", Defaults.CACHE_MAX_OBJECT, 1, 1L << 32)
+            .duration("default-ttl", Defaults.CACHE_DEFAULT_TTL, ZERO)
+            .duration("grace", Defaults.CACHE_GRACE, ZERO)
+            .duration("stale-if-error", Defaults.CACHE_STALE_IF_ERROR, ZERO)
+            .stringList("ignore-cookies")
+            .bool("x-cache", true)
+            .duration("coalesce-wait", Defaults.CACHE_COALESCE_WAIT, ONE_MS)
+            .duration("hit-for-miss", Defaults.CACHE_HIT_FOR_MISS, ZERO)
+            .build();
+
     static final Shape ROOT = Shape.of("top-level")
             .listOf("listeners", LISTENER, true, 1)
             .nested("admin", ADMIN)
             .namedMapOf("pools", POOL, true, 1)
             .nested("failover", FAILOVER)
             .duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT, ZERO)
+            .namedMapOf("caches", CACHE, false, 0)
             .build();
 
     private ConfigKeys() {}

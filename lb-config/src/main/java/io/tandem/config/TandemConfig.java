@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param shutdownTimeout how long in-flight requests may take to finish after SIGTERM
  * @param warnings        what is valid but likely a mistake (a route an earlier one shadows);
  *                        {@code tandem check} prints these and still exits 0
+ * @param caches          the HTTP caches listeners and routes may name, in file order
  */
 public record TandemConfig(
         String source,
@@ -24,12 +25,21 @@ public record TandemConfig(
         Map<String, PoolConfig> pools,
         Optional<FailoverConfig> failover,
         Duration shutdownTimeout,
-        List<Problem> warnings) {
+        List<Problem> warnings,
+        Map<String, CacheConfig> caches) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
         warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+        caches = Collections.unmodifiableMap(new LinkedHashMap<>(caches));
+    }
+
+    /** A config without caches, as before caches existed. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Map.of());
     }
 
     /** A config without warnings. */
