@@ -29,6 +29,8 @@ import io.tandem.server.admin.AdminServer;
 import io.tandem.server.health.HealthChecks;
 import io.tandem.server.health.HealthEvents;
 import io.tandem.server.admin.AdminToken;
+import io.tandem.server.cache.Caches;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
@@ -87,6 +89,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     /** The listeners' access logs and the syslog senders they share. */
     private final AccessLogs accessLogs = new AccessLogs(metrics);
+    private final Caches caches = new Caches(metrics.registry(), System::nanoTime, System::currentTimeMillis);
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
@@ -156,6 +159,11 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     }
 
     @Override
+    public Map<String, HttpCache> caches() {
+        return caches.all();
+    }
+
+    @Override
     public ProxyMetrics metrics() {
         return metrics;
     }
@@ -201,6 +209,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     /** Builds pools and binds listeners and admin; on failure, everything bound so far is closed. */
     public synchronized void start() throws InterruptedException {
         pools = buildPools(config, Map.of());
+        Map<String, HttpCache> startCaches = caches.prepare(config.caches());
+        caches.commit(config.caches(), startCaches, AdminToken.load(config.admin().tokenFile()).check());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools.values().forEach(p -> p.health().activate(null));
         acceptGroup.next().execute(this::advanceSlowStart);
@@ -213,7 +223,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 ListenerTls t = tls.get(l.name());
-                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs), clients, t);
+                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs, caches.all()), clients, t);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} ({}pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
                         l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(),
@@ -328,9 +338,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         // Bind what is new first: if anything cannot bind, nothing has changed yet.
         Map<String, BoundListener> opened = new LinkedHashMap<>();
         Map<String, Routing> routings = new LinkedHashMap<>();
+        Map<String, HttpCache> nextCaches = caches.prepare(next.caches());
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
-            Routing routing = new Routing(l, i, nextPools, accessLogs);
+            Routing routing = new Routing(l, i, nextPools, accessLogs, nextCaches);
             routings.put(l.name(), routing);
             BoundListener current = listeners.get(l.name());
             if (current != null && current.bind().equals(l.bind())) {
@@ -366,6 +377,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
         }
         // Commit: every step below is a swap or a close, none can fail.
+        caches.commit(next.caches(), nextCaches, nextToken.check());
         // Health first: backends new to a pool are out of rotation until checked before any routing sees them.
         for (PoolRuntime p : nextPools.values()) {
             PoolRuntime before = pools.get(p.name());

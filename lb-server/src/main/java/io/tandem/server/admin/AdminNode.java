@@ -4,6 +4,7 @@ import io.tandem.config.TandemConfig;
 import io.tandem.server.FailoverStatus;
 import io.tandem.server.ReloadResult;
 import io.tandem.server.Transport;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.health.HealthChecks;
@@ -69,4 +70,9 @@ public interface AdminNode {
 
     /** A planned handover of the VIPs to the peer (see {@link FailoverNode#handover()}). */
     CompletableFuture<FailoverNode.Handover> handover();
+
+    /** The HTTP caches in force, by name. */
+    default Map<String, HttpCache> caches() {
+        return Map.of();
+    }
 }
