@@ -22,13 +22,23 @@ import java.util.List;
  * @param coalesceWait  how long a request waits for another request's fetch of the same object before it
  *                      goes to the backend itself
  * @param hitForMiss    how long an uncacheable answer makes its URL bypass coalescing (Varnish: 120 s)
+ * @param esi           process ESI in every answer of this cache's routes (without it, only in answers with
+ *                      {@code Surrogate-Control: content="ESI/1.0"})
  */
 public record CacheConfig(String name, long memory, long maxObject, Duration defaultTtl, Duration grace,
                           Duration staleIfError, List<String> ignoreCookies, boolean xCache, Duration coalesceWait,
-                          Duration hitForMiss) {
+                          Duration hitForMiss, boolean esi) {
 
     public CacheConfig {
         ignoreCookies = List.copyOf(ignoreCookies);
+    }
+
+    /** A cache without ESI of its own, as before ESI existed. */
+    public CacheConfig(String name, long memory, long maxObject, Duration defaultTtl, Duration grace,
+                       Duration staleIfError, List<String> ignoreCookies, boolean xCache, Duration coalesceWait,
+                       Duration hitForMiss) {
+        this(name, memory, maxObject, defaultTtl, grace, staleIfError, ignoreCookies, xCache, coalesceWait,
+                hitForMiss, false);
     }
 
     /** A cache with the defaults of {@link Defaults}. */

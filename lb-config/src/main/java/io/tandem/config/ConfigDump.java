@@ -70,7 +70,8 @@ public final class ConfigDump {
                     "max-object", Units.formatSize(c.maxObject()), "default-ttl", duration(c.defaultTtl()),
                     "grace", duration(c.grace()), "stale-if-error", duration(c.staleIfError()),
                     "ignore-cookies", c.ignoreCookies(), "x-cache", c.xCache(),
-                    "coalesce-wait", duration(c.coalesceWait()), "hit-for-miss", duration(c.hitForMiss()))));
+                    "coalesce-wait", duration(c.coalesceWait()), "hit-for-miss", duration(c.hitForMiss()),
+                    "esi", c.esi())));
             root.put("caches", caches);
         }
         return root;

@@ -306,6 +306,7 @@ final class ConfigKeys {
             .bool("x-cache", true)
             .duration("coalesce-wait", Defaults.CACHE_COALESCE_WAIT, ONE_MS)
             .duration("hit-for-miss", Defaults.CACHE_HIT_FOR_MISS, ZERO)
+            .bool("esi", false)
             .build();
 
     static final Shape ROOT = Shape.of("top-level")

@@ -360,7 +360,7 @@ public final class ConfigLoader {
             }
             return new CacheConfig(s.name(), memory, maxObject, s.duration("default-ttl"), s.duration("grace"),
                     s.duration("stale-if-error"), cookieNames(s, "ignore-cookies"), s.bool("x-cache"),
-                    s.duration("coalesce-wait"), s.duration("hit-for-miss"));
+                    s.duration("coalesce-wait"), s.duration("hit-for-miss"), s.bool("esi"));
         }
 
         private void checkPoolReference(Section s, String key, String pool) {

@@ -25,13 +25,14 @@ class CacheConfigTest {
                 "              { path-prefix: /s/, pool: web, cache-ignore-cookies: ['*'] } ]",
                 "caches:",
                 "  pages: { memory: 64MiB, max-object: 1MiB, default-ttl: 10s, grace: 5s, stale-if-error: 1h,",
-                "           ignore-cookies: [_ga], x-cache: false, coalesce-wait: 5s, hit-for-miss: 1m }",
+                "           ignore-cookies: [_ga], x-cache: false, coalesce-wait: 5s, hit-for-miss: 1m,",
+                "           esi: true }",
                 "  other: {}",
                 "pools:",
                 "  web: { backends: [ { address: 127.0.0.1:9000 } ] }");
         assertThat(c.caches().get("pages")).isEqualTo(new CacheConfig("pages", 64L << 20, 1L << 20,
                 Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofHours(1), List.of("_ga"), false,
-                Duration.ofSeconds(5), Duration.ofMinutes(1)));
+                Duration.ofSeconds(5), Duration.ofMinutes(1), true));
         assertThat(c.caches().get("other")).isEqualTo(CacheConfig.defaults("other"));
         ListenerConfig l = c.listeners().get(0);
         assertThat(l.cache()).isEqualTo("pages");

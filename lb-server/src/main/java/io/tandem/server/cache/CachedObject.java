@@ -2,6 +2,7 @@ package io.tandem.server.cache;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.tandem.core.cache.EsiTemplate;
 import io.tandem.core.cache.Freshness;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,11 +41,21 @@ public final class CachedObject {
     private final List<String> varyNames;
     private final List<String> varyValues;
     private final List<String> tags;
+    private final EsiTemplate esi;
     private final AtomicInteger refs = new AtomicInteger(1);
 
     public CachedObject(int status, HttpHeaders headers, byte[] head, byte[] notModifiedHead, ByteBuf body, Freshness freshness,
                         long storedAt, String etag, String lastModified, List<String> varyNames,
                         List<String> varyValues, List<String> tags) {
+        this(status, headers, head, notModifiedHead, body, freshness, storedAt, etag, lastModified, varyNames,
+                varyValues, tags, null);
+    }
+
+    /** @param esi the page's ESI, or null when it goes out as it is */
+    public CachedObject(int status, HttpHeaders headers, byte[] head, byte[] notModifiedHead, ByteBuf body,
+                        Freshness freshness, long storedAt, String etag, String lastModified, List<String> varyNames,
+                        List<String> varyValues, List<String> tags, EsiTemplate esi) {
+        this.esi = esi;
         this.status = status;
         this.headers = headers;
         this.head = head;
@@ -109,6 +120,11 @@ public final class CachedObject {
         return tags;
     }
 
+    /** The page's ESI (assembled on each answer), or null when it goes out as it is. */
+    public EsiTemplate esi() {
+        return esi;
+    }
+
     /** Bytes this object occupies: what the store's memory bound counts. */
     public long weight() {
         return body.capacity() + head.length + notModifiedHead.length + 256L;
@@ -144,6 +160,6 @@ public final class CachedObject {
         body.retain();
         return new CachedObject(status, newHeaders, newHead, newNotModifiedHead, body, newFreshness, now,
                 newEtag == null ? etag : newEtag, newLastModified == null ? lastModified : newLastModified,
-                varyNames, varyValues, tags);
+                varyNames, varyValues, tags, esi);
     }
 }

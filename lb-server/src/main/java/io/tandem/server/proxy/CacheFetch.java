@@ -88,7 +88,8 @@ final class CacheFetch implements ResponseListener {
 
     /**
      * @param stale  the stored object to revalidate, retained for this fetch (released at its end), or null
-     * @param flight the fetch's entry in the cache's in-flight table, ended here
+     * @param flight the fetch's entry in the cache's in-flight table, ended here (null: none, an ESI fragment
+     *               another request fetches too)
      * @param done   the leading request's callback, or null for a background refresh
      */
     CacheFetch(HttpCache cache, String key, String uri, HttpHeaders request, CachedObject stale, PoolRuntime pool,
@@ -273,7 +274,8 @@ final class CacheFetch implements ResponseListener {
             StoreDecision d = StoreRules.decide(StoredResponse.facts(status, headers, surrogate), settings.defaults(),
                     cache.wallNow());
             CachedObject o = StoredResponse.object(status, headers, body, d.stores() ? d.freshness()
-                    : new Freshness(0, 0, 0, 0, false), now, varyValues);
+                    : new Freshness(0, 0, 0, 0, false), now, varyValues,
+                    StoredResponse.esi(settings.config().esi(), surrogate));
             body = null;
             if (d.stores()) {
                 o.tryRetain();
@@ -344,7 +346,9 @@ final class CacheFetch implements ResponseListener {
         if (stale != null) {
             stale.release();
         }
-        cache.endFetch(key, flight, !failed);
+        if (flight != null) {
+            cache.endFetch(key, flight, !failed);
+        }
         if (done != null) {
             done.fetched(serve, failed);
         } else if (serve != null) {

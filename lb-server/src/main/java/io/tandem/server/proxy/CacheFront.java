@@ -65,6 +65,8 @@ final class CacheFront {
     private final PoolRuntime pool;
     private final String method;
     private final String key;
+    /** The request's host as keys have it (lowercase, no port). */
+    private final String host;
     private Outcome outcome;
     /** The fetch this request leads: its miss goes to the backend and the others wait for it. */
     private InFlight leading;
@@ -78,6 +80,13 @@ final class CacheFront {
     private int status;
     private HttpHeaders responseHeaders;
     private ByteBuf body;
+    /** The response is read for ESI: held back from the client, then assembled ({@link #deliver}). */
+    private boolean intercepting;
+    private boolean esi;
+    private boolean tooLarge;
+    private boolean backendKeepAlive;
+    /** The object an intercepted response became, to answer with. */
+    private CachedObject toDeliver;
 
     CacheFront(RouteCache route, Exchange exchange, ClientConnection client, HttpRequest request, PoolRuntime pool) {
         this.route = route;
@@ -89,7 +98,8 @@ final class CacheFront {
         this.pool = pool;
         this.method = request.method().name();
         Template.Values values = client.requestValues();
-        this.key = HttpCache.key(values.value(Template.Variable.HOST), values.value(Template.Variable.URI));
+        this.host = HttpCache.key(values.value(Template.Variable.HOST), "");
+        this.key = host + values.value(Template.Variable.URI);
     }
 
     /** The outcome so far (for the access log), or null. */
@@ -270,6 +280,11 @@ final class CacheFront {
     /** Answers from {@code o} (whose reference this takes over): 200 and the rest, or 304 to a conditional request. */
     private void answer(CachedObject o, Outcome how) {
         outcome = how;
+        if (o.esi() != null) {
+            new EsiAssembly(cache, host, request, pool, client, exchange, settings.config().xCache() ? how.name()
+                    : null).start(o);
+            return;
+        }
         HttpHeaders h = request.headers();
         boolean notModified = Conditional.notModified(h.get(HttpHeaderNames.IF_NONE_MATCH),
                 h.get(HttpHeaderNames.IF_MODIFIED_SINCE), o.etag(), o.lastModified());
@@ -344,21 +359,41 @@ final class CacheFront {
         return java.util.Arrays.equals(address, NetUtil.LOCALHOST6.getAddress());
     }
 
-    /** The final response head from the backend, before it goes to the client (object path). */
-    void responseHead(HttpResponse response) {
+    /**
+     * The final response head from the backend, before it goes to the client
+     * (object path). True when the response is held back to be assembled
+     * (ESI): then the exchange hands over the body and calls {@link #deliver}.
+     */
+    boolean responseHead(HttpResponse response) {
         HttpHeaders h = response.headers();
         int code = response.status().code();
         String surrogate = StoredResponse.joined(h, StoredResponse.SURROGATE_CONTROL);
         h.remove(StoredResponse.SURROGATE_CONTROL);
+        long length = HttpUtil.getContentLength(response, -1L);
+        long max = settings.config().maxObject();
         if (outcome == Outcome.PASS) {
             if (RequestRules.invalidates(method, code)) {
                 cache.purge(key);
             }
+        } else if (method.equals("GET") && StoredResponse.esi(settings.config().esi(), surrogate)
+                && !h.contains(HttpHeaderNames.CONTENT_ENCODING) && length <= max) {
+            // An ESI page: read whole, stored if it may be, and assembled for this client.
+            decision = StoreRules.decide(StoredResponse.facts(code, h, surrogate), settings.defaults(),
+                    cache.wallNow());
+            storing &= decision.stores();
+            if (!decision.stores() && code < 500) {
+                cache.markHitForMiss(key);
+            }
+            intercepting = true;
+            esi = true;
+            backendKeepAlive = HttpUtil.isKeepAlive(response);
+            status = code;
+            responseHeaders = StoredResponse.kept(h);
+            body = Buffers.ALLOCATOR.directBuffer((int) (length >= 0 ? length : Math.min(max, 8192)));
+            return true;
         } else if (storing) {
             decision = StoreRules.decide(StoredResponse.facts(code, h, surrogate), settings.defaults(),
                     cache.wallNow());
-            long length = HttpUtil.getContentLength(response, -1L);
-            long max = settings.config().maxObject();
             if (decision.stores() && length <= max) {
                 status = code;
                 responseHeaders = StoredResponse.kept(h);
@@ -373,11 +408,31 @@ final class CacheFront {
         if (settings.config().xCache() && outcome != null) {
             h.set(StoredResponse.X_CACHE, outcome.name());
         }
+        return false;
+    }
+
+    /** Whether the exchange's connection to the backend may be kept after a held-back response. */
+    boolean backendKeepAlive() {
+        return backendKeepAlive;
+    }
+
+    /**
+     * The held-back response ended ({@link #completed} ran): the client gets
+     * it assembled, or the connection is cut when it was over max-object.
+     */
+    void deliver() {
+        CachedObject o = toDeliver;
+        toDeliver = null;
+        if (o == null) {
+            exchange.cacheAnswerEnded(status, 0, false, true);
+            return;
+        }
+        answer(o, Outcome.MISS);
     }
 
     /** A part of the response body, before it goes to the client. */
     void responseContent(HttpContent content) {
-        if (!storing || body == null) {
+        if ((!storing && !intercepting) || body == null) {
             return;
         }
         ByteBuf part = content.content();
@@ -385,6 +440,7 @@ final class CacheFront {
             body.release();
             body = null;
             storing = false;
+            tooLarge = true;
             cache.markHitForMiss(key);
             return;
         }
@@ -394,9 +450,19 @@ final class CacheFront {
     /** The whole response went to the client: it is stored, and the requests waiting for it look again. */
     void completed() {
         boolean stored = false;
-        if (storing && body != null) {
+        if (intercepting && body != null) {
+            CachedObject o = StoredResponse.object(status, responseHeaders, body, storing ? decision.freshness()
+                    : new Freshness(0, 0, 0, 0, false), cache.now(), this::requestHeader, esi);
+            body = null;
+            if (storing) {
+                o.tryRetain();
+                cache.store(key, o);
+                stored = true;
+            }
+            toDeliver = o;
+        } else if (storing && body != null) {
             CachedObject o = StoredResponse.object(status, responseHeaders, body, decision.freshness(), cache.now(),
-                    this::requestHeader);
+                    this::requestHeader, false);
             body = null;
             cache.store(key, o);
             stored = true;
@@ -413,6 +479,10 @@ final class CacheFront {
         if (body != null) {
             body.release();
             body = null;
+        }
+        if (toDeliver != null) {
+            toDeliver.release();
+            toDeliver = null;
         }
         storing = false;
         waiting = false;

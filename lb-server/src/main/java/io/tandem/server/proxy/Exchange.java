@@ -82,6 +82,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private long firstByteNanos = -1;
     /** The cache's part in this exchange, on a cached route; null elsewhere. */
     private final CacheFront cache;
+    /** The cache holds the response back (ESI): its parts go to the cache, not to the client. */
+    private boolean intercepted;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, Route route, Routing routing, BackendChoice choice,
@@ -142,11 +144,24 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * connection goes on when {@code keep}.
      */
     void answerFromCache(Object response, int code, long bytes, boolean keep) {
-        phase = Phase.ENDED;
-        finish(code, bytes, Ending.LOCAL_ANSWER);
         upstream.dropUnsent();
         clientChannel.writeAndFlush(response, clientChannel.voidPromise());
-        client.exchangeDone(keep);
+        cacheAnswerEnded(code, bytes, keep, false);
+    }
+
+    /**
+     * The cache's answer (written by it, maybe over time: an ESI page) ended:
+     * counted and logged; the connection goes on when {@code keep}, or is cut
+     * ({@code cut}: an answer that could not be completed).
+     */
+    void cacheAnswerEnded(int code, long bytes, boolean keep, boolean cut) {
+        phase = Phase.ENDED;
+        finish(code, bytes, Ending.LOCAL_ANSWER);
+        if (cut) {
+            client.exchangeCut();
+        } else {
+            client.exchangeDone(keep);
+        }
     }
 
     /** The client connection may carry another request after this answer. */
@@ -280,15 +295,26 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
                 return;
             }
             responseBegins(code);
-            if (cache != null) {
-                cache.responseHead(response);
+            if (cache != null && cache.responseHead(response)) {
+                intercepted = true;
+            } else {
+                downstream.head(response, requestId, choice.stickyCookie(backend),
+                        ResponseHead.bodiless(code, request.method()));
             }
-            downstream.head(response, requestId, choice.stickyCookie(backend),
-                    ResponseHead.bodiless(code, request.method()));
         }
         if (cache != null && msg instanceof HttpContent && phase == Phase.RESPONDING) {
             // Copied before it is written: the write hands the buffer on.
             cache.responseContent((HttpContent) msg);
+        }
+        if (intercepted) {
+            boolean last = msg instanceof LastHttpContent;
+            ReferenceCountUtil.release(msg);
+            if (last) {
+                complete();
+            } else {
+                awaitMoreResponse();
+            }
+            return;
         }
         if (msg instanceof HttpContent && !downstream.body((HttpContent) msg)) {
             return;
@@ -376,6 +402,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         release();
         if (cache != null) {
             cache.completed();
+        }
+        if (intercepted) {
+            // The cache answers now; a client that leaves meanwhile is one that left mid-response.
+            phase = Phase.RESPONDING;
+            BackendConnection held = upstream.detach();
+            held.release(cache.backendKeepAlive() && upstream.complete() && upstream.allSent());
+            cache.deliver();
+            return;
         }
         // Counted before the end is flushed: whoever has seen the response
         // end sees it in the metrics too.

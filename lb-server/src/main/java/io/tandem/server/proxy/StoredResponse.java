@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
+import io.tandem.core.cache.EsiTemplate;
 import io.tandem.core.cache.Freshness;
 import io.tandem.core.cache.ResponseFacts;
 import io.tandem.core.cache.Vary;
@@ -58,6 +59,11 @@ final class StoredResponse {
     static String joined(HttpHeaders h, CharSequence name) {
         List<String> all = h.getAll(name);
         return all.isEmpty() ? null : all.size() == 1 ? all.get(0) : String.join(", ", all);
+    }
+
+    /** Whether a response's body is read for ESI: the cache says so, or its Surrogate-Control does. */
+    static boolean esi(boolean cacheEsi, String surrogateControl) {
+        return cacheEsi || io.tandem.core.cache.CacheControl.parse(surrogateControl).esi();
     }
 
     static ResponseFacts facts(int status, HttpHeaders h, String surrogateControl) {
@@ -113,16 +119,18 @@ final class StoredResponse {
      * @param request the request's header values by lowercase name, for the varying ones
      */
     static CachedObject object(int status, HttpHeaders responseHeaders, ByteBuf body, Freshness freshness, long now,
-                               Function<String, String> request) {
+                               Function<String, String> request, boolean esi) {
         HttpHeaders fields = kept(responseHeaders);
         List<String> varyNames = Vary.names(joined(responseHeaders, HttpHeaderNames.VARY));
         List<String> varyValues = new ArrayList<>(varyNames.size());
         for (String n : varyNames) {
             varyValues.add(Vary.normalize(request.apply(n)));
         }
+        EsiTemplate template = esi && !fields.contains(HttpHeaderNames.CONTENT_ENCODING)
+                ? EsiTemplate.parse(body.toString(StandardCharsets.ISO_8859_1)) : null;
         return new CachedObject(status, fields, head(status, fields), notModifiedHead(fields), body, freshness, now,
                 fields.get(HttpHeaderNames.ETAG), fields.get(HttpHeaderNames.LAST_MODIFIED), varyNames, varyValues,
-                tags(responseHeaders));
+                tags(responseHeaders), template);
     }
 
     /**
