@@ -24,13 +24,23 @@ import java.util.List;
  * @param hitForMiss    how long an uncacheable answer makes its URL bypass coalescing (Varnish: 120 s)
  * @param esi           process ESI in every answer of this cache's routes (without it, only in answers with
  *                      {@code Surrogate-Control: content="ESI/1.0"})
+ * @param memcached     the memcached servers of the shared tier (ketama over them); empty for none
  */
 public record CacheConfig(String name, long memory, long maxObject, Duration defaultTtl, Duration grace,
                           Duration staleIfError, List<String> ignoreCookies, boolean xCache, Duration coalesceWait,
-                          Duration hitForMiss, boolean esi) {
+                          Duration hitForMiss, boolean esi, List<HostPort> memcached) {
 
     public CacheConfig {
         ignoreCookies = List.copyOf(ignoreCookies);
+        memcached = List.copyOf(memcached);
+    }
+
+    /** A cache without a shared tier, as before it existed. */
+    public CacheConfig(String name, long memory, long maxObject, Duration defaultTtl, Duration grace,
+                       Duration staleIfError, List<String> ignoreCookies, boolean xCache, Duration coalesceWait,
+                       Duration hitForMiss, boolean esi) {
+        this(name, memory, maxObject, defaultTtl, grace, staleIfError, ignoreCookies, xCache, coalesceWait,
+                hitForMiss, esi, List.of());
     }
 
     /** A cache without ESI of its own, as before ESI existed. */

@@ -71,7 +71,8 @@ public final class ConfigDump {
                     "grace", duration(c.grace()), "stale-if-error", duration(c.staleIfError()),
                     "ignore-cookies", c.ignoreCookies(), "x-cache", c.xCache(),
                     "coalesce-wait", duration(c.coalesceWait()), "hit-for-miss", duration(c.hitForMiss()),
-                    "esi", c.esi())));
+                    "esi", c.esi(), "shared", map("memcached",
+                            c.memcached().stream().map(HostPort::toString).toList()))));
             root.put("caches", caches);
         }
         return root;

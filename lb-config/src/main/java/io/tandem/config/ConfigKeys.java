@@ -296,6 +296,10 @@ final class ConfigKeys {
             .file("notify", false)
             .build();
 
+    static final Shape CACHE_SHARED = Shape.of("shared tier")
+            .stringList("memcached")
+            .build();
+
     static final Shape CACHE = Shape.of("cache")
             .size("memory", Defaults.CACHE_MEMORY, 1L << 20, 1L << 40)
             .size("max-object", Defaults.CACHE_MAX_OBJECT, 1, 1L << 32)
@@ -307,6 +311,7 @@ final class ConfigKeys {
             .duration("coalesce-wait", Defaults.CACHE_COALESCE_WAIT, ONE_MS)
             .duration("hit-for-miss", Defaults.CACHE_HIT_FOR_MISS, ZERO)
             .bool("esi", false)
+            .nested("shared", CACHE_SHARED)
             .build();
 
     static final Shape ROOT = Shape.of("top-level")

@@ -360,7 +360,25 @@ public final class ConfigLoader {
             }
             return new CacheConfig(s.name(), memory, maxObject, s.duration("default-ttl"), s.duration("grace"),
                     s.duration("stale-if-error"), cookieNames(s, "ignore-cookies"), s.bool("x-cache"),
-                    s.duration("coalesce-wait"), s.duration("hit-for-miss"), s.bool("esi"));
+                    s.duration("coalesce-wait"), s.duration("hit-for-miss"), s.bool("esi"),
+                    memcached(s.section("shared")));
+        }
+
+        /** The memcached servers of a cache's shared tier, each {@code host:port}. */
+        private static List<HostPort> memcached(Section s) {
+            List<HostPort> servers = new ArrayList<>();
+            List<String> items = s.strings("memcached");
+            for (int i = 0; i < items.size(); i++) {
+                try {
+                    servers.add(HostPort.parse(items.get(i)));
+                } catch (IllegalArgumentException e) {
+                    s.itemProblem("memcached", i, e.getMessage());
+                }
+            }
+            if (s.has("memcached") && items.isEmpty()) {
+                s.problem("memcached", "needs at least one server, e.g. [10.0.0.31:11211]");
+            }
+            return servers;
         }
 
         private void checkPoolReference(Section s, String key, String pool) {

@@ -68,7 +68,7 @@ final class EveryKey {
                 "caches:",
                 "  pages: { memory: 64MiB, max-object: 1MiB, default-ttl: 10s, grace: 5s, stale-if-error: 1h,",
                 "           ignore-cookies: [_ga], x-cache: false, coalesce-wait: 5s, hit-for-miss: 60s,",
-                "           esi: true }",
+                "           esi: true, shared: { memcached: [127.0.0.1:11211, 127.0.0.1:11212] } }",
                 "pools:",
                 "  web:",
                 "    backends: [ { address: 127.0.0.1:9000, weight: 2, backup: false } ]",

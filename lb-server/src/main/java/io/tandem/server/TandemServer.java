@@ -89,7 +89,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     /** The listeners' access logs and the syslog senders they share. */
     private final AccessLogs accessLogs = new AccessLogs(metrics);
-    private final Caches caches = new Caches(metrics.registry(), System::nanoTime, System::currentTimeMillis);
+    private final Caches caches;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
@@ -130,6 +130,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.workerThreads = workerThreads;
+        this.caches = new Caches(metrics.registry(), System::nanoTime, System::currentTimeMillis, workerGroup,
+                transport.socketChannel());
         metrics.buildInfo(transport.name());
         metrics.configApplied(startedAt);
     }

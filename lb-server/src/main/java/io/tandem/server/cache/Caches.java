@@ -1,7 +1,11 @@
 package io.tandem.server.cache;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
 import io.tandem.config.CacheConfig;
+import io.tandem.config.HostPort;
+import java.util.List;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,12 +25,23 @@ public final class Caches {
     private final MeterRegistry registry;
     private final LongSupplier clock;
     private final LongSupplier wallClock;
+    private final EventLoopGroup loops;
+    private final Class<? extends Channel> channelClass;
     private volatile Map<String, HttpCache> byName = Map.of();
+    /** The memcached servers each cache's shared tier was made for. */
+    private final Map<String, List<HostPort>> sharedServers = new java.util.HashMap<>();
 
-    public Caches(MeterRegistry registry, LongSupplier clock, LongSupplier wallClock) {
+    /**
+     * @param loops        the event loops the shared tiers' memcached connections run on
+     * @param channelClass the socket channel of their transport
+     */
+    public Caches(MeterRegistry registry, LongSupplier clock, LongSupplier wallClock, EventLoopGroup loops,
+                  Class<? extends Channel> channelClass) {
         this.registry = registry;
         this.clock = clock;
         this.wallClock = wallClock;
+        this.loops = loops;
+        this.channelClass = channelClass;
     }
 
     /** The caches {@code configs} names: the running ones it keeps, new ones for the rest. */
@@ -49,12 +64,19 @@ public final class Caches {
     public synchronized void commit(Map<String, CacheConfig> configs, Map<String, HttpCache> prepared,
                                     Predicate<String> adminToken) {
         for (HttpCache c : prepared.values()) {
-            c.reconfigure(configs.get(c.name()));
+            CacheConfig config = configs.get(c.name());
+            c.reconfigure(config);
             c.adminToken(adminToken);
+            if (!config.memcached().equals(sharedServers.get(c.name()))) {
+                sharedServers.put(c.name(), config.memcached());
+                c.shared(config.memcached().isEmpty() ? null
+                        : new SharedTier(c.name(), config.memcached(), loops, channelClass, c::applyShared));
+            }
         }
         for (HttpCache c : byName.values()) {
             if (prepared.get(c.name()) != c) {
                 c.clear();
+                sharedServers.remove(c.name());
             }
         }
         byName = prepared;

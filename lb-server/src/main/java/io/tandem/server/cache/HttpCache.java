@@ -52,6 +52,24 @@ public final class HttpCache {
     private final ConcurrentHashMap<String, InFlight> fetches = new ConcurrentHashMap<>();
     private final CacheMeters meters;
     private volatile Settings settings;
+    /** The memcached tier, or null without one. */
+    private volatile SharedTier shared;
+    /** Bans of the last hour (wall clock), so that an older object read from memcached is not brought back. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<Ban> recentBans =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    /** A ban record as the shared tier carries it, with when this node learned of it. */
+    private record Ban(long wall, String kind, String value, Pattern regex) {
+        boolean matches(String key, CachedObject o) {
+            return switch (kind) {
+                case "purge" -> key.equals(value);
+                case "prefix" -> key.startsWith(value);
+                case "regex" -> regex.matcher(key).find();
+                case "tag" -> o.tags().contains(value);
+                default -> false;
+            };
+        }
+    }
     /** Answers whether an {@code Authorization} value carries the admin token; null when none is set. */
     private volatile Predicate<String> adminToken;
 
@@ -172,13 +190,93 @@ public final class HttpCache {
 
     /** Stores {@code object} under {@code key} (its reference passes to the store). */
     public void store(String key, CachedObject object) {
+        SharedTier tier = shared;
+        if (tier != null) {
+            // Written before the store owns it: an eviction could release the body at once.
+            tier.put(key, object, wallClock.getAsLong(), clock.getAsLong());
+        }
+        storeHere(key, object);
+    }
+
+    /** Stores {@code object} in this node's store only (it came from the shared tier). */
+    public void storeHere(String key, CachedObject object) {
         store.asMap().compute(key, (k, old) -> old == null ? Variants.of(object) : old.with(object));
         hitForMiss.invalidate(key);
         meters.stored();
     }
 
+    /** The shared tier, or null. */
+    public SharedTier shared() {
+        return shared;
+    }
+
+    /** Makes {@code tier} this cache's shared tier (null: none), closing the one before. */
+    public void shared(SharedTier tier) {
+        SharedTier before = shared;
+        shared = tier;
+        if (before != null && before != tier) {
+            before.close();
+        }
+    }
+
+    /** Whether a ban this node learned of after {@code storedWall} removes {@code o} (read from the shared tier). */
+    public boolean bannedSince(String key, CachedObject o, long storedWall) {
+        for (Ban b : recentBans) {
+            if (b.wall() >= storedWall && b.matches(key, o)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Applies a ban record from the shared tier (any node's, this one's too) to this node's store. */
+    public void applyShared(String record) {
+        int space = record.indexOf(' ');
+        if (space < 0) {
+            return;
+        }
+        String kind = record.substring(0, space);
+        String value = record.substring(space + 1);
+        Pattern regex = null;
+        if (kind.equals("regex")) {
+            try {
+                regex = Pattern.compile(value);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                return;
+            }
+        }
+        Ban ban = new Ban(wallClock.getAsLong(), kind, value, regex);
+        recentBans.addFirst(ban);
+        while (recentBans.size() > 1000
+                || (recentBans.peekLast() != null && ban.wall() - recentBans.peekLast().wall() > 3_600_000L)) {
+            recentBans.pollLast();
+        }
+        switch (kind) {
+            case "purge" -> removeHere(value);
+            case "prefix" -> ban(k -> k.startsWith(value), null);
+            case "regex" -> ban(k -> ban.regex().matcher(k).find(), null);
+            case "tag" -> banTagHere(value);
+            default -> { }
+        }
+    }
+
+    private void publish(String record, String deleteKey) {
+        SharedTier tier = shared;
+        if (tier != null) {
+            if (deleteKey != null) {
+                tier.delete(deleteKey);
+            }
+            tier.publish(record);
+        }
+    }
+
     /** Removes every variant of {@code key}; false when nothing was stored. */
     public boolean purge(String key) {
+        publish("purge " + key, key);
+        return removeHere(key);
+    }
+
+    private boolean removeHere(String key) {
         boolean removed = store.asMap().remove(key) != null;
         if (removed) {
             meters.purged(1);
@@ -188,16 +286,21 @@ public final class HttpCache {
 
     /** Removes every URL whose key starts with {@code prefix}; how many. */
     public int banPrefix(String prefix) {
-        return ban(k -> k.startsWith(prefix));
+        return ban(k -> k.startsWith(prefix), "prefix " + prefix);
     }
 
     /** Removes every URL whose key {@code regex} finds a match in; how many. */
     public int banRegex(Pattern regex) {
-        return ban(k -> regex.matcher(k).find());
+        return ban(k -> regex.matcher(k).find(), "regex " + regex.pattern());
     }
 
     /** Removes every variant tagged {@code tag} (Cache-Tag or xkey); how many URLs lost one. */
     public int banTag(String tag) {
+        publish("tag " + tag, null);
+        return banTagHere(tag);
+    }
+
+    private int banTagHere(String tag) {
         int n = 0;
         for (String key : store.asMap().keySet()) {
             boolean[] hit = {false};
@@ -216,7 +319,10 @@ public final class HttpCache {
         return n;
     }
 
-    private int ban(Predicate<String> keyMatches) {
+    private int ban(Predicate<String> keyMatches, String record) {
+        if (record != null) {
+            publish(record, null);
+        }
         int n = 0;
         for (String key : store.asMap().keySet()) {
             if (keyMatches.test(key) && store.asMap().remove(key) != null) {
@@ -275,6 +381,7 @@ public final class HttpCache {
 
     /** Empties the store (the cache left the config). */
     public void clear() {
+        shared(null);
         store.invalidateAll();
         store.cleanUp();
         hitForMiss.invalidateAll();

@@ -24,6 +24,7 @@ import io.tandem.server.cache.CacheMeters.Outcome;
 import io.tandem.server.cache.CachedObject;
 import io.tandem.server.cache.HttpCache;
 import io.tandem.server.cache.InFlight;
+import io.tandem.server.cache.SharedTier;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -188,10 +189,61 @@ final class CacheFront {
             if (leading == null && await()) {
                 return false;
             }
+            SharedTier tier = cache.shared();
+            if (leading != null && tier != null) {
+                askSharedTier(tier);
+                return false;
+            }
         }
         outcome = Outcome.MISS;
         storing = method.equals("GET");
         return true;
+    }
+
+    /**
+     * A miss this request leads asks memcached before the backend: another
+     * node may have stored the object. memcached down or slow (its request
+     * timeout) reads as absent.
+     */
+    private void askSharedTier(SharedTier tier) {
+        EventLoop loop = client.channel().eventLoop();
+        tier.get(key, cache.wallNow(), cache.now()).whenComplete((loaded, e) -> loop.execute(() -> shared(loaded)));
+    }
+
+    private void shared(SharedTier.Loaded loaded) {
+        CachedObject o = loaded == null ? null : loaded.object();
+        if (exchange.ended()) {
+            if (o != null) {
+                o.release();
+            }
+            return;
+        }
+        boolean usable = o != null && !cache.bannedSince(key, o, loaded.storedWall())
+                && o.varyValues().equals(varyValues(o.varyNames()))
+                && o.freshness().state(0) == Freshness.State.FRESH;
+        if (usable) {
+            o.tryRetain();
+            cache.storeHere(key, o);
+            cache.endFetch(key, leading, true);
+            leading = null;
+            answer(o, Outcome.HIT);
+            return;
+        }
+        if (o != null) {
+            o.release();
+        }
+        outcome = Outcome.MISS;
+        storing = true;
+        exchange.toBackend();
+    }
+
+    /** This request's values of {@code names}, normalized as stored objects keep them. */
+    private List<String> varyValues(List<String> names) {
+        List<String> values = new java.util.ArrayList<>(names.size());
+        for (String n : names) {
+            values.add(io.tandem.core.cache.Vary.normalize(requestHeader(n)));
+        }
+        return values;
     }
 
     /** Waits for the fetch of {@code key} in flight; false when there is none any more. */

@@ -11,6 +11,7 @@ import io.tandem.core.cache.Freshness;
 import io.tandem.core.cache.ResponseFacts;
 import io.tandem.core.cache.Vary;
 import io.tandem.server.cache.CachedObject;
+import io.tandem.server.cache.ObjectHeads;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +37,6 @@ final class StoredResponse {
     private static final Set<String> DROPPED = Set.of("connection", "keep-alive", "te", "trailer",
             "transfer-encoding", "upgrade", "proxy-connection", "proxy-authenticate", "content-length", "age",
             "x-cache", "x-request-id", "set-cookie", "surrogate-control");
-
-    /** The fields a 304 carries (RFC 9110 section 15.4.5). */
-    private static final List<AsciiString> NOT_MODIFIED_FIELDS = List.of(HttpHeaderNames.CACHE_CONTROL,
-            HttpHeaderNames.CONTENT_LOCATION, HttpHeaderNames.DATE, HttpHeaderNames.ETAG, HttpHeaderNames.EXPIRES,
-            HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.VARY);
 
     private StoredResponse() {}
 
@@ -73,24 +69,12 @@ final class StoredResponse {
                 h.contains(HttpHeaderNames.ETAG) || h.contains(HttpHeaderNames.LAST_MODIFIED));
     }
 
-    /** Status line and {@code fields}, each line ending in CRLF, without the empty line. */
     static byte[] head(int status, HttpHeaders fields) {
-        StringBuilder b = new StringBuilder(256).append("HTTP/1.1 ").append(status).append(' ')
-                .append(HttpResponseStatus.valueOf(status).reasonPhrase()).append("\r\n");
-        for (Map.Entry<String, String> e : fields) {
-            b.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
-        }
-        return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+        return ObjectHeads.head(status, fields);
     }
 
     static byte[] notModifiedHead(HttpHeaders fields) {
-        HttpHeaders h = new DefaultHttpHeaders(false);
-        for (AsciiString name : NOT_MODIFIED_FIELDS) {
-            for (String v : fields.getAll(name)) {
-                h.add(name, v);
-            }
-        }
-        return head(304, h);
+        return ObjectHeads.notModifiedHead(fields);
     }
 
     /** The tags of a response: {@code Cache-Tag} (comma-separated) and {@code xkey} (space-separated). */
