@@ -748,6 +748,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         }
         clients.close().awaitUninterruptibly();
         accessLogs.close();
+        caches.close();
         if (admin != null) {
             admin.close();
         }

@@ -82,6 +82,13 @@ public final class Caches {
         byName = prepared;
     }
 
+    /** Closes the shared tiers' memcached clients (the daemon stops). */
+    public synchronized void close() {
+        for (HttpCache c : byName.values()) {
+            c.shared(null);
+        }
+    }
+
     /** The caches in force, by name. */
     public Map<String, HttpCache> all() {
         return byName;
