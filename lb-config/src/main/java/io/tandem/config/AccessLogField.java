@@ -51,7 +51,9 @@ public enum AccessLogField {
     TLS_PROTOCOL,
     TLS_CIPHER,
     /** The server name the client asked for (SNI). */
-    TLS_SNI;
+    TLS_SNI,
+    /** What the route's cache did: HIT, MISS, STALE or PASS ({@code -} on a route without a cache). */
+    CACHE;
 
     /** The name after {@code $} in a template, e.g. {@code user_agent}. */
     public String configName() {

@@ -68,6 +68,17 @@ public final class ConfigDump {
         if (!config.resolvers().isEmpty()) {
             root.put("resolvers", list(config.resolvers(), HostPort::toString));
         }
+        if (!config.caches().isEmpty()) {
+            Map<String, Object> caches = new LinkedHashMap<>();
+            config.caches().forEach((name, c) -> caches.put(name, map("memory", Units.formatSize(c.memory()),
+                    "max-object", Units.formatSize(c.maxObject()), "default-ttl", duration(c.defaultTtl()),
+                    "grace", duration(c.grace()), "stale-if-error", duration(c.staleIfError()),
+                    "ignore-cookies", c.ignoreCookies(), "x-cache", c.xCache(),
+                    "coalesce-wait", duration(c.coalesceWait()), "hit-for-miss", duration(c.hitForMiss()),
+                    "esi", c.esi(), "shared", map("memcached",
+                            c.memcached().stream().map(HostPort::toString).toList()))));
+            root.put("caches", caches);
+        }
         return root;
     }
 
@@ -105,6 +116,9 @@ public final class ConfigDump {
         l.redirectHttp().ifPresent(from -> m.put("redirect-http", map("from", from.toString())));
         l.hsts().ifPresent(maxAge -> m.put("hsts", maxAge.toSeconds() + "s"));
         m.put("mode", l.mode().configName());
+        if (l.cache() != null) {
+            m.put("cache", l.cache());
+        }
         return m;
     }
 
@@ -161,6 +175,10 @@ public final class ConfigDump {
             }
             route.put("limits", m);
         }
+        if (r.cache() != null) {
+            route.put("cache", r.cache());
+        }
+        r.cacheIgnoreCookies().ifPresent(c -> route.put("cache-ignore-cookies", c));
         return route;
     }
 

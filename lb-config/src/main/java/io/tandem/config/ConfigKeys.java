@@ -107,6 +107,8 @@ final class ConfigKeys {
             .nested("respond", RESPOND)
             .nested("access", ROUTE_ACCESS)
             .nested("limits", ROUTE_LIMITS)
+            .string("cache", false, null)
+            .stringList("cache-ignore-cookies")
             .build();
 
     static final Shape SYSLOG = Shape.of("syslog")
@@ -173,6 +175,7 @@ final class ConfigKeys {
             .nested("access", LISTENER_ACCESS)
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .listOf("sni-routes", SNI_ROUTE, false, 0)
+            .string("cache", false, null)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")
@@ -323,6 +326,24 @@ final class ConfigKeys {
             .duration("check-interval", Defaults.ANNOUNCE_CHECK_INTERVAL, Duration.ofMillis(50))
             .build();
 
+    static final Shape CACHE_SHARED = Shape.of("shared tier")
+            .stringList("memcached")
+            .build();
+
+    static final Shape CACHE = Shape.of("cache")
+            .size("memory", Defaults.CACHE_MEMORY, 1L << 20, 1L << 40)
+            .size("max-object", Defaults.CACHE_MAX_OBJECT, 1, 1L << 32)
+            .duration("default-ttl", Defaults.CACHE_DEFAULT_TTL, ZERO)
+            .duration("grace", Defaults.CACHE_GRACE, ZERO)
+            .duration("stale-if-error", Defaults.CACHE_STALE_IF_ERROR, ZERO)
+            .stringList("ignore-cookies")
+            .bool("x-cache", true)
+            .duration("coalesce-wait", Defaults.CACHE_COALESCE_WAIT, ONE_MS)
+            .duration("hit-for-miss", Defaults.CACHE_HIT_FOR_MISS, ZERO)
+            .bool("esi", false)
+            .nested("shared", CACHE_SHARED)
+            .build();
+
     static final Shape ROOT = Shape.of("top-level")
             .listOf("listeners", LISTENER, true, 1)
             .nested("admin", ADMIN)
@@ -331,6 +352,7 @@ final class ConfigKeys {
             .duration("shutdown-timeout", Defaults.SHUTDOWN_TIMEOUT, ZERO)
             .nested("announce", ANNOUNCE)
             .stringList("resolvers")
+            .namedMapOf("caches", CACHE, false, 0)
             .build();
 
     private ConfigKeys() {}

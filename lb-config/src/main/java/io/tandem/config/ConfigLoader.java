@@ -117,6 +117,17 @@ public final class ConfigLoader {
         return message == null ? e.getClass().getSimpleName() : Units.lower(message);
     }
 
+    /** Cookie names (RFC 6265 tokens) or {@code *}; each bad one is reported at its item. */
+    static List<String> cookieNames(Section s, String key) {
+        List<String> names = s.strings(key);
+        for (int i = 0; i < names.size(); i++) {
+            if (!names.get(i).equals("*") && !names.get(i).matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                s.itemProblem(key, i, "'" + names.get(i) + "' is not a cookie name");
+            }
+        }
+        return names;
+    }
+
     /** Binds the sections of one file to records and checks what spans sections; one instance per parse. */
     private static final class Binder {
 
@@ -124,6 +135,8 @@ public final class ConfigLoader {
         private final List<Problem> warnings = new ArrayList<>();
         /** Names of the pools the file defines, or null when {@code pools} itself is broken. */
         private Set<String> poolNames;
+        /** Names of the caches the file defines, or null when {@code caches} is absent or broken. */
+        private Set<String> cacheNames;
 
         Binder(String file) {
             this.file = file;
@@ -137,6 +150,11 @@ public final class ConfigLoader {
             for (Section p : poolSections) {
                 pools.put(p.name(), pool(p));
                 poolSectionsByName.put(p.name(), p);
+            }
+            Map<String, CacheConfig> caches = new LinkedHashMap<>();
+            cacheNames = top.names("caches");
+            for (Section c : top.named("caches")) {
+                caches.put(c.name(), cache(c));
             }
             List<ListenerConfig> listeners = new ArrayList<>();
             List<Section> listenerSections = top.list("listeners");
@@ -153,7 +171,7 @@ public final class ConfigLoader {
             Duration shutdownTimeout = top.duration("shutdown-timeout");
             Optional<AnnounceConfig> announce = AnnounceSections.announce(top, failoverSection, failover);
             return new TandemConfig(file, listeners, admin, pools, failover, shutdownTimeout, warnings, announce,
-                    DnsSections.resolvers(top));
+                    DnsSections.resolvers(top), caches);
         }
 
         private ListenerConfig listener(Section s) {
@@ -175,7 +193,13 @@ public final class ConfigLoader {
             int uriLength = (int) limits.size("uri-length");
             int maxConnections = limits.integer("connections");
             int trackedClients = limits.integer("tracked-clients");
-            List<RouteConfig> routes = new RouteSections(this::checkPoolReference, warnings).routes(s);
+            List<RouteConfig> routes = new RouteSections(this::checkPoolReference, this::checkCacheReference,
+                    warnings).routes(s);
+            String cache = s.string("cache");
+            checkCacheReference(s, "cache", cache);
+            if (cache != null && RouteConfig.NO_CACHE.equals(cache)) {
+                s.problem("cache", "'off' only applies to a route (a listener without a cache has no cache key)");
+            }
             AccessLogConfig accessLog = accessLog(s.section("access-log"));
             Optional<ListenerTlsConfig> tls = s.has("tls") ? Optional.ofNullable(TlsSections.listener(s.section("tls")))
                     : Optional.empty();
@@ -211,7 +235,7 @@ public final class ConfigLoader {
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
                     accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
                     RouteSections.access(s.section("access"), false), maxConnections, trackedClients, mode,
-                    sniRoutes);
+                    sniRoutes, mode == ListenerMode.TCP ? null : cache);
         }
 
         /**
@@ -309,6 +333,55 @@ public final class ConfigLoader {
                 s.problem("from", "only applies with accept: true");
             }
             return accept ? new ProxyProtocolConfig(true, from) : ProxyProtocolConfig.OFF;
+        }
+
+        /** A cache named by a listener or route ({@code off} is a route's way to say none). */
+        private void checkCacheReference(Section s, String key, String cache) {
+            if (cache == null || RouteConfig.NO_CACHE.equals(cache)
+                    || (cacheNames != null && cacheNames.contains(cache))) {
+                return;
+            }
+            if (cacheNames == null || cacheNames.isEmpty()) {
+                s.problem(key, "no cache named '" + cache + "': the file has no caches section");
+                return;
+            }
+            String hint = Suggestions.closest(cache, cacheNames);
+            s.problem(key, "no cache named '" + cache + "'" + (hint != null ? "; did you mean '" + hint + "'?"
+                    : "; caches are " + String.join(", ", cacheNames.stream().sorted().toList())));
+        }
+
+        private CacheConfig cache(Section s) {
+            if (!s.name().matches(NAME_CHARS) || RouteConfig.NO_CACHE.equals(s.name())) {
+                s.problem(null, "'" + s.name() + "' is not a valid cache name; expected letters, digits, '.', '_' "
+                        + "and '-' (and not 'off')");
+            }
+            long memory = s.size("memory");
+            long maxObject = s.size("max-object");
+            if (maxObject > memory / 4) {
+                s.problem("max-object", "is more than a quarter of memory (" + memory + " bytes): one object "
+                        + "would push most others out; raise memory or lower max-object");
+            }
+            return new CacheConfig(s.name(), memory, maxObject, s.duration("default-ttl"), s.duration("grace"),
+                    s.duration("stale-if-error"), cookieNames(s, "ignore-cookies"), s.bool("x-cache"),
+                    s.duration("coalesce-wait"), s.duration("hit-for-miss"), s.bool("esi"),
+                    memcached(s.section("shared")));
+        }
+
+        /** The memcached servers of a cache's shared tier, each {@code host:port}. */
+        private static List<HostPort> memcached(Section s) {
+            List<HostPort> servers = new ArrayList<>();
+            List<String> items = s.strings("memcached");
+            for (int i = 0; i < items.size(); i++) {
+                try {
+                    servers.add(HostPort.parse(items.get(i)));
+                } catch (IllegalArgumentException e) {
+                    s.itemProblem("memcached", i, e.getMessage());
+                }
+            }
+            if (s.has("memcached") && items.isEmpty()) {
+                s.problem("memcached", "needs at least one server, e.g. [10.0.0.31:11211]");
+            }
+            return servers;
         }
 
         private void checkPoolReference(Section s, String key, String pool) {

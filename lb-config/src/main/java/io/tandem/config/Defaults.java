@@ -10,6 +10,14 @@ import java.time.Duration;
 public final class Defaults {
 
     public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+    public static final long CACHE_MEMORY = 256L << 20;
+    public static final long CACHE_MAX_OBJECT = 8L << 20;
+    public static final Duration CACHE_DEFAULT_TTL = Duration.ZERO;
+    public static final Duration CACHE_GRACE = Duration.ofSeconds(10);
+    public static final Duration CACHE_STALE_IF_ERROR = Duration.ZERO;
+    public static final Duration CACHE_COALESCE_WAIT = Duration.ofSeconds(10);
+    /** Varnish's builtin hit-for-miss time. */
+    public static final Duration CACHE_HIT_FOR_MISS = Duration.ofSeconds(120);
 
     public static final Duration LISTENER_HEADER_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration LISTENER_IDLE_TIMEOUT = Duration.ofSeconds(60);

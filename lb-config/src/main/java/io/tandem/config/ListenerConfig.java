@@ -29,6 +29,8 @@ import java.util.Optional;
  *                      json, {@code proxy-protocol} and {@code sni-routes} apply)
  * @param sniRoutes     ({@code mode: tcp}) routes by the SNI name of a TLS ClientHello, passed through;
  *                      first exact name, then wildcard; no match (or no TLS, or no SNI) goes to {@code pool}
+ * @param cache         the name of the {@code caches} entry every route of this listener uses unless the
+ *                      route says otherwise; null for none
  */
 public record ListenerConfig(
         String name,
@@ -48,11 +50,22 @@ public record ListenerConfig(
         int maxConnections,
         int trackedClients,
         ListenerMode mode,
-        List<SniRouteConfig> sniRoutes) {
+        List<SniRouteConfig> sniRoutes,
+        String cache) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
         sniRoutes = List.copyOf(sniRoutes);
+    }
+
+    /** A listener without a cache, as before caches existed. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
+                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes, null);
     }
 
     /** An HTTP listener, as before {@code mode} existed. */

@@ -1,5 +1,6 @@
 package io.tandem.config;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,10 +18,28 @@ import java.util.Optional;
  * @param respond    answers with a fixed response instead of a pool (then {@code pool} is null)
  * @param access     who may use the route, after the listener's own {@code access}
  * @param limits     body size and per-client limits ({@link RouteLimits#NONE} for none)
+ * @param cache      the cache of this route's requests: a name of {@code caches}, {@link #NO_CACHE} for
+ *                   none, or null for the listener's
+ * @param cacheIgnoreCookies the cookie names this route's cache lookups ignore, replacing the cache's list;
+ *                   empty for the cache's own list
  */
 public record RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
                           Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access,
-                          RouteLimits limits) {
+                          RouteLimits limits, String cache, Optional<List<String>> cacheIgnoreCookies) {
+
+    /** {@code cache: off}: the route's requests are not cached even when the listener's are. */
+    public static final String NO_CACHE = "off";
+
+    public RouteConfig {
+        cacheIgnoreCookies = cacheIgnoreCookies.map(List::copyOf);
+    }
+
+    /** A route that takes the listener's cache, as before caches existed. */
+    public RouteConfig(String host, String pathPrefix, String pool, RouteMatch match, RewriteConfig rewrite,
+                       Optional<RedirectConfig> redirect, Optional<RespondConfig> respond, AccessConfig access,
+                       RouteLimits limits) {
+        this(host, pathPrefix, pool, match, rewrite, redirect, respond, access, limits, null, Optional.empty());
+    }
 
     /** A first-wave route: host and path prefix (either may be null). */
     public RouteConfig(String host, String pathPrefix, String pool) {

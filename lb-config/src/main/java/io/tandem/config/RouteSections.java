@@ -31,11 +31,18 @@ final class RouteSections {
     }
 
     private final PoolCheck poolCheck;
+    private final PoolCheck cacheCheck;
     private final List<Problem> warnings;
 
     /** {@code warnings}: where shadowed routes are reported. */
     RouteSections(PoolCheck poolCheck, List<Problem> warnings) {
+        this(poolCheck, (s, key, cache) -> { }, warnings);
+    }
+
+    /** {@code cacheCheck}: reports a route's {@code cache} that names no cache. */
+    RouteSections(PoolCheck poolCheck, PoolCheck cacheCheck, List<Problem> warnings) {
         this.poolCheck = poolCheck;
+        this.cacheCheck = cacheCheck;
         this.warnings = warnings;
     }
 
@@ -110,8 +117,16 @@ final class RouteSections {
             }
         }
         poolCheck.check(r, "pool", pool);
+        String cache = r.string("cache");
+        cacheCheck.check(r, "cache", cache);
+        Optional<List<String>> ignoreCookies = r.has("cache-ignore-cookies")
+                ? Optional.of(ConfigLoader.cookieNames(r, "cache-ignore-cookies")) : Optional.empty();
+        if (pool == null && (cache != null || ignoreCookies.isPresent())) {
+            r.problem(cache != null ? "cache" : "cache-ignore-cookies", "only applies to a route with a pool "
+                    + "(redirect and respond answer without a backend)");
+        }
         return new RouteConfig(host == null ? null : Units.lower(host), prefix, pool, match, rewrite, redirect,
-                respond, access(r.section("access"), true), routeLimits(r.section("limits")));
+                respond, access(r.section("access"), true), routeLimits(r.section("limits")), cache, ignoreCookies);
     }
 
     private static RouteLimits routeLimits(Section s) {

@@ -18,6 +18,7 @@ import java.util.Optional;
  *                        {@code tandem check} prints these and still exits 0
  * @param announce        with {@code failover.mode: announce}, how this node announces its VIPs by BGP
  * @param resolvers       the DNS servers of {@code dns:} backends; empty for those of /etc/resolv.conf
+ * @param caches          the HTTP caches listeners and routes may name, in file order
  */
 public record TandemConfig(
         String source,
@@ -28,34 +29,56 @@ public record TandemConfig(
         Duration shutdownTimeout,
         List<Problem> warnings,
         Optional<AnnounceConfig> announce,
-        List<HostPort> resolvers) {
+        List<HostPort> resolvers,
+        Map<String, CacheConfig> caches) {
 
     public TandemConfig {
         listeners = List.copyOf(listeners);
         resolvers = List.copyOf(resolvers);
         warnings = List.copyOf(warnings);
         pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+        caches = Collections.unmodifiableMap(new LinkedHashMap<>(caches));
     }
 
-    /** A config without an announce section, whose DNS backends (if any) use /etc/resolv.conf's resolvers. */
+    /**
+     * A config without an announce section and without caches, whose DNS backends (if any) use
+     * /etc/resolv.conf's resolvers.
+     */
     public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
                         Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
                         List<Problem> warnings) {
-        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), List.of());
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), List.of(),
+                Map.of());
+    }
+
+    /** A config with caches, without an announce section, with /etc/resolv.conf's resolvers. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings, Map<String, CacheConfig> caches) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), List.of(),
+                caches);
+    }
+
+    /** A config without caches. */
+    public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
+                        Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
+                        List<Problem> warnings, Optional<AnnounceConfig> announce, List<HostPort> resolvers) {
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, announce, resolvers, Map.of());
     }
 
     /** A config whose DNS backends (if any) use the resolvers of /etc/resolv.conf. */
     public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
                         Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
                         List<Problem> warnings, Optional<AnnounceConfig> announce) {
-        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, announce, List.of());
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, announce, List.of(), Map.of());
     }
 
     /** A config without an announce section. */
     public TandemConfig(String source, List<ListenerConfig> listeners, AdminConfig admin,
                         Map<String, PoolConfig> pools, Optional<FailoverConfig> failover, Duration shutdownTimeout,
                         List<Problem> warnings, List<HostPort> resolvers) {
-        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), resolvers);
+        this(source, listeners, admin, pools, failover, shutdownTimeout, warnings, Optional.empty(), resolvers,
+                Map.of());
     }
 
     /** A config without warnings. */
@@ -76,7 +99,7 @@ public record TandemConfig(
      */
     public TandemConfig withPools(Map<String, PoolConfig> otherPools) {
         return new TandemConfig(source, listeners, admin, otherPools, failover, shutdownTimeout, warnings, announce,
-                resolvers);
+                resolvers, caches);
     }
 
     public PoolConfig pool(String name) {

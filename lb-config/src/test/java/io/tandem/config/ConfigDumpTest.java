@@ -155,8 +155,9 @@ class ConfigDumpTest {
     private static void paths(Object node, String prefix, Set<String> out) {
         if (node instanceof Map) {
             ((Map<String, Object>) node).forEach((key, value) -> {
-                String path = prefix.equals("pools.") ? "pools.NAME" : prefix + key;
-                if (!prefix.equals("pools.")) {
+                boolean named = prefix.equals("pools.") || prefix.equals("caches.");
+                String path = named ? prefix + "NAME" : prefix + key;
+                if (!named) {
                     out.add(path);
                 }
                 paths(value, path + ".", out);

@@ -36,6 +36,8 @@ import io.tandem.server.dynamic.SharedChange;
 import io.tandem.server.sync.PeerChanges;
 import io.tandem.server.sync.StateSync;
 import io.tandem.server.dynamic.StateFile;
+import io.tandem.server.cache.Caches;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.metrics.PoolMeters;
@@ -94,6 +96,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     /** The listeners' access logs and the syslog senders they share. */
     private final AccessLogs accessLogs = new AccessLogs(metrics);
+    private final Caches caches;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, BoundListener> listeners = new LinkedHashMap<>();
     /** The plain listeners of {@code redirect-http}, by the name of the TLS listener they redirect to. */
@@ -142,6 +145,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.workerThreads = workerThreads;
+        this.caches = new Caches(metrics.registry(), System::nanoTime, System::currentTimeMillis, workerGroup,
+                transport.socketChannel());
         metrics.buildInfo(transport.name());
         metrics.configApplied(startedAt);
     }
@@ -168,6 +173,11 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             listeners.values().forEach(l -> out.add(l.runtime()));
             return out;
         }
+    }
+
+    @Override
+    public Map<String, HttpCache> caches() {
+        return caches.all();
     }
 
     @Override
@@ -233,6 +243,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             throw new IllegalStateException("state file: " + e.getMessage(), e);
         }
         pools = buildPools(config, Map.of());
+        Map<String, HttpCache> startCaches = caches.prepare(config.caches());
+        caches.commit(config.caches(), startCaches, AdminToken.load(config.admin().tokenFile()).check());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools.values().forEach(p -> p.health().activate(null));
         acceptGroup.next().execute(this::advanceSlowStart);
@@ -245,7 +257,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             for (int i = 0; i < config.listeners().size(); i++) {
                 ListenerConfig l = config.listeners().get(i);
                 ListenerTls t = tls.get(l.name());
-                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs), clients, t);
+                BoundListener bound = bindOn(l, new Routing(l, i, pools, accessLogs, caches.all()), clients, t);
                 listeners.put(l.name(), bound);
                 log.info("listener {} on {} ({}pool {}, transport {}{})", l.name(), bound.channel().localAddress(),
                         l.tcp() ? "mode tcp, " : "", l.pool(), transport.name(),
@@ -451,9 +463,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         // Bind what is new first: if anything cannot bind, nothing has changed yet.
         Map<String, BoundListener> opened = new LinkedHashMap<>();
         Map<String, Routing> routings = new LinkedHashMap<>();
+        Map<String, HttpCache> nextCaches = caches.prepare(next.caches());
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
-            Routing routing = new Routing(l, i, nextPools, accessLogs);
+            Routing routing = new Routing(l, i, nextPools, accessLogs, nextCaches);
             routings.put(l.name(), routing);
             BoundListener current = listeners.get(l.name());
             if (current != null && current.bind().equals(l.bind())) {
@@ -489,6 +502,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             }
         }
         // Commit: every step below is a swap or a close, none can fail.
+        caches.commit(next.caches(), nextCaches, nextToken.check());
         // Health first: backends new to a pool are out of rotation until checked before any routing sees them.
         for (PoolRuntime p : nextPools.values()) {
             PoolRuntime before = pools.get(p.name());
@@ -896,6 +910,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         }
         clients.close().awaitUninterruptibly();
         accessLogs.close();
+        caches.close();
         if (admin != null) {
             admin.close();
         }

@@ -15,6 +15,7 @@ import io.tandem.server.LogLevels;
 import io.tandem.server.dynamic.ApiBackend;
 import io.tandem.server.dynamic.RuntimeBackends;
 import io.tandem.server.dynamic.SharedChange;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.metrics.ProxyMetrics;
 import io.tandem.server.proxy.PoolRuntime;
 import java.io.IOException;
@@ -70,7 +71,9 @@ final class AdminApi {
                 .postDeferred("/api/v1/reload", this::reload)
                 .postDeferred("/api/v1/failover/handover", this::handover)
                 .postDeferred("/api/v1/node/drain", r -> announceNode(r, true))
-                .postDeferred("/api/v1/node/enable", r -> announceNode(r, false));
+                .postDeferred("/api/v1/node/enable", r -> announceNode(r, false))
+                .post("/api/v1/caches/{cache}/purge", this::purgeCache)
+                .post("/api/v1/caches/{cache}/ban", this::banCache);
     }
 
     AdminRouter router() {
@@ -90,6 +93,110 @@ final class AdminApi {
     private AdminResponse status(AdminRequest r) throws IOException {
         return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(status.build()))
                 .withHeader("Cache-Control", "no-store");
+    }
+
+    /**
+     * Removes one URL from a cache: {@code url} (query, form or JSON) as
+     * {@code http://host/path?query} or {@code host/path?query}. 200 with
+     * {@code purged} 1 or 0.
+     */
+    private AdminResponse purgeCache(AdminRequest r) throws IOException {
+        HttpCache cache = server.caches().get(r.param("cache"));
+        if (cache == null) {
+            return noCache(r.param("cache"));
+        }
+        Map<String, String> args = args(r, List.of("url"));
+        String url = args.get("url");
+        if (url == null) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "url is required: {\"url\": \"http://example.com/page\"}");
+        }
+        String key = cacheKey(url);
+        int purged = cache.purge(key) ? 1 : 0;
+        log.info("admin: purged {} from cache {}: {} object(s) (asked by {})", key, cache.name(), purged, r.client());
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(
+                json.createObjectNode().put("cache", cache.name()).put("key", key).put("purged", purged)));
+    }
+
+    /**
+     * Removes every URL of a cache that matches: {@code prefix} (a URL prefix,
+     * {@code http://host/path} or {@code host/path}), {@code regex} (found in
+     * {@code host/path?query}) or {@code tag} (a {@code Cache-Tag} or {@code xkey}
+     * of the response). Exactly one. 200 with how many were removed.
+     */
+    private AdminResponse banCache(AdminRequest r) throws IOException {
+        HttpCache cache = server.caches().get(r.param("cache"));
+        if (cache == null) {
+            return noCache(r.param("cache"));
+        }
+        Map<String, String> args = args(r, List.of("prefix", "regex", "tag"));
+        if (args.size() != 1) {
+            return AdminResponse.text(HttpResponseStatus.BAD_REQUEST,
+                    "give exactly one of prefix, regex or tag: {\"prefix\": \"http://example.com/news/\"}");
+        }
+        int banned;
+        String what;
+        if (args.containsKey("prefix")) {
+            what = "prefix " + cacheKey(args.get("prefix"));
+            banned = cache.banPrefix(cacheKey(args.get("prefix")));
+        } else if (args.containsKey("regex")) {
+            java.util.regex.Pattern p;
+            try {
+                p = java.util.regex.Pattern.compile(args.get("regex"));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                return AdminResponse.text(HttpResponseStatus.BAD_REQUEST, "regex: " + e.getDescription());
+            }
+            what = "regex " + args.get("regex");
+            banned = cache.banRegex(p);
+        } else {
+            what = "tag " + args.get("tag");
+            banned = cache.banTag(args.get("tag"));
+        }
+        log.info("admin: banned {} from cache {}: {} URL(s) (asked by {})", what, cache.name(), banned, r.client());
+        return AdminResponse.json(HttpResponseStatus.OK, json.writeValueAsString(
+                json.createObjectNode().put("cache", cache.name()).put("ban", what).put("purged", banned)));
+    }
+
+    private AdminResponse noCache(String name) {
+        return AdminResponse.text(HttpResponseStatus.NOT_FOUND, "no cache named '" + name + "'; caches are "
+                + String.join(", ", server.caches().keySet()));
+    }
+
+    /** A URL as a cache key: the scheme goes, the host is lowercased and loses its port. */
+    static String cacheKey(String url) {
+        String u = url.strip();
+        int scheme = u.indexOf("://");
+        if (scheme >= 0) {
+            u = u.substring(scheme + 3);
+        }
+        int slash = u.indexOf('/');
+        String host = slash < 0 ? u : u.substring(0, slash);
+        return HttpCache.key(host, slash < 0 ? "/" : u.substring(slash));
+    }
+
+    /** The named arguments of a call, from JSON, a form body or the query; only those set. */
+    private Map<String, String> args(AdminRequest r, List<String> names) throws IOException {
+        Map<String, String> args = new java.util.LinkedHashMap<>();
+        String body = r.body().strip();
+        JsonNode node = null;
+        Map<String, List<String>> form = Map.of();
+        if (body.startsWith("{")) {
+            try {
+                node = json.readTree(body);
+            } catch (IOException e) {
+                node = null;
+            }
+        } else if (!body.isEmpty()) {
+            form = new QueryStringDecoder(body, false).parameters();
+        }
+        for (String n : names) {
+            String v = node != null && node.hasNonNull(n) ? node.get(n).asText()
+                    : form.containsKey(n) ? form.get(n).get(0) : r.query(n);
+            if (v != null && !v.isEmpty()) {
+                args.put(n, v);
+            }
+        }
+        return args;
     }
 
     /** The loggers with a level of their own, and the levels there are. */

@@ -7,6 +7,7 @@ import io.tandem.server.Transport;
 import io.tandem.server.announce.Announcer;
 import io.tandem.server.dynamic.RuntimeBackends;
 import io.tandem.server.dynamic.SharedChange;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.failover.FailoverNode;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.health.HealthChecks;
@@ -99,5 +100,10 @@ public interface AdminNode {
     default CompletableFuture<Announcer.Change> announceNode(boolean drain) {
         return CompletableFuture.completedFuture(new Announcer.Change(false, null,
                 "this node does not announce its VIPs (failover.mode: announce)"));
+    }
+
+    /** The HTTP caches in force, by name. */
+    default Map<String, HttpCache> caches() {
+        return Map.of();
     }
 }

@@ -46,6 +46,11 @@ public final class AdminToken {
         return expected != null;
     }
 
+    /** The check of an Authorization value for other users of the token (PURGE); null when none is set. */
+    public java.util.function.Predicate<String> check() {
+        return expected == null ? null : this::permits;
+    }
+
     /** Whether an Authorization header value carries the token; compared in constant time. */
     boolean permits(String authorization) {
         if (expected == null) {

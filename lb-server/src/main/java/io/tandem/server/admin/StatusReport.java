@@ -12,6 +12,8 @@ import io.tandem.server.FailoverStatus;
 import io.tandem.server.announce.Announcer;
 import io.tandem.server.failover.WarmStandby;
 import io.tandem.server.Version;
+import io.tandem.server.cache.CacheMeters;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.health.LastCheck;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.proxy.ListenerRuntime;
@@ -87,6 +89,7 @@ final class StatusReport {
                 tls(n.putObject("tls"), tls, now);
             }
         }
+        caches(root.putObject("caches"));
         ObjectNode pools = root.putObject("pools");
         for (PoolRuntime p : server.pools().values()) {
             ObjectNode pn = pools.putObject(p.name());
@@ -154,6 +157,25 @@ final class StatusReport {
             lc.put("detail", last.result().detail());
             lc.put("time", last.at().toString());
             lc.put("durationMillis", last.durationMillis());
+        }
+    }
+
+    /** Each cache: what it holds and what it did since the start. */
+    private void caches(ObjectNode n) {
+        for (HttpCache c : server.caches().values()) {
+            c.cleanUp();
+            ObjectNode cn = n.putObject(c.name());
+            cn.put("objects", c.objects());
+            cn.put("bytes", c.bytes());
+            cn.put("memory", c.settings().config().memory());
+            cn.put("fetching", c.fetching());
+            CacheMeters m = c.meters();
+            for (CacheMeters.Outcome o : CacheMeters.Outcome.values()) {
+                cn.put(o.name().toLowerCase(java.util.Locale.ROOT), m.count(o));
+            }
+            cn.put("coalesced", m.coalescedCount());
+            cn.put("evictions", m.evictionCount());
+            cn.put("purged", m.purgeCount());
         }
     }
 

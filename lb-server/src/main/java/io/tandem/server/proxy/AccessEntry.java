@@ -38,6 +38,8 @@ final class AccessEntry {
     long totalNanos;
     int retries;
     String requestId;
+    /** What the cache did (HIT, MISS, STALE, PASS) on a cached route; null elsewhere. */
+    String cache;
     TlsSession tls;
 
     /** An entry for a request of {@code client}; {@code request} may be null (nothing parsable arrived). */

@@ -164,6 +164,9 @@ interface AccessLog {
                 escape(b, e.requestId);
                 b.append('"');
             }
+            if (e.cache != null) {
+                b.append(",\"cache\":\"").append(e.cache).append('"');
+            }
             sink.write(b.append('}').toString());
         }
 

@@ -80,6 +80,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private long attemptStartNanos;
     private long connectNanos = -1;
     private long firstByteNanos = -1;
+    /** The cache's part in this exchange, on a cached route; null elsewhere. */
+    private final CacheFront cache;
+    /** The cache holds the response back (ESI): its parts go to the cache, not to the client. */
+    private boolean intercepted;
 
     /** {@code choice}, {@code upstream} and {@code downstream}, the client connection's, are begun here. */
     Exchange(ClientConnection client, HttpRequest request, Route route, Routing routing, BackendChoice choice,
@@ -103,8 +107,10 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             bytesIn = ((FullHttpRequest) request).content().readableBytes();
         }
         choice.begin(this.pool, client.requestContext());
-        // Response header edits need the head as an object: such a route's responses take the object path.
-        upstream.begin(request, upgrading, route.responseEdits().isEmpty());
+        this.cache = route.cache() == null ? null : new CacheFront(route.cache(), this, client, request, pool);
+        // Response header edits and the cache need the head as an object: such a route's responses take the
+        // object path.
+        upstream.begin(request, upgrading, route.responseEdits().isEmpty() && cache == null);
         downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null,
                 route.responseEdits(), client.requestValues());
     }
@@ -120,7 +126,59 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     @Override
     public void start() {
-        attempt(null, null);
+        if (cache == null || cache.start()) {
+            attempt(null, null);
+        }
+    }
+
+    /** The cache let this exchange go to the backend after all (a wait ended, a revalidation failed). */
+    void toBackend() {
+        if (phase == Phase.ATTEMPTING && choice.tried() == 0) {
+            attempt(null, null);
+        }
+    }
+
+    /**
+     * The cache answered ({@code response}: a {@link RawResponse} or a full
+     * response): it is counted and logged like Tandem's own answers, and the
+     * connection goes on when {@code keep}.
+     */
+    void answerFromCache(Object response, int code, long bytes, boolean keep) {
+        upstream.dropUnsent();
+        clientChannel.writeAndFlush(response, clientChannel.voidPromise());
+        cacheAnswerEnded(code, bytes, keep, false);
+    }
+
+    /**
+     * The cache's answer (written by it, maybe over time: an ESI page) ended:
+     * counted and logged; the connection goes on when {@code keep}, or is cut
+     * ({@code cut}: an answer that could not be completed).
+     */
+    void cacheAnswerEnded(int code, long bytes, boolean keep, boolean cut) {
+        phase = Phase.ENDED;
+        finish(code, bytes, Ending.LOCAL_ANSWER);
+        if (cut) {
+            client.exchangeCut();
+        } else {
+            client.exchangeDone(keep);
+        }
+    }
+
+    /** The client connection may carry another request after this answer. */
+    boolean keepClient() {
+        return downstream.keepClient() && !client.draining();
+    }
+
+    boolean clientHttp10() {
+        return protocol.equals("HTTP/1.0");
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    String hsts() {
+        return downstream.hsts();
     }
 
     /** Sends the request to the next backend; {@code retry} says why this is not the first try. */
@@ -237,8 +295,26 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
                 return;
             }
             responseBegins(code);
-            downstream.head(response, requestId, choice.stickyCookie(backend),
-                    ResponseHead.bodiless(code, request.method()));
+            if (cache != null && cache.responseHead(response)) {
+                intercepted = true;
+            } else {
+                downstream.head(response, requestId, choice.stickyCookie(backend),
+                        ResponseHead.bodiless(code, request.method()));
+            }
+        }
+        if (cache != null && msg instanceof HttpContent && phase == Phase.RESPONDING) {
+            // Copied before it is written: the write hands the buffer on.
+            cache.responseContent((HttpContent) msg);
+        }
+        if (intercepted) {
+            boolean last = msg instanceof LastHttpContent;
+            ReferenceCountUtil.release(msg);
+            if (last) {
+                complete();
+            } else {
+                awaitMoreResponse();
+            }
+            return;
         }
         if (msg instanceof HttpContent && !downstream.body((HttpContent) msg)) {
             return;
@@ -324,6 +400,17 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         phase = Phase.ENDED;
         cancelResponseTimer();
         release();
+        if (cache != null) {
+            cache.completed();
+        }
+        if (intercepted) {
+            // The cache answers now; a client that leaves meanwhile is one that left mid-response.
+            phase = Phase.RESPONDING;
+            BackendConnection held = upstream.detach();
+            held.release(cache.backendKeepAlive() && upstream.complete() && upstream.allSent());
+            cache.deliver();
+            return;
+        }
         // Counted before the end is flushed: whoever has seen the response
         // end sees it in the metrics too.
         finish(status, downstream.bytes(), Ending.ANSWERED);
@@ -488,11 +575,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      */
     private void finish(int code, long bytes, Ending how) {
         long nanos = System.nanoTime() - startNanos;
+        if (cache != null) {
+            cache.ended();
+        }
         if (heldSlot != null) {
             heldSlot.release();
             heldSlot = null;
         }
-        if (how == Ending.ANSWERED) {
+        if (how == Ending.ANSWERED && meters != null) {
             meters.requests(listenerIndex).record(code, nanos);
         } else if (how == Ending.LOCAL_ANSWER) {
             pool.meters().localAnswer(listenerIndex, code);
@@ -509,6 +599,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             e.totalNanos = nanos;
             e.retries = Math.max(0, attempts - 1);
             e.requestId = requestId;
+            e.cache = cache == null ? null : cache.outcome();
             accessLog.log(e);
         }
     }

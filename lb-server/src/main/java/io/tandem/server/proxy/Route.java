@@ -38,10 +38,13 @@ final class Route {
     private final long bodyLimit;
     /** The per-client counters of this route; null without per-client limits. */
     private final ClientLimiter limiter;
+    /** The cache of this route's requests, or null. */
+    private final RouteCache cache;
 
     private Route(RouteMatcher matcher, PoolRuntime pool, RewriteConfig rewrite, RedirectConfig redirect,
-                  RespondConfig respond, AccessRule access, RouteLimits limits, int trackedClients) {
+                  RespondConfig respond, AccessRule access, RouteLimits limits, int trackedClients, RouteCache cache) {
         this.matcher = matcher;
+        this.cache = cache;
         this.bodyLimit = limits.body();
         this.limiter = limits.perClient() ? new ClientLimiter(limits.rate(), limits.window().toNanos(),
                 limits.connections(), trackedClients, System::nanoTime) : null;
@@ -70,6 +73,7 @@ final class Route {
         this.access = from.access;
         this.bodyLimit = from.bodyLimit;
         this.limiter = from.limiter;
+        this.cache = from.cache;
     }
 
     /** This route with its pool taken from {@code pools} by name (a runtime change of the pools' backends). */
@@ -82,13 +86,29 @@ final class Route {
      * @param trackedClients client addresses its per-client limits remember
      */
     static Route of(RouteConfig config, PoolRuntime pool, int trackedClients) {
+        return of(config, pool, trackedClients, null);
+    }
+
+    /** @param cache the route's cache (its own or the listener's), or null */
+    static Route of(RouteConfig config, PoolRuntime pool, int trackedClients, RouteCache cache) {
         return new Route(new RouteMatcher(config.match()), pool, config.rewrite(), config.redirect().orElse(null),
-                config.respond().orElse(null), AccessRule.of(config.access()), config.limits(), trackedClients);
+                config.respond().orElse(null), AccessRule.of(config.access()), config.limits(), trackedClients,
+                pool == null ? null : cache);
     }
 
     /** The route of requests no configured route matches. */
     static Route fallback(PoolRuntime pool) {
-        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN, RouteLimits.NONE, 0);
+        return fallback(pool, null);
+    }
+
+    /** The route of requests no configured route matches, with the listener's cache (or null). */
+    static Route fallback(PoolRuntime pool, RouteCache cache) {
+        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN, RouteLimits.NONE, 0, cache);
+    }
+
+    /** The cache of this route's requests, or null. */
+    RouteCache cache() {
+        return cache;
     }
 
     boolean matches(RequestFacts request) {

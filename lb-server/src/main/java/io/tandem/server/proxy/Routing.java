@@ -4,10 +4,13 @@ import io.netty.util.AsciiString;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.RouteConfig;
 import io.tandem.config.SniRouteConfig;
+import io.tandem.core.cache.RequestRules;
+import io.tandem.server.cache.HttpCache;
 import io.tandem.server.tls.SniMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A listener's routes, compiled with their conditions and policies (rewrites,
@@ -40,16 +43,31 @@ public final class Routing {
      * @param listenerIndex the listener's position in the config these pools were
      *                      built with; indexes the pools' per-listener meters
      */
+    /** The cache named {@code name} with a route's cookie list, or null for none ({@code off}, unknown). */
+    private static RouteCache routeCache(Map<String, HttpCache> caches, String name,
+                                         Optional<List<String>> ignoreCookies) {
+        HttpCache cache = name == null || RouteConfig.NO_CACHE.equals(name) ? null : caches.get(name);
+        return cache == null ? null : new RouteCache(cache, ignoreCookies.map(RequestRules.CookieFilter::new)
+                .orElse(null));
+    }
+
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
-        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()));
+        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()), Map.of());
     }
 
     /** With the node's access logs, which own the syslog senders a listener's {@code access-log} may name. */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener));
+        this(listener, listenerIndex, pools, accessLogs.of(listener), Map.of());
     }
 
-    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog) {
+    /** With the node's caches, which the listener's and its routes' {@code cache} name. */
+    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
+                   Map<String, HttpCache> caches) {
+        this(listener, listenerIndex, pools, accessLogs.of(listener), caches);
+    }
+
+    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
+                    Map<String, HttpCache> caches) {
         this.listener = listener;
         this.listenerIndex = listenerIndex;
         this.accessLog = accessLog;
@@ -57,10 +75,11 @@ public final class Routing {
         this.routes = new Route[configured.size()];
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
-            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()), listener.trackedClients());
+            routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()), listener.trackedClients(),
+                    routeCache(caches, r.cache() != null ? r.cache() : listener.cache(), r.cacheIgnoreCookies()));
         }
         this.defaultPool = pools.get(listener.pool());
-        this.fallback = Route.fallback(defaultPool);
+        this.fallback = Route.fallback(defaultPool, routeCache(caches, listener.cache(), Optional.empty()));
         this.access = AccessRule.of(listener.access());
         this.headerTimeoutNanos = listener.headerTimeout().toNanos();
         this.idleTimeoutNanos = listener.idleTimeout().toNanos();

@@ -95,6 +95,7 @@ final class TemplateLine implements AccessLog {
             case TOTAL_TIME -> time(b, e.totalNanos);
             case RETRIES -> b.append(e.retries);
             case REQUEST_ID -> text(b, e.requestId);
+            case CACHE -> text(b, e.cache);
             case LISTENER -> b.append(listener);
             case TLS_PROTOCOL -> text(b, e.tls == null ? null : e.tls.protocol());
             case TLS_CIPHER -> text(b, e.tls == null ? null : e.tls.cipher());
