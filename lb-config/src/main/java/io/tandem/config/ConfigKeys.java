@@ -158,6 +158,18 @@ final class ConfigKeys {
             .string("pool", true, null)
             .build();
 
+    static final Shape HTTP2 = Shape.of("http2")
+            .integer("max-concurrent-streams", Defaults.H2_MAX_CONCURRENT_STREAMS, 1, 10_000)
+            .size("max-header-list-size", Defaults.H2_MAX_HEADER_LIST_SIZE, 1024, 1 << 20)
+            .size("max-frame-size", Defaults.H2_MAX_FRAME_SIZE, 16 * 1024, (1 << 24) - 1)
+            .size("initial-window-size", Defaults.H2_INITIAL_WINDOW_SIZE, 1024, Integer.MAX_VALUE)
+            .size("connection-window-size", Defaults.H2_CONNECTION_WINDOW_SIZE, 64 * 1024, Integer.MAX_VALUE)
+            .integer("max-resets", Defaults.H2_MAX_RESETS, 1, 1_000_000)
+            .duration("reset-window", Defaults.H2_RESET_WINDOW, Duration.ofSeconds(1))
+            .integer("max-control-frames", Defaults.H2_MAX_CONTROL_FRAMES, 1, 1_000_000)
+            .duration("stall-timeout", Defaults.H2_STALL_TIMEOUT, Duration.ofSeconds(1))
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -173,6 +185,8 @@ final class ConfigKeys {
             .nested("access", LISTENER_ACCESS)
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .listOf("sni-routes", SNI_ROUTE, false, 0)
+            .stringList("protocols")
+            .nested("http2", HTTP2)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")

@@ -208,7 +208,7 @@ public final class ConfigLoader {
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
                     accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
                     RouteSections.access(s.section("access"), false), maxConnections, trackedClients, mode,
-                    sniRoutes);
+                    sniRoutes, Http2Sections.http2(s, tls.isPresent() || s.has("tls")));
         }
 
         /**

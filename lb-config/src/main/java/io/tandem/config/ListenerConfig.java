@@ -29,6 +29,8 @@ import java.util.Optional;
  *                      json, {@code proxy-protocol} and {@code sni-routes} apply)
  * @param sniRoutes     ({@code mode: tcp}) routes by the SNI name of a TLS ClientHello, passed through;
  *                      first exact name, then wildcard; no match (or no TLS, or no SNI) goes to {@code pool}
+ * @param http2         the protocols the listener speaks (h2 by ALPN, h2c on a plain listener, HTTP/1.1) and the
+ *                      limits of its HTTP/2 connections
  */
 public record ListenerConfig(
         String name,
@@ -48,11 +50,23 @@ public record ListenerConfig(
         int maxConnections,
         int trackedClients,
         ListenerMode mode,
-        List<SniRouteConfig> sniRoutes) {
+        List<SniRouteConfig> sniRoutes,
+        Http2Config http2) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
         sniRoutes = List.copyOf(sniRoutes);
+    }
+
+    /** A listener with the default protocols (h2 and HTTP/1.1 over TLS, HTTP/1.1 on plain), as before they were set. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
+                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes,
+                Http2Config.defaults(tls.isPresent()));
     }
 
     /** An HTTP listener, as before {@code mode} existed. */

@@ -18,7 +18,7 @@ final class TcpSections {
      * terminate TLS would be silently ignored, so they are errors.
      */
     static void refuseHttpKeys(Section s) {
-        for (String key : List.of("routes", "tls", "redirect-http", "hsts", "limits")) {
+        for (String key : List.of("routes", "tls", "redirect-http", "hsts", "limits", "protocols", "http2")) {
             if (s.has(key)) {
                 s.problem(key, "does not apply to a mode: tcp listener (it forwards bytes without reading "
                         + "HTTP" + (key.equals("tls") ? "; TLS goes through to the backends as it is" : "")

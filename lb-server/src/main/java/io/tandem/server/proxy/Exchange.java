@@ -98,13 +98,13 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        this.protocol = clientHttp10 ? "HTTP/1.0" : "HTTP/1.1";
+        this.protocol = client.requestProtocol();
         if (request instanceof FullHttpRequest) {
             bytesIn = ((FullHttpRequest) request).content().readableBytes();
         }
         choice.begin(this.pool, client.requestContext());
         // Response header edits need the head as an object: such a route's responses take the object path.
-        upstream.begin(request, upgrading, route.responseEdits().isEmpty());
+        upstream.begin(request, upgrading, route.responseEdits().isEmpty() && client.rawResponses());
         downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null,
                 route.responseEdits(), client.requestValues());
     }
@@ -469,6 +469,11 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * ({@link BackendConnection#drain}); otherwise it closes.
      */
     void abort() {
+        abort(false);
+    }
+
+    /** {@link #abort()}; with {@code reset} (an HTTP/2 stream reset) the backend connection always closes. */
+    void abort(boolean reset) {
         if (phase == Phase.ENDED) {
             return;
         }
@@ -477,7 +482,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         cancelResponseTimer();
         release();
         upstream.dropUnsent();
-        upstream.abandon(answering);
+        upstream.abandon(answering || reset);
         // 499, nginx's code for it: the client closed the connection before the response ended.
         finish(CLIENT_CLOSED, downstream.bytes(), Ending.CLIENT_LEFT);
     }
