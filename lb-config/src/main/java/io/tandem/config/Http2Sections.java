@@ -25,9 +25,6 @@ final class Http2Sections {
                     protocols.add(p);
                 }
             }
-            if (names.isEmpty()) {
-                listener.problem("protocols", "lists no protocol; expected h2, http/1.1 or both");
-            }
         }
         if (protocols.isEmpty()) {
             protocols = defaults.protocols();
