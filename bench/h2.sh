@@ -47,7 +47,6 @@ worker_processes 1; worker_rlimit_nofile 20000; pid run/proxy.pid; error_log run
 events { worker_connections 20000; }
 http { access_log off; keepalive_timeout 75s; keepalive_requests 1000000; client_body_temp_path run/tmp/body;
   proxy_temp_path run/tmp/p; fastcgi_temp_path run/tmp/f; uwsgi_temp_path run/tmp/u; scgi_temp_path run/tmp/s;
-  http2_max_requests 1000000;
   upstream backends { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; keepalive_requests 1000000; }
   server { listen 127.0.0.1:$NGINX ssl http2 backlog=4096; ssl_certificate $OUT/cert.pem;
     ssl_certificate_key $OUT/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
