@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -57,6 +58,10 @@ final class Http2Frontend {
         Http2FrameCodec codec = codec(config);
         Http2Connection connection = new Http2Connection(listener, routing, codec, https, origin.source(),
                 origin.destination(), origin.sni());
+        // The streams of a connection answer in the same loop pass, each flushing its stream: one write (and
+        // one TLS record) per pass instead of one per response.
+        pipeline.addLast("h2-flush", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast("h2", codec);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
             @Override
