@@ -285,6 +285,9 @@ public final class ConfigDump {
             m.put("tls", t);
         });
         p.closeOnDownAfter().ifPresent(d -> m.put("on-down", map("close-connections-after", duration(d))));
+        if (!tcp) {
+            m.put("protocol", p.protocol().configName());
+        }
         return m;
     }
 

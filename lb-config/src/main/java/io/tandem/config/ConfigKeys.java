@@ -273,6 +273,8 @@ final class ConfigKeys {
             .nested("tls", BACKEND_TLS)
             .nested("error-pages", ERROR_PAGES)
             .nested("on-down", ON_DOWN)
+            .choice("protocol", "a backend protocol", PoolConfig.BackendProtocol.HTTP_1_1.configName(),
+                    PoolConfig.BackendProtocol.configNames())
             .build();
 
     static final Shape TRACK = Shape.of("track")

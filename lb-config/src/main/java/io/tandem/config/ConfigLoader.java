@@ -474,9 +474,18 @@ public final class ConfigLoader {
             if (s.has("on-down") && closeOnDown.isEmpty() && !s.section("on-down").has("close-connections-after")) {
                 s.problem("on-down", "needs close-connections-after, e.g. on-down: { close-connections-after: 2s }");
             }
+            PoolConfig.BackendProtocol protocol = PoolConfig.BackendProtocol.fromConfig(s.choice("protocol"));
+            if (protocol == PoolConfig.BackendProtocol.H2C && tls.isPresent()) {
+                s.problem("protocol", "h2c is HTTP/2 in the clear; a pool with tls speaks HTTP/1.1 over TLS "
+                        + "(h2 over TLS to backends is not supported yet)");
+            }
+            if (protocol == PoolConfig.BackendProtocol.H2C && proxyProtocol.isPresent()) {
+                s.problem("protocol", "h2c shares one connection among many clients' requests: it cannot send a "
+                        + "client's PROXY header");
+            }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
                     idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
-                    RouteSections.errorPages(s.section("error-pages")), closeOnDown);
+                    RouteSections.errorPages(s.section("error-pages")), closeOnDown, protocol);
         }
 
         private HealthConfig health(Section s) {

@@ -36,7 +36,45 @@ public record PoolConfig(
         Optional<ProxyProtocolVersion> proxyProtocol,
         Optional<BackendTlsConfig> tls,
         Map<Integer, ErrorPage> errorPages,
-        Optional<Duration> closeOnDownAfter) {
+        Optional<Duration> closeOnDownAfter,
+        BackendProtocol protocol) {
+
+    /** What a pool speaks to its backends. */
+    public enum BackendProtocol {
+        /** HTTP/1.1 with keep-alive: one request per connection at a time. */
+        HTTP_1_1("http/1.1"),
+        /** HTTP/2 in the clear, by prior knowledge: a stream per request, many on one connection. */
+        H2C("h2c");
+
+        private final String configName;
+
+        BackendProtocol(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+
+        public static java.util.List<String> configNames() {
+            return java.util.List.of(HTTP_1_1.configName, H2C.configName);
+        }
+
+        public static BackendProtocol fromConfig(String name) {
+            return H2C.configName.equals(name) ? H2C : HTTP_1_1;
+        }
+    }
+
+    /** A pool speaking HTTP/1.1 to its backends, as before {@code protocol}. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages,
+                      Optional<Duration> closeOnDownAfter) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, BackendProtocol.HTTP_1_1);
+    }
 
     public PoolConfig {
         backends = List.copyOf(backends);

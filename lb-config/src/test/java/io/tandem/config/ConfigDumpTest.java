@@ -95,6 +95,7 @@ class ConfigDumpTest {
                 "      ejection-time: 30s",
                 "      max-ejection-time: 5m",
                 "      max-ejected-percent: 50",
+                "    protocol: http/1.1",
                 "shutdown-timeout: 30s",
                 ""));
     }

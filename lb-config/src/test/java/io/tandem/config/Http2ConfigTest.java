@@ -56,4 +56,21 @@ class Http2ConfigTest {
                 .contains("listeners[0].protocols: does not apply to a mode: tcp listener")
                 .contains("listeners[0].http2: does not apply to a mode: tcp listener");
     }
+
+    // A pool's protocol: http/1.1 by default, h2c as written; h2c with tls or a PROXY header is refused where written.
+    @Test
+    void poolProtocol() throws Exception {
+        TandemConfig c = TestConfigs.parse("listeners: [ { bind: 127.0.0.1:8080, pool: web } ]",
+                "pools: { web: { protocol: h2c, backends: [ { address: 10.0.0.11:80 } ] },",
+                "         old: { backends: [ { address: 10.0.0.12:80 } ] } }");
+        assertThat(c.pools().get("web").protocol()).isEqualTo(PoolConfig.BackendProtocol.H2C);
+        assertThat(c.pools().get("old").protocol()).isEqualTo(PoolConfig.BackendProtocol.HTTP_1_1);
+        assertThat(TestConfigs.problems("listeners: [ { bind: 127.0.0.1:8080, pool: web } ]",
+                "pools: { web: { protocol: h2c, proxy-protocol: v2, backends: [ { address: 10.0.0.11:80 } ] } }"))
+                .isEqualTo("t.yaml:2:27: pools.web.protocol: h2c shares one connection among many clients' "
+                        + "requests: it cannot send a client's PROXY header");
+        assertThat(TestConfigs.problems("listeners: [ { bind: 127.0.0.1:8080, pool: web } ]",
+                "pools: { web: { protocol: h3, backends: [ { address: 10.0.0.11:80 } ] } }"))
+                .startsWith("t.yaml:2:27: pools.web.protocol:");
+    }
 }

@@ -63,6 +63,13 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
     private boolean ended;
     /** The request head was read: a later HEADERS frame holds trailers. */
     private boolean headRead;
+    /**
+     * The response head, held until what follows it is known: an empty end makes it one HEADERS frame with
+     * END_STREAM (gRPC's Trailers-Only answer must come so; a bodiless answer saves a frame); anything
+     * else, or a flush, sends it as it is.
+     */
+    private Http2Headers heldHead;
+    private ChannelPromise heldPromise;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -167,7 +174,8 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
                 writeEnd(ctx, full, promise);
                 return;
             }
-            ctx.write(new DefaultHttp2HeadersFrame(headers, false), promise);
+            heldHead = headers;
+            heldPromise = promise;
             return;
         }
         if (msg instanceof LastHttpContent) {
@@ -177,9 +185,21 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
                 promise.trySuccess();
                 return;
             }
-            writeEnd(ctx, (LastHttpContent) msg, promise);
+            LastHttpContent last = (LastHttpContent) msg;
+            if (heldHead != null && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
+                last.release();
+                ended = true;
+                Http2Headers head = heldHead;
+                heldHead = null;
+                ctx.write(new DefaultHttp2HeadersFrame(head, true), heldPromise);
+                promise.trySuccess();
+                return;
+            }
+            writeHeld(ctx);
+            writeEnd(ctx, last, promise);
             return;
         }
+        writeHeld(ctx);
         if (msg instanceof HttpContent) {
             ctx.write(new DefaultHttp2DataFrame(((HttpContent) msg).content(), false), promise);
             return;
@@ -192,6 +212,20 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
         ReferenceCountUtil.release(msg);
         promise.tryFailure(new IllegalStateException("an HTTP/2 stream takes response objects, not "
                 + msg.getClass().getSimpleName()));
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        writeHeld(ctx);
+        ctx.flush();
+    }
+
+    private void writeHeld(ChannelHandlerContext ctx) {
+        if (heldHead != null) {
+            Http2Headers head = heldHead;
+            heldHead = null;
+            ctx.write(new DefaultHttp2HeadersFrame(head, false), heldPromise);
+        }
     }
 
     /** The last body part and the trailers (if any) with END_STREAM. */

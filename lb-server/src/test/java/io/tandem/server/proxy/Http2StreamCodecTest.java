@@ -119,6 +119,29 @@ class Http2StreamCodecTest {
         assertFalse(ch.finishAndReleaseAll());
     }
 
+    // A head followed by an empty end is one HEADERS frame with END_STREAM (gRPC's Trailers-Only answer);
+    // a head followed by a flush goes out at once, without END_STREAM.
+    @Test
+    void headHeldUntilWhatFollowsIsKnown() {
+        EmbeddedChannel ch = new EmbeddedChannel(new Http2StreamCodec());
+        DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set("grpc-status", "5").set("grpc-message", "not found");
+        ch.write(head);
+        assertThat((Object) ch.readOutbound()).isNull();
+        ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        Http2HeadersFrame only = ch.readOutbound();
+        assertThat(only.isEndStream()).isTrue();
+        assertThat(only.headers().get("grpc-status").toString()).isEqualTo("5");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertFalse(ch.finishAndReleaseAll());
+
+        EmbeddedChannel streaming = new EmbeddedChannel(new Http2StreamCodec());
+        streaming.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+        Http2HeadersFrame sent = streaming.readOutbound();
+        assertThat(sent.isEndStream()).isFalse();
+        assertFalse(streaming.finishAndReleaseAll());
+    }
+
     private static String data(Object frame, boolean endStream) {
         Http2DataFrame d = (Http2DataFrame) frame;
         assertThat(d.isEndStream()).isEqualTo(endStream);
