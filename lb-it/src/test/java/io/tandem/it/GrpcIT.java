@@ -62,6 +62,28 @@ class GrpcIT {
     static final MethodDescriptor<String, String> COUNT = method("Count",
             MethodDescriptor.MethodType.SERVER_STREAMING);
     static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+    /** grpc.health.v1.Health/Check, its messages as protobuf bytes. */
+    static final MethodDescriptor<byte[], byte[]> HEALTH_CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    /** What the health service answers: HealthCheckResponse { status: SERVING (1) or NOT_SERVING (2) }. */
+    static volatile boolean serving = true;
+    static final java.util.concurrent.atomic.AtomicInteger healthChecks = new java.util.concurrent.atomic.AtomicInteger();
     static final Metadata.Key<String> SERVED_BY = Metadata.Key.of("x-served-by", Metadata.ASCII_STRING_MARSHALLER);
 
     static Server server;
@@ -93,7 +115,14 @@ class GrpcIT {
                     out.onError(Status.NOT_FOUND.withDescription("no such thing: " + req).asRuntimeException(trailers));
                 }))
                 .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service)
+        ServerServiceDefinition health = ServerServiceDefinition.builder("grpc.health.v1.Health")
+                .addMethod(HEALTH_CHECK, ServerCalls.asyncUnaryCall((req, out) -> {
+                    healthChecks.incrementAndGet();
+                    out.onNext(new byte[] {0x08, (byte) (serving ? 1 : 2)});
+                    out.onCompleted();
+                }))
+                .build();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).addService(health)
                 .intercept(new io.grpc.ServerInterceptor() {
                     @Override
                     public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
@@ -112,7 +141,8 @@ class GrpcIT {
         lb.config()
                 .listener("grpc", "grpc", l -> l.set("protocols", "[h2]").accessLog("enabled: true, template: "
                         + "'$protocol $uri $status $backend'"))
-                .pool("grpc", p -> p.set("protocol", "h2c").backend("127.0.0.1:" + port));
+                .pool("grpc", p -> p.set("protocol", "h2c").set("health", "{ type: grpc, interval: 200ms, rise: 1, "
+                        + "fall: 1 }").backend("127.0.0.1:" + port));
         lb.start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", lb.port("grpc")).usePlaintext().build();
     }
@@ -168,5 +198,29 @@ class GrpcIT {
                 });
         Poll.until(Duration.ofSeconds(10), "the log line of the failed call",
                 () -> lb.output().contains("HTTP/2.0 /tandem.test.Echo/Fail 200 127.0.0.1:" + server.getPort()));
+    }
+
+    // The gRPC health check: SERVING keeps the backend up, NOT_SERVING takes it down (calls then get
+    // UNAVAILABLE from Tandem's 503), SERVING again brings it back.
+    @Test
+    void grpcHealthCheckFollowsTheServingStatus() throws Exception {
+        String address = "127.0.0.1:" + server.getPort();
+        try {
+            Poll.until(Duration.ofSeconds(10), "checks reaching the health service", () -> healthChecks.get() > 0);
+            assertThat(lb.admin().backend("grpc", address).path("state").asText()).isEqualTo("up");
+            serving = false;
+            Poll.until(Duration.ofSeconds(10), "the backend down after NOT_SERVING",
+                    () -> lb.admin().backend("grpc", address).path("state").asText().equals("down"));
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, ECHO,
+                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "while down"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        } finally {
+            serving = true;
+        }
+        Poll.until(Duration.ofSeconds(10), "the backend up again after SERVING",
+                () -> lb.admin().backend("grpc", address).path("state").asText().equals("up"));
+        assertThat(ClientCalls.blockingUnaryCall(channel, ECHO,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "back")).isEqualTo("echo: back");
     }
 }
