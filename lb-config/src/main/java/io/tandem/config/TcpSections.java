@@ -88,7 +88,7 @@ final class TcpSections {
                 h.problem(h.has("type") ? "type" : null, used + ", so its check cannot be an HTTP request; "
                         + "set type: " + String.join(", ", HealthConfig.Type.tcpNames()));
             }
-            for (String httpOnly : List.of("sticky", "tls", "error-pages")) {
+            for (String httpOnly : List.of("sticky", "tls", "error-pages", "protocol")) {
                 if (s.has(httpOnly)) {
                     s.problem(httpOnly, "does not apply: " + used);
                 }

@@ -73,4 +73,12 @@ class Http2ConfigTest {
                 "pools: { web: { protocol: h3, backends: [ { address: 10.0.0.11:80 } ] } }"))
                 .startsWith("t.yaml:2:27: pools.web.protocol:");
     }
+
+    // A pool of a mode: tcp listener forwards bytes: protocol does not apply to it.
+    @Test
+    void tcpPoolRefusesProtocol() {
+        assertThat(TestConfigs.problems("listeners: [ { bind: 127.0.0.1:3306, pool: db, mode: tcp } ]",
+                "pools: { db: { protocol: h2c, backends: [ { address: 10.0.0.11:3306 } ] } }"))
+                .contains("pools.db.protocol: does not apply: pool db is used by the mode: tcp listener listener-0");
+    }
 }
