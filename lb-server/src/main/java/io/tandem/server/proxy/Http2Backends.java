@@ -15,6 +15,8 @@ import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.pool.Backend;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 to the backends of an {@code h2c} pool: each event loop keeps its own connections to each
@@ -32,7 +35,8 @@ import java.util.Map;
  * connection" is a stream on one of them ({@link Http2BackendStream}). A connection carries streams up to
  * the backend's SETTINGS_MAX_CONCURRENT_STREAMS; beyond, another connection is opened, so a loop has as
  * few connections per backend as its concurrent requests need. A connection that got GOAWAY, or closed,
- * takes no new stream. Opening a connection is the stream's connect: a refused or timed-out connect is
+ * takes no new stream; one without streams and without a byte from the backend for the pool's
+ * {@code timeouts.idle} closes. Opening a connection is the stream's connect: a refused or timed-out connect is
  * the exchange's connect failure, retried like an HTTP/1.1 one.
  *
  * <p>Confined to its event loop (a {@link FastThreadLocal}).
@@ -78,6 +82,9 @@ final class Http2Backends {
                                 .gracefulShutdownTimeoutMillis(0).build());
                         ch.pipeline().addLast("h2-streams", new Http2MultiplexHandler(
                                 new ChannelInboundHandlerAdapter()));
+                        // Closed after the pool's idle timeout without a byte from the backend and no stream.
+                        ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeoutMillis(), 0, 0,
+                                TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast("h2-backend", new ConnectionEnd());
                     }
                 })
@@ -172,6 +179,18 @@ final class Http2Backends {
                 goneAway = true;
             }
             ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                if (codec == null || codec.connection().numActiveStreams() == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
