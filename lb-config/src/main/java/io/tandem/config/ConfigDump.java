@@ -119,6 +119,18 @@ public final class ConfigDump {
         if (l.cache() != null) {
             m.put("cache", l.cache());
         }
+        Http2Config h2 = l.http2();
+        m.put("protocols", h2.protocols().stream().map(Http2Config.Protocol::configName).collect(Collectors.toList()));
+        Map<String, Object> http2 = map("max-concurrent-streams", h2.maxConcurrentStreams(),
+                "max-header-list-size", Units.formatSize(h2.maxHeaderListSize()),
+                "max-frame-size", Units.formatSize(h2.maxFrameSize()),
+                "initial-window-size", Units.formatSize(h2.initialWindowSize()),
+                "connection-window-size", Units.formatSize(h2.connectionWindowSize()));
+        http2.put("max-resets", h2.maxResets());
+        http2.put("reset-window", duration(h2.resetWindow()));
+        http2.put("max-control-frames", h2.maxControlFrames());
+        http2.put("stall-timeout", duration(h2.stallTimeout()));
+        m.put("http2", http2);
         return m;
     }
 
@@ -303,6 +315,9 @@ public final class ConfigDump {
             m.put("tls", t);
         });
         p.closeOnDownAfter().ifPresent(d -> m.put("on-down", map("close-connections-after", duration(d))));
+        if (!tcp) {
+            m.put("protocol", p.protocol().configName());
+        }
         return m;
     }
 

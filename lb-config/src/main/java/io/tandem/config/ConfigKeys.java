@@ -160,6 +160,18 @@ final class ConfigKeys {
             .string("pool", true, null)
             .build();
 
+    static final Shape HTTP2 = Shape.of("http2")
+            .integer("max-concurrent-streams", Defaults.H2_MAX_CONCURRENT_STREAMS, 1, 10_000)
+            .size("max-header-list-size", Defaults.H2_MAX_HEADER_LIST_SIZE, 1024, 1 << 20)
+            .size("max-frame-size", Defaults.H2_MAX_FRAME_SIZE, 16 * 1024, (1 << 24) - 1)
+            .size("initial-window-size", Defaults.H2_INITIAL_WINDOW_SIZE, 1024, Integer.MAX_VALUE)
+            .size("connection-window-size", Defaults.H2_CONNECTION_WINDOW_SIZE, 64 * 1024, Integer.MAX_VALUE)
+            .integer("max-resets", Defaults.H2_MAX_RESETS, 1, 1_000_000)
+            .duration("reset-window", Defaults.H2_RESET_WINDOW, Duration.ofSeconds(1))
+            .integer("max-control-frames", Defaults.H2_MAX_CONTROL_FRAMES, 1, 1_000_000)
+            .duration("stall-timeout", Defaults.H2_STALL_TIMEOUT, Duration.ofSeconds(1))
+            .build();
+
     static final Shape LISTENER = Shape.of("listener")
             .string("name", false, null)
             .address("bind", true, null)
@@ -176,6 +188,8 @@ final class ConfigKeys {
             .choice("mode", "a listener mode", ListenerMode.HTTP.configName(), ListenerMode.configNames())
             .listOf("sni-routes", SNI_ROUTE, false, 0)
             .string("cache", false, null)
+            .stringList("protocols")
+            .nested("http2", HTTP2)
             .build();
 
     static final Shape ADMIN = Shape.of("admin")
@@ -272,6 +286,8 @@ final class ConfigKeys {
             .nested("tls", BACKEND_TLS)
             .nested("error-pages", ERROR_PAGES)
             .nested("on-down", ON_DOWN)
+            .choice("protocol", "a backend protocol", PoolConfig.BackendProtocol.HTTP_1_1.configName(),
+                    PoolConfig.BackendProtocol.configNames())
             .build();
 
     static final Shape TRACK = Shape.of("track")

@@ -235,7 +235,8 @@ public final class ConfigLoader {
             return new ListenerConfig(name, bind, pool, headerTimeout, idleTimeout, headerSize, uriLength, routes,
                     accessLog, proxyProtocol(s.section("proxy-protocol")), tls, redirect, hsts,
                     RouteSections.access(s.section("access"), false), maxConnections, trackedClients, mode,
-                    sniRoutes, mode == ListenerMode.TCP ? null : cache);
+                    sniRoutes, mode == ListenerMode.TCP ? null : cache,
+                    Http2Sections.http2(s, tls.isPresent() || s.has("tls")));
         }
 
         /**
@@ -554,9 +555,18 @@ public final class ConfigLoader {
             if (s.has("on-down") && closeOnDown.isEmpty() && !s.section("on-down").has("close-connections-after")) {
                 s.problem("on-down", "needs close-connections-after, e.g. on-down: { close-connections-after: 2s }");
             }
+            PoolConfig.BackendProtocol protocol = PoolConfig.BackendProtocol.fromConfig(s.choice("protocol"));
+            if (protocol == PoolConfig.BackendProtocol.H2C && tls.isPresent()) {
+                s.problem("protocol", "h2c is HTTP/2 in the clear; a pool with tls speaks HTTP/1.1 over TLS "
+                        + "(h2 over TLS to backends is not supported yet)");
+            }
+            if (protocol == PoolConfig.BackendProtocol.H2C && proxyProtocol.isPresent()) {
+                s.problem("protocol", "h2c shares one connection among many clients' requests: it cannot send a "
+                        + "client's PROXY header");
+            }
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
                     idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
-                    RouteSections.errorPages(s.section("error-pages")), closeOnDown, discovery);
+                    RouteSections.errorPages(s.section("error-pages")), closeOnDown, discovery, protocol);
         }
 
         private HealthConfig health(Section s) {

@@ -24,6 +24,16 @@ public final class Defaults {
     public static final int MAX_HEADER_SIZE = 32 * 1024;
     public static final int MAX_URI_LENGTH = 8 * 1024;
 
+    public static final int H2_MAX_CONCURRENT_STREAMS = 128;
+    public static final int H2_MAX_HEADER_LIST_SIZE = 32 * 1024;
+    public static final int H2_MAX_FRAME_SIZE = 16 * 1024;
+    public static final int H2_INITIAL_WINDOW_SIZE = 64 * 1024;
+    public static final int H2_CONNECTION_WINDOW_SIZE = 1024 * 1024;
+    public static final int H2_MAX_RESETS = 200;
+    public static final Duration H2_RESET_WINDOW = Duration.ofSeconds(30);
+    public static final int H2_MAX_CONTROL_FRAMES = 100;
+    public static final Duration H2_STALL_TIMEOUT = Duration.ofSeconds(30);
+
     public static final boolean ACCESS_LOG_ENABLED = false;
     public static final AccessLogConfig.Format ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
     public static final String RESPOND_CONTENT_TYPE = "text/plain; charset=utf-8";

@@ -84,7 +84,12 @@ public record HealthConfig(
         /** MySQL/MariaDB: the greeting, a login as {@code user}, then {@code COM_QUIT}. */
         MYSQL,
         /** PostgreSQL: a startup message for {@code user}; an authentication request or ReadyForQuery passes. */
-        POSTGRES;
+        POSTGRES,
+        /**
+         * The gRPC health-checking protocol ({@code grpc.health.v1.Health/Check} over h2c, the server's
+         * overall health): passes on {@code SERVING}.
+         */
+        GRPC;
 
         public String configName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -92,7 +97,7 @@ public record HealthConfig(
 
         /** Whether the check speaks a protocol other than HTTP, so it only fits a pool of a tcp listener. */
         public boolean tcpOnly() {
-            return this != HTTP && this != TCP;
+            return this != HTTP && this != TCP && this != GRPC;
         }
 
         /** The types a pool of a {@code mode: tcp} listener may use. */

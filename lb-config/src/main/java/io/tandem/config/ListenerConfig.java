@@ -31,6 +31,8 @@ import java.util.Optional;
  *                      first exact name, then wildcard; no match (or no TLS, or no SNI) goes to {@code pool}
  * @param cache         the name of the {@code caches} entry every route of this listener uses unless the
  *                      route says otherwise; null for none
+ * @param http2         the protocols the listener speaks (h2 by ALPN, h2c on a plain listener, HTTP/1.1) and the
+ *                      limits of its HTTP/2 connections
  */
 public record ListenerConfig(
         String name,
@@ -51,11 +53,35 @@ public record ListenerConfig(
         int trackedClients,
         ListenerMode mode,
         List<SniRouteConfig> sniRoutes,
-        String cache) {
+        String cache,
+        Http2Config http2) {
 
     public ListenerConfig {
         routes = List.copyOf(routes);
         sniRoutes = List.copyOf(sniRoutes);
+    }
+
+    /** A listener without a cache and with the default protocols (h2 and HTTP/1.1 over TLS, HTTP/1.1 on plain). */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
+                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes, null,
+                Http2Config.defaults(tls.isPresent()));
+    }
+
+    /** A listener with the default protocols, as before they were set. */
+    public ListenerConfig(String name, HostPort bind, String pool, Duration headerTimeout, Duration idleTimeout,
+                          int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
+                          ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
+                          Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
+                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes,
+                          String cache) {
+        this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes, cache,
+                Http2Config.defaults(tls.isPresent()));
     }
 
     /** A listener without a cache, as before caches existed. */
@@ -63,9 +89,11 @@ public record ListenerConfig(
                           int maxHeaderSize, int maxUriLength, List<RouteConfig> routes, AccessLogConfig accessLog,
                           ProxyProtocolConfig proxyProtocol, Optional<ListenerTlsConfig> tls,
                           Optional<HostPort> redirectHttp, Optional<Duration> hsts, AccessConfig access,
-                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes) {
+                          int maxConnections, int trackedClients, ListenerMode mode, List<SniRouteConfig> sniRoutes,
+                          Http2Config http2) {
         this(name, bind, pool, headerTimeout, idleTimeout, maxHeaderSize, maxUriLength, routes, accessLog,
-                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes, null);
+                proxyProtocol, tls, redirectHttp, hsts, access, maxConnections, trackedClients, mode, sniRoutes, null,
+                http2);
     }
 
     /** An HTTP listener, as before {@code mode} existed. */

@@ -39,7 +39,35 @@ public record PoolConfig(
         Optional<BackendTlsConfig> tls,
         Map<Integer, ErrorPage> errorPages,
         Optional<Duration> closeOnDownAfter,
-        List<DnsBackendConfig> discovery) {
+        List<DnsBackendConfig> discovery,
+        BackendProtocol protocol) {
+
+    /** What a pool speaks to its backends. */
+    public enum BackendProtocol {
+        /** HTTP/1.1 with keep-alive: one request per connection at a time. */
+        HTTP_1_1("http/1.1"),
+        /** HTTP/2 in the clear, by prior knowledge: a stream per request, many on one connection. */
+        H2C("h2c");
+
+        private final String configName;
+
+        BackendProtocol(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+
+        public static java.util.List<String> configNames() {
+            return java.util.List.of(HTTP_1_1.configName, H2C.configName);
+        }
+
+        public static BackendProtocol fromConfig(String name) {
+            return H2C.configName.equals(name) ? H2C : HTTP_1_1;
+        }
+    }
+
 
     public PoolConfig {
         backends = List.copyOf(backends);
@@ -54,10 +82,10 @@ public record PoolConfig(
     public PoolConfig withBackends(List<BackendConfig> otherBackends) {
         return new PoolConfig(name, strategy, hashOn, otherBackends, health, connectTimeout, responseTimeout,
                 idleTimeout, retries, slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter,
-                discovery);
+                discovery, protocol);
     }
 
-    /** A pool whose backends are all named by address (no DNS discovery). */
+    /** A pool whose backends are all named by address (no DNS discovery), speaking HTTP/1.1 to them. */
     public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
                       Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
                       Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
@@ -65,7 +93,31 @@ public record PoolConfig(
                       Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages,
                       Optional<Duration> closeOnDownAfter) {
         this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
-                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, List.of());
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, List.of(),
+                BackendProtocol.HTTP_1_1);
+    }
+
+    /** A pool speaking HTTP/1.1 to its backends, as before {@code protocol}. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages,
+                      Optional<Duration> closeOnDownAfter, List<DnsBackendConfig> discovery) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, discovery,
+                BackendProtocol.HTTP_1_1);
+    }
+
+    /** A pool without DNS discovery. */
+    public PoolConfig(String name, StrategyName strategy, Optional<HashOn> hashOn, List<BackendConfig> backends,
+                      Optional<HealthConfig> health, Duration connectTimeout, Duration responseTimeout,
+                      Duration idleTimeout, int retries, Duration slowStart, Optional<StickyConfig> sticky,
+                      OutlierConfig outlier, Optional<ProxyProtocolVersion> proxyProtocol,
+                      Optional<BackendTlsConfig> tls, Map<Integer, ErrorPage> errorPages,
+                      Optional<Duration> closeOnDownAfter, BackendProtocol protocol) {
+        this(name, strategy, hashOn, backends, health, connectTimeout, responseTimeout, idleTimeout, retries,
+                slowStart, sticky, outlier, proxyProtocol, tls, errorPages, closeOnDownAfter, List.of(), protocol);
     }
 
     /** A pool that leaves established connections alone when a backend goes down, as before {@code on-down}. */

@@ -18,7 +18,7 @@ final class TcpSections {
      * terminate TLS would be silently ignored, so they are errors.
      */
     static void refuseHttpKeys(Section s) {
-        for (String key : List.of("routes", "tls", "redirect-http", "hsts", "limits", "cache")) {
+        for (String key : List.of("routes", "tls", "redirect-http", "hsts", "limits", "cache", "protocols", "http2")) {
             if (s.has(key)) {
                 s.problem(key, "does not apply to a mode: tcp listener (it forwards bytes without reading "
                         + "HTTP" + (key.equals("tls") ? "; TLS goes through to the backends as it is" : "")
@@ -84,7 +84,7 @@ final class TcpSections {
                 h.problem(h.has("type") ? "type" : null, used + ", so its check cannot be an HTTP request; "
                         + "set type: " + String.join(", ", HealthConfig.Type.tcpNames()));
             }
-            for (String httpOnly : List.of("sticky", "tls", "error-pages")) {
+            for (String httpOnly : List.of("sticky", "tls", "error-pages", "protocol")) {
                 if (s.has(httpOnly)) {
                     s.problem(httpOnly, "does not apply: " + used);
                 }

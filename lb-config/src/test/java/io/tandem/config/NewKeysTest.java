@@ -139,7 +139,7 @@ class NewKeysTest {
                         "t.yaml:6:43: pools.web.health.initial-state: 'down' is not an initial state; expected probe "
                                 + "or up",
                         "t.yaml:6:55: pools.web.health.type: 'udp' is not a health check type; did you mean 'tcp'? "
-                                + "expected one of http, tcp, send-expect, redis, mysql, postgres"));
+                                + "expected one of http, tcp, send-expect, redis, mysql, postgres, grpc"));
     }
 
     // A cap on ejection time shorter than the first ejection makes no sense and is refused at the cap.

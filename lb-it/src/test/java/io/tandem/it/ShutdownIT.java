@@ -53,4 +53,34 @@ class ShutdownIT {
         assertThat(tandem.output()).contains("SIGTERM: shutting down gracefully");
         assertThat(pidFile).doesNotExist();
     }
+
+    // SIGTERM with an HTTP/2 stream in flight: the client gets GOAWAY NO_ERROR naming that stream as the last,
+    // the stream completes byte for byte, and the process exits 0.
+    @Test
+    void sigtermSendsGoAwayToHttp2Clients() throws Exception {
+        StubBackend slow = lb.stub("slow");
+        lb.config().listener("web", "web", l -> l.set("protocols", "[h2, http/1.1]")).set("shutdown-timeout", "60s")
+                .pool("web", p -> p.backend(slow));
+        TandemProcess tandem = lb.node().launch(List.of());
+        lb.node().awaitHealthy();
+        try (NettyH2Client client = new NettyH2Client(lb.port("web"))) {
+            NettyH2Client.Response r = client.get("app.test", "/hold?bytes=200000");
+            assertThat(slow.holding.await(30, TimeUnit.SECONDS)).isTrue();
+            tandem.process().destroy(); // SIGTERM
+            io.netty.handler.codec.http2.Http2GoAwayFrame goAway = client.goAway.get(10, TimeUnit.SECONDS);
+            assertThat(goAway.errorCode()).isEqualTo(0L);
+            assertThat(goAway.lastStreamId()).isEqualTo(r.stream.stream().id());
+            goAway.release();
+            slow.releaseHeld();
+            assertThat(r.done.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            byte[] body = r.body().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(body).hasSize(200000);
+            for (int i = 0; i < body.length; i++) {
+                if (body[i] != StubBackend.pattern(i)) {
+                    throw new AssertionError("byte " + i + " differs");
+                }
+            }
+        }
+        assertThat(tandem.awaitExit(Duration.ofSeconds(30))).isEqualTo(0);
+    }
 }

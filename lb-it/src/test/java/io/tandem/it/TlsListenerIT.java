@@ -105,14 +105,22 @@ class TlsListenerIT {
         assertThat(sClient("-servername", "shop.example.com").subject()).isEqualTo("CN = *.example.com");
     }
 
-    // ALPN selects http/1.1; an h2-only client gets no ALPN and still a handshake; TLS 1.0/1.1 get protocol_version.
+    // ALPN selects h2 by default (http/1.1 for a client without h2); a listener with protocols: [http/1.1]
+    // selects http/1.1, and an h2-only client gets no ALPN and still a handshake; TLS 1.0/1.1 get protocol_version.
     @Test
     void alpnAndProtocolVersions() throws Exception {
+        lb.config().listener("h1only", "web", l -> l.set("tls", "{ " + certificates(site) + " }")
+                .set("protocols", "[http/1.1]"));
         start(lb.stub("a"), certificates(site));
         TlsClients.SClient alpn = sClient("-servername", "a.example.com", "-alpn", "h2,http/1.1");
-        assertThat(alpn.alpn()).isEqualTo("http/1.1");
+        assertThat(alpn.alpn()).isEqualTo("h2");
         assertThat(alpn.negotiated()).startsWith("TLSv1.3 ");
-        TlsClients.SClient h2Only = sClient("-servername", "a.example.com", "-alpn", "h2");
+        assertThat(sClient("-servername", "a.example.com", "-alpn", "http/1.1").alpn()).isEqualTo("http/1.1");
+        TlsClients.SClient h1 = TlsClients.sClient(lb.port("h1only"), "-servername", "a.example.com", "-alpn",
+                "h2,http/1.1");
+        assertThat(h1.alpn()).isEqualTo("http/1.1");
+        TlsClients.SClient h2Only = TlsClients.sClient(lb.port("h1only"), "-servername", "a.example.com", "-alpn",
+                "h2");
         assertThat(h2Only.alpn()).isNull();
         assertThat(h2Only.output()).contains("No ALPN negotiated");
         assertThat(h2Only.subject()).isEqualTo("CN = a.example.com");
@@ -143,7 +151,8 @@ class TlsListenerIT {
                 .startsWith("TLSv1.3 ");
     }
 
-    // curl, verifying against the test CA, is answered by the backend, which sees https in both forwarding headers.
+    // curl, verifying against the test CA, is answered by the backend (over h2, ALPN's choice by default), which
+    // sees https in both forwarding headers.
     @Test
     void backendSeesHttps() throws Exception {
         StubBackend a = lb.stub("a");
@@ -156,7 +165,7 @@ class TlsListenerIT {
         assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String head = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(curl.exitValue()).as(head).isZero();
-        assertThat(head).startsWith("HTTP/1.1 200 ").containsIgnoringCase("x-backend: a\r\n");
+        assertThat(head).startsWith("HTTP/2 200 ").containsIgnoringCase("x-backend: a\r\n");
         assertThat(a.lastHeaders).containsEntry("x-forwarded-proto", "https")
                 .containsEntry("forwarded", "for=127.0.0.1;proto=https;host=\"shop.example.com:" + port + "\"");
     }

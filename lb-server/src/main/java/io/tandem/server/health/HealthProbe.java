@@ -33,6 +33,7 @@ public interface HealthProbe {
             case REDIS -> new RedisProbe(config, transport, tls, proxyProtocol);
             case MYSQL -> new MysqlProbe(config, transport, tls, proxyProtocol);
             case POSTGRES -> new PostgresProbe(config, transport, tls, proxyProtocol);
+            case GRPC -> new GrpcProbe(transport, proxyProtocol);
         };
     }
 

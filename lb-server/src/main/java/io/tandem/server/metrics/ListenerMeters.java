@@ -113,4 +113,29 @@ public final class ListenerMeters {
                 .register(registry)
                 .increment();
     }
+
+    /**
+     * Counts a client connection that speaks HTTP/2 ({@code h2} by ALPN, or {@code h2c}). Once per
+     * connection, so looked up here.
+     */
+    public void http2Connection(String protocol) {
+        Counter.builder("tandem_http2_connections")
+                .description("Client connections that spoke HTTP/2, by protocol (h2 over TLS, h2c on plain)")
+                .tags("listener", name, "protocol", protocol)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Counts a GOAWAY this listener sent to an HTTP/2 client, by reason: {@code shutdown}, {@code reload},
+     * {@code idle}, or an abuse ({@code control-frame-flood}, {@code stall}, {@code protocol-error},
+     * {@code enhance-your-calm}: rapid reset and header floods as Netty's codec detects them).
+     */
+    public void http2GoAway(String reason) {
+        Counter.builder("tandem_http2_goaways")
+                .description("GOAWAY frames sent to HTTP/2 clients, by reason")
+                .tags("listener", name, "reason", reason)
+                .register(registry)
+                .increment();
+    }
 }

@@ -56,6 +56,10 @@ interface BackendConnector {
         @Override
         public ChannelFuture open(Backend backend, PoolSettings settings, BackendMeters meters, EventLoop loop,
                                   PrivateConnections owner) {
+            if (settings.h2c()) {
+                // A stream on one of the loop's HTTP/2 connections to the backend.
+                return Http2Backends.current().open(backend, settings, meters, loop, transport);
+            }
             long start = System.nanoTime();
             BackendInitializer pipeline = owner == null
                     ? new BackendInitializer(backend, meters, settings.idleTimeoutMillis())

@@ -20,6 +20,15 @@ interface ClientConnection extends ChannelHandler {
     /** Whether the connection came over TLS. */
     boolean https();
 
+    /** The current request's protocol as the client spoke it, for the access log: HTTP/1.0, HTTP/1.1, HTTP/2.0. */
+    String requestProtocol();
+
+    /**
+     * Whether responses may be written as bytes ({@link RawResponse}); false where the client connection
+     * encodes responses otherwise (an HTTP/2 stream), so they take the object path.
+     */
+    boolean rawResponses();
+
     /** The client's address as the access log writes it. */
     String clientIp();
 

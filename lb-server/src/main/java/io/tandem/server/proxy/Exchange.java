@@ -102,15 +102,15 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        this.protocol = clientHttp10 ? "HTTP/1.0" : "HTTP/1.1";
+        this.protocol = client.requestProtocol();
         if (request instanceof FullHttpRequest) {
             bytesIn = ((FullHttpRequest) request).content().readableBytes();
         }
         choice.begin(this.pool, client.requestContext());
         this.cache = route.cache() == null ? null : new CacheFront(route.cache(), this, client, request, pool);
-        // Response header edits and the cache need the head as an object: such a route's responses take the
-        // object path.
-        upstream.begin(request, upgrading, route.responseEdits().isEmpty() && cache == null);
+        // Response header edits and the cache need the head as an object, and so do HTTP/2 streams: such
+        // responses take the object path.
+        upstream.begin(request, upgrading, route.responseEdits().isEmpty() && cache == null && client.rawResponses());
         downstream.begin(clientKeepAlive, clientHttp10, client.https() ? routing.hsts() : null,
                 route.responseEdits(), client.requestValues());
     }
@@ -556,6 +556,11 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * ({@link BackendConnection#drain}); otherwise it closes.
      */
     void abort() {
+        abort(false);
+    }
+
+    /** {@link #abort()}; with {@code reset} (an HTTP/2 stream reset) the backend connection always closes. */
+    void abort(boolean reset) {
         if (phase == Phase.ENDED) {
             return;
         }
@@ -564,7 +569,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         cancelResponseTimer();
         release();
         upstream.dropUnsent();
-        upstream.abandon(answering);
+        upstream.abandon(answering || reset);
         // 499, nginx's code for it: the client closed the connection before the response ended.
         finish(CLIENT_CLOSED, downstream.bytes(), Ending.CLIENT_LEFT);
     }

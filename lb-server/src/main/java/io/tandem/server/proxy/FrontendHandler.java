@@ -121,6 +121,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private PrivateConnections privateConnections;
     /** The window {@link #cookie} answers with; see {@link Cookies.Value}. */
     private final Cookies.Value cookieValue = new Cookies.Value();
+    /** The HTTP/2 connection this handler serves one stream of, or null for an HTTP/1.x connection. */
+    private final Http2Connection h2;
+
+    /** What an HTTP/1.1 connection hands to the HTTP/2 handlers that replace it: the client, and the SNI name. */
+    record Origin(InetSocketAddress source, InetSocketAddress destination, String sni) {}
 
     FrontendHandler(ListenerRuntime listener) {
         this(listener, false, false);
@@ -137,6 +142,37 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         this.awaitingProxyHeader = proxyHeader;
         this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
         this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
+        this.h2 = null;
+    }
+
+    /**
+     * The handler of one stream of an HTTP/2 connection: one request, the client and its TLS as
+     * {@code connection} knows them; the connection counts against the listener's cap, the stream does not.
+     */
+    FrontendHandler(ListenerRuntime listener, Http2Connection connection) {
+        this.listener = listener;
+        this.https = connection.https();
+        this.awaitingProxyHeader = false;
+        this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
+        this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
+        this.h2 = connection;
+    }
+
+    /**
+     * This connection becomes an HTTP/2 one: it no longer counts here (the HTTP/2 handler counts it) and its
+     * timer stops; returns the client's address and SNI name for the streams. Called before the handler leaves.
+     */
+    Origin handOver() {
+        if (counted) {
+            counted = false;
+            listener.connectionClosed();
+        }
+        if (timer != null) {
+            timer.stop();
+        }
+        closing = true;
+        releasePending();
+        return new Origin(source, destination, sni);
     }
 
     @Override
@@ -191,6 +227,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (h2 != null) {
+            streamActive(ctx);
+            return;
+        }
         if (!listener.connectionOpened(listener.routing().maxConnections())) {
             // Over the listener's cap, accepted in the batch that reached it (the listener stops accepting
             // there): closed before a byte is read.
@@ -211,6 +251,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             // Over TLS the handshake has its own timeout (the same duration); the head's starts after it.
             armTimer(false);
         }
+        ctx.fireChannelActive();
+    }
+
+    /** A stream's channel: the client is the connection's; its request head is here already. */
+    private void streamActive(ChannelHandlerContext ctx) {
+        this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
+        if (h2.source() != null) {
+            client(h2.source());
+        }
+        destination = h2.destination();
+        tlsSession = h2.tlsSession();
+        clientSubject = h2.clientSubject();
         ctx.fireChannelActive();
     }
 
@@ -301,8 +353,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         HttpVersion version = req.protocolVersion();
         boolean http10 = HttpVersion.HTTP_1_0.equals(version);
-        requestProtocol = http10 ? "HTTP/1.0" : "HTTP/1.1";
-        if (!http10 && !HttpVersion.HTTP_1_1.equals(version)) {
+        requestProtocol = h2 != null ? "HTTP/2.0" : http10 ? "HTTP/1.0" : "HTTP/1.1";
+        if (h2 == null && Http2Upgrade.requested(listener, req)) {
+            // What follows on this connection is HTTP/2's; the rest of this request (its empty end) is dropped.
+            closing = true;
+            Http2Upgrade.upgrade(ctx, listener, req);
+            return;
+        }
+        if (!http10 && !HttpVersion.HTTP_1_1.equals(version)
+                || h2 == null && !listener.routing().listener().http2().http1()) {
             ReferenceCountUtil.release(req);
             localReject(req, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     "Only HTTP/1.0 and HTTP/1.1 are served here.");
@@ -586,10 +645,29 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public String requestProtocol() {
+        return requestProtocol;
+    }
+
+    @Override
+    public boolean rawResponses() {
+        // An HTTP/2 stream writes responses as frames, made from the objects.
+        return h2 == null;
+    }
+
+    @Override
     public void exchangeDone(boolean keepAlive) {
         assert ctx.channel().eventLoop().inEventLoop();
         current = null;
         request = null;
+        if (h2 != null) {
+            // The stream ended with its response (its channel closes with it), or the request's body is
+            // still coming: then closing resets the stream, as it would close an HTTP/1.1 connection.
+            if (!keepAlive) {
+                closeAfterFlush();
+            }
+            return;
+        }
         if (!keepAlive || draining) {
             closeAfterFlush();
             return;
@@ -709,7 +787,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             timer.stop();
         }
         if (current != null) {
-            current.abort();
+            // A stream's reset is the client's cancel: its backend connection closes, whatever was sent.
+            current.abort(h2 != null);
             current = null;
         }
         releasePending();

@@ -21,10 +21,19 @@ import io.tandem.server.tls.BackendTls;
  * @param tls                   HTTPS to the backends, built from the pool's {@code tls}; null for plain HTTP
  * @param proxyProtocol         the PROXY header each backend connection starts with, or null for none
  * @param errorPages            the pool's pages for 502, 503 and 504 by status (read only when Tandem answers)
+ * @param h2c                   the pool speaks HTTP/2 in the clear to its backends ({@link Http2Backends})
  */
 public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
                            int retries, String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol,
-                           Map<Integer, ErrorPage> errorPages) {
+                           Map<Integer, ErrorPage> errorPages, boolean h2c) {
+
+    /** Settings of an HTTP/1.1 pool. */
+    public PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis, int retries,
+                        String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol,
+                        Map<Integer, ErrorPage> errorPages) {
+        this(connectTimeoutMillis, responseTimeoutNanos, idleTimeoutMillis, retries, stickyCookie, tls,
+                proxyProtocol, errorPages, false);
+    }
 
     /** Settings with the built-in error answers. */
     public PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis, int retries,
@@ -48,6 +57,7 @@ public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, 
         return new PoolSettings((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
                 config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
                 config.sticky().map(StickyConfig::cookie).orElse(null), tls,
-                ProxyHeaders.version(config.proxyProtocol().orElse(null)), config.errorPages());
+                ProxyHeaders.version(config.proxyProtocol().orElse(null)), config.errorPages(),
+                config.protocol() == PoolConfig.BackendProtocol.H2C);
     }
 }

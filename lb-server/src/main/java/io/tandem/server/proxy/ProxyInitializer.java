@@ -76,6 +76,11 @@ public final class ProxyInitializer extends ChannelInitializer<Channel> {
         if (tls != null) {
             tls.addTo(ch.pipeline());
         }
+        if (config.http2().h2()) {
+            // The protocol is known after the TLS handshake (ALPN) or the first bytes (the h2c preface).
+            ch.pipeline().addLast("h2-switch", tls != null ? new Http2Frontend.AlpnSwitch(listener)
+                    : new Http2Frontend.PrefaceSwitch(listener));
+        }
         FrontendHandler handler = new FrontendHandler(listener, tls != null, proxyProtocol.accept());
         ch.pipeline()
                 .addLast("codec", new FrontendCodec(decoder, handler))

@@ -11,6 +11,7 @@ import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.tandem.config.Http2Config;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.ListenerTlsConfig;
 import io.tandem.config.TicketKeys;
@@ -124,7 +125,7 @@ public final class ListenerTls {
                     .sslProvider(engine.provider())
                     .protocols(protocols)
                     .ciphers(suites)
-                    .applicationProtocolConfig(alpn());
+                    .applicationProtocolConfig(alpn(listener.http2()));
             config.clients().ifPresent(clients -> builder
                     .trustManager(clients.authorities().toArray(new X509Certificate[0]))
                     .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL));
@@ -194,16 +195,19 @@ public final class ListenerTls {
     }
 
     /**
-     * ALPN offers http/1.1 only. A client that offers only other protocols (h2)
-     * gets no ALPN answer and the handshake goes on, as with HAProxy: such a
-     * client then either speaks HTTP/1.1 or closes. (nginx sends a fatal
-     * no_application_protocol alert instead; BoringSSL under Netty cannot.)
+     * ALPN offers the listener's protocols in its order ({@code h2} and {@code http/1.1} by default). A
+     * client that offers none of them gets no ALPN answer and the handshake goes on, as with HAProxy: such
+     * a client then either speaks HTTP/1.1 or closes. (nginx sends a fatal no_application_protocol alert
+     * instead; BoringSSL under Netty cannot.)
      */
-    private static ApplicationProtocolConfig alpn() {
+    private static ApplicationProtocolConfig alpn(Http2Config http2) {
+        List<String> names = new ArrayList<>();
+        for (Http2Config.Protocol p : http2.protocols()) {
+            names.add(p == Http2Config.Protocol.H2 ? ApplicationProtocolNames.HTTP_2 : ApplicationProtocolNames.HTTP_1_1);
+        }
         return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                ApplicationProtocolNames.HTTP_1_1);
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, names);
     }
 
     /**
