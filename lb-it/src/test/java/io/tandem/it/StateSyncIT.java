@@ -113,6 +113,45 @@ class StateSyncIT {
         }
     }
 
+    // The backup learns the master's check verdicts: a backend lb-a's checks (every 200 ms) find down is down
+    // on lb-b at once, although lb-b's own checks look only once a minute and found it up at start.
+    @Test
+    void backupLearnsTheMastersCheckVerdicts() throws Exception {
+        StubBackend checked = lb.stub("checked");
+        for (int i = 0; i < 2; i++) {
+            String node = i == 0 ? "lb-a" : "lb-b";
+            int own = udp[i];
+            int peer = udp[1 - i];
+            String health = i == 0 ? "path: /, interval: 200ms, timeout: 200ms, rise: 1, fall: 1"
+                    : "path: /, interval: 1m, timeout: 1s, rise: 1, fall: 1";
+            nodes[i] = lb.node(node);
+            nodes[i].config()
+                    .listener("web", "web")
+                    .pool("web", p -> p.health(health).backend(checked))
+                    .failover(f -> f.node(node).priority(node.equals("lb-a") ? 150 : 100)
+                            .bind("127.0.0.1:" + own).peer("127.0.0.1:" + peer)
+                            .advertInterval(Duration.ofMillis(50)).authKeyFile(keyFile).notify("/bin/true")
+                            .set("state-sync", "true"));
+        }
+        nodes[0].start();
+        nodes[1].start();
+        awaitInSync();
+        Poll.until(Duration.ofSeconds(20), "lb-a master, lb-b backup, the backend up on both",
+                () -> "master".equals(status(0).path("failover").path("role").asText())
+                        && "backup".equals(status(1).path("failover").path("role").asText())
+                        && "up".equals(state(0, "web", checked.address()))
+                        && "up".equals(state(1, "web", checked.address())));
+        checked.close();
+        Poll.until(Duration.ofSeconds(10), "the backend down on lb-a by its checks",
+                () -> "down".equals(state(0, "web", checked.address())));
+        Poll.until(Duration.ofSeconds(10), "the backend down on lb-b as lb-a's checks found",
+                () -> "down".equals(state(1, "web", checked.address())));
+        assertThat(nodes[1].output()).contains("pool web backend " + checked.address()
+                + " up -> down: down as lb-a's checks found");
+        // lb-b tells nothing back: lb-a's state came from its own checks only.
+        assertThat(nodes[0].output()).doesNotContain("checks found");
+    }
+
     // Drain, enable and weight made on either node show on the other; a backend added on lb-b takes
     // traffic on lb-a and is kept in lb-a's state file; removed on lb-a it leaves lb-b; under load
     // through lb-a not one request fails. An ejection lb-a's traffic causes is an ejection on lb-b.

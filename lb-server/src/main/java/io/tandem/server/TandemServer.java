@@ -347,13 +347,18 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (!f.stateSync()) {
             return;
         }
-        PeerChanges peer = new PeerChanges(() -> pools, runtime, control);
+        PeerChanges peer = new PeerChanges(() -> pools, runtime, control, this::isMaster);
         StateSync s = new StateSync(f.node(), io.tandem.core.failover.HeartbeatCodec.parseKey(
                 java.nio.file.Files.readString(Path.of(f.authKeyFile()))), f.bind().resolve(), f.peer().resolve(),
-                peer::apply, peer::ejections);
+                peer::apply, peer::transientChanges);
         runtime.onChange(s::local);
         s.start();
         sync = s;
+    }
+
+    /** Whether this node is the master of its pair now. */
+    private boolean isMaster() {
+        return "master".equals(failover.get().role());
     }
 
     @Override
@@ -633,6 +638,13 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             HealthEvents events = new HealthEvents(workerGroup, meters, p.closeOnDownAfter().orElse(null));
             events.onEjected((b, d) -> changedHere(new SharedChange(SharedChange.EJECT, p.name(), b.id(),
                     Long.toString(d.toMillis()))));
+            // The backup learns the master's check verdicts (not the other way round: where the two nodes'
+            // checks disagree, the node that carries the traffic speaks for the pair).
+            events.onChecked((b, up) -> {
+                if (isMaster()) {
+                    changedHere(new SharedChange(SharedChange.CHECK, p.name(), b.id(), up ? "up" : "down"));
+                }
+            });
             PoolHealth health = new PoolHealth(pool, p.health(), p.outlier(), System::nanoTime, events);
             events.attach(health);
             built.put(p.name(), new PoolRuntime(p, pool, Balancer.over(pool, Strategies.forPool(p)), meters, health,

@@ -46,6 +46,13 @@ public final class PoolHealth {
 
         /** {@link #returnDue} should run in {@code nanos}: an ejection ends then. */
         void returnDueIn(long nanos);
+
+        /**
+         * This node's own active checks reached a verdict on {@code backend}: up (rise passes) or down
+         * (fall failures, or a failed first check). Not called for a verdict taken from the peer.
+         */
+        default void checkVerdict(Backend backend, boolean up) {
+        }
     }
 
     private final BackendPool pool;
@@ -193,7 +200,47 @@ public final class PoolHealth {
             }
         }
         apply(i, reason, first);
+        if (t == Transition.CHANGED || first) {
+            listener.checkVerdict(backend, s.status() == HealthCheckSession.Status.UP);
+        }
         return t;
+    }
+
+    /**
+     * The peer of a pair reached a verdict on {@code backend} by its active
+     * checks: this node's check state takes it, as if its own checks had
+     * reached {@code rise} or {@code fall}, so that it knows which backends
+     * are down should it take over (before its own checks found out, e.g.
+     * just after it started). Its own checks go on and change the state as
+     * they find. Returns whether anything changed.
+     */
+    public synchronized boolean checkedByPeer(Backend backend, boolean up, String peer) {
+        if (retired) {
+            PoolHealth next = successor;
+            return next != null && next.index.containsKey(backend) && next.checkedByPeer(backend, up, peer);
+        }
+        int i = indexOf(backend);
+        HealthCheckSession s = sessions[i];
+        HealthCheckSession.Status target = up ? HealthCheckSession.Status.UP : HealthCheckSession.Status.DOWN;
+        if (s == null || s.status() == target) {
+            return false;
+        }
+        boolean first = s.status() == HealthCheckSession.Status.UNCHECKED;
+        sessions[i] = up ? HealthCheckSession.up(s.rise(), s.fall()) : HealthCheckSession.down(s.rise(), s.fall());
+        apply(i, (up ? "up" : "down") + " as " + peer + "'s checks found", first);
+        return true;
+    }
+
+    /** The verdicts of this node's active checks now: true for up, false for down; unchecked ones left out. */
+    public synchronized Map<Backend, Boolean> checkVerdicts() {
+        Map<Backend, Boolean> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < sessions.length; i++) {
+            HealthCheckSession s = sessions[i];
+            if (s != null && s.status() != HealthCheckSession.Status.UNCHECKED) {
+                out.put(backends.get(i), s.status() == HealthCheckSession.Status.UP);
+            }
+        }
+        return out;
     }
 
     /**

@@ -14,6 +14,7 @@ import io.tandem.core.pool.SlowStart;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,8 @@ class PoolHealthTest {
 
     private final AtomicLong clock = new AtomicLong(1000 * S);
     private final List<String> events = new ArrayList<>();
+    /** The verdicts of this node's own checks, as the listener was told them. */
+    private final List<String> verdicts = new ArrayList<>();
     private final Backend a = new Backend(new HostPort("127.0.0.1", 9001), 1, false);
     private final Backend b = new Backend(new HostPort("127.0.0.1", 9002), 1, false);
     private final BackendPool pool = new BackendPool("web", List.of(a, b));
@@ -42,6 +45,11 @@ class PoolHealthTest {
         @Override
         public void returnDueIn(long nanos) {
             events.add("return due in " + nanos / S + "s");
+        }
+
+        @Override
+        public void checkVerdict(Backend backend, boolean up) {
+            verdicts.add(backend + " " + (up ? "up" : "down"));
         }
     };
 
@@ -309,5 +317,39 @@ class PoolHealthTest {
         clock.addAndGet(12 * S);
         assertThat(h.returnDue()).isEqualTo(-1);
         assertThat(pool.live()).containsExactly(a, b);
+    }
+
+    // Each verdict of this node's own checks is told (the first check's too); a verdict taken from the peer
+    // is applied as if this node's checks had reached it, is not told again, and this node's own checks go on.
+    @Test
+    void checkVerdictsOwnAndFromThePeer() {
+        PoolHealth h = health(HealthConfig.InitialState.PROBE, OutlierConfig.DEFAULT);
+        h.probed(a, true, "HTTP 200", clock.get());
+        assertThat(verdicts).containsExactly("127.0.0.1:9001 up");
+        events.clear();
+        verdicts.clear();
+        // A just-started backup: b was never checked here. The master says b is down, then a is down.
+        assertThat(h.checkedByPeer(b, false, "lb-a")).isTrue();
+        assertThat(h.checkedByPeer(a, false, "lb-a")).isTrue();
+        assertThat(h.checkedByPeer(a, false, "lb-a")).isFalse();
+        assertThat(pool.live()).isEmpty();
+        assertThat(h.checkVerdicts()).containsExactly(Map.entry(a, false), Map.entry(b, false));
+        // This node's own checks (rise 2) bring a back: two passes, and only that verdict is told.
+        assertThat(h.probed(a, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGE_PENDING);
+        assertThat(verdicts).isEmpty();
+        assertThat(h.probed(a, true, "HTTP 200", clock.get())).isEqualTo(Transition.CHANGED);
+        assertThat(pool.live()).containsExactly(a);
+        assertThat(events).containsExactly(
+                "127.0.0.1:9002 unchecked -> down: down as lb-a's checks found",
+                "127.0.0.1:9001 up -> down: down as lb-a's checks found",
+                "127.0.0.1:9001 down -> up: 2 consecutive checks passed (last: HTTP 200)");
+        assertThat(verdicts).containsExactly("127.0.0.1:9001 up");
+        // The peer says b is up again: it takes traffic here at once.
+        assertThat(h.checkedByPeer(b, true, "lb-a")).isTrue();
+        assertThat(pool.live()).containsExactlyInAnyOrder(a, b);
+        // Without active checks there is no verdict to take.
+        PoolHealth passive = passive(OutlierConfig.DEFAULT);
+        assertThat(passive.checkedByPeer(a, false, "lb-a")).isFalse();
+        assertThat(passive.checkVerdicts()).isEmpty();
     }
 }

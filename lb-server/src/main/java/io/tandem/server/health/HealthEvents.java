@@ -31,6 +31,7 @@ public final class HealthEvents implements PoolHealth.Listener {
     private final EventLoopGroup group;
     private final PoolMeters meters;
     private volatile java.util.function.BiConsumer<Backend, Duration> onEjected;
+    private volatile java.util.function.BiConsumer<Backend, Boolean> onChecked;
     /** The pool's {@code on-down.close-connections-after}, or null: sessions to a down backend run on. */
     private final Duration closeOnDownAfter;
     private volatile PoolHealth health;
@@ -102,6 +103,19 @@ public final class HealthEvents implements PoolHealth.Listener {
     /** Tells {@code listener} of each ejection this pool's traffic causes (the pair's state sync). */
     public void onEjected(java.util.function.BiConsumer<Backend, Duration> listener) {
         this.onEjected = listener;
+    }
+
+    /** Tells {@code listener} each verdict of this node's own active checks (true: up). */
+    public void onChecked(java.util.function.BiConsumer<Backend, Boolean> listener) {
+        this.onChecked = listener;
+    }
+
+    @Override
+    public void checkVerdict(Backend backend, boolean up) {
+        java.util.function.BiConsumer<Backend, Boolean> tell = onChecked;
+        if (tell != null) {
+            tell.accept(backend, up);
+        }
     }
 
     @Override

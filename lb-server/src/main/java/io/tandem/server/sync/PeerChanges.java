@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +25,15 @@ public final class PeerChanges {
     private final Supplier<Map<String, PoolRuntime>> pools;
     private final RuntimeBackends runtime;
     private final Executor control;
+    private final BooleanSupplier master;
 
-    public PeerChanges(Supplier<Map<String, PoolRuntime>> pools, RuntimeBackends runtime, Executor control) {
+    /** @param master whether this node is the pair's master now (only the master's check verdicts are taught) */
+    public PeerChanges(Supplier<Map<String, PoolRuntime>> pools, RuntimeBackends runtime, Executor control,
+                       BooleanSupplier master) {
         this.pools = pools;
         this.runtime = runtime;
         this.control = control;
+        this.master = master;
     }
 
     /** Queues {@code c}, made on node {@code peer}, for the control thread. */
@@ -69,12 +74,16 @@ public final class PeerChanges {
                 runtime.weightSet(c.pool(), c.backend(), Integer.parseInt(c.value()));
             }
             case SharedChange.EJECT -> p.health().ejectedByPeer(b, Long.parseLong(c.value()) * 1_000_000L, peer);
+            case SharedChange.CHECK -> p.health().checkedByPeer(b, "up".equals(c.value()), peer);
             default -> log.warn("state sync: unknown change {} from {}", c.what(), peer);
         }
     }
 
-    /** This node's ejections now, with the milliseconds each has left. */
-    public List<SharedChange> ejections() {
+    /**
+     * What a full teach sends besides the operators' changes: this node's ejections now, with the
+     * milliseconds each has left, and on the master the verdicts of its active checks.
+     */
+    public List<SharedChange> transientChanges() {
         List<SharedChange> out = new ArrayList<>();
         for (PoolRuntime p : pools.get().values()) {
             for (Backend b : p.pool().backends()) {
@@ -82,6 +91,10 @@ public final class PeerChanges {
                 if (left > 0) {
                     out.add(new SharedChange(SharedChange.EJECT, p.name(), b.id(), Long.toString(left)));
                 }
+            }
+            if (master.getAsBoolean()) {
+                p.health().checkVerdicts().forEach((b, up) ->
+                        out.add(new SharedChange(SharedChange.CHECK, p.name(), b.id(), up ? "up" : "down")));
             }
         }
         return out;

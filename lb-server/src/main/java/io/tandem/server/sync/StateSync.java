@@ -88,7 +88,8 @@ public final class StateSync implements AutoCloseable {
 
     /**
      * @param applier   applies a change the peer made (called on the accept thread; must hand slow work over)
-     * @param ejections this node's current ejections (with the time they have left), for a full teach
+     * @param ejections this node's state of the moment for a full teach: its ejections (with the time they have
+     *     left) and, on the master, its check verdicts
      */
     public StateSync(String node, byte[] key, InetSocketAddress bind, InetSocketAddress peer,
                      BiConsumer<SharedChange, String> applier, Supplier<List<SharedChange>> ejections) {
@@ -133,7 +134,7 @@ public final class StateSync implements AutoCloseable {
         // A later change of a key always has a later time, even if the clock stepped back.
         long millis = before == null ? now : Math.max(now, before.millis + 1);
         Entry e = new Entry(change, millis, node);
-        if (!SharedChange.EJECT.equals(change.what())) {
+        if (!change.transientState()) {
             table.put(change.key(), e);
         }
         updates.addLast(new Update(++lastSeq, e));
@@ -268,10 +269,10 @@ public final class StateSync implements AutoCloseable {
         }
     }
 
-    /** The latest change of a key wins; an ejection always applies. Never told back to the peer. */
+    /** The latest change of a key wins; an ejection or check verdict always applies. Never told back to the peer. */
     private void applyFromPeer(Entry e) {
         SharedChange c = e.change;
-        if (!SharedChange.EJECT.equals(c.what())) {
+        if (!c.transientState()) {
             synchronized (this) {
                 Entry mine = table.get(c.key());
                 if (mine != null && (mine.millis > e.millis
