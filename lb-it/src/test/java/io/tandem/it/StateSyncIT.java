@@ -49,18 +49,24 @@ class StateSyncIT {
     }
 
     private void startPair() throws IOException {
+        startPair(i -> nodes[i].config()
+                .listener("web", "web")
+                .listener("api", "api")
+                .pool("web", p -> p.backend(web1))
+                // every answer of this pool is a 500: two in a row eject its one backend for a minute
+                .pool("api", p -> p.backend(bad).outlier("consecutive-5xx: 2, ejection-time: 1m, "
+                        + "max-ejected-percent: 100")));
+    }
+
+    /** Starts lb-a (priority 150) and lb-b, paired with state-sync; {@code setUp} gives node i its listeners and pools. */
+    private void startPair(java.util.function.IntConsumer setUp) throws IOException {
         for (int i = 0; i < 2; i++) {
             String node = i == 0 ? "lb-a" : "lb-b";
             int own = udp[i];
             int peer = udp[1 - i];
             nodes[i] = lb.node(node);
+            setUp.accept(i);
             nodes[i].config()
-                    .listener("web", "web")
-                    .listener("api", "api")
-                    .pool("web", p -> p.backend(web1))
-                    // every answer of this pool is a 500: two in a row eject its one backend for a minute
-                    .pool("api", p -> p.backend(bad).outlier("consecutive-5xx: 2, ejection-time: 1m, "
-                            + "max-ejected-percent: 100"))
                     .failover(f -> f.node(node).priority(node.equals("lb-a") ? 150 : 100)
                             .bind("127.0.0.1:" + own).peer("127.0.0.1:" + peer)
                             .advertInterval(Duration.ofMillis(50)).authKeyFile(keyFile).notify("/bin/true")
@@ -118,24 +124,10 @@ class StateSyncIT {
     @Test
     void backupLearnsTheMastersCheckVerdicts() throws Exception {
         StubBackend checked = lb.stub("checked");
-        for (int i = 0; i < 2; i++) {
-            String node = i == 0 ? "lb-a" : "lb-b";
-            int own = udp[i];
-            int peer = udp[1 - i];
-            String health = i == 0 ? "path: /, interval: 200ms, timeout: 200ms, rise: 1, fall: 1"
-                    : "path: /, interval: 1m, timeout: 1s, rise: 1, fall: 1";
-            nodes[i] = lb.node(node);
-            nodes[i].config()
-                    .listener("web", "web")
-                    .pool("web", p -> p.health(health).backend(checked))
-                    .failover(f -> f.node(node).priority(node.equals("lb-a") ? 150 : 100)
-                            .bind("127.0.0.1:" + own).peer("127.0.0.1:" + peer)
-                            .advertInterval(Duration.ofMillis(50)).authKeyFile(keyFile).notify("/bin/true")
-                            .set("state-sync", "true"));
-        }
-        nodes[0].start();
-        nodes[1].start();
-        awaitInSync();
+        startPair(i -> nodes[i].config()
+                .listener("web", "web")
+                .pool("web", p -> p.health(i == 0 ? "path: /, interval: 200ms, timeout: 200ms, rise: 1, fall: 1"
+                        : "path: /, interval: 1m, timeout: 1s, rise: 1, fall: 1").backend(checked)));
         Poll.until(Duration.ofSeconds(20), "lb-a master, lb-b backup, the backend up on both",
                 () -> "master".equals(status(0).path("failover").path("role").asText())
                         && "backup".equals(status(1).path("failover").path("role").asText())
