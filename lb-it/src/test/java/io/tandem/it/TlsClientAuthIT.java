@@ -61,14 +61,15 @@ class TlsClientAuthIT {
         return curl("--cert", alice.cert().toString(), "--key", alice.key().toString());
     }
 
-    // Required: a client with a certificate of the CA is served and its subject (not its own header) reaches the
-    // backend; one without a certificate fails the handshake, counted as bad_certificate.
+    // Required: a client with a certificate of the CA is served (over h2, which curl and the listener prefer) and
+    // its subject (not its own header) reaches the backend; one without a certificate fails the handshake,
+    // counted as bad_certificate.
     @Test
     void requiredClientCertificate() throws Exception {
         start("");
         String[] ok = withAlice();
         assertThat(ok[0]).as(ok[1]).isEqualTo("0");
-        assertThat(ok[1]).startsWith("HTTP/1.1 200 ");
+        assertThat(ok[1]).startsWith("HTTP/2 200 ");
         assertThat(backend.lastHeaders).containsEntry("x-client-cert", "CN=alice");
 
         String[] none = curl();
@@ -96,10 +97,10 @@ class TlsClientAuthIT {
         start(", client-auth: optional, client-cert-header: X-Client-Cert");
         String[] anonymous = curl();
         assertThat(anonymous[0]).as(anonymous[1]).isEqualTo("0");
-        assertThat(anonymous[1]).startsWith("HTTP/1.1 200 ");
+        assertThat(anonymous[1]).startsWith("HTTP/2 200 ");
         assertThat(backend.lastHeaders).doesNotContainKey("x-client-cert");
         String[] ok = withAlice();
-        assertThat(ok[1]).startsWith("HTTP/1.1 200 ");
+        assertThat(ok[1]).startsWith("HTTP/2 200 ");
         assertThat(backend.lastHeaders).containsEntry("x-client-cert", "CN=alice");
     }
 }
