@@ -140,8 +140,8 @@ class AnnounceEcmpIT {
         // 3b. A drain of the BIRD node: its include file loses the route, the router drops it; enable brings it back.
         assertThat(post(3, "/api/v1/node/drain")).contains("\"ok\" : true");
         awaitNextHops(Duration.ofSeconds(10), "the route through n3 (BIRD) withdrawn", Set.of(1, 2));
-        assertThat(read(birdInclude(3))).as("n3's include file after the drain").contains("protocol static tandem_vips {")
-                .doesNotContain("route ");
+        assertThat(read(birdInclude(3))).as("n3's include file after the drain")
+                .contains("protocol static tandem_vips {").doesNotContain("route ");
         Poll.until(Duration.ofSeconds(10), "n3 drained", () -> status(3).contains("\"state\" : \"drained\""));
         assertThat(post(3, "/api/v1/node/enable")).contains("\"ok\" : true");
         awaitNextHops(Duration.ofSeconds(15), "n3 (BIRD) announced again after enable", Set.of(1, 2, 3));
