@@ -18,8 +18,8 @@ import java.util.TreeSet;
  * to its BGP peers (docs/scale-out.md); BIRD sends its own address as the next hop. The routes carry origin
  * IGP, set explicitly (BIRD 2.0.12's default for a static route too), as FRR's network statements and the
  * GoBGP driver's routes do (routers multipath only over equal origins), and the configured communities.
- * Both protocols are always written, empty when nothing is announced, so bird.conf's filters that name them stay valid.
- * The file is replaced atomically (a temporary file in its directory, then a rename), so BIRD never reads
+ * Both protocols are always written, empty when nothing is announced, so bird.conf's filters that name them
+ * stay valid. The file is replaced atomically (a temporary file in its directory, then a rename), so BIRD never reads
  * half of it. A BIRD restarted while Tandem runs reads the file as Tandem last wrote it.
  */
 final class BirdDaemon implements RouteDaemon {
