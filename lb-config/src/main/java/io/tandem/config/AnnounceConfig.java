@@ -41,14 +41,16 @@ public record AnnounceConfig(
         /** gobgpd, driven through its gRPC API with the {@code gobgp} command. */
         GOBGP,
         /** FRR's bgpd, driven through {@code vtysh} ({@code network} statements under {@code router bgp}). */
-        FRR;
+        FRR,
+        /** BIRD 2: a rendered include file of static routes and {@code birdc configure} on its control socket. */
+        BIRD;
 
         public String configName() {
             return name().toLowerCase(Locale.ROOT);
         }
 
         static List<String> configNames() {
-            return List.of(GOBGP.configName(), FRR.configName());
+            return List.of(GOBGP.configName(), FRR.configName(), BIRD.configName());
         }
     }
 
@@ -61,6 +63,16 @@ public record AnnounceConfig(
      * @param asn       frr: the AS number of the {@code router bgp} block the networks go into
      * @param pathspace frr: the daemons' pathspace ({@code vtysh -N}), for more than one FRR on a host; null
      *                  for the default
+     * @param include   bird: the file Tandem writes its static protocols into (bird.conf includes it); null
+     *                  for the other daemons
+     * @param socket    bird: BIRD's control socket ({@code birdc -s}); null for the other daemons
      */
-    public record Daemon(DaemonType type, String command, HostPort api, long asn, String pathspace) {}
+    public record Daemon(DaemonType type, String command, HostPort api, long asn, String pathspace, String include,
+                         String socket) {
+
+        /** A GoBGP or FRR daemon (no BIRD include file or socket). */
+        public Daemon(DaemonType type, String command, HostPort api, long asn, String pathspace) {
+            this(type, command, api, asn, pathspace, null, null);
+        }
+    }
 }

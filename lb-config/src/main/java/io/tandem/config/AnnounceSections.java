@@ -73,7 +73,11 @@ final class AnnounceSections {
         }
         AnnounceConfig.Daemon daemon = daemon(s);
         String nextHop = s.string("next-hop");
-        if (!nextHop.equals(Defaults.ANNOUNCE_NEXT_HOP)) {
+        if (!nextHop.equals(Defaults.ANNOUNCE_NEXT_HOP) && daemon != null
+                && daemon.type() == AnnounceConfig.DaemonType.BIRD) {
+            s.problem("next-hop", "type: bird sends its own address as the next hop (next-hop: self); set "
+                    + "another in bird.conf's BGP export filter (bgp_next_hop) and next hop keep");
+        } else if (!nextHop.equals(Defaults.ANNOUNCE_NEXT_HOP)) {
             byte[] hop = IpLiteral.parse(nextHop);
             if (hop == null) {
                 s.problem("next-hop", "'" + nextHop + "' is not an IP address; expected self or e.g. 10.0.1.2");
@@ -139,40 +143,53 @@ final class AnnounceSections {
     private static AnnounceConfig.Daemon daemon(Section top) {
         if (!top.has("daemon")) {
             top.problem(null, "needs daemon, the routing daemon that speaks BGP, e.g. daemon: { type: gobgp, "
-                    + "api: 127.0.0.1:50051 } or daemon: { type: frr, asn: 65001 }");
+                    + "api: 127.0.0.1:50051 }, daemon: { type: frr, asn: 65001 } or daemon: { type: bird }");
             return null;
         }
         Section s = top.section("daemon");
         String typeName = s.choice("type");
         if (typeName == null) {
             if (!s.has("type")) {
-                s.problem(null, "needs type: gobgp or frr");
+                s.problem(null, "needs type: gobgp, frr or bird");
             }
             return null;
         }
         AnnounceConfig.DaemonType type = AnnounceConfig.DaemonType.valueOf(Units.upper(typeName));
+        String program = switch (type) {
+            case GOBGP -> "gobgp";
+            case FRR -> "vtysh";
+            case BIRD -> "birdc";
+        };
         String command = s.string("command");
         if (command != null && command.isBlank()) {
-            s.problem("command", "is empty; expected the program, e.g. /usr/bin/" + (type
-                    == AnnounceConfig.DaemonType.GOBGP ? "gobgp" : "vtysh"));
+            s.problem("command", "is empty; expected the program, e.g. /usr/bin/" + program);
         }
         HostPort api = s.address("api");
         long asn = 0;
         String pathspace = s.string("pathspace");
-        if (type == AnnounceConfig.DaemonType.GOBGP) {
-            for (String key : List.of("asn", "pathspace")) {
-                if (s.has(key)) {
-                    s.problem(key, "only applies to type: frr (this daemon is type: gobgp)");
-                }
+        String include = null;
+        String socket = null;
+        // Each daemon's own keys; another daemon's key is a mistake, reported where it stands.
+        Map<String, AnnounceConfig.DaemonType> owner = new java.util.LinkedHashMap<>();
+        owner.put("api", AnnounceConfig.DaemonType.GOBGP);
+        owner.put("asn", AnnounceConfig.DaemonType.FRR);
+        owner.put("pathspace", AnnounceConfig.DaemonType.FRR);
+        owner.put("include", AnnounceConfig.DaemonType.BIRD);
+        owner.put("socket", AnnounceConfig.DaemonType.BIRD);
+        for (Map.Entry<String, AnnounceConfig.DaemonType> e : owner.entrySet()) {
+            if (e.getValue() != type && s.has(e.getKey())) {
+                s.problem(e.getKey(), "only applies to type: " + e.getValue().configName() + " (this daemon is "
+                        + "type: " + type.configName() + ")");
             }
+        }
+        if (type == AnnounceConfig.DaemonType.GOBGP) {
             if (api != null && api.isWildcard()) {
                 s.problem("api", "gobgpd's API needs a concrete address, not *");
             }
+        } else if (type == AnnounceConfig.DaemonType.BIRD) {
+            include = absolutePath(s, "include", Defaults.BIRD_INCLUDE, "the file bird.conf includes");
+            socket = absolutePath(s, "socket", Defaults.BIRD_SOCKET, "BIRD's control socket");
         } else {
-            if (s.has("api")) {
-                s.problem("api", "only applies to type: gobgp (FRR is driven through vtysh; use pathspace for "
-                        + "another FRR instance)");
-            }
             String text = s.string("asn");
             if (text == null) {
                 s.problem(null, "type: frr needs asn, the AS number of the router bgp block (vtysh: router bgp "
@@ -192,7 +209,19 @@ final class AnnounceSections {
                         + "'.', '_' and '-'");
             }
         }
-        return new AnnounceConfig.Daemon(type, command != null ? command
-                : type == AnnounceConfig.DaemonType.GOBGP ? "gobgp" : "vtysh", api, asn, pathspace);
+        return new AnnounceConfig.Daemon(type, command != null ? command : program, api, asn,
+                type == AnnounceConfig.DaemonType.FRR ? pathspace : null, include, socket);
+    }
+
+    /** An absolute file path (a BIRD include file or socket), {@code fallback} when unset. */
+    private static String absolutePath(Section s, String key, String fallback, String what) {
+        String path = s.string(key);
+        if (path == null) {
+            return fallback;
+        }
+        if (!path.startsWith("/") || path.endsWith("/") || path.contains("\"") || path.contains("\n")) {
+            s.problem(key, "'" + path + "' is not an absolute file path; expected " + what + ", e.g. " + fallback);
+        }
+        return path;
     }
 }

@@ -387,6 +387,9 @@ public final class ConfigDump {
         d.put("command", a.daemon().command());
         if (a.daemon().type() == AnnounceConfig.DaemonType.GOBGP) {
             d.put("api", a.daemon().api().toString());
+        } else if (a.daemon().type() == AnnounceConfig.DaemonType.BIRD) {
+            d.put("include", a.daemon().include());
+            d.put("socket", a.daemon().socket());
         } else {
             d.put("asn", Long.toString(a.daemon().asn()));
             putIfSet(d, "pathspace", a.daemon().pathspace());

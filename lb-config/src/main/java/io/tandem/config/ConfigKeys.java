@@ -330,6 +330,8 @@ final class ConfigKeys {
             .address("api", false, HostPort.parse(Defaults.GOBGP_API))
             .string("asn", false, null)
             .string("pathspace", false, null)
+            .string("include", false, Defaults.BIRD_INCLUDE)
+            .string("socket", false, Defaults.BIRD_SOCKET)
             .build();
 
     static final Shape ANNOUNCE = Shape.of("announce")

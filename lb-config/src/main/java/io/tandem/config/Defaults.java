@@ -99,6 +99,9 @@ public final class Defaults {
     public static final Duration WARM_UP_INTERVAL = Duration.ofSeconds(1);
     public static final String ANNOUNCE_INTERFACE = "lo";
     public static final String ANNOUNCE_NEXT_HOP = "self";
+    /** announce.daemon type bird: the include file Tandem renders, and BIRD's control socket. */
+    public static final String BIRD_INCLUDE = "/etc/bird/tandem-vips.conf";
+    public static final String BIRD_SOCKET = "/run/bird/bird.ctl";
     public static final String GOBGP_API = "127.0.0.1:50051";
     /** Long enough for a router to process a withdraw and stop sending new flows. */
     public static final Duration ANNOUNCE_WITHDRAW_WAIT = Duration.ofSeconds(2);

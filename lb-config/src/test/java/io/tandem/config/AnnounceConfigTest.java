@@ -144,19 +144,60 @@ class AnnounceConfigTest {
                 "  daemon: { type: frr, api: 127.0.0.1:50051 }").split("\n")).containsExactly(
                 "t.yaml:6:3: announce.daemon: type: frr needs asn, the AS number of the router bgp block (vtysh: "
                         + "router bgp ASN), e.g. asn: 65001",
-                "t.yaml:6:29: announce.daemon.api: only applies to type: gobgp (FRR is driven through vtysh; use "
-                        + "pathspace for another FRR instance)");
+                "t.yaml:6:29: announce.daemon.api: only applies to type: gobgp (this daemon is type: frr)");
         assertThat(problems(LISTENER, POOLS,
                 "failover: { mode: announce, node: lb-1 }",
                 "announce: { interface: lo }").split("\n")).containsExactly(
                 "t.yaml:4:1: announce: needs vips, the addresses this node announces, e.g. vips: [10.0.0.100/32]",
                 "t.yaml:4:1: announce: needs daemon, the routing daemon that speaks BGP, e.g. daemon: { type: "
-                        + "gobgp, api: 127.0.0.1:50051 } or daemon: { type: frr, asn: 65001 }");
+                        + "gobgp, api: 127.0.0.1:50051 }, daemon: { type: frr, asn: 65001 } or daemon: { type: bird }");
         assertThat(problems(LISTENER, POOLS,
                 "failover: { mode: announce, node: lb-1 }",
                 "announce: { vips: [10.0.0.100/32], daemon: { type: bgp } }"))
                 .isEqualTo("t.yaml:4:52: announce.daemon.type: 'bgp' is not a routing daemon; did you mean "
-                        + "'gobgp'? expected gobgp or frr");
+                        + "'gobgp'? expected one of gobgp, frr, bird");
+    }
+
+    // A BIRD announcer is taken with its include file, control socket and command; defaults otherwise.
+    @Test
+    void birdAnnouncerIsTaken() throws Exception {
+        TandemConfig c = parse(LISTENER, POOLS,
+                "failover: { mode: announce, node: lb-3 }",
+                "announce:",
+                "  vips: [10.0.0.100/32]",
+                "  daemon: { type: bird, include: /etc/bird/lb3.conf, socket: /run/bird/lb3.ctl, command: "
+                        + "/usr/sbin/birdc }");
+        assertThat(c.announce().orElseThrow().daemon()).isEqualTo(new AnnounceConfig.Daemon(
+                AnnounceConfig.DaemonType.BIRD, "/usr/sbin/birdc", HostPort.parse(Defaults.GOBGP_API), 0, null,
+                "/etc/bird/lb3.conf", "/run/bird/lb3.ctl"));
+        TandemConfig d = parse(LISTENER, POOLS,
+                "failover: { mode: announce, node: lb-3 }",
+                "announce: { vips: [10.0.0.100/32], daemon: { type: bird } }");
+        assertThat(d.announce().orElseThrow().daemon()).isEqualTo(new AnnounceConfig.Daemon(
+                AnnounceConfig.DaemonType.BIRD, "birdc", HostPort.parse(Defaults.GOBGP_API), 0, null,
+                "/etc/bird/tandem-vips.conf", "/run/bird/bird.ctl"));
+    }
+
+    // BIRD takes no other daemon's key and no explicit next hop; include and socket belong to BIRD only.
+    @Test
+    void birdKeysFollowTheType() {
+        assertThat(problems(LISTENER, POOLS,
+                "failover: { mode: announce, node: lb-1 }",
+                "announce:",
+                "  vips: [10.0.0.100/32]",
+                "  daemon: { type: bird, asn: 65001, api: 127.0.0.1:50051, include: tandem.conf }",
+                "  next-hop: 10.0.1.2").split("\n")).containsExactly(
+                "t.yaml:6:30: announce.daemon.asn: only applies to type: frr (this daemon is type: bird)",
+                "t.yaml:6:42: announce.daemon.api: only applies to type: gobgp (this daemon is type: bird)",
+                "t.yaml:6:68: announce.daemon.include: 'tandem.conf' is not an absolute file path; expected the "
+                        + "file bird.conf includes, e.g. /etc/bird/tandem-vips.conf",
+                "t.yaml:7:13: announce.next-hop: type: bird sends its own address as the next hop (next-hop: "
+                        + "self); set another in bird.conf's BGP export filter (bgp_next_hop) and next hop keep");
+        assertThat(problems(LISTENER, POOLS,
+                "failover: { mode: announce, node: lb-1 }",
+                "announce: { vips: [10.0.0.100/32], daemon: { type: gobgp, socket: /run/bird/bird.ctl } }"))
+                .isEqualTo("t.yaml:4:67: announce.daemon.socket: only applies to type: bird (this daemon is "
+                        + "type: gobgp)");
     }
 
     // The announce keys are registered where FormatInStepTest expects every key read.

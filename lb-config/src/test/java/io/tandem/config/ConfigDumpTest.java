@@ -111,6 +111,12 @@ class ConfigDumpTest {
         TandemConfig announcing = ConfigLoader.parse(EveryKey.announceYaml(), "a.yaml",
                 Map.<String, String>of()::get, dir, new HashSet<>());
         paths(ConfigDump.tree(announcing), "", dumped);
+        // BIRD's include and socket come from a BIRD announcer.
+        TandemConfig bird = ConfigLoader.parse(EveryKey.announceYaml().replace(
+                "{ type: frr, command: vtysh, asn: 65001, pathspace: lb1 }",
+                "{ type: bird, include: /etc/bird/tandem-vips.conf, socket: /run/bird/bird.ctl }"), "b.yaml",
+                Map.<String, String>of()::get, dir, new HashSet<>());
+        paths(ConfigDump.tree(bird), "", dumped);
         Set<String> expected = new LinkedHashSet<>(KeyPaths.all().keySet());
         expected.remove("failover.multicast");
         expected.remove("announce.daemon.api");

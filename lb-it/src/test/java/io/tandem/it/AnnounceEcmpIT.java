@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *   tbgpc (client 10.77.0.2) -- tbgpr (router 10.77.0.1, FRR bgpd+zebra AS 65000, maximum-paths 8)
  *                                  |-- tbgp1 (10.77.1.2) Tandem + gobgpd  AS 65001
  *                                  |-- tbgp2 (10.77.2.2) Tandem + FRR bgpd AS 65001
- *                                  |-- tbgp3 (10.77.3.2) Tandem + gobgpd  AS 65001
+ *                                  |-- tbgp3 (10.77.3.2) Tandem + BIRD 2  AS 65001
  * </pre>
  *
  * Each node has its own backend on its own loopback, named after the node, so the backend that answered
@@ -38,7 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * moves only new flows. The client ({@link EcmpClientMain}) runs in its own namespace, one request per
  * new connection.
  *
- * <p>Needs root, {@code ip netns}, iptables, FRR (Debian {@code frr}) and GoBGP ({@code gobgpd}); skips
+ * <p>Needs root, {@code ip netns}, iptables, FRR (Debian {@code frr}), GoBGP ({@code gobgpd}) and BIRD 2
+ * (Debian {@code bird2}); skips
  * without them, except with {@code CI=true}, where it fails. Left-overs of a killed run (namespaces, their
  * processes, FRR's run directories) are removed at the start.
  */
@@ -66,13 +67,18 @@ class AnnounceEcmpIT {
         routerFrr();
         for (int i = 1; i <= 3; i++) {
             backend(i);
-            if (i == 2) {
-                nodeFrr(i);
-            } else {
+            String daemon;
+            if (i == 1) {
                 nodeGobgp(i);
+                daemon = "{ type: gobgp, api: 127.0.0.1:50051 }";
+            } else if (i == 2) {
+                nodeFrr(i);
+                daemon = "{ type: frr, asn: 65001, pathspace: tbgp2 }";
+            } else {
+                nodeBird(i);
+                daemon = "{ type: bird, include: " + birdInclude(i) + ", socket: " + birdSocket(i) + " }";
             }
-            nodes.put(i, startNode(i, "n" + i, i == 2 ? "{ type: frr, asn: 65001, pathspace: tbgp2 }"
-                    : "{ type: gobgp, api: 127.0.0.1:50051 }"));
+            nodes.put(i, startNode(i, "n" + i, daemon));
         }
         awaitNextHops(Duration.ofSeconds(90), "the router's route to the VIP through all three nodes",
                 Set.of(1, 2, 3));
@@ -82,6 +88,11 @@ class AnnounceEcmpIT {
         }
         assertThat(run("ip", "netns", "exec", "tbgpr", "vtysh", "-N", "tbgpr", "-c", "show ip bgp " + VIP + "/32"))
                 .as("the route carries the community the nodes attach").contains("65000:100");
+        assertThat(read(birdInclude(3))).as("n3's BIRD include file").contains("protocol static tandem_vips {")
+                .contains("  route " + VIP + "/32 blackhole;\n").contains("bgp_community.add((65000,100));");
+        assertThat(run("ip", "netns", "exec", "tbgpr", "vtysh", "-N", "tbgpr", "-c",
+                "show ip bgp neighbors 10.77.3.2 routes")).as("the router's route from n3's BIRD")
+                .contains(VIP + "/32").contains(" i\n");
 
         // 1. All three nodes get new connections.
         ClientRun spread = client(600, Duration.ofSeconds(60), 0);
@@ -125,6 +136,17 @@ class AnnounceEcmpIT {
         awaitNextHops(Duration.ofSeconds(15), "n2 announced again once its backend is up", Set.of(1, 2, 3));
         assertThat(status(2)).contains("\"state\" : \"announced\"").contains("\"announces\" : 2")
                 .contains("\"withdraws\" : 1");
+
+        // 3b. A drain of the BIRD node: its include file loses the route, the router drops it; enable brings it back.
+        assertThat(post(3, "/api/v1/node/drain")).contains("\"ok\" : true");
+        awaitNextHops(Duration.ofSeconds(10), "the route through n3 (BIRD) withdrawn", Set.of(1, 2));
+        assertThat(read(birdInclude(3))).as("n3's include file after the drain")
+                .contains("protocol static tandem_vips {").doesNotContain("route ");
+        Poll.until(Duration.ofSeconds(10), "n3 drained", () -> status(3).contains("\"state\" : \"drained\""));
+        assertThat(post(3, "/api/v1/node/enable")).contains("\"ok\" : true");
+        awaitNextHops(Duration.ofSeconds(15), "n3 (BIRD) announced again after enable", Set.of(1, 2, 3));
+        assertThat(read(birdInclude(3))).contains("  route " + VIP + "/32 blackhole;\n");
+        report("drain and enable of n3 (BIRD): withdrawn and announced again");
 
         // 4. A node that dies (its JVM killed, its daemon hung) is dropped by the router within the hold time.
         ClientRun kill = client(20_000, Duration.ofSeconds(60), 2);
@@ -281,6 +303,51 @@ class AnnounceEcmpIT {
             try {
                 return exec("ip", "netns", "exec", "tbgp" + i, "gobgp", "-u", "127.0.0.1", "-p", "50051",
                         "global").exit == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    Path birdInclude(int i) {
+        return lb.dir().resolve("tbgp" + i + "-bird-vips.conf");
+    }
+
+    Path birdSocket(int i) {
+        return lb.dir().resolve("tbgp" + i + "-bird.ctl");
+    }
+
+    /**
+     * BIRD 2 in namespace tbgpI, the bird.conf of docs/scale-out.md: it includes the file Tandem writes and
+     * exports its static protocol tandem_vips to the router. Its control socket and that file are in the
+     * test's directory; the file starts empty, as the operator creates it, until Tandem writes it.
+     */
+    void nodeBird(int i) throws IOException {
+        Path include = birdInclude(i);
+        Files.writeString(include, "");
+        Path conf = lb.file("tbgp" + i + "-bird.conf", String.join("\n",
+                "router id 10.77." + i + ".2;",
+                "protocol device { }",
+                "include \"" + include + "\";",
+                "protocol bgp uplink {",
+                "  local 10.77." + i + ".2 as 65001;",
+                "  neighbor 10.77." + i + ".1 as 65000;",
+                "  hold time " + HOLD_SECONDS + ";",
+                "  keepalive time 1;",
+                "  connect retry time 1;",
+                "  ipv4 { import none; export where proto = \"tandem_vips\"; };",
+                "}",
+                ""));
+        // In the foreground (-f): the test owns the process and ends it by its id.
+        Process p = new ProcessBuilder("ip", "netns", "exec", "tbgp" + i, "bird", "-f", "-c", conf.toString(),
+                "-s", birdSocket(i).toString(), "-P", lb.dir().resolve("tbgp" + i + "-bird.pid").toString())
+                .redirectErrorStream(true).redirectOutput(lb.dir().resolve("tbgp" + i + "-bird.log").toFile())
+                .start();
+        daemons.add(p);
+        Poll.until(Duration.ofSeconds(20), "bird of tbgp" + i + " answering", () -> {
+            try {
+                return exec("ip", "netns", "exec", "tbgp" + i, "birdc", "-s", birdSocket(i).toString(),
+                        "show", "status").output.contains("Daemon is up and running");
             } catch (IOException e) {
                 return false;
             }
@@ -514,6 +581,8 @@ class AnnounceEcmpIT {
                     new String[] {"vtysh", "--help"},
                     new String[] {"gobgpd", "--version"},
                     new String[] {"gobgp", "--version"},
+                    new String[] {"bird", "--version"},
+                    new String[] {"birdc", "--help"},
                     new String[] {"curl", "--version"})) {
                 try {
                     Result r = exec(tool);
@@ -521,7 +590,7 @@ class AnnounceEcmpIT {
                         why = String.join(" ", tool) + " does not run: " + r.output.strip();
                     }
                 } catch (IOException e) {
-                    why = tool[0] + " is missing (apt-get install frr gobgpd iptables curl)";
+                    why = tool[0] + " is missing (apt-get install frr gobgpd bird2 iptables curl)";
                 }
                 if (why != null) {
                     break;

@@ -26,6 +26,8 @@ interface RouteDaemon {
                 return new GobgpDaemon(config);
             case FRR:
                 return new FrrDaemon(config);
+            case BIRD:
+                return new BirdDaemon(config);
             default:
                 throw new IllegalArgumentException("no driver for " + config.daemon().type());
         }

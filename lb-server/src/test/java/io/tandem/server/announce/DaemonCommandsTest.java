@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tandem.config.AnnounceConfig;
 import io.tandem.config.HostPort;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The exact command lines the drivers give GoBGP's and FRR's clients (AnnounceEcmpIT runs them for real). */
+/**
+ * The exact command lines the drivers give GoBGP's, FRR's and BIRD's clients, and the include file the BIRD
+ * driver writes (AnnounceEcmpIT runs them for real).
+ */
 class DaemonCommandsTest {
 
     private static AnnounceConfig config(AnnounceConfig.Daemon daemon, String nextHop, List<String> communities) {
@@ -52,6 +60,83 @@ class DaemonCommandsTest {
         assertThat(plain.withdrawCommand("10.0.0.100/32")).containsExactly("vtysh", "-N", "lb1",
                 "-c", "configure terminal", "-c", "router bgp 65001", "-c", "address-family ipv4 unicast",
                 "-c", "no network 10.0.0.100/32");
+    }
+
+    private static AnnounceConfig.Daemon bird(Path include, String command) {
+        return new AnnounceConfig.Daemon(AnnounceConfig.DaemonType.BIRD, command,
+                new HostPort("127.0.0.1", 50051), 0, null, include.toString(), "/run/bird/lb3.ctl");
+    }
+
+    // BIRD: both static protocols always (empty when nothing is announced), origin IGP, the communities.
+    @Test
+    void birdIncludeFileAndConfigure(@TempDir Path dir) {
+        BirdDaemon plain = new BirdDaemon(config(bird(dir.resolve("vips.conf"), "birdc"), "self", List.of()));
+        assertThat(plain.configureCommand()).containsExactly("birdc", "-s", "/run/bird/lb3.ctl", "configure");
+        String header = "# Written by Tandem (announce.daemon type: bird); do not edit: Tandem rewrites it at each "
+                + "announce and withdraw.\n";
+        assertThat(plain.render(Set.of())).isEqualTo(header
+                + "protocol static tandem_vips {\n"
+                + "  ipv4 {\n"
+                + "    import filter {\n"
+                + "      bgp_origin = ORIGIN_IGP;\n"
+                + "      accept;\n"
+                + "    };\n"
+                + "  };\n"
+                + "}\n"
+                + "protocol static tandem_vips6 {\n"
+                + "  ipv6 {\n"
+                + "    import filter {\n"
+                + "      bgp_origin = ORIGIN_IGP;\n"
+                + "      accept;\n"
+                + "    };\n"
+                + "  };\n"
+                + "}\n");
+        BirdDaemon full = new BirdDaemon(config(bird(dir.resolve("vips.conf"), "birdc"), "self",
+                List.of("65000:100", "65000:200")));
+        assertThat(full.render(new TreeSet<>(List.of("10.0.0.100/32", "10.0.0.101/32", "fd00::100/128"))))
+                .isEqualTo(header
+                + "protocol static tandem_vips {\n"
+                + "  ipv4 {\n"
+                + "    import filter {\n"
+                + "      bgp_origin = ORIGIN_IGP;\n"
+                + "      bgp_community.add((65000,100));\n"
+                + "      bgp_community.add((65000,200));\n"
+                + "      accept;\n"
+                + "    };\n"
+                + "  };\n"
+                + "  route 10.0.0.100/32 blackhole;\n"
+                + "  route 10.0.0.101/32 blackhole;\n"
+                + "}\n"
+                + "protocol static tandem_vips6 {\n"
+                + "  ipv6 {\n"
+                + "    import filter {\n"
+                + "      bgp_origin = ORIGIN_IGP;\n"
+                + "      bgp_community.add((65000,100));\n"
+                + "      bgp_community.add((65000,200));\n"
+                + "      accept;\n"
+                + "    };\n"
+                + "  };\n"
+                + "  route fd00::100/128 blackhole;\n"
+                + "}\n");
+    }
+
+    // The file is written before birdc runs; a reply without "Reconfigured" is a failure, with the reply.
+    @Test
+    void birdReplyIsChecked(@TempDir Path dir) throws IOException {
+        Path include = dir.resolve("vips.conf");
+        // echo prints its arguments and exits 0: a client that answers something other than BIRD's success.
+        BirdDaemon daemon = new BirdDaemon(config(bird(include, "echo"), "self", List.of()));
+        try {
+            daemon.announce("10.0.0.100/32");
+            throw new AssertionError("expected a failure");
+        } catch (IOException e) {
+            assertThat(e.getMessage()).isEqualTo("echo -s /run/bird/lb3.ctl configure: -s /run/bird/lb3.ctl "
+                    + "configure");
+        }
+        assertThat(Files.readString(include)).contains("  route 10.0.0.100/32 blackhole;\n");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("vips.conf");
+        }
     }
 
     // A command that fails reports its exit code and what it printed; one that succeeds returns its output.
