@@ -45,8 +45,8 @@ class PasswordFloodIT {
             for (int i = 0; i < 40; i++) {
                 RawClient.Response r = c.send(head + authorization("carol:wrong-" + i) + "\r\n").read();
                 if (r.status() == 401) {
-                    // Every 503 comes at once, so the share has no time to refill between them.
-                    assertThat(busy).as("a check ran after a 503").isZero();
+                    // A check: at first from the half second at hand, later whenever a quarter of the time
+                    // since has paid for the previous one.
                     unauthorized++;
                 } else {
                     assertThat(r.status()).isEqualTo(503);
@@ -59,10 +59,10 @@ class PasswordFloodIT {
             // A value already checked needs no check: its 401 comes at once, even now.
             assertThat(c.send(head + firstWrong + "\r\n").read().status()).isEqualTo(401);
         }
-        // Half a second of checks at once, then a quarter of the loop's time: with checks of 35 ms or more
-        // (cost 10 takes longer on any machine) at most 20 ran; the first always runs.
-        assertThat(unauthorized).isBetween(1, 20);
-        assertThat(busy).isEqualTo(40 - unauthorized);
+        // Half a second of checks at once, then a quarter of the loop's time: 40 checks of cost 10 one after
+        // the other take far more than that, so some requests were answered 503 instead; the first always ran.
+        assertThat(unauthorized).isPositive();
+        assertThat(busy).isPositive().isEqualTo(40 - unauthorized);
         // Another client, without a password to check, is served meanwhile.
         try (RawClient other = new RawClient(lb.port("front"))) {
             RawClient.Response r = other.send("GET /open HTTP/1.1\r\nHost: h\r\n\r\n").read();
