@@ -346,6 +346,9 @@ public final class ConfigDump {
         putIfSet(m, "role", h.role());
         putIfSet(m, "user", h.user());
         putIfSet(m, "database", h.database());
+        if (!h.service().isEmpty()) {
+            m.put("service", h.service());
+        }
         return m;
     }
 

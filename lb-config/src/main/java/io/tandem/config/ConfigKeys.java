@@ -234,6 +234,7 @@ final class ConfigKeys {
             .choice("role", "a Redis role", null, List.of("master", "replica"))
             .string("user", false, null)
             .string("database", false, null)
+            .string("service", false, null)
             .build();
 
     static final Shape POOL_TIMEOUTS = Shape.of("timeout")

@@ -555,15 +555,8 @@ public final class ConfigLoader {
             if (s.has("on-down") && closeOnDown.isEmpty() && !s.section("on-down").has("close-connections-after")) {
                 s.problem("on-down", "needs close-connections-after, e.g. on-down: { close-connections-after: 2s }");
             }
-            PoolConfig.BackendProtocol protocol = PoolConfig.BackendProtocol.fromConfig(s.choice("protocol"));
-            if (protocol == PoolConfig.BackendProtocol.H2C && tls.isPresent()) {
-                s.problem("protocol", "h2c is HTTP/2 in the clear; a pool with tls speaks HTTP/1.1 over TLS "
-                        + "(h2 over TLS to backends is not supported yet)");
-            }
-            if (protocol == PoolConfig.BackendProtocol.H2C && proxyProtocol.isPresent()) {
-                s.problem("protocol", "h2c shares one connection among many clients' requests: it cannot send a "
-                        + "client's PROXY header");
-            }
+            PoolConfig.BackendProtocol protocol = ProtocolSections.protocol(s, tls.isPresent(),
+                    proxyProtocol.isPresent(), health);
             return new PoolConfig(name, strategy, Optional.ofNullable(hashOn), backends, health, connect, response,
                     idle, retries, slowStart, sticky, outlier, proxyProtocol, tls,
                     RouteSections.errorPages(s.section("error-pages")), closeOnDown, discovery, protocol);
@@ -658,7 +651,7 @@ public final class ConfigLoader {
             }
             return new HealthConfig(path, interval, timeout, rise, fall, expect, type, method, host, expectBody,
                     downInterval == null ? interval : downInterval, initial, send, expectBytes, expectRegex, role,
-                    user, db);
+                    user, db, ProtocolSections.grpcService(s, type));
         }
 
         /**

@@ -26,6 +26,7 @@ import java.util.Locale;
  *                     {@code replica}); null to only require the answer to {@code PING}
  * @param user         {@code mysql}, {@code postgres}: the user the check logs in as (no password)
  * @param database     {@code postgres}: the database named in the startup message; null for {@code user}'s name
+ * @param service      {@code grpc}: the service named in the {@code HealthCheckRequest}; empty for the server as a whole
  */
 public record HealthConfig(
         String path,
@@ -45,7 +46,21 @@ public record HealthConfig(
         String expectRegex,
         String role,
         String user,
-        String database) {
+        String database,
+        String service) {
+
+    public HealthConfig {
+        service = service == null ? "" : service;
+    }
+
+    /** A check as before {@code service} existed: a gRPC check asks about the server as a whole. */
+    public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
+                        StatusRanges expectStatus, Type type, String method, String host, String expectBody,
+                        Duration downInterval, InitialState initialState, String send, String expect,
+                        String expectRegex, String role, String user, String database) {
+        this(path, interval, timeout, rise, fall, expectStatus, type, method, host, expectBody, downInterval,
+                initialState, send, expect, expectRegex, role, user, database, "");
+    }
 
     /** HTTP checks as before {@code type} and its companions existed: GET, no body check, probed at start. */
     public HealthConfig(String path, Duration interval, Duration timeout, int rise, int fall,
@@ -86,8 +101,8 @@ public record HealthConfig(
         /** PostgreSQL: a startup message for {@code user}; an authentication request or ReadyForQuery passes. */
         POSTGRES,
         /**
-         * The gRPC health-checking protocol ({@code grpc.health.v1.Health/Check} over h2c, the server's
-         * overall health): passes on {@code SERVING}.
+         * The gRPC health-checking protocol ({@code grpc.health.v1.Health/Check} over HTTP/2: h2c, or h2 over
+         * the pool's {@code tls}) for {@code service} (empty: the server as a whole): passes on {@code SERVING}.
          */
         GRPC;
 

@@ -47,7 +47,9 @@ public record PoolConfig(
         /** HTTP/1.1 with keep-alive: one request per connection at a time. */
         HTTP_1_1("http/1.1"),
         /** HTTP/2 in the clear, by prior knowledge: a stream per request, many on one connection. */
-        H2C("h2c");
+        H2C("h2c"),
+        /** HTTP/2 over the pool's {@code tls}, chosen by ALPN (only {@code h2} is offered): as {@link #H2C} otherwise. */
+        H2("h2");
 
         private final String configName;
 
@@ -60,11 +62,16 @@ public record PoolConfig(
         }
 
         public static java.util.List<String> configNames() {
-            return java.util.List.of(HTTP_1_1.configName, H2C.configName);
+            return java.util.List.of(HTTP_1_1.configName, H2C.configName, H2.configName);
         }
 
         public static BackendProtocol fromConfig(String name) {
-            return H2C.configName.equals(name) ? H2C : HTTP_1_1;
+            return H2C.configName.equals(name) ? H2C : H2.configName.equals(name) ? H2 : HTTP_1_1;
+        }
+
+        /** Whether requests go to the backends as HTTP/2 streams ({@code h2c} or {@code h2}). */
+        public boolean http2() {
+            return this != HTTP_1_1;
         }
     }
 
