@@ -73,7 +73,7 @@ class H2BackendConfigTest {
                 "  api: { protocol: h2c, backends: [ { address: 10.0.0.12:80 } ],",
                 "         health: { type: grpc, service: \"shop\\nOrders\" } }"))
                 .isEqualTo(String.join("\n",
-                        "t.yaml:3:82: pools.web.health.service: only applies to type: grpc (this check is type: "
+                        "t.yaml:3:80: pools.web.health.service: only applies to type: grpc (this check is type: "
                                 + "http)",
                         "t.yaml:5:41: pools.api.health.service: holds a control character; expected a gRPC service "
                                 + "name, e.g. service: my.package.Orders"));
