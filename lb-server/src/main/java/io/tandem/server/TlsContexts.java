@@ -59,7 +59,8 @@ final class TlsContexts {
                 continue;
             }
             try {
-                BackendTls tls = BackendTls.of(p.name(), p.tls().get());
+                BackendTls tls = BackendTls.of(p.name(), p.tls().get(),
+                        p.protocol() == PoolConfig.BackendProtocol.H2);
                 contexts.put(p.name(), tls);
                 log.info("pool {}: HTTPS to backends ({})", p.name(), tls.description());
             } catch (javax.net.ssl.SSLException e) {

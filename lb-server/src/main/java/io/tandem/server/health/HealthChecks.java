@@ -55,7 +55,8 @@ public final class HealthChecks implements AutoCloseable {
                 continue;
             }
             HealthConfig h = p.config().health().get();
-            HealthProbe probe = HealthProbe.of(h, transport, p.settings().tls(), p.settings().proxyProtocol());
+            HealthProbe probe = HealthProbe.of(h, transport, p.settings().tls(), p.settings().proxyProtocol(),
+                    p.settings().h2c());
             ProbeSchedule schedule = new ProbeSchedule(h.interval(), h.downInterval(), RANDOM);
             for (Backend b : p.pool().backends()) {
                 BackendChecker c = new BackendChecker(p.health(), b, probe, schedule, group.next(), p.meters(),

@@ -26,14 +26,24 @@ public interface HealthProbe {
      */
     static HealthProbe of(HealthConfig config, Transport transport, BackendTls tls,
                           HAProxyProtocolVersion proxyProtocol) {
+        return of(config, transport, tls, proxyProtocol, false);
+    }
+
+    /**
+     * The same for a pool that speaks HTTP/2 to its backends when {@code http2} ({@code h2c}, or {@code h2} with
+     * {@code tls}): its HTTP checks are HTTP/2 requests on that transport, as its traffic is.
+     */
+    static HealthProbe of(HealthConfig config, Transport transport, BackendTls tls,
+                          HAProxyProtocolVersion proxyProtocol, boolean http2) {
         return switch (config.type()) {
-            case HTTP -> http(config, transport, tls, proxyProtocol);
+            case HTTP -> http2 ? new Http2Probe(config, transport, tls, proxyProtocol)
+                    : http(config, transport, tls, proxyProtocol);
             case TCP -> tcp(config, transport, tls, proxyProtocol);
             case SEND_EXPECT -> new SendExpectProbe(config, transport, tls, proxyProtocol);
             case REDIS -> new RedisProbe(config, transport, tls, proxyProtocol);
             case MYSQL -> new MysqlProbe(config, transport, tls, proxyProtocol);
             case POSTGRES -> new PostgresProbe(config, transport, tls, proxyProtocol);
-            case GRPC -> new GrpcProbe(transport, proxyProtocol);
+            case GRPC -> new GrpcProbe(config.service(), transport, tls, proxyProtocol);
         };
     }
 

@@ -23,6 +23,7 @@ import io.tandem.core.pool.Backend;
 import io.tandem.server.Buffers;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.BackendMeters;
+import io.tandem.server.tls.BackendTls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP/2 to the backends of an {@code h2c} pool: each event loop keeps its own connections to each
+ * HTTP/2 to the backends of an {@code h2c} or {@code h2} pool: each event loop keeps its own connections to each
  * backend (DESIGN.md decision 1: a request never leaves its client's loop), and an exchange's "backend
  * connection" is a stream on one of them ({@link Http2BackendStream}). A connection carries streams up to
  * the backend's SETTINGS_MAX_CONCURRENT_STREAMS; beyond, another connection is opened, so a loop has as
@@ -38,6 +39,11 @@ import java.util.concurrent.TimeUnit;
  * takes no new stream; one without streams and without a byte from the backend for the pool's
  * {@code timeouts.idle} closes. Opening a connection is the stream's connect: a refused or timed-out connect is
  * the exchange's connect failure, retried like an HTTP/1.1 one.
+ *
+ * <p>For {@code h2} the pool's {@link BackendTls} secures the connection first (verification, SNI, client
+ * certificate, ALPN offering only h2) and the HTTP/2 codec joins only once the handshake selected h2; until
+ * then the connection offers no room for a stream, and a failed handshake (a wrong CA, or a backend that did
+ * not select h2) fails the exchange's connect like a refused one.
  *
  * <p>Confined to its event loop (a {@link FastThreadLocal}).
  */
@@ -69,6 +75,8 @@ final class Http2Backends {
             openStream(parent, stream);
             return stream;
         }
+        BackendTls tls = settings.tls();
+        long start = System.nanoTime();
         ChannelFuture connect = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -78,31 +86,56 @@ final class Http2Backends {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
-                                .gracefulShutdownTimeoutMillis(0).build());
-                        ch.pipeline().addLast("h2-streams", new Http2MultiplexHandler(
-                                new ChannelInboundHandlerAdapter()));
-                        // Closed after the pool's idle timeout without a byte from the backend and no stream.
-                        ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeoutMillis(), 0, 0,
-                                TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("h2-backend", new ConnectionEnd());
+                        if (tls == null) {
+                            addHttp2(ch, settings);
+                        } else {
+                            // Until the handshake is done: a failure is the connect future's, not the tail's.
+                            ch.pipeline().addLast("h2-backend", new ConnectionEnd());
+                        }
                     }
                 })
                 .connect(backend.socketAddress());
+        ChannelFuture ready = connect;
+        if (tls != null) {
+            ready = tls.secure(connect, backend.address(), start, settings.connectTimeoutMillis(), null);
+            ready.addListener(f -> {
+                // (A handshake cut by the daemon's own shutdown says nothing of the backend.)
+                if (!f.isSuccess() && connect.isSuccess() && !loop.isShuttingDown()) {
+                    tls.requestHandshakeFailed(backend.address(), f.cause());
+                }
+            });
+        }
         StreamPromise stream = new StreamPromise(connect.channel());
         List<Channel> list = connections.computeIfAbsent(backend, b -> new ArrayList<>(2));
         list.add(connect.channel());
         connect.channel().closeFuture().addListener(f -> list.remove(connect.channel()));
-        connect.addListener((ChannelFuture f) -> {
+        ready.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
+                Channel ch = connect.channel();
+                if (tls != null) {
+                    ch.pipeline().remove(ConnectionEnd.class);
+                    addHttp2(ch, settings);
+                }
                 meters.connectionOpened();
-                f.channel().closeFuture().addListener(c -> meters.connectionClosed());
-                openStream(f.channel(), stream);
+                ch.closeFuture().addListener(c -> meters.connectionClosed());
+                openStream(ch, stream);
             } else {
                 stream.tryFailure(f.cause());
             }
         });
         return stream;
+    }
+
+    /** The HTTP/2 codec and what follows it, on a connection ready for HTTP/2 (connected; with TLS, h2 selected). */
+    private static void addHttp2(Channel ch, PoolSettings settings) {
+        ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
+                .gracefulShutdownTimeoutMillis(0).build());
+        ch.pipeline().addLast("h2-streams", new Http2MultiplexHandler(
+                new ChannelInboundHandlerAdapter()));
+        // Closed after the pool's idle timeout without a byte from the backend and no stream.
+        ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeoutMillis(), 0, 0,
+                TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("h2-backend", new ConnectionEnd());
     }
 
     /** A connection to {@code backend} that is open (or opening), not going away, with room for a stream. */

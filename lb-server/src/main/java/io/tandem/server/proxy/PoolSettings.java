@@ -21,7 +21,8 @@ import io.tandem.server.tls.BackendTls;
  * @param tls                   HTTPS to the backends, built from the pool's {@code tls}; null for plain HTTP
  * @param proxyProtocol         the PROXY header each backend connection starts with, or null for none
  * @param errorPages            the pool's pages for 502, 503 and 504 by status (read only when Tandem answers)
- * @param h2c                   the pool speaks HTTP/2 in the clear to its backends ({@link Http2Backends})
+ * @param h2c                   the pool speaks HTTP/2 to its backends ({@link Http2Backends}): {@code h2c}, or
+ *                              {@code h2} when {@code tls} is set (whose context then selects h2 by ALPN)
  */
 public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, long idleTimeoutMillis,
                            int retries, String stickyCookie, BackendTls tls, HAProxyProtocolVersion proxyProtocol,
@@ -58,6 +59,6 @@ public record PoolSettings(int connectTimeoutMillis, long responseTimeoutNanos, 
                 config.responseTimeout().toNanos(), config.idleTimeout().toMillis(), config.retries(),
                 config.sticky().map(StickyConfig::cookie).orElse(null), tls,
                 ProxyHeaders.version(config.proxyProtocol().orElse(null)), config.errorPages(),
-                config.protocol() == PoolConfig.BackendProtocol.H2C);
+                config.protocol().http2());
     }
 }

@@ -74,8 +74,11 @@ class BackendTlsTest {
     private static final class Server implements AutoCloseable {
         final SSLServerSocket socket;
         final CompletableFuture<List<String>> sni = new CompletableFuture<>();
+        /** The protocol the server selected by ALPN ("" for none). */
+        final CompletableFuture<String> alpn = new CompletableFuture<>();
 
-        Server() throws Exception {
+        /** {@code protocols}: what the server selects from by ALPN; none: it ignores ALPN. */
+        Server(String... protocols) throws Exception {
             Path p12 = dir.resolve("trusted.p12");
             openssl("pkcs12", "-export", "-in", trusted.toString(), "-inkey", trustedKey.toString(), "-out",
                     p12.toString(), "-passout", "pass:test");
@@ -91,7 +94,13 @@ class BackendTlsTest {
                     InetAddress.getLoopbackAddress());
             Thread t = new Thread(() -> {
                 try (SSLSocket s = (SSLSocket) socket.accept()) {
+                    if (protocols.length > 0) {
+                        javax.net.ssl.SSLParameters parameters = s.getSSLParameters();
+                        parameters.setApplicationProtocols(protocols);
+                        s.setSSLParameters(parameters);
+                    }
                     s.startHandshake();
+                    alpn.complete(String.valueOf(s.getApplicationProtocol()));
                     List<String> names = new ArrayList<>();
                     ((ExtendedSSLSession) s.getSession()).getRequestedServerNames()
                             .forEach(n -> names.add(((SNIHostName) n).getAsciiName()));
@@ -250,6 +259,63 @@ class BackendTlsTest {
         }
         ChannelFuture f = secure(tls(provider, trusted.toString(), true, null), new HostPort("127.0.0.1", port), 2000);
         assertThat(NetErrors.describe(f.cause())).isEqualTo("connection refused");
+    }
+
+    private static BackendTls h2(SslProvider provider) throws Exception {
+        Assumptions.assumeTrue(provider != SslProvider.OPENSSL || OpenSsl.isAvailable(), "OpenSSL loads here");
+        return BackendTls.of("grpc", new BackendTlsConfig(trusted.toString(), true, null, null, null), provider,
+                true);
+    }
+
+    // An h2 pool's context offers h2 by ALPN; a backend that selects it completes the connection.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void http2SelectedByAlpn(SslProvider provider) throws Exception {
+        try (Server server = new Server("h2", "http/1.1")) {
+            BackendTls tls = h2(provider);
+            assertThat(tls.http2()).isTrue();
+            assertThat(tls.description()).endsWith(", ALPN h2");
+            ChannelFuture f = secure(tls, server.address(), 5000);
+            assertThat(f.cause()).isNull();
+            assertThat(server.alpn.get(5, TimeUnit.SECONDS)).isEqualTo("h2");
+        }
+    }
+
+    // A backend that ignores ALPN (HTTP/1.1 over TLS only) fails the connection, and the reason says so.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void backendWithoutAlpnFailsAnH2Connection(SslProvider provider) throws Exception {
+        try (Server server = new Server()) {
+            ChannelFuture f = secure(h2(provider), server.address(), 5000);
+            assertThat(NetErrors.describe(f.cause())).isEqualTo("TLS handshake failed: ALPN: the backend selected "
+                    + "no protocol where h2 was the only one offered, so it does not speak HTTP/2 over TLS");
+            assertThat(f.channel().isOpen()).isFalse();
+        }
+    }
+
+    // A backend whose ALPN knows only http/1.1 refuses the handshake; the reason names h2 and its answer.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void backendOfferingOnlyHttp11FailsAnH2Connection(SslProvider provider) throws Exception {
+        try (Server server = new Server("http/1.1")) {
+            ChannelFuture f = secure(h2(provider), server.address(), 5000);
+            assertThat(NetErrors.describe(f.cause())).startsWith("TLS handshake failed: ALPN: the backend does not "
+                    + "accept h2, the only protocol offered (it answered no_application_protocol), so it does not "
+                    + "speak HTTP/2 over TLS");
+        }
+    }
+
+    // An HTTP/1.1 pool's context offers no ALPN at all, as before h2 existed.
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void http11PoolOffersNoAlpn(SslProvider provider) throws Exception {
+        try (Server server = new Server("h2", "http/1.1")) {
+            BackendTls tls = tls(provider, trusted.toString(), true, null);
+            assertThat(tls.http2()).isFalse();
+            ChannelFuture f = secure(tls, server.address(), 5000);
+            assertThat(f.cause()).isNull();
+            assertThat(server.alpn.get(5, TimeUnit.SECONDS)).isEmpty();
+        }
     }
 
     private static Path selfSigned(String name, String san) throws IOException {
