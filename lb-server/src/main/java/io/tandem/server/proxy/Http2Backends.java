@@ -72,7 +72,7 @@ final class Http2Backends {
         Channel parent = withRoom(backend);
         if (parent != null) {
             StreamPromise stream = new StreamPromise(parent);
-            openStream(parent, stream);
+            openStream(parent, stream, settings.tls() != null);
             return stream;
         }
         BackendTls tls = settings.tls();
@@ -118,7 +118,7 @@ final class Http2Backends {
                 }
                 meters.connectionOpened();
                 ch.closeFuture().addListener(c -> meters.connectionClosed());
-                openStream(ch, stream);
+                openStream(ch, stream, tls != null);
             } else {
                 stream.tryFailure(f.cause());
             }
@@ -160,12 +160,12 @@ final class Http2Backends {
         return null;
     }
 
-    private static void openStream(Channel parent, StreamPromise result) {
+    private static void openStream(Channel parent, StreamPromise result, boolean tls) {
         new Http2StreamChannelBootstrap(parent)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast("h2-stream", new Http2ClientStreamCodec())
+                        ch.pipeline().addLast("h2-stream", new Http2ClientStreamCodec(tls))
                                 .addLast("backend", new Http2BackendStream());
                     }
                 })

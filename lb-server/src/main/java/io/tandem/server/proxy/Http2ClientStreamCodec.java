@@ -42,10 +42,25 @@ final class Http2ClientStreamCodec extends ChannelDuplexHandler {
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+
+    /** The request's {@code :scheme}: https on a connection over TLS ({@code protocol: h2}). */
+    private final AsciiString scheme;
     /** The request's END_STREAM went out: anything written after it (an empty end) is dropped. */
     private boolean requestEnded;
     /** The final response head was read: a later HEADERS frame holds trailers. */
     private boolean headRead;
+
+    /** A stream of an h2c connection. */
+    Http2ClientStreamCodec() {
+        this(false);
+    }
+
+    /** {@code tls}: the connection is over TLS, so requests say {@code :scheme https}. */
+    Http2ClientStreamCodec(boolean tls) {
+        this.scheme = tls ? HTTPS : HTTP;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -57,7 +72,7 @@ final class Http2ClientStreamCodec extends ChannelDuplexHandler {
         if (msg instanceof HttpRequest) {
             HttpRequest req = (HttpRequest) msg;
             Http2Headers h = new DefaultHttp2Headers(false);
-            h.method(req.method().asciiName()).path(req.uri()).scheme("http");
+            h.method(req.method().asciiName()).path(req.uri()).scheme(scheme);
             String host = req.headers().get(HttpHeaderNames.HOST);
             if (host != null) {
                 h.authority(host);
