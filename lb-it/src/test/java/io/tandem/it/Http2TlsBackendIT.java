@@ -58,6 +58,8 @@ class Http2TlsBackendIT {
     static TestPki pki;
     static H2TlsBackend a;
     static H2TlsBackend b;
+    /** The backend of a pool without checks, so that its first connection is the first request's. */
+    static H2TlsBackend cold;
     static StubBackend http11Only;
     static Server grpc;
     static HealthStatusManager grpcHealth;
@@ -69,6 +71,7 @@ class Http2TlsBackendIT {
         TestPki other = new TestPki(lb.dir().resolve("other"), "other");
         a = lb.closeAfter(new H2TlsBackend("a", pki.server("a", TestPki.KeyType.ECDSA, 30, "127.0.0.1")));
         b = lb.closeAfter(new H2TlsBackend("b", pki.server("b", TestPki.KeyType.RSA, 30, "127.0.0.1")));
+        cold = lb.closeAfter(new H2TlsBackend("cold", pki.server("cold", TestPki.KeyType.ECDSA, 30, "127.0.0.1")));
         http11Only = lb.httpsStub("http11-only", new StubTls(pki.server("http11", TestPki.KeyType.ECDSA, 30,
                 "127.0.0.1")));
         TestPki.Issued grpcCert = pki.server("grpc", TestPki.KeyType.ECDSA, 30, "127.0.0.1");
@@ -84,6 +87,8 @@ class Http2TlsBackendIT {
                 .listener("h2", "h2", l -> l.set("protocols", "[h2, http/1.1]"))
                 .pool("h2", p -> p.set("protocol", "h2").set("tls", ca)
                         .health("path: /health, " + CHECKS).backends(a, b))
+                .listener("cold", "cold", l -> l.set("protocols", "[h2]"))
+                .pool("cold", p -> p.set("protocol", "h2").set("tls", ca).backend(cold))
                 .listener("grpc", "grpc", l -> l.set("protocols", "[h2]"))
                 .pool("grpc", p -> p.set("protocol", "h2").set("tls", ca)
                         .health("type: grpc, " + CHECKS).backend(grpcAddress))
@@ -190,6 +195,27 @@ class Http2TlsBackendIT {
             assertThat(a.trafficConnections).contains(Integer.parseInt(connectionOf.get("a")));
             assertThat(b.trafficConnections).contains(Integer.parseInt(connectionOf.get("b")));
         }
+    }
+
+    // A burst of streams to a backend no connection was open to: the first opens one connection (connect and
+    // handshake), the others wait for it instead of each opening its own, and all 30 arrive on it.
+    @Test
+    void burstToAColdBackendOpensOneConnection() throws Exception {
+        try (NettyH2Client client = new NettyH2Client(lb.port("cold"))) {
+            List<NettyH2Client.Response> responses = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                responses.add(client.get("app.test", "/cold/" + i));
+            }
+            Set<String> connections = new HashSet<>();
+            for (NettyH2Client.Response r : responses) {
+                r.done.get(10, TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("hello from cold");
+                connections.add(r.header("x-backend-connection"));
+            }
+            assertThat(connections).containsExactly("1");
+        }
+        assertThat(cold.trafficConnections).containsExactly(1);
     }
 
     // An HTTP/1.1 client's requests become streams to the TLS backends: alternating, each backend's on one

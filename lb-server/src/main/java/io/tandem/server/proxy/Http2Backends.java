@@ -38,7 +38,10 @@ import java.util.concurrent.TimeUnit;
  * few connections per backend as its concurrent requests need. A connection that got GOAWAY, or closed,
  * takes no new stream; one without streams and without a byte from the backend for the pool's
  * {@code timeouts.idle} closes. Opening a connection is the stream's connect: a refused or timed-out connect is
- * the exchange's connect failure, retried like an HTTP/1.1 one.
+ * the exchange's connect failure, retried like an HTTP/1.1 one. While a connection is being opened (connect,
+ * and for h2 the handshake), up to {@link #MAX_WAITING} new streams to its backend wait for it rather than
+ * each opening a connection of its own, so a burst of requests to a cold backend opens one connection, not
+ * one per request; if it fails, each waiting stream fails as its own connect would have.
  *
  * <p>For {@code h2} the pool's {@link BackendTls} secures the connection first (verification, SNI, client
  * certificate, ALPN offering only h2) and the HTTP/2 codec joins only once the handshake selected h2; until
@@ -56,7 +59,26 @@ final class Http2Backends {
         }
     };
 
+    /**
+     * Streams that wait for one connection being opened, its own first stream included: 100, the least
+     * SETTINGS_MAX_CONCURRENT_STREAMS RFC 9113 (section 6.5.2) recommends a server to allow, as the
+     * backend's SETTINGS are not known before the connection is open.
+     */
+    static final int MAX_WAITING = 100;
+
     private final Map<Backend, List<Channel>> connections = new HashMap<>();
+    /** Connections being opened, with how many streams wait for each. */
+    private final Map<Channel, Opening> opening = new HashMap<>();
+
+    /** A connection being opened: the future of its being ready for HTTP/2, and the streams waiting for it. */
+    private static final class Opening {
+        final ChannelFuture ready;
+        int waiting = 1;
+
+        Opening(ChannelFuture ready) {
+            this.ready = ready;
+        }
+    }
 
     /** The calling loop's connections. */
     static Http2Backends current() {
@@ -73,6 +95,21 @@ final class Http2Backends {
         if (parent != null) {
             StreamPromise stream = new StreamPromise(parent);
             openStream(parent, stream, settings.tls() != null);
+            return stream;
+        }
+        Channel pending = openingWithRoom(backend);
+        if (pending != null) {
+            Opening o = opening.get(pending);
+            o.waiting++;
+            StreamPromise stream = new StreamPromise(pending);
+            boolean tls = settings.tls() != null;
+            o.ready.addListener((ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                    openStream(f.channel(), stream, tls);
+                } else {
+                    stream.tryFailure(f.cause());
+                }
+            });
             return stream;
         }
         BackendTls tls = settings.tls();
@@ -109,7 +146,10 @@ final class Http2Backends {
         List<Channel> list = connections.computeIfAbsent(backend, b -> new ArrayList<>(2));
         list.add(connect.channel());
         connect.channel().closeFuture().addListener(f -> list.remove(connect.channel()));
+        opening.put(connect.channel(), new Opening(ready));
+        // Registered before any waiting stream's listener: the codec is in place when they open their streams.
         ready.addListener((ChannelFuture f) -> {
+            opening.remove(connect.channel());
             if (f.isSuccess()) {
                 Channel ch = connect.channel();
                 if (tls != null) {
@@ -136,6 +176,21 @@ final class Http2Backends {
         ch.pipeline().addLast("idle", new IdleStateHandler(settings.idleTimeoutMillis(), 0, 0,
                 TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("h2-backend", new ConnectionEnd());
+    }
+
+    /** A connection to {@code backend} being opened that fewer than {@link #MAX_WAITING} streams wait for, or null. */
+    private Channel openingWithRoom(Backend backend) {
+        List<Channel> list = connections.get(backend);
+        if (list == null) {
+            return null;
+        }
+        for (Channel ch : list) {
+            Opening o = opening.get(ch);
+            if (o != null && o.waiting < MAX_WAITING && !o.ready.isDone()) {
+                return ch;
+            }
+        }
+        return null;
     }
 
     /** A connection to {@code backend} that is open (or opening), not going away, with room for a stream. */
