@@ -617,8 +617,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             PoolRuntime old = previous.get(p.name());
             List<Backend> backends = new ArrayList<>();
             Map<Backend, Integer> reweigh = new IdentityHashMap<>();
-            // Connections and checks made with other TLS settings prove nothing of the new: such backends start anew.
-            boolean sameTls = old != null && old.config().tls().equals(p.tls());
+            // Connections and checks made with other TLS settings or another protocol prove nothing of the new:
+            // such backends start anew.
+            boolean sameTls = old != null && old.config().tls().equals(p.tls())
+                    && old.config().protocol() == p.protocol();
             for (BackendConfig bc : p.backends()) {
                 Backend kept = old == null || !sameTls ? null : old.pool().backend(bc.address().toString());
                 String sticky = bc.stickyId() != null ? bc.stickyId() : Backend.derivedStickyId(bc.address());

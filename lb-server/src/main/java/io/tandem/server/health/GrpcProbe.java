@@ -116,7 +116,7 @@ final class GrpcProbe implements HealthProbe {
         }
     }
 
-    /** The check's stream: reads the answer's head, message and trailers, and judges them. */
+    /** Reads the check's stream (behind the codec): the answer's head, message and trailers, and judges them. */
     private static final class Call extends ChannelInboundHandlerAdapter {
 
         private final Promise<ProbeResult> promise;
@@ -168,7 +168,7 @@ final class GrpcProbe implements HealthProbe {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            promise.trySuccess(ProbeResult.fail("stream closed before the call ended"));
+            promise.trySuccess(ProbeResult.fail("connection closed before the call ended"));
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
@@ -59,7 +60,7 @@ final class Http2Probe implements HealthProbe {
                 new Http2ProbeStream(promise, h, null, new Answer(promise)));
     }
 
-    /** The check's stream: judges the status, then (with {@code expect-body}) the body. */
+    /** Reads the check's stream (behind the codec): judges the status, then (with {@code expect-body}) the body. */
     private final class Answer extends ChannelInboundHandlerAdapter {
 
         private final Promise<ProbeResult> promise;
@@ -94,14 +95,20 @@ final class Http2Probe implements HealthProbe {
                     }
                     body = ctx.alloc().heapBuffer(256, HttpProbe.MAX_BODY);
                 } else if (msg instanceof Http2DataFrame && body != null) {
-                    ByteBuf part = ((Http2DataFrame) msg).content();
+                    Http2DataFrame data = (Http2DataFrame) msg;
+                    if (data.initialFlowControlledBytes() > 0) {
+                        // Read: the backend may send on (a body of up to MAX_BODY exceeds the initial window).
+                        ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes())
+                                .stream(data.stream()));
+                    }
+                    ByteBuf part = data.content();
                     body.writeBytes(part, part.readerIndex(), Math.min(part.readableBytes(), body.maxWritableBytes()));
                     if (HttpProbe.contains(body, expectBody)) {
                         promise.trySuccess(ProbeResult.pass("HTTP " + status + ", body has the expected text"));
                         return;
                     }
                 }
-                if (msg instanceof Http2StreamFrame && body != null && (endOfStream(msg) || !body.isWritable())) {
+                if (msg instanceof Http2StreamFrame && body != null && (endOfStream(msg) || body.maxWritableBytes() == 0)) {
                     promise.trySuccess(ProbeResult.fail("HTTP " + status + ", body lacks '"
                             + new String(expectBody, StandardCharsets.UTF_8) + "'"));
                 }
@@ -113,8 +120,8 @@ final class Http2Probe implements HealthProbe {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             release();
-            promise.trySuccess(ProbeResult.fail(status == 0 ? "stream closed before the response"
-                    : "stream closed before the body ended"));
+            promise.trySuccess(ProbeResult.fail(status == 0 ? "connection closed before the response"
+                    : "connection closed before the body ended"));
         }
 
         @Override

@@ -44,6 +44,13 @@ final class ProbeAttempt {
     static Promise<ProbeResult> start(EventLoop loop, Transport transport, Backend backend, Duration timeout,
                                       BackendTls tls, HAProxyProtocolVersion proxyProtocol,
                                       Promise<ProbeResult> promise, ChannelHandler handler) {
+        if (!loop.inEventLoop()) {
+            // (The start-up probe is asked from the control thread.) The connect's listeners must be in place
+            // before its first read: added from another thread they may run after it, and a backend's first
+            // bytes (a banner, a MySQL greeting, HTTP/2's SETTINGS) would reach no handler and be lost.
+            loop.execute(() -> start(loop, transport, backend, timeout, tls, proxyProtocol, promise, handler));
+            return promise;
+        }
         long started = System.nanoTime();
         long timeoutMillis = Math.max(1, timeout.toMillis());
         Bootstrap b = new Bootstrap()

@@ -42,7 +42,8 @@ class HealthProbeTest {
             seen.put("method", ex.getRequestMethod());
             String path = ex.getRequestURI().getPath();
             int status = path.startsWith("/status/") ? Integer.parseInt(path.substring(8)) : 200;
-            byte[] body = ("state: all good at " + path).getBytes(StandardCharsets.UTF_8);
+            byte[] body = (path.equals("/big") ? "x".repeat(20_000) + "needle" : "state: all good at " + path)
+                    .getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status, ex.getRequestMethod().equals("HEAD") ? -1 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 if (!ex.getRequestMethod().equals("HEAD")) {
@@ -118,6 +119,13 @@ class HealthProbeTest {
     }
 
     // A closed port fails at once with "connection refused", for HTTP and TCP checks.
+    // The text at the end of a body of many reads is found: the buffer's growth is not taken for its end.
+    @Test
+    void expectBodyAcrossManyReads() throws Exception {
+        assertThat(run(HealthProbe.http(http("/big", "GET", null, "needle"), transport, null, null), server.getAddress()
+                .getPort())).isEqualTo(new ProbeResult(ProbeResult.Outcome.PASS, "HTTP 200, body has the expected text"));
+    }
+
     @Test
     void refusedConnectionFails() throws Exception {
         int closed;
