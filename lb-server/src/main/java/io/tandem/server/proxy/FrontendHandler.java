@@ -33,12 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@link ClientPeer}; the request in progress, as strategies and templates
  * read it, in {@link ClientRequest}.
  *
- * <p>Timers: a new connection and a started request head have the listener's
- * {@code header} time to complete the head (408 once bytes of it arrived, a
- * silent close before); a kept-alive connection between requests has
- * {@code idle}. The head timer starts at the first byte of a head, which the
- * {@link FrontendCodec} reports, so a client trickling a head (slowloris)
- * cannot hold a connection longer than {@code header}.
+ * <p>Timers ({@link HeadTimer}): a new connection and a started request head
+ * have the listener's {@code header} time to complete the head (408 once bytes
+ * of it arrived, a silent close before); a kept-alive connection between
+ * requests has {@code idle}.
  *
  * <p>On a listener that accepts the PROXY protocol, the header comes first
  * (from {@link ProxyHeaderDecoder}) and sets the client's address and port and
@@ -54,8 +52,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
     private final ListenerRuntime listener;
-    private final long headerTimeoutNanos;
-    private final long idleTimeoutNanos;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(2);
     /** Begun again by each exchange: a request's tried backends cost no allocation. */
     private final BackendChoice choice = new BackendChoice();
@@ -69,11 +65,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     private final DownstreamResponse downstream = new DownstreamResponse(this);
     private ChannelHandlerContext ctx;
     private Exchange current;
-    private ConnectionTimer timer;
-    private final Runnable onTimeout = this::timerFired;
-    private boolean timerIsIdle;
-    /** Bytes of a request head arrived and the head is not complete yet. */
-    private boolean headInProgress;
+    /** The header and idle times on the connection's one timer. */
+    private final HeadTimer timer;
     private boolean closing;
     /** Set when the daemon shuts down: the current response is the last on this connection. */
     private boolean draining;
@@ -105,8 +98,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         this.listener = listener;
         this.https = https;
         this.awaitingProxyHeader = proxyHeader;
-        this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
-        this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
+        this.timer = new HeadTimer(listener.routing().headerTimeoutNanos(), listener.routing().idleTimeoutNanos(),
+                this::timerFired);
         this.h2 = null;
         this.request = new ClientRequest(peer, https);
         this.intake = new RequestIntake(listener, this, h2 != null, peer, request, choice, upstream, downstream);
@@ -120,8 +113,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         this.listener = listener;
         this.https = connection.https();
         this.awaitingProxyHeader = false;
-        this.headerTimeoutNanos = listener.routing().headerTimeoutNanos();
-        this.idleTimeoutNanos = listener.routing().idleTimeoutNanos();
+        this.timer = new HeadTimer(listener.routing().headerTimeoutNanos(), listener.routing().idleTimeoutNanos(),
+                this::timerFired);
         this.h2 = connection;
         this.request = new ClientRequest(peer, https);
         this.intake = new RequestIntake(listener, this, h2 != null, peer, request, choice, upstream, downstream);
@@ -136,9 +129,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             counted = false;
             listener.connectionClosed();
         }
-        if (timer != null) {
-            timer.stop();
-        }
+        timer.stop();
         closing = true;
         releasePending();
         return new Origin(peer.source(), peer.destination(), peer.sni());
@@ -214,18 +205,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             return;
         }
         counted = true;
-        this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
+        timer.start(ctx.channel().eventLoop());
         peer.accepted(ctx.channel());
         if (!https) {
             // Over TLS the handshake has its own timeout (the same duration); the head's starts after it.
-            armTimer(false);
+            timer.awaitHead();
         }
         ctx.fireChannelActive();
     }
 
     /** A stream's channel: the client is the connection's; its request head is here already. */
     private void streamActive(ChannelHandlerContext ctx) {
-        this.timer = new ConnectionTimer(ctx.channel().eventLoop(), Math.min(headerTimeoutNanos, idleTimeoutNanos));
+        timer.start(ctx.channel().eventLoop());
         peer.stream(h2);
         ctx.fireChannelActive();
     }
@@ -246,10 +237,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public void headStarted() {
-        headInProgress = true;
-        if (current == null && !closing) {
-            armTimer(false);
-        }
+        timer.headStarted(current == null && !closing);
     }
 
     private void handle(Object msg) {
@@ -277,8 +265,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     }
 
     private void onRequest(HttpRequest req) {
-        cancelTimer();
-        headInProgress = false;
+        timer.headArrived();
         if (req.decoderResult().isFailure()) {
             rejectMalformed(req);
             return;
@@ -421,7 +408,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
 
     /** The connection is free again: its idle timer runs and a pipelined request may start. */
     private void nextRequest() {
-        armTimer(!headInProgress);
+        timer.awaitNext();
         drainPending();
         updateClientRead();
     }
@@ -477,7 +464,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         }
         if (evt instanceof SslHandshakeCompletionEvent && ((SslHandshakeCompletionEvent) evt).isSuccess()) {
             peer.handshakeDone(ctx.pipeline().get(SslHandler.class), listener.routing().clientCertHeader() != null);
-            armTimer(false);
+            timer.awaitHead();
         }
         if (evt == ShutdownEvent.INSTANCE) {
             draining = true;
@@ -506,9 +493,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             counted = false;
             listener.connectionClosed();
         }
-        if (timer != null) {
-            timer.stop();
-        }
+        timer.stop();
         if (current != null) {
             // A stream's reset is the client's cancel: its backend connection closes, whatever was sent.
             current.abort(h2 != null);
@@ -527,20 +512,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
         ctx.close();
     }
 
-    private void armTimer(boolean idle) {
-        timerIsIdle = idle;
-        timer.arm(idle ? idleTimeoutNanos : headerTimeoutNanos, onTimeout);
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.disarm();
-        }
-    }
-
     @Override
     public ConnectionTimer timer() {
-        return timer;
+        return timer.timer();
     }
 
     private void timerFired() {
@@ -551,7 +525,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
             listener.meters().proxyProtocolRejected(ProxyProtocolRejection.TIMEOUT);
             log.debug("closed a connection from {}: no PROXY header in time", ctx.channel().remoteAddress());
         }
-        if (timerIsIdle || !headInProgress) {
+        if (!timer.midHead()) {
             // Nothing of a request arrived: there is no one to answer.
             closing = true;
             ctx.close();
