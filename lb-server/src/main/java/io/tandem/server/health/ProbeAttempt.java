@@ -44,6 +44,12 @@ final class ProbeAttempt {
     static Promise<ProbeResult> start(EventLoop loop, Transport transport, Backend backend, Duration timeout,
                                       BackendTls tls, HAProxyProtocolVersion proxyProtocol,
                                       Promise<ProbeResult> promise, ChannelHandler handler) {
+        if (!loop.inEventLoop()) {
+            // On the loop, the handler joins before the connection's first read: a backend that speaks first
+            // (an SMTP banner, MySQL's greeting) may answer before a listener added from another thread runs.
+            loop.execute(() -> start(loop, transport, backend, timeout, tls, proxyProtocol, promise, handler));
+            return promise;
+        }
         long started = System.nanoTime();
         long timeoutMillis = Math.max(1, timeout.toMillis());
         Bootstrap b = new Bootstrap()
