@@ -130,7 +130,8 @@ final class NettyH2Client implements AutoCloseable {
 
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
-                r.done.completeExceptionally(new IllegalStateException("stream closed before its end"));
+                r.done.completeExceptionally(new IllegalStateException("stream closed before its end (head "
+                        + (r.headers == null ? "none" : r.headers.status()) + ", " + r.body.size() + " body bytes)"));
                 r.firstData.completeExceptionally(new IllegalStateException("stream closed before data"));
             }
         }).open().sync().getNow();

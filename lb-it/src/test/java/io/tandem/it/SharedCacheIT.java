@@ -85,6 +85,16 @@ class SharedCacheIT {
         }
     }
 
+    static void awaitInMemcached(String path) {
+        Poll.until(Duration.ofSeconds(10), "the page " + path + " in memcached", () -> {
+            try {
+                return inMemcached(path);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
     private static String readLine(InputStream in) throws IOException {
         StringBuilder b = new StringBuilder();
         int c;
@@ -100,13 +110,7 @@ class SharedCacheIT {
     void theOtherNodeHitsWhatOneStored() throws Exception {
         origin.on("/s", CacheOrigin.Answer.ok("shared page", "Cache-Control", "max-age=60"));
         assertThat(xCache(a, "/s")).isEqualTo("MISS");
-        Poll.until(Duration.ofSeconds(10), "the page in memcached", () -> {
-            try {
-                return inMemcached("/s");
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        awaitInMemcached("/s");
         HttpResponse<String> onB = send(b, "GET", "/s");
         assertThat(onB.body()).isEqualTo("shared page");
         assertThat(onB.headers().firstValue("x-cache")).contains("HIT");
@@ -123,6 +127,7 @@ class SharedCacheIT {
         for (String path : List.of("/p", "/t")) {
             assertThat(xCache(a, path)).isEqualTo("MISS");
             assertThat(xCache(a, path)).isEqualTo("HIT");
+            awaitInMemcached(path); // node a writes the shared tier after answering
             assertThat(xCache(b, path)).isEqualTo("HIT");
         }
         assertThat(send(a, "PURGE", "/p").statusCode()).isEqualTo(200);

@@ -44,7 +44,7 @@ final class WarmPath implements AutoCloseable {
     /** Binds a listener of the server's kind (transport, options, pipeline) whose connections join {@code group}. */
     interface Binder {
         /** @param tls the listener's TLS, or null for plain HTTP */
-        TandemServer.BoundListener bind(ListenerConfig listener, Routing routing, ChannelGroup group, ListenerTls tls)
+        BoundListener bind(ListenerConfig listener, Routing routing, ChannelGroup group, ListenerTls tls)
                 throws InterruptedException;
     }
 
@@ -52,7 +52,7 @@ final class WarmPath implements AutoCloseable {
      * A private listener of the warm standby: plain HTTP to {@code pool}, or, for a listener that
      * terminates TLS ({@code tlsOf} not null), that listener's TLS in front of its default pool.
      */
-    private record WarmListener(String pool, String tlsOf, TandemServer.BoundListener bound) {}
+    private record WarmListener(String pool, String tlsOf, BoundListener bound) {}
 
     private final Supplier<TandemConfig> config;
     private final Supplier<Map<String, PoolRuntime>> pools;
@@ -165,7 +165,7 @@ final class WarmPath implements AutoCloseable {
         ListenerConfig first = next.listeners().get(0);
         ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
                 first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
-        // The pools' meters count this listener after the configured ones (see TandemServer.buildPools).
+        // The pools' meters count this listener after the configured ones (see PoolBuilder.build).
         Routing routing = new Routing(l, next.listeners().size(), nextPools);
         ListenerTls tls = tlsOf == null ? null : listenerTls.apply(tlsOf).countedIn(metrics.tls(WARM_UP));
         if (kept != null && kept.pool().equals(pool)) {

@@ -36,7 +36,8 @@ class PackageDependenciesTest {
     /** The composition root: builds and wires the node; no other package may know it. */
     private static final Set<String> ROOT = Set.of("Main", "TandemServer", "PairMember", "AnnounceMember", "WarmPath", "ConfigWatcher",
             "ReloadCommand",
-            "SignalControl", "TlsContexts", "TicketKeyWatch", "CommandHelp");
+            "SignalControl", "TlsContexts", "TicketKeyWatch", "CommandHelp", "Listeners", "BoundListener",
+            "PoolBuilder", "Membership", "ClientDrain", "SlowStartTicker");
     private static final String ROOT_NODE = SERVER + " (root)";
     private static final String SHARED_NODE = SERVER + " (shared types)";
     private static final Path SOURCES = Path.of("src/main/java");

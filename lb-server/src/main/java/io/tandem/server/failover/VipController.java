@@ -74,6 +74,8 @@ final class VipController implements AutoCloseable {
     private final Runnable onHeld;
     private final IntSupplier inFlight;
     private final IpShell ip = new IpShell();
+    /** The announcements (gratuitous ARP, unsolicited NA) a takeover sends, started ahead of it. */
+    private final ArmedCommands announcements = new ArmedCommands();
     private volatile long generation;
     private volatile boolean held;
     private boolean missingLogged;
@@ -129,8 +131,21 @@ final class VipController implements AutoCloseable {
                                 + packages.get(packages.size() - 1));
             }
         }
-        // Start the batch ip now, so that a takeover finds it running.
-        executor.execute(() -> ip.send("link show dev lo"));
+        // Start the batch ip now, and the first announcements, so that a takeover finds them running.
+        executor.execute(() -> {
+            ip.send("link show dev lo");
+            armAnnouncements();
+        });
+    }
+
+    /** Starts the announcement of each VIP on the interface it would go on, to run at the next takeover. */
+    private void armAnnouncements() {
+        for (VipConfig v : vips) {
+            List<String> command = announcement(v, devices.getOrDefault(v, deviceFor(v)));
+            if (command != null) {
+                announcements.arm(command);
+            }
+        }
     }
 
     /**
@@ -284,23 +299,45 @@ final class VipController implements AutoCloseable {
             return;
         }
         for (VipConfig v : vips) {
-            String ip = ip(v);
             String device = devices.getOrDefault(v, v.iface());
-            if (ipv6(v)) {
-                // The kernel sends none for an address added with nodad (ndisc_notify only follows a DAD,
-                // once), so the NA is sent from here like the gratuitous ARP.
-                byte[] mac = hardwareAddress(device);
-                if (mac == null) {
-                    meters.failure("una");
-                    log.warn("cannot announce VIP {}: interface {} has no link-layer address", v.address(), device);
-                    continue;
-                }
-                start("una", neighbourAdvertisement(device, ip, mac));
+            List<String> command = announcement(v, device);
+            String action = ipv6(v) ? "una" : "garp";
+            if (command == null) {
+                meters.failure(action);
+                log.warn("cannot announce VIP {}: interface {} has no link-layer address", v.address(), device);
                 continue;
             }
-            // arping waits a second for replies that never come to -U; it is not waited for here.
-            start("garp", List.of("arping", "-U", "-c", "1", "-I", device, ip));
+            try {
+                announcements.run(command, exit -> {
+                    if (exit != 0) {
+                        meters.failure(action);
+                        log.warn("{} failed ({})", String.join(" ", command), exit);
+                    }
+                });
+            } catch (IOException e) {
+                meters.failure(action);
+                log.warn("{} failed: {}", String.join(" ", command), e.getMessage());
+            }
         }
+        // The next announcement finds its process waiting; started after this one went out.
+        executor.execute(this::armAnnouncements);
+    }
+
+    /**
+     * The command that announces {@code v} on {@code device}: a gratuitous ARP for an IPv4 VIP (arping
+     * waits a second for replies that never come to -U; nobody waits for it), an unsolicited NA for an
+     * IPv6 one (the kernel sends none for an address added with nodad: ndisc_notify only follows a DAD,
+     * once); null when there is no such interface, or it has no link-layer address for the NA.
+     */
+    private static List<String> announcement(VipConfig v, String device) {
+        if (device == null) {
+            return null;
+        }
+        if (!ipv6(v)) {
+            return List.of("arping", "-U", "-c", "1", "-I", device, ip(v));
+        }
+        byte[] mac = hardwareAddress(device);
+        return mac == null ? null : neighbourAdvertisement(device, ip(v), mac);
     }
 
     /** The {@code ip} arguments that add {@code v} on {@code device}; an IPv6 VIP skips DAD. */
@@ -483,22 +520,6 @@ final class VipController implements AutoCloseable {
         return r.exit == 0;
     }
 
-    private void start(String action, List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.onExit().thenAccept(done -> {
-                if (done.exitValue() != 0) {
-                    meters.failure(action);
-                    log.warn("{} failed ({})", String.join(" ", command), done.exitValue());
-                }
-            });
-        } catch (IOException e) {
-            meters.failure(action);
-            log.warn("{} failed: {}", String.join(" ", command), e.getMessage());
-        }
-    }
-
     private static Result exec(List<String> command, Duration timeout) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -521,5 +542,6 @@ final class VipController implements AutoCloseable {
     public void close() {
         executor.shutdownNow();
         ip.close();
+        announcements.close();
     }
 }

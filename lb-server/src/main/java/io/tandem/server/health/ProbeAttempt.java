@@ -45,9 +45,8 @@ final class ProbeAttempt {
                                       BackendTls tls, HAProxyProtocolVersion proxyProtocol,
                                       Promise<ProbeResult> promise, ChannelHandler handler) {
         if (!loop.inEventLoop()) {
-            // (The start-up probe is asked from the control thread.) The connect's listeners must be in place
-            // before its first read: added from another thread they may run after it, and a backend's first
-            // bytes (a banner, a MySQL greeting, HTTP/2's SETTINGS) would reach no handler and be lost.
+            // On the loop, the handler joins before the connection's first read: a backend that speaks first
+            // (an SMTP banner, MySQL's greeting) may answer before a listener added from another thread runs.
             loop.execute(() -> start(loop, transport, backend, timeout, tls, proxyProtocol, promise, handler));
             return promise;
         }

@@ -2,7 +2,6 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -20,6 +19,7 @@ import io.tandem.core.retry.RetryRule;
 import io.tandem.server.NetErrors;
 import io.tandem.server.metrics.BackendMeters;
 import io.tandem.server.metrics.RetryCause;
+import io.tandem.server.proxy.ExchangeRecord.Ending;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * has {@link UpstreamRequest} send the request on it and {@link DownstreamResponse}
  * write the response to the client, asks {@link RetryRule} what a failed
  * attempt leads to, and ends in {@link #finish}, the one place that counts it
- * and writes its access-log line. An upgrade the backend accepts with 101 is
+ * and writes its access-log line (through {@link ExchangeRecord}, which keeps
+ * its timings). The pool's response timeout is a {@link ResponseDeadline} on
+ * the client connection's timer. An upgrade the backend accepts with 101 is
  * handed to the client connection, which makes both connections a byte {@link Tunnel}.
  *
  * <p>Confined to the client channel's event loop: no field needs a lock.
@@ -41,24 +43,18 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     private enum Phase { ATTEMPTING, RESPONDING, ENDED }
 
-    /** How an exchange ended, for {@link #finish}: which meter counts it. */
-    private enum Ending { ANSWERED, LOCAL_ANSWER, CLIENT_LEFT }
-
     private final ClientConnection client;
     private final Channel clientChannel;
     private final HttpRequest request;
     private final PoolRuntime pool;
-    private final int listenerIndex;
-    private final AccessLog accessLog;
     private final BackendChoice choice;
     private final UpstreamRequest upstream;
     private final DownstreamResponse downstream;
     private final boolean upgrading;
     private final String requestId;
-    /** The client's protocol, for the access log (the request itself goes on as HTTP/1.1). */
-    private final String protocol;
-    private final long startNanos = System.nanoTime();
-    private final Runnable onResponseTimeout = this::responseTimedOut;
+    /** Its timings and counts, written by {@link #finish}. */
+    private final ExchangeRecord record;
+    private final ResponseDeadline deadline;
     private Phase phase = Phase.ATTEMPTING;
 
     private Backend backend;
@@ -70,16 +66,6 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private int status;
     /** The slot of its client's in-flight cap this exchange holds until {@link #finish}; null for none. */
     private ClientLimiter.Client heldSlot;
-    /** The response timeout runs on the client connection's timer while this is set. */
-    private boolean responseTimerArmed;
-    // For the access log: request body bytes received, attempts made, and the timings of the last attempt.
-    private long bytesIn;
-    private int attempts;
-    /** Whether the access log wants the timings below; without it the clock is not read for them. */
-    private final boolean timed;
-    private long attemptStartNanos;
-    private long connectNanos = -1;
-    private long firstByteNanos = -1;
     /** The cache's part in this exchange, on a cached route; null elsewhere. */
     private final CacheFront cache;
     /** The cache holds the response back (ESI): its parts go to the cache, not to the client. */
@@ -94,18 +80,14 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.clientChannel = client.channel();
         this.request = request;
         this.pool = route.pool();
-        this.listenerIndex = routing.listenerIndex();
-        this.accessLog = routing.accessLog();
-        this.timed = accessLog != AccessLog.OFF;
         this.choice = choice;
         this.upstream = upstream;
         this.downstream = downstream;
         this.upgrading = upgrading;
         this.requestId = requestId;
-        this.protocol = client.requestProtocol();
-        if (request instanceof FullHttpRequest) {
-            bytesIn = ((FullHttpRequest) request).content().readableBytes();
-        }
+        this.record = new ExchangeRecord(client, request, pool, routing, requestId);
+        this.deadline = new ResponseDeadline(client.timer(), pool.settings().responseTimeoutNanos(),
+                this::responseTimedOut);
         choice.begin(this.pool, client.requestContext());
         this.cache = route.cache() == null ? null : new CacheFront(route.cache(), this, client, request, pool);
         // Response header edits and the cache need the head as an object, and so do HTTP/2 streams: such
@@ -170,7 +152,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     boolean clientHttp10() {
-        return protocol.equals("HTTP/1.0");
+        return record.protocol().equals("HTTP/1.0");
     }
 
     String requestId() {
@@ -205,11 +187,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         backend = next;
         backend.requestStarted();
         counted = true;
-        attempts++;
-        if (timed) {
-            attemptStartNanos = System.nanoTime();
-            connectNanos = -1;
-        }
+        record.attemptBegins();
         upstream.attemptBegins();
         // A connection that starts with a client's PROXY header is that client's alone.
         PrivateConnections own = pool.settings().proxyProtocol() == null ? null : client.privateConnections();
@@ -245,9 +223,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** The attempt has its connection: the request goes out and its response comes here. */
     private void attach(BackendConnection connection, boolean reused) {
-        if (timed) {
-            connectNanos = reused ? 0 : System.nanoTime() - attemptStartNanos;
-        }
+        record.connected(reused);
         upstream.attach(connection, reused, this, clientChannel.isWritable());
         if (upstream.complete()) {
             armResponseTimer();
@@ -257,7 +233,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     /** A part of the request body from the client. */
     void requestContent(HttpContent content) {
-        bytesIn += content.content().readableBytes();
+        record.requestBytes(content.content().readableBytes());
         if (phase == Phase.ENDED) {
             content.release();
             return;
@@ -312,7 +288,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             if (last) {
                 complete();
             } else {
-                awaitMoreResponse();
+                deadline.awaitMore();
             }
             return;
         }
@@ -356,20 +332,18 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             complete();
         } else if (!clientChannel.isWritable()) {
             upstream.connection().channel().config().setAutoRead(false);
-            cancelResponseTimer();
+            deadline.cancel();
         } else {
-            awaitMoreResponse();
+            deadline.awaitMore();
         }
     }
 
     /** The final response's head arrived, in either form: the backend answered. */
     private void responseBegins(int code) {
-        if (timed) {
-            firstByteNanos = System.nanoTime() - startNanos;
-        }
+        record.firstByte();
         phase = Phase.RESPONDING;
         pool.health().responded(backend, code);
-        cancelResponseTimer();
+        deadline.cancel();
         status = code;
     }
 
@@ -390,7 +364,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
         phase = Phase.ENDED;
         status = 101;
-        cancelResponseTimer();
+        deadline.cancel();
         downstream.switched(response);
         finish(101, downstream.bytes(), Ending.ANSWERED);
         client.exchangeUpgraded(connection);
@@ -398,7 +372,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
 
     private void complete() {
         phase = Phase.ENDED;
-        cancelResponseTimer();
+        deadline.cancel();
         release();
         if (cache != null) {
             cache.completed();
@@ -433,7 +407,6 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void responseTimedOut() {
-        responseTimerArmed = false;
         if (phase == Phase.ATTEMPTING) {
             attemptFailed(AttemptFailure.RESPONSE_TIMEOUT, null);
         } else if (phase == Phase.RESPONDING) {
@@ -446,7 +419,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * learn of it, and {@link RetryRule} says whether the request goes again.
      */
     private void attemptFailed(AttemptFailure failure, Throwable cause) {
-        cancelResponseTimer();
+        deadline.cancel();
         release();
         upstream.closeConnection();
         boolean headWritten = upstream.headWritten();
@@ -497,7 +470,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     /** Tandem answers the request itself: 502, 503 or 504 (DESIGN.md, "Errors users see"). */
     private void fail(HttpResponseStatus code, String message, String retryAfter) {
         phase = Phase.ENDED;
-        cancelResponseTimer();
+        deadline.cancel();
         upstream.dropUnsent();
         boolean close = !(downstream.keepClient() && upstream.complete()) || client.draining();
         FullHttpResponse answer = ErrorResponses.response(code, message, close, retryAfter, requestId,
@@ -510,23 +483,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     }
 
     private void armResponseTimer() {
-        if (responseTimerArmed || phase != Phase.ATTEMPTING) {
-            return;
-        }
-        responseTimerArmed = true;
-        client.timer().arm(pool.settings().responseTimeoutNanos(), onResponseTimeout);
-    }
-
-    /** A response under way: its next bytes are due within the response timeout. */
-    private void awaitMoreResponse() {
-        responseTimerArmed = true;
-        client.timer().arm(pool.settings().responseTimeoutNanos(), onResponseTimeout);
-    }
-
-    private void cancelResponseTimer() {
-        if (responseTimerArmed) {
-            responseTimerArmed = false;
-            client.timer().disarm();
+        if (phase == Phase.ATTEMPTING) {
+            deadline.awaitAnswer();
         }
     }
 
@@ -537,9 +495,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             if (phase == Phase.RESPONDING) {
                 // While the client cannot take more, the wait is the client's, not the backend's.
                 if (writable) {
-                    awaitMoreResponse();
+                    deadline.awaitMore();
                 } else {
-                    cancelResponseTimer();
+                    deadline.cancel();
                 }
             }
         }
@@ -566,7 +524,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         }
         boolean answering = phase == Phase.RESPONDING;
         phase = Phase.ENDED;
-        cancelResponseTimer();
+        deadline.cancel();
         release();
         upstream.dropUnsent();
         upstream.abandon(answering || reset);
@@ -579,7 +537,6 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
      * writes its access-log line. {@code bytes}: the response body bytes the client got.
      */
     private void finish(int code, long bytes, Ending how) {
-        long nanos = System.nanoTime() - startNanos;
         if (cache != null) {
             cache.ended();
         }
@@ -587,26 +544,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
             heldSlot.release();
             heldSlot = null;
         }
-        if (how == Ending.ANSWERED && meters != null) {
-            meters.requests(listenerIndex).record(code, nanos);
-        } else if (how == Ending.LOCAL_ANSWER) {
-            pool.meters().localAnswer(listenerIndex, code);
-        }
-        if (timed) {
-            AccessEntry e = AccessEntry.of(client, request, protocol);
-            e.status = code;
-            e.bytesIn = bytesIn;
-            e.bytesOut = bytes;
-            e.pool = pool.name();
-            e.backend = backend == null ? null : backend.id();
-            e.connectNanos = connectNanos;
-            e.firstByteNanos = firstByteNanos;
-            e.totalNanos = nanos;
-            e.retries = Math.max(0, attempts - 1);
-            e.requestId = requestId;
-            e.cache = cache == null ? null : cache.outcome();
-            accessLog.log(e);
-        }
+        record.write(code, bytes, how, backend, meters, cache == null ? null : cache.outcome());
     }
 
     /** Ends this exchange's count on its backend, once. */

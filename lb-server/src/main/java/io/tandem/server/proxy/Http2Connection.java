@@ -3,6 +3,7 @@ package io.tandem.server.proxy;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -66,6 +67,8 @@ final class Http2Connection extends ChannelDuplexHandler {
     private String clientSubject;
     private boolean counted;
     private boolean goingAway;
+    /** The close after GOAWAY is on its way (no stream left open). */
+    private boolean closeScheduled;
     private ScheduledFuture<?> tick;
     private long lastStreamNanos;
     /** Since when a stream (or the connection) has had no flow-control window, or -1. */
@@ -242,13 +245,34 @@ final class Http2Connection extends ChannelDuplexHandler {
         return any[0];
     }
 
-    /** GOAWAY NO_ERROR: the streams under way finish, then the connection closes. */
+    /**
+     * GOAWAY NO_ERROR naming the last stream the client opened: the streams under way finish, then the
+     * connection closes.
+     *
+     * <p>Not Netty's graceful close (a close while streams are open): that closes the socket from inside the
+     * flow controller's write of the last stream's end, before the codec's flush that follows it, and the
+     * response's DATA still unflushed were dropped with the socket (a client saw 165,535 of 200,000 bytes).
+     * Here the close comes in a task of its own once no stream is open, so whatever the streams wrote has
+     * been flushed first.
+     */
     private void goAway(String reason) {
         goingAway = true;
         listener.meters().http2GoAway(reason);
-        // Netty's close of an HTTP/2 connection is the graceful one: GOAWAY with the last stream
-        // accepted, and the socket closes when the streams up to it are done.
-        ctx.channel().close();
+        codec.connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                closeWhenNoStream();
+            }
+        });
+        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+        closeWhenNoStream();
+    }
+
+    private void closeWhenNoStream() {
+        if (!closeScheduled && codec.connection().numActiveStreams() == 0) {
+            closeScheduled = true;
+            ctx.executor().execute(() -> ctx.channel().close());
+        }
     }
 
     /** GOAWAY ENHANCE_YOUR_CALM to an abusive client, and the connection closes at once. */

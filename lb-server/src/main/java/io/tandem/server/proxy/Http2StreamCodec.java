@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
@@ -59,8 +60,10 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
 
     /** An interim response went out: the empty end that follows it is not the stream's. */
     private boolean interim;
-    /** The response's END_STREAM went out. */
+    /** The response's END_STREAM was written. */
     private boolean ended;
+    /** Completes when the frame with END_STREAM has left (set with {@link #ended}). */
+    private ChannelPromise endWritten;
     /** The request head was read: a later HEADERS frame holds trailers. */
     private boolean headRead;
     /**
@@ -144,8 +147,11 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (ended) {
+            // Nothing more goes on the stream; what is written after its end (the HTTP/1 side's "flush, then
+            // close") completes when the end has left: the DATA before it may still wait for the client's
+            // window, and a close before then would reset the stream and cut its body.
             ReferenceCountUtil.release(msg);
-            promise.trySuccess();
+            afterEnd(promise);
             return;
         }
         if (msg instanceof HttpResponse) {
@@ -166,8 +172,7 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
                 boolean bodyless = !full.content().isReadable() && full.trailingHeaders().isEmpty();
                 if (bodyless) {
                     full.release();
-                    ended = true;
-                    ctx.write(new DefaultHttp2HeadersFrame(headers, true), promise);
+                    end(ctx, new DefaultHttp2HeadersFrame(headers, true), promise);
                     return;
                 }
                 ctx.write(new DefaultHttp2HeadersFrame(headers, false), ctx.voidPromise());
@@ -188,11 +193,10 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
             LastHttpContent last = (LastHttpContent) msg;
             if (heldHead != null && !last.content().isReadable() && last.trailingHeaders().isEmpty()) {
                 last.release();
-                ended = true;
                 Http2Headers head = heldHead;
                 heldHead = null;
-                ctx.write(new DefaultHttp2HeadersFrame(head, true), heldPromise);
-                promise.trySuccess();
+                end(ctx, new DefaultHttp2HeadersFrame(head, true), heldPromise);
+                afterEnd(promise);
                 return;
             }
             writeHeld(ctx);
@@ -230,10 +234,9 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
 
     /** The last body part and the trailers (if any) with END_STREAM. */
     private void writeEnd(ChannelHandlerContext ctx, LastHttpContent last, ChannelPromise promise) {
-        ended = true;
         HttpHeaders trailers = last.trailingHeaders();
         if (trailers.isEmpty()) {
-            ctx.write(new DefaultHttp2DataFrame(last.content(), true), promise);
+            end(ctx, new DefaultHttp2DataFrame(last.content(), true), promise);
             return;
         }
         if (last.content().isReadable()) {
@@ -243,6 +246,35 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
         }
         Http2Headers h2 = new DefaultHttp2Headers(false);
         HttpConversionUtil.toHttp2Headers(trailers, h2);
-        ctx.write(new DefaultHttp2HeadersFrame(h2, true), promise);
+        end(ctx, new DefaultHttp2HeadersFrame(h2, true), promise);
+    }
+
+    /**
+     * Writes the frame with END_STREAM. Its future completes once the frame has left, which for DATA is
+     * after the client's flow-control window let it (and all DATA before it) go.
+     */
+    private void end(ChannelHandlerContext ctx, Http2StreamFrame frame, ChannelPromise promise) {
+        ended = true;
+        endWritten = ctx.newPromise();
+        afterEnd(promise);
+        ctx.write(frame, endWritten);
+    }
+
+    /** Completes {@code promise} as the write of the end completes (a void promise included). */
+    private void afterEnd(ChannelPromise promise) {
+        if (endWritten.isDone()) {
+            complete(endWritten, promise);
+        } else {
+            ChannelPromise end = endWritten;
+            end.addListener(f -> complete(end, promise));
+        }
+    }
+
+    private static void complete(ChannelPromise end, ChannelPromise promise) {
+        if (end.isSuccess()) {
+            promise.trySuccess();
+        } else {
+            promise.tryFailure(end.cause());
+        }
     }
 }
