@@ -165,6 +165,9 @@ class ReloadIT {
                 return false;
             }
         });
-        assertThat(t.output()).contains("changed: reloading").contains("-backend web/" + a.address());
+        // The reload's summary is logged after the swap that sent requests to b: wait for it, with a deadline.
+        Poll.until(Duration.ofSeconds(10), "the reload's summary in the log",
+                () -> t.output().contains("-backend web/" + a.address()));
+        assertThat(t.output()).contains("changed: reloading");
     }
 }
