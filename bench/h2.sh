@@ -9,6 +9,10 @@
 #
 # Knobs (environment): SIZES [5 1k]  CONNS [64]  STREAMS (per connection) [10]  DURATION [10]
 # WARMUP [3]  PREWARM (s per proxy, before any round) [15]  ROUNDS [3]  OUT [bench/results/h2-<time>]
+# PROXIES [haproxy nginx tandem]  JAVA (java binary for Tandem) [java on PATH]
+# TANDEM_JAR [lb-server/target/tandem.jar]  TANDEM_OPTS [the `tandem` launcher's default JVM flags]
+# TANDEM_B_JAR, TANDEM_B_OPTS [TANDEM_OPTS]: a second Tandem (an A/B in the same run), measured as
+# `tandem-b` (add it to PROXIES) on ports 19212/19213.
 # p99 comes from h2load's per-request log. Everything it starts it stops by PID, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,9 +25,10 @@ WARMUP=${WARMUP:-3}
 PREWARM=${PREWARM:-15}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$here/results/h2-$(date +%Y%m%d-%H%M%S)}
+JAVA=${JAVA:-java}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
 TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
-B1=19210 B2=19211 NGINX=19214 HAPROXY=19215 TANDEM=19216 ADMIN=19217
+B1=19210 B2=19211 TANDEM_B=19212 ADMIN_B=19213 NGINX=19214 HAPROXY=19215 TANDEM=19216 ADMIN=19217
 mkdir -p "$OUT"/run/tmp "$OUT"/www
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -83,9 +88,16 @@ taskset -c 1 nginx -p "$OUT/" -c "$OUT/backend.conf" -e "$OUT/run/backend-error.
 taskset -c 1 nginx -p "$OUT/" -c "$OUT/proxy.conf" -e "$OUT/run/proxy-error.log" -g 'daemon off;' & pids+=($!)
 taskset -c 1 haproxy -f "$OUT/haproxy.cfg" -db > "$OUT/haproxy.log" 2>&1 & pids+=($!)
 # shellcheck disable=SC2086
-taskset -c 1 java $TANDEM_OPTS -jar "$TANDEM_JAR" run -c "$OUT/tandem.yaml" > "$OUT/tandem.log" 2>&1 & pids+=($!)
+taskset -c 1 "$JAVA" $TANDEM_OPTS -jar "$TANDEM_JAR" run -c "$OUT/tandem.yaml" > "$OUT/tandem.log" 2>&1 & pids+=($!)
+if [ -n "${TANDEM_B_JAR:-}" ]; then
+  sed -e "s/:$TANDEM,/:$TANDEM_B,/" -e "s/:$ADMIN }/:$ADMIN_B }/" "$OUT/tandem.yaml" > "$OUT/tandem-b.yaml"
+  # shellcheck disable=SC2086
+  taskset -c 1 "$JAVA" ${TANDEM_B_OPTS:-$TANDEM_OPTS} -jar "$TANDEM_B_JAR" run -c "$OUT/tandem-b.yaml" \
+    > "$OUT/tandem-b.log" 2>&1 & pids+=($!)
+  for i in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN_B/healthz" && break; sleep 0.2; done
+fi
 for i in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN/healthz" && break; sleep 0.2; done
-declare -A port=([nginx]=$NGINX [haproxy]=$HAPROXY [tandem]=$TANDEM)
+declare -A port=([nginx]=$NGINX [haproxy]=$HAPROXY [tandem]=$TANDEM [tandem-b]=$TANDEM_B)
 run() { # proxy size seconds -> prints "req/s p99ms"
   local log="$OUT/reqs-$1-$2.log" out="$OUT/h2load-$1-$2.txt"
   rm -f "$log"
@@ -98,10 +110,12 @@ run() { # proxy size seconds -> prints "req/s p99ms"
   p99=$(awk '{print $3}' "$log" | sort -n | awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "%.2f", a[i]/1000}')
   echo "$rps $p99 $ok"
 }
-proxies=(haproxy nginx tandem)
-for p in "${proxies[@]}"; do for s in $SIZES; do run "$p" "$s" "$PREWARM" > /dev/null; done; done
+read -r -a proxies <<< "${PROXIES:-haproxy nginx tandem}"
 echo "# h2load -c $CONNS -m $STREAMS -D $DURATION --warm-up-time=${WARMUP}s, TLS ECDSA P-256, layout shared" | tee "$OUT/summary.txt"
-echo "# $(nginx -v 2>&1); $(haproxy -v | head -1); $(h2load --version | head -1); java: $(java -version 2>&1 | head -1)" | tee -a "$OUT/summary.txt"
+echo "# $(nginx -v 2>&1); $(haproxy -v | head -1); $(h2load --version | head -1); java: $("$JAVA" -version 2>&1 | head -1)" | tee -a "$OUT/summary.txt"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
+# The prewarm runs (Tandem's JIT compiles its hot paths during them) are recorded too, marked as such.
+for p in "${proxies[@]}"; do for s in $SIZES; do echo "prewarm $p $s $(run "$p" "$s" "$PREWARM")" | tee -a "$OUT/summary.txt"; done; done
 for r in $(seq 1 "$ROUNDS"); do
   n=${#proxies[@]}
   for i in $(seq 0 $((n - 1))); do
@@ -109,3 +123,4 @@ for r in $(seq 1 "$ROUNDS"); do
     for s in $SIZES; do echo "round $r $p $s $(run "$p" "$s" "$DURATION")" | tee -a "$OUT/summary.txt"; done
   done
 done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
