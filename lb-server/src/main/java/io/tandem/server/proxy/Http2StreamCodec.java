@@ -162,8 +162,11 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
         }
         if (msg instanceof RawBody) {
             RawBody part = (RawBody) msg;
-            ended = part.last;
-            ctx.write(new DefaultHttp2DataFrame(part.content(), part.last), promise);
+            if (part.last) {
+                end(ctx, new DefaultHttp2DataFrame(part.content(), true), promise);
+            } else {
+                ctx.write(new DefaultHttp2DataFrame(part.content(), false), promise);
+            }
             return;
         }
         if (msg instanceof HttpResponse) {
@@ -244,14 +247,12 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
         }
         if (raw.complete && !body.isReadable()) {
             body.release();
-            ended = true;
-            ctx.write(new DefaultHttp2HeadersFrame(headers, true), promise);
+            end(ctx, new DefaultHttp2HeadersFrame(headers, true), promise);
             return;
         }
         ctx.write(new DefaultHttp2HeadersFrame(headers, false), ctx.voidPromise());
         if (raw.complete) {
-            ended = true;
-            ctx.write(new DefaultHttp2DataFrame(body, true), promise);
+            end(ctx, new DefaultHttp2DataFrame(body, true), promise);
         } else if (body.isReadable()) {
             ctx.write(new DefaultHttp2DataFrame(body, false), promise);
         } else {
