@@ -11,7 +11,7 @@
 # WARMUP [3]  PREWARM (s per proxy, before any round) [15]  ROUNDS [3]  OUT [bench/results/h2-<time>]
 # PROXIES [haproxy nginx tandem]  JAVA (java binary for Tandem) [java on PATH]
 # TANDEM_JAR [lb-server/target/tandem.jar]  TANDEM_OPTS [the `tandem` launcher's default JVM flags]
-# TANDEM_B_JAR, TANDEM_B_OPTS [TANDEM_OPTS]: a second Tandem (an A/B in the same run), measured as
+# TANDEM_B_JAR [TANDEM_JAR], TANDEM_B_OPTS [TANDEM_OPTS]: a second Tandem (an A/B in one run), measured as
 # `tandem-b` (add it to PROXIES) on ports 19212/19213.
 # p99 comes from h2load's per-request log; CPU is the proxy's (its processes' user + system time over the h2load run,
 # warm-up included), as % of one core and as µs per request at the measured rate: on a shared machine
@@ -95,7 +95,8 @@ pid[haproxy]=$!
 # shellcheck disable=SC2086
 taskset -c 1 "$JAVA" $TANDEM_OPTS -jar "$TANDEM_JAR" run -c "$OUT/tandem.yaml" > "$OUT/tandem.log" 2>&1 & pids+=($!)
 pid[tandem]=$!
-if [ -n "${TANDEM_B_JAR:-}" ]; then
+if [[ " ${PROXIES:-} " == *" tandem-b "* ]]; then
+  TANDEM_B_JAR=${TANDEM_B_JAR:-$TANDEM_JAR}
   sed -e "s/:$TANDEM,/:$TANDEM_B,/" -e "s/:$ADMIN }/:$ADMIN_B }/" "$OUT/tandem.yaml" > "$OUT/tandem-b.yaml"
   # shellcheck disable=SC2086
   taskset -c 1 "$JAVA" ${TANDEM_B_OPTS:-$TANDEM_OPTS} -jar "$TANDEM_B_JAR" run -c "$OUT/tandem-b.yaml" \
