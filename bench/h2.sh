@@ -9,7 +9,14 @@
 #
 # Knobs (environment): SIZES [5 1k]  CONNS [64]  STREAMS (per connection) [10]  DURATION [10]
 # WARMUP [3]  PREWARM (s per proxy, before any round) [15]  ROUNDS [3]  OUT [bench/results/h2-<time>]
-# p99 comes from h2load's per-request log. Everything it starts it stops by PID, also on Ctrl-C.
+# PROXIES [haproxy nginx tandem]  JAVA (java binary for Tandem) [java on PATH]
+# TANDEM_JAR [lb-server/target/tandem.jar]  TANDEM_OPTS [the `tandem` launcher's default JVM flags]
+# TANDEM_B_JAR [TANDEM_JAR], TANDEM_B_OPTS [TANDEM_OPTS]: a second Tandem (an A/B in one run), measured as
+# `tandem-b` (add it to PROXIES) on ports 19212/19213.
+# p99 comes from h2load's per-request log; CPU is the proxy's (its processes' user + system time over the h2load run,
+# warm-up included), as % of one core and as µs per request at the measured rate: on a shared machine
+# the CPU a request costs moves less than req/s. Summary lines: proxy size req/s p99-ms 2xx CPU% µs/req.
+# Everything it starts it stops by PID, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -21,9 +28,10 @@ WARMUP=${WARMUP:-3}
 PREWARM=${PREWARM:-15}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$here/results/h2-$(date +%Y%m%d-%H%M%S)}
+JAVA=${JAVA:-java}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
 TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
-B1=19210 B2=19211 NGINX=19214 HAPROXY=19215 TANDEM=19216 ADMIN=19217
+B1=19210 B2=19211 TANDEM_B=19212 ADMIN_B=19213 NGINX=19214 HAPROXY=19215 TANDEM=19216 ADMIN=19217
 mkdir -p "$OUT"/run/tmp "$OUT"/www
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -81,27 +89,52 @@ pools:
 CONF
 taskset -c 1 nginx -p "$OUT/" -c "$OUT/backend.conf" -e "$OUT/run/backend-error.log" -g 'daemon off;' & pids+=($!)
 taskset -c 1 nginx -p "$OUT/" -c "$OUT/proxy.conf" -e "$OUT/run/proxy-error.log" -g 'daemon off;' & pids+=($!)
+declare -A pid=([nginx]=$!)
 taskset -c 1 haproxy -f "$OUT/haproxy.cfg" -db > "$OUT/haproxy.log" 2>&1 & pids+=($!)
+pid[haproxy]=$!
 # shellcheck disable=SC2086
-taskset -c 1 java $TANDEM_OPTS -jar "$TANDEM_JAR" run -c "$OUT/tandem.yaml" > "$OUT/tandem.log" 2>&1 & pids+=($!)
+taskset -c 1 "$JAVA" $TANDEM_OPTS -jar "$TANDEM_JAR" run -c "$OUT/tandem.yaml" > "$OUT/tandem.log" 2>&1 & pids+=($!)
+pid[tandem]=$!
+if [[ " ${PROXIES:-} " == *" tandem-b "* ]]; then
+  TANDEM_B_JAR=${TANDEM_B_JAR:-$TANDEM_JAR}
+  sed -e "s/:$TANDEM,/:$TANDEM_B,/" -e "s/:$ADMIN }/:$ADMIN_B }/" "$OUT/tandem.yaml" > "$OUT/tandem-b.yaml"
+  # shellcheck disable=SC2086
+  taskset -c 1 "$JAVA" ${TANDEM_B_OPTS:-$TANDEM_OPTS} -jar "$TANDEM_B_JAR" run -c "$OUT/tandem-b.yaml" \
+    > "$OUT/tandem-b.log" 2>&1 & pids+=($!)
+  pid[tandem-b]=$!
+  for i in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN_B/healthz" && break; sleep 0.2; done
+fi
 for i in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN/healthz" && break; sleep 0.2; done
-declare -A port=([nginx]=$NGINX [haproxy]=$HAPROXY [tandem]=$TANDEM)
-run() { # proxy size seconds -> prints "req/s p99ms"
+declare -A port=([nginx]=$NGINX [haproxy]=$HAPROXY [tandem]=$TANDEM [tandem-b]=$TANDEM_B)
+# CPU time (clock ticks) of a process and its children (nginx's workers), user + system.
+ticks() { local t=0 p; for p in "$1" $(pgrep -P "$1" || true); do
+  t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+hz=$(getconf CLK_TCK)
+run() { # proxy size seconds -> prints "req/s p99ms 2xx cpu%-of-one-core cpu-us-per-request"
   local log="$OUT/reqs-$1-$2.log" out="$OUT/h2load-$1-$2.txt"
   rm -f "$log"
+  local c0 t0 c1 t1
+  c0=$(ticks "${pid[$1]}"); t0=$(date +%s.%N)
   taskset -c 0 h2load -c "$CONNS" -m "$STREAMS" -D "$3" --warm-up-time="${WARMUP}s" --log-file="$log" \
     "https://127.0.0.1:${port[$1]}/$2" > "$out" 2>&1 || true
+  c1=$(ticks "${pid[$1]}"); t1=$(date +%s.%N)
   local rps ok
   rps=$(sed -n 's/.*finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$out")
   ok=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' "$out")
   local p99
   p99=$(awk '{print $3}' "$log" | sort -n | awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "%.2f", a[i]/1000}')
-  echo "$rps $p99 $ok"
+  # The proxy's CPU over the whole h2load run (warm-up included) per request at the measured rate.
+  local cpu
+  cpu=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v a="$t0" -v b="$t1" -v r="${rps:-0}" \
+    'BEGIN { s = c / hz; e = b - a; printf "%.0f %.1f", 100 * s / e, (r > 0 ? 1e6 * s / (r * e) : 0) }')
+  echo "$rps $p99 $ok $cpu"
 }
-proxies=(haproxy nginx tandem)
-for p in "${proxies[@]}"; do for s in $SIZES; do run "$p" "$s" "$PREWARM" > /dev/null; done; done
+read -r -a proxies <<< "${PROXIES:-haproxy nginx tandem}"
 echo "# h2load -c $CONNS -m $STREAMS -D $DURATION --warm-up-time=${WARMUP}s, TLS ECDSA P-256, layout shared" | tee "$OUT/summary.txt"
-echo "# $(nginx -v 2>&1); $(haproxy -v | head -1); $(h2load --version | head -1); java: $(java -version 2>&1 | head -1)" | tee -a "$OUT/summary.txt"
+echo "# $(nginx -v 2>&1); $(haproxy -v | head -1); $(h2load --version | head -1); java: $("$JAVA" -version 2>&1 | head -1)" | tee -a "$OUT/summary.txt"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
+# The prewarm runs (Tandem's JIT compiles its hot paths during them) are recorded too, marked as such.
+for p in "${proxies[@]}"; do for s in $SIZES; do echo "prewarm $p $s $(run "$p" "$s" "$PREWARM")" | tee -a "$OUT/summary.txt"; done; done
 for r in $(seq 1 "$ROUNDS"); do
   n=${#proxies[@]}
   for i in $(seq 0 $((n - 1))); do
@@ -109,3 +142,4 @@ for r in $(seq 1 "$ROUNDS"); do
     for s in $SIZES; do echo "round $r $p $s $(run "$p" "$s" "$DURATION")" | tee -a "$OUT/summary.txt"; done
   done
 done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"

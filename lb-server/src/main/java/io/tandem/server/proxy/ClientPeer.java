@@ -42,8 +42,12 @@ final class ClientPeer {
 
     /** A stream of an HTTP/2 connection: the client and its TLS are the connection's. */
     void stream(Http2Connection connection) {
-        if (connection.source() != null) {
-            client(connection.source());
+        source = connection.source();
+        if (connection.clientIp() != null) {
+            // Worked out once per connection, not per stream.
+            address = connection.clientAddress();
+            ip = connection.clientIp();
+            forwardedFor = connection.forwardedFor();
         }
         destination = connection.destination();
         tlsSession = connection.tlsSession();

@@ -368,8 +368,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean rawResponses() {
-        // An HTTP/2 stream writes responses as frames, made from the objects.
-        return h2 == null;
+        // An HTTP/2 stream's codec makes its frames from the bytes too (Http2StreamCodec).
+        return true;
     }
 
     @Override

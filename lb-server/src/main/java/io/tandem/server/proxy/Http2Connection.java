@@ -59,6 +59,10 @@ final class Http2Connection extends ChannelDuplexHandler {
     private final InetSocketAddress source;
     private final InetSocketAddress destination;
     private final String sni;
+    /** The client as every stream's forwarding headers, rules and log line read it: worked out once here. */
+    private final byte[] clientAddress;
+    private final String clientIp;
+    private final String forwardedFor;
     private final FrameBudget controlFrames;
     private final long idleNanos;
     private final long stallNanos;
@@ -85,6 +89,15 @@ final class Http2Connection extends ChannelDuplexHandler {
         this.source = source;
         this.destination = destination;
         this.sni = sni;
+        if (source != null && source.getAddress() != null) {
+            clientAddress = source.getAddress().getAddress();
+            clientIp = source.getAddress().getHostAddress();
+            forwardedFor = ForwardedHeaders.forwardedFor(clientIp);
+        } else {
+            clientAddress = null;
+            clientIp = null;
+            forwardedFor = null;
+        }
         this.controlFrames = new FrameBudget(config.maxControlFrames(), TimeUnit.SECONDS.toNanos(1));
         this.idleNanos = routing.idleTimeoutNanos();
         this.stallNanos = config.stallTimeout().toNanos();
@@ -97,6 +110,21 @@ final class Http2Connection extends ChannelDuplexHandler {
     /** The client's address and port: the socket's peer, or what a PROXY header said. */
     InetSocketAddress source() {
         return source;
+    }
+
+    /** The client's address bytes, or null when the source is not an IP address; streams only read them. */
+    byte[] clientAddress() {
+        return clientAddress;
+    }
+
+    /** The client's address as text, or null as for {@link #clientAddress}. */
+    String clientIp() {
+        return clientIp;
+    }
+
+    /** The {@code Forwarded} element naming the client, or null as for {@link #clientAddress}. */
+    String forwardedFor() {
+        return forwardedFor;
     }
 
     /** Where the client connected. */

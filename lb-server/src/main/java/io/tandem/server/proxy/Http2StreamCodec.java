@@ -46,7 +46,9 @@ import java.util.Map;
  * fields, {@code TE} other than {@code trailers}, upper-case names,
  * a {@code content-length} its DATA does not match).
  *
- * <p>Out: the response head becomes HEADERS with {@code :status} and without
+ * <p>Out: a response the backend connection forwards as bytes ({@link RawResponse}, then
+ * {@link RawBody} parts) becomes HEADERS read from those bytes ({@link Http2ResponseHead}) and DATA;
+ * any other response head becomes HEADERS with {@code :status} and without
  * HTTP/1's connection-specific fields ({@code Connection} and what it names,
  * {@code Keep-Alive}, {@code Transfer-Encoding}, ...); body parts become DATA;
  * the end's trailers (gRPC's {@code grpc-status}) a last HEADERS frame. An
@@ -154,6 +156,19 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
             afterEnd(promise);
             return;
         }
+        if (msg instanceof RawResponse) {
+            writeRaw(ctx, (RawResponse) msg, promise);
+            return;
+        }
+        if (msg instanceof RawBody) {
+            RawBody part = (RawBody) msg;
+            if (part.last) {
+                end(ctx, new DefaultHttp2DataFrame(part.content(), true), promise);
+            } else {
+                ctx.write(new DefaultHttp2DataFrame(part.content(), false), promise);
+            }
+            return;
+        }
         if (msg instanceof HttpResponse) {
             HttpResponse response = (HttpResponse) msg;
             int code = response.status().code();
@@ -216,6 +231,34 @@ final class Http2StreamCodec extends ChannelDuplexHandler {
         ReferenceCountUtil.release(msg);
         promise.tryFailure(new IllegalStateException("an HTTP/2 stream takes response objects, not "
                 + msg.getClass().getSimpleName()));
+    }
+
+    /**
+     * A final response forwarded as bytes: HEADERS read from its head, then the body bytes that came with
+     * it as DATA; a complete response without body bytes is one HEADERS frame with END_STREAM.
+     */
+    private void writeRaw(ChannelHandlerContext ctx, RawResponse raw, ChannelPromise promise) {
+        Http2Headers headers;
+        ByteBuf body = raw.body.retain();
+        try {
+            headers = Http2ResponseHead.of(raw.status, raw.head);
+        } finally {
+            raw.release();
+        }
+        if (raw.complete && !body.isReadable()) {
+            body.release();
+            end(ctx, new DefaultHttp2HeadersFrame(headers, true), promise);
+            return;
+        }
+        ctx.write(new DefaultHttp2HeadersFrame(headers, false), ctx.voidPromise());
+        if (raw.complete) {
+            end(ctx, new DefaultHttp2DataFrame(body, true), promise);
+        } else if (body.isReadable()) {
+            ctx.write(new DefaultHttp2DataFrame(body, false), promise);
+        } else {
+            body.release();
+            promise.trySuccess();
+        }
     }
 
     @Override

@@ -142,6 +142,65 @@ class Http2StreamCodecTest {
         assertFalse(streaming.finishAndReleaseAll());
     }
 
+    // A response forwarded as bytes: HEADERS read from the head (names in lower case, values without their
+    // blanks, the Connection line this proxy adds left out, fields in their order), then its body as DATA
+    // with END_STREAM; the head and body buffers are released.
+    @Test
+    void rawResponseBecomesHeadersAndData() {
+        EmbeddedChannel ch = new EmbeddedChannel(new Http2StreamCodec());
+        ByteBuf head = ascii("HTTP/1.1 404 Not Found\r\nServer: nginx\r\nContent-Length: 5\r\n"
+                + "X-Odd-Name:  padded value \t\r\nEmpty:\r\nset-cookie: a=1\r\nSet-Cookie: b=2\r\n"
+                + "x-request-id: r1\r\nConnection: close\r\n\r\n");
+        ByteBuf body = ascii("hello");
+        ch.writeAndFlush(new RawResponse(404, 5, false, true, false, true, head, body));
+        Http2HeadersFrame headers = ch.readOutbound();
+        assertThat(headers.isEndStream()).isFalse();
+        Http2Headers h = headers.headers();
+        assertThat(h.status().toString()).isEqualTo("404");
+        assertThat(h.names()).extracting(CharSequence::toString).containsExactly(":status", "server",
+                "content-length", "x-odd-name", "empty", "set-cookie", "x-request-id");
+        assertThat(h.get("server").toString()).isEqualTo("nginx");
+        assertThat(h.get("x-odd-name").toString()).isEqualTo("padded value");
+        assertThat(h.get("empty").toString()).isEmpty();
+        assertThat(h.getAll("set-cookie")).extracting(CharSequence::toString).containsExactly("a=1", "b=2");
+        assertThat(data(ch.readOutbound(), true)).isEqualTo("hello");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(head.refCnt()).isZero();
+        assertThat(body.refCnt()).isZero();
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    // A raw response without body bytes is one HEADERS frame with END_STREAM; one whose body follows sends
+    // its head at once and each later part as DATA, the last with END_STREAM.
+    @Test
+    void rawResponseWithoutBodyAndWithParts() {
+        EmbeddedChannel ch = new EmbeddedChannel(new Http2StreamCodec());
+        ch.writeAndFlush(new RawResponse(204, 0, false, true, false, true,
+                ascii("HTTP/1.1 204 No Content\r\nDate: x\r\n\r\n"), Unpooled.EMPTY_BUFFER));
+        Http2HeadersFrame only = ch.readOutbound();
+        assertThat(only.isEndStream()).isTrue();
+        assertThat(only.headers().status().toString()).isEqualTo("204");
+        assertThat(only.headers().get("date").toString()).isEqualTo("x");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertFalse(ch.finishAndReleaseAll());
+
+        EmbeddedChannel parts = new EmbeddedChannel(new Http2StreamCodec());
+        parts.writeAndFlush(new RawResponse(200, 6, false, true, false, false,
+                ascii("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n"), Unpooled.EMPTY_BUFFER));
+        Http2HeadersFrame first = parts.readOutbound();
+        assertThat(first.isEndStream()).isFalse();
+        assertThat((Object) parts.readOutbound()).isNull();
+        parts.writeAndFlush(new RawBody(ascii("abc"), false));
+        assertThat(data(parts.readOutbound(), false)).isEqualTo("abc");
+        parts.writeAndFlush(new RawBody(ascii("def"), true));
+        assertThat(data(parts.readOutbound(), true)).isEqualTo("def");
+        assertFalse(parts.finishAndReleaseAll());
+    }
+
+    private static ByteBuf ascii(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+    }
+
     private static String data(Object frame, boolean endStream) {
         Http2DataFrame d = (Http2DataFrame) frame;
         assertThat(d.isEndStream()).isEqualTo(endStream);
