@@ -92,6 +92,11 @@ public final class ListenerMeters {
      * (counted per config load: a reload starts the tables afresh).
      */
     public void limitTables(DoubleSupplier clients, DoubleSupplier evictions) {
+        if (registry.find("tandem_limit_clients").tags("listener", name).gauge() != null) {
+            // A second runtime of the same name (the warm standby's path has one per real listener, all
+            // named warm-up): the first one's series stands; registering again only makes Micrometer warn.
+            return;
+        }
         Gauge.builder("tandem_limit_clients", clients::getAsDouble)
                 .description("Client addresses the per-client limit tables of the listener's routes remember")
                 .tags("listener", name).register(registry);
