@@ -128,9 +128,14 @@ class FailoverDockerIT {
                 // must be answered within the next 10.
                 assertThat(afterArp).as("served again after the gratuitous ARP reached the client; failed probes:%s",
                         probe.describe(event)).isLessThanOrEqualTo(20);
-                // The last heartbeat came before the kill: the takeover is at most one master-down interval later.
-                assertThat(afterKill).as("served again after the kill").isLessThanOrEqualTo(
-                        masterDown(advert).toMillis() + 20 + KILL_LATENCY_MILLIS);
+                // The last heartbeat came before the kill: the backup is MASTER at most one master-down interval
+                // (and one advert's jitter) after it; then the VIP is added and announced within
+                // TAKEOVER_MILLIS, and the client is served within 20 ms of the announcement (asserted above).
+                long master = Duration.between(killedAt, n[1].loggedAt("BACKUP -> MASTER", killedAt)).toMillis();
+                assertThat(master).as("MASTER after the kill").isLessThanOrEqualTo(
+                        masterDown(advert).toMillis() + advert.toMillis() + KILL_LATENCY_MILLIS);
+                assertThat(Duration.between(killedAt, probe.wall(arpAt)).toMillis() - master)
+                        .as("the client's ARP entry moved after MASTER").isLessThanOrEqualTo(TAKEOVER_MILLIS);
                 return afterKill;
             }
         }
@@ -146,6 +151,13 @@ class FailoverDockerIT {
 
     /** How long the Docker API may take to deliver a kill after the test asked (the event is counted from the ask). */
     static final long KILL_LATENCY_MILLIS = 30;
+
+    /**
+     * From MASTER to the gratuitous ARP reaching the client: adding the VIP (the batch {@code ip} already
+     * running) and announcing it (the armed {@code arping}). Measured 3-16 ms on this 2-core machine in CI
+     * runs, 6-8 ms at load 11; 30 before the announcement was started ahead of need.
+     */
+    static final long TAKEOVER_MILLIS = 25;
 
     // Only the JVM dies, its host keeps the VIP: the backup's gratuitous ARP wins. The restarted node removes
     // the stale VIP, comes up BACKUP, warms its data path and only then preempts, without a failed request.
