@@ -1,6 +1,5 @@
 package io.tandem.server.health;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -10,7 +9,6 @@ import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -64,53 +62,36 @@ final class Http2Probe implements HealthProbe {
     private final class Answer extends ChannelInboundHandlerAdapter {
 
         private final Promise<ProbeResult> promise;
-        private int status;
-        private ByteBuf body;
+        private final AnswerCheck answer;
 
         Answer(Promise<ProbeResult> promise) {
             this.promise = promise;
+            this.answer = new AnswerCheck(promise, config, expectBody);
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
-                if (promise.isDone()) {
+                if (answer.done()) {
                     return;
                 }
-                if (msg instanceof Http2HeadersFrame && status == 0) {
+                if (msg instanceof Http2HeadersFrame && !answer.readingBody()) {
                     CharSequence s = ((Http2HeadersFrame) msg).headers().status();
                     int code = s == null ? 0 : parse(s);
                     if (code >= 100 && code < 200) {
                         return; // an interim answer; the final one follows
                     }
-                    status = code;
-                    if (!config.expectStatus().contains(status)) {
-                        promise.trySuccess(ProbeResult.fail("HTTP " + (s == null ? "answer without :status" : s)
-                                + " (expected " + config.expectStatus() + ")"));
-                        return;
-                    }
-                    if (expectBody == null) {
-                        promise.trySuccess(ProbeResult.pass("HTTP " + status));
-                        return;
-                    }
-                    body = ctx.alloc().heapBuffer(256, HttpProbe.MAX_BODY);
-                } else if (msg instanceof Http2DataFrame && body != null) {
+                    answer.status(ctx, code, s == null ? "answer without :status" : s.toString());
+                } else if (msg instanceof Http2DataFrame && answer.readingBody()) {
                     Http2DataFrame data = (Http2DataFrame) msg;
                     if (data.initialFlowControlledBytes() > 0) {
                         // Read: the backend may send on (a body of up to MAX_BODY exceeds the initial window).
                         ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes())
                                 .stream(data.stream()));
                     }
-                    ByteBuf part = data.content();
-                    body.writeBytes(part, part.readerIndex(), Math.min(part.readableBytes(), body.maxWritableBytes()));
-                    if (HttpProbe.contains(body, expectBody)) {
-                        promise.trySuccess(ProbeResult.pass("HTTP " + status + ", body has the expected text"));
-                        return;
-                    }
-                }
-                if (msg instanceof Http2StreamFrame && body != null && (endOfStream(msg) || body.maxWritableBytes() == 0)) {
-                    promise.trySuccess(ProbeResult.fail("HTTP " + status + ", body lacks '"
-                            + new String(expectBody, StandardCharsets.UTF_8) + "'"));
+                    answer.body(data.content(), data.isEndStream());
+                } else if (msg instanceof Http2HeadersFrame && answer.readingBody()) {
+                    answer.body(null, ((Http2HeadersFrame) msg).isEndStream()); // trailers
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
@@ -119,9 +100,7 @@ final class Http2Probe implements HealthProbe {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            release();
-            promise.trySuccess(ProbeResult.fail(status == 0 ? "connection closed before the response"
-                    : "connection closed before the body ended"));
+            answer.closed();
         }
 
         @Override
@@ -129,18 +108,6 @@ final class Http2Probe implements HealthProbe {
             promise.trySuccess(ProbeResult.fail(NetErrors.describe(cause)));
             ctx.close();
         }
-
-        private void release() {
-            if (body != null) {
-                body.release();
-                body = null;
-            }
-        }
-    }
-
-    private static boolean endOfStream(Object frame) {
-        return frame instanceof Http2HeadersFrame ? ((Http2HeadersFrame) frame).isEndStream()
-                : frame instanceof Http2DataFrame && ((Http2DataFrame) frame).isEndStream();
     }
 
     private static int parse(CharSequence status) {

@@ -82,12 +82,12 @@ final class HttpProbe implements HealthProbe {
 
         private final Promise<ProbeResult> promise;
         private final String host;
-        private int status;
-        private ByteBuf body;
+        private final AnswerCheck answer;
 
         Exchange(Promise<ProbeResult> promise, String host) {
             this.promise = promise;
             this.host = host;
+            this.answer = new AnswerCheck(promise, config, expectBody);
         }
 
         @Override
@@ -105,7 +105,7 @@ final class HttpProbe implements HealthProbe {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
-                if (promise.isDone()) {
+                if (answer.done()) {
                     return;
                 }
                 if (msg instanceof HttpResponse) {
@@ -115,27 +115,10 @@ final class HttpProbe implements HealthProbe {
                                 + NetErrors.describe(r.decoderResult().cause())));
                         return;
                     }
-                    status = r.status().code();
-                    if (!config.expectStatus().contains(status)) {
-                        promise.trySuccess(ProbeResult.fail("HTTP " + status + " (expected " + config.expectStatus()
-                                + ")"));
-                        return;
-                    }
-                    if (expectBody == null) {
-                        promise.trySuccess(ProbeResult.pass("HTTP " + status));
-                        return;
-                    }
-                    body = ctx.alloc().heapBuffer(256, MAX_BODY);
+                    answer.status(ctx, r.status().code(), Integer.toString(r.status().code()));
                 }
-                if (msg instanceof HttpContent && body != null) {
-                    ByteBuf part = ((HttpContent) msg).content();
-                    body.writeBytes(part, part.readerIndex(), Math.min(part.readableBytes(), body.maxWritableBytes()));
-                    if (contains(body, expectBody)) {
-                        promise.trySuccess(ProbeResult.pass("HTTP " + status + ", body has the expected text"));
-                    } else if (msg instanceof LastHttpContent || body.maxWritableBytes() == 0) {
-                        promise.trySuccess(ProbeResult.fail("HTTP " + status + ", body lacks '"
-                                + new String(expectBody, StandardCharsets.UTF_8) + "'"));
-                    }
+                if (msg instanceof HttpContent && answer.readingBody()) {
+                    answer.body(((HttpContent) msg).content(), msg instanceof LastHttpContent);
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
@@ -144,22 +127,13 @@ final class HttpProbe implements HealthProbe {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            release();
-            promise.trySuccess(ProbeResult.fail(status == 0 ? "connection closed before the response"
-                    : "connection closed before the body ended"));
+            answer.closed();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             promise.trySuccess(ProbeResult.fail(NetErrors.describe(cause)));
             ctx.close();
-        }
-
-        private void release() {
-            if (body != null) {
-                body.release();
-                body = null;
-            }
         }
     }
 
