@@ -7,6 +7,7 @@ import io.tandem.core.failover.Heartbeat;
 import io.tandem.core.failover.HeartbeatCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -171,6 +172,38 @@ class FailoverLoopbackIT {
         assertThat(refused.statusCode()).isEqualTo(422);
         assertThat(refused.body()).contains("failover.bind: changed, which needs a restart");
         assertThat(state(1)).isEqualTo("MASTER");
+    }
+
+    // The warm standby's requests (GET of the check path, every 20 ms per I/O thread here) are answered 200 by a
+    // backend whose clients get 500s: those 200s do not break the clients' run of 5xx, so the second 500 in
+    // a row ejects it however many warm-up requests went to it between the two.
+    @Test
+    void warmUpAnswersDoNotResetTheClientsRunOf5xx() throws Exception {
+        StubBackend bad = lb.stub("bad");
+        config(0, "lb-a", 150, null);
+        nodes[0].config().listener("api", "api")
+                .pool("api", p -> p.backend(bad).outlier("consecutive-5xx: 2, ejection-time: 1m, "
+                        + "max-ejected-percent: 100"));
+        nodes[0].config().failover().set("warm-up", "{ requests: 20, interval: 20ms }");
+        a = nodes[0].start();
+        Poll.until(Duration.ofSeconds(20), "lb-a MASTER", () -> "MASTER".equals(state(0)));
+        String warmUp = "tandem_requests_total{backend=\"" + bad.address() + "\",code=\"200\",listener=\"warm-up\",pool=\"api\"}";
+        URI clients = nodes[0].uri("api", "/status/500");
+        assertThat(http.send(HttpRequest.newBuilder(clients).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(500);
+        double before = metric(0, warmUp);
+        Poll.until(Duration.ofSeconds(10), "5 warm-up requests answered 200 by the backend",
+                () -> metric(0, warmUp) >= before + 5);
+        assertThat(backendState(0, "api", bad.address())).isEqualTo("up");
+        assertThat(http.send(HttpRequest.newBuilder(clients).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(500);
+        assertThat(backendState(0, "api", bad.address())).isEqualTo("ejected");
+    }
+
+    String backendState(int i, String pool, String address) {
+        Matcher m = Pattern.compile("\"address\"\\s*:\\s*\"" + Pattern.quote(address)
+                + "\"[^}]*?\"state\"\\s*:\\s*\"(\\w+)\"").matcher(get(i, "/api/v1/pools/" + pool + "/backends"));
+        return m.find() ? m.group(1) : null;
     }
 
     // SIGTERM to the master: lb-b becomes MASTER on the handover heartbeat and its notify script says so.

@@ -166,7 +166,7 @@ final class WarmPath implements AutoCloseable {
         ListenerConfig l = new ListenerConfig(WARM_UP, new HostPort("127.0.0.1", 0), pool,
                 first.headerTimeout(), first.idleTimeout(), first.maxHeaderSize(), first.maxUriLength(), List.of());
         // The pools' meters count this listener after the configured ones (see PoolBuilder.build).
-        Routing routing = new Routing(l, next.listeners().size(), nextPools);
+        Routing routing = Routing.warmUp(l, next.listeners().size(), nextPools);
         ListenerTls tls = tlsOf == null ? null : listenerTls.apply(tlsOf).countedIn(metrics.tls(WARM_UP));
         if (kept != null && kept.pool().equals(pool)) {
             kept.bound().runtime().routing(routing);

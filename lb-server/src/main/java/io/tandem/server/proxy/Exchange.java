@@ -52,6 +52,8 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private final DownstreamResponse downstream;
     private final boolean upgrading;
     private final String requestId;
+    /** Whether the backend's answers count toward passive health (not for the warm standby's requests). */
+    private final boolean answersCounted;
     /** Its timings and counts, written by {@link #finish}. */
     private final ExchangeRecord record;
     private final ResponseDeadline deadline;
@@ -86,6 +88,7 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
         this.upgrading = upgrading;
         this.requestId = requestId;
         this.record = new ExchangeRecord(client, request, pool, routing, requestId);
+        this.answersCounted = !routing.warmUp();
         this.deadline = new ResponseDeadline(client.timer(), pool.settings().responseTimeoutNanos(),
                 this::responseTimedOut);
         choice.begin(this.pool, client.requestContext());
@@ -342,7 +345,9 @@ final class Exchange implements Dispatcher.Job, ResponseListener {
     private void responseBegins(int code) {
         record.firstByte();
         phase = Phase.RESPONDING;
-        pool.health().responded(backend, code);
+        if (answersCounted) {
+            pool.health().responded(backend, code);
+        }
         deadline.cancel();
         status = code;
     }

@@ -34,6 +34,8 @@ public final class Routing {
     private final AsciiString clientCertHeader;
     /** The pools of a {@code mode: tcp} listener's {@code sni-routes} by name, or null without any. */
     private final SniMap<PoolRuntime> sniRoutes;
+    /** The warm standby's private listener: its requests say nothing about what clients get. */
+    private final boolean warmUp;
 
     /**
      * A routing whose access log goes to the {@code tandem.access} logger only:
@@ -52,23 +54,33 @@ public final class Routing {
     }
 
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
-        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()), Map.of());
+        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()), Map.of(), false);
+    }
+
+    /**
+     * The routing of a warm standby's private listener: as a listener's, except that the answers its
+     * requests get are not counted by passive health (see {@link #warmUp()}).
+     */
+    public static Routing warmUp(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
+        return new Routing(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()),
+                Map.of(), true);
     }
 
     /** With the node's access logs, which own the syslog senders a listener's {@code access-log} may name. */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener), Map.of());
+        this(listener, listenerIndex, pools, accessLogs.of(listener), Map.of(), false);
     }
 
     /** With the node's caches, which the listener's and its routes' {@code cache} name. */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
                    Map<String, HttpCache> caches) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener), caches);
+        this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false);
     }
 
     private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
-                    Map<String, HttpCache> caches) {
+                    Map<String, HttpCache> caches, boolean warmUp) {
         this.listener = listener;
+        this.warmUp = warmUp;
         this.listenerIndex = listenerIndex;
         this.accessLog = accessLog;
         List<RouteConfig> configured = listener.routes();
@@ -96,6 +108,7 @@ public final class Routing {
     /** This routing with every pool taken from {@code pools} by name: routes, limits and access log stay. */
     private Routing(Routing from, Map<String, PoolRuntime> pools) {
         this.listener = from.listener;
+        this.warmUp = from.warmUp;
         this.listenerIndex = from.listenerIndex;
         this.accessLog = from.accessLog;
         this.routes = new Route[from.routes.length];
@@ -141,6 +154,15 @@ public final class Routing {
 
     public ListenerConfig listener() {
         return listener;
+    }
+
+    /**
+     * Whether this is the warm standby's private listener. Its requests ask the pool's health-check path, so
+     * their answers are not counted by passive health: a 200 there would reset a backend's run of 5xx that
+     * clients get on their paths. Failures to connect still count; they are about the backend, not the path.
+     */
+    public boolean warmUp() {
+        return warmUp;
     }
 
     public int listenerIndex() {
