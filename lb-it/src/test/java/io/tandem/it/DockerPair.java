@@ -384,8 +384,24 @@ final class DockerPair implements AutoCloseable {
             docker().killContainerCmd(id()).exec();
         }
 
+        /**
+         * docker pause. runc's cgroup-v1 freezer gives up ("unable to freeze") when a task of the container is
+         * not frozen within about 200 ms, e.g. while processes are being started in it, and leaves it running;
+         * that is the host's tool failing, not the node, so it is tried again (at most 5 times).
+         */
         void pause() {
-            docker().pauseContainerCmd(id()).exec();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    docker().pauseContainerCmd(id()).exec();
+                    return;
+                } catch (com.github.dockerjava.api.exception.InternalServerErrorException e) {
+                    if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("unable to freeze")) {
+                        throw e;
+                    }
+                    System.out.println("docker pause of " + name + " failed (" + e.getMessage().strip()
+                            + "); trying again");
+                }
+            }
         }
 
         void unpause() {

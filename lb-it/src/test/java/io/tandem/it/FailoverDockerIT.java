@@ -258,10 +258,10 @@ class FailoverDockerIT {
                         unpauseCalled);
                 Instant releasedA = a.loggedAt("VIPs " + pair.vip() + "/24 on eth\\d released", unpauseCalled);
                 Instant back = a.loggedAt("failover BACKUP -> MASTER: preempting lower-priority master lb-b", unpauseCalled);
-                assertThat(resumed).as("lb-a resumed\n" + a.logs()).isNotNull();
-                assertThat(aside).as("lb-a stepped aside\n" + a.logs()).isNotNull();
-                assertThat(releasedA).as("lb-a released the VIP\n" + a.logs()).isNotNull();
-                assertThat(back).as("lb-a preempted back\n" + a.logs()).isNotNull().isAfter(releasedA);
+                assertThat(resumed).as("lb-a resumed\n" + pair.logsOfAll()).isNotNull();
+                assertThat(aside).as("lb-a stepped aside\n" + pair.logsOfAll()).isNotNull();
+                assertThat(releasedA).as("lb-a released the VIP\n" + pair.logsOfAll()).isNotNull();
+                assertThat(back).as("lb-a preempted back\n" + pair.logsOfAll()).isNotNull().isAfter(releasedA);
                 assertThat(a.loggedAt("re-announcing VIPs", unpauseCalled)).as("no announcement from the stale master "
                         + "before it stepped aside\n" + a.logs()).satisfiesAnyOf(t -> assertThat(t).isNull(),
                         t -> assertThat(t).isAfter(back));

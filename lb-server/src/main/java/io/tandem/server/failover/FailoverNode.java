@@ -84,6 +84,12 @@ public final class FailoverNode implements AutoCloseable {
     private volatile boolean preemptHeld;
     private volatile boolean stopping;
     private boolean masterHeartbeatPending;
+    /**
+     * When the machine was last given the time (heartbeat thread only). Every input reads the clock afresh,
+     * so a thread frozen anywhere in an iteration (docker pause freezes it wherever it runs) shows the
+     * machine the stall at its next input instead of deciding on the time before the freeze.
+     */
+    private long decidedAt;
     /** A planned handover the admin API asked for, picked up by the heartbeat thread; null when none. */
     private final AtomicReference<CompletableFuture<Handover>> handoverAsked = new AtomicReference<>();
     /** The planned handover under way (heartbeat thread only), or null. */
@@ -210,7 +216,7 @@ public final class FailoverNode implements AutoCloseable {
 
     private void loop() {
         try {
-            long now = System.nanoTime();
+            long now = clock();
             apply(machine.onTracking(tracking.get(), now), now);
             apply(machine.onReadiness(notReady = readiness.get(), now), now);
             apply(machine.start(now), now);
@@ -224,11 +230,12 @@ public final class FailoverNode implements AutoCloseable {
                     selector.selectNow();
                 }
                 selector.selectedKeys().clear();
-                now = System.nanoTime();
+                now = clock();
                 if (now - due >= 0) {
                     meters.lateness.record(now - due, TimeUnit.NANOSECONDS);
                 }
-                if (now - lastWake > 3 * config.advertInterval().toNanos()) {
+                boolean stoodStill = now - lastWake > 3 * config.advertInterval().toNanos();
+                if (stoodStill) {
                     log.warn("heartbeat thread stood still for {}ms (process frozen, paused or starved of CPU)",
                             (now - lastWake) / 1_000_000);
                 }
@@ -236,18 +243,21 @@ public final class FailoverNode implements AutoCloseable {
                 FailoverConfig next = pending;
                 if (next != null) {
                     pending = null;
-                    reconfigure(next, now);
+                    reconfigure(next, clock());
                 }
                 if (masterHeartbeatPending && vips.held()) {
                     masterHeartbeatPending = false;
-                    send(config.priority());
+                    if (!stoodStill) {
+                        // After a stall the machine first listens for a peer that took over, then speaks.
+                        send(config.priority());
+                    }
                 }
-                receiveAll(now);
-                apply(machine.onTracking(tracking.get(), now), now);
-                apply(machine.onReadiness(notReady = readiness.get(), now), now);
-                startAskedHandover(now);
-                apply(machine.onTick(now), now);
-                finishPlannedHandover(now);
+                receiveAll();
+                apply(machine.onTracking(tracking.get(), clock()), decidedAt);
+                apply(machine.onReadiness(notReady = readiness.get(), clock()), decidedAt);
+                startAskedHandover(clock());
+                apply(machine.onTick(clock()), decidedAt);
+                finishPlannedHandover(clock());
                 handingOver = machine.handingOver();
                 preemptHeld = machine.preemptHeld();
             }
@@ -381,7 +391,12 @@ public final class FailoverNode implements AutoCloseable {
                 s.reason(), s.peer());
     }
 
-    private void receiveAll(long now) {
+    /** The time now, which the machine's next decision is taken at. */
+    private long clock() {
+        return decidedAt = System.nanoTime();
+    }
+
+    private void receiveAll() {
         for (;;) {
             in.clear();
             InetSocketAddress from;
@@ -410,6 +425,7 @@ public final class FailoverNode implements AutoCloseable {
                 continue;
             }
             meters.received.increment();
+            long now = clock();
             lastPeerHeartbeatAt = now;
             apply(machine.onHeartbeat(hb, now), now);
             status = status.withPeer(new NodeStatus.Peer(hb.node(), hb.state(), hb.priority(), hb.vipsHeld(),
@@ -444,6 +460,14 @@ public final class FailoverNode implements AutoCloseable {
             masterHeartbeatPending = true;
             return;
         }
+        if (state == FailoverState.MASTER && priority > 0
+                && System.nanoTime() - decidedAt > config.advertInterval().toNanos()) {
+            // The thread stood still between the decision and this send (frozen, paused): the peer may
+            // have taken over meanwhile, and a stale master's heartbeat would make it step down. The next
+            // input shows the machine the stall; it listens for the peer before it speaks again.
+            log.debug("heartbeat not sent: decided {}ms ago", (System.nanoTime() - decidedAt) / 1_000_000);
+            return;
+        }
         Heartbeat hb = new Heartbeat(config.clusterId(), config.node(), priority,
                 (int) config.advertInterval().toMillis(), state, state == FailoverState.MASTER && vips.held(),
                 bootEpoch, ++sequence, machine.ready());
@@ -466,7 +490,7 @@ public final class FailoverNode implements AutoCloseable {
      * at most {@link #HANDOVER_WAIT}. Without a live peer there is nothing to wait for.
      */
     private void handOver() throws IOException {
-        long now = System.nanoTime();
+        long now = clock();
         boolean wasMaster = machine.state() == FailoverState.MASTER;
         // Heard lately enough to be worth waiting for. Not 3 adverts, as for a takeover: a backup started a
         // moment ago (its JIT busy on a loaded host) may fall silent for longer than 3 x 20 ms, and a master
@@ -482,7 +506,7 @@ public final class FailoverNode implements AutoCloseable {
             while (System.nanoTime() - deadline < 0 && !peerHolds()) {
                 selector.select(Math.max(1, config.advertInterval().toMillis() / 4));
                 selector.selectedKeys().clear();
-                receiveAll(System.nanoTime());
+                receiveAll();
                 if (System.nanoTime() - nextSend >= 0) {
                     send(0);
                     nextSend = System.nanoTime() + config.advertInterval().toNanos();
