@@ -49,7 +49,8 @@ public final class PoolHealth {
 
         /**
          * This node's own active checks reached a verdict on {@code backend}: up (rise passes) or down
-         * (fall failures, or a failed first check). Not called for a verdict taken from the peer.
+         * (fall failures, or a failed first check). Not called for a verdict taken from the peer. Called
+         * before the pool's state takes the verdict (and before its {@link #stateChanged}).
          */
         default void checkVerdict(Backend backend, boolean up) {
         }
@@ -199,10 +200,12 @@ public final class PoolHealth {
                 reason = "a check passed after the ejection (last: " + detail + ")";
             }
         }
-        apply(i, reason, first);
+        // Told before the pool takes it: a pair's master whose last backend this takes down goes FAULT as soon
+        // as its pool shows it, and the verdict it reached as the master must still reach the peer.
         if (t == Transition.CHANGED || first) {
             listener.checkVerdict(backend, s.status() == HealthCheckSession.Status.UP);
         }
+        apply(i, reason, first);
         return t;
     }
 

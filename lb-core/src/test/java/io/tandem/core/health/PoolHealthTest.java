@@ -319,6 +319,42 @@ class PoolHealthTest {
         assertThat(pool.live()).containsExactly(a, b);
     }
 
+    // A verdict is told before the pool takes it: a pair's master whose last backend goes down turns FAULT as
+    // soon as its pool shows no backend up, and what it found as the master must still reach the peer.
+    @Test
+    void checkVerdictIsToldBeforeThePoolTakesIt() {
+        List<String> seen = new ArrayList<>();
+        PoolHealth h = active(new PoolHealth(pool, Optional.of(health(HealthConfig.InitialState.PROBE)),
+                OutlierConfig.DEFAULT, clock::get, new PoolHealth.Listener() {
+                    @Override
+                    public void stateChanged(StateChange c) {
+                        seen.add("state " + c.to().label() + ", live " + pool.live().size());
+                    }
+
+                    @Override
+                    public void ejected(Backend backend, Duration duration, String reason) {
+                    }
+
+                    @Override
+                    public void returnDueIn(long nanos) {
+                    }
+
+                    @Override
+                    public void checkVerdict(Backend backend, boolean up) {
+                        seen.add("verdict " + (up ? "up" : "down") + ", live " + pool.live().size());
+                    }
+                }));
+        h.probed(a, true, "HTTP 200", clock.get());
+        h.probed(b, false, "connection refused", clock.get());
+        assertThat(pool.live()).containsExactly(a);
+        seen.clear();
+        h.probed(a, false, "connection refused", clock.get());
+        assertThat(seen).isEmpty();
+        h.probed(a, false, "connection refused", clock.get());
+        assertThat(seen).containsExactly("verdict down, live 1", "state down, live 0");
+        assertThat(pool.live()).isEmpty();
+    }
+
     // Each verdict of this node's own checks is told (the first check's too); a verdict taken from the peer
     // is applied as if this node's checks had reached it, is not told again, and this node's own checks go on.
     @Test
