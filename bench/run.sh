@@ -29,6 +29,11 @@
 #             TLS every request is a full handshake                         [0]
 #   TANDEM_OPTS  JVM options for Tandem                  [the `tandem` launcher's defaults]
 #   JFR       1: record a JFR profile of Tandem for the whole run          [0]
+#   PAIRED    1: in each round all PROXIES run at once, each driven by its own wrk
+#             with CONNS connections: they share their core, the backends and the
+#             same moment's noise, so the ratio of their req/s is the inverse ratio
+#             of their CPU cost per request, undisturbed by the machine's drift
+#             from one run to the next (an A/B such as "tandem tandem-policy") [0]
 #   OUT       where results go                             [bench/results/<time>]
 # Everything it starts it stops again by PID, also on Ctrl-C. The run is
 # bounded: about ROUNDS x |SIZES| x |CONNS| x |PROXIES| x (WARMUP+DURATION+1) s,
@@ -50,6 +55,7 @@ TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
 # The launcher's own JVM defaults, so the benchmark measures Tandem as shipped.
 TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
 JFR=${JFR:-0}
+PAIRED=${PAIRED:-0}
 TLS=${TLS:-none}
 CLOSE=${CLOSE:-0}
 OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
@@ -201,7 +207,7 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
   echo "# tandem jvm options: $TANDEM_OPTS"
   echo "# java: $java_version; $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# tls=$TLS close=$CLOSE"
+  echo "# tls=$TLS close=$CLOSE paired=$PAIRED"
   if [ "$TLS" != none ]; then
     for p in $PROXIES; do echo "# $p negotiates: $(negotiated "${port_of[$p]}")"; done
   fi
@@ -211,6 +217,33 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
 # Every proxy sees every body size once before measuring: the C proxies do not
 # care, the JVM compiles the paths each size takes (it would otherwise do so
 # during the first measured runs).
+# PAIRED=1: one round with every proxy loaded at the same time, one wrk each.
+paired_round() {
+  local conns=$1 size=$2 path=$3 round=$4 p
+  local -A ticks_of wrk_pid
+  for p in $PROXIES; do
+    timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
+      "${close_header[@]}" "$SCHEME://127.0.0.1:${port_of[$p]}$path" >/dev/null &
+    wrk_pid[$p]=$!
+  done
+  for p in $PROXIES; do wait "${wrk_pid[$p]}" || true; done
+  for p in $PROXIES; do ticks_of[$p]=$(cpu_ticks "${pid_of[$p]}"); done
+  for p in $PROXIES; do
+    timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
+      "${close_header[@]}" -s "$here/conf/result.lua" "$SCHEME://127.0.0.1:${port_of[$p]}$path" \
+      >"$work/run/paired-$p.out" &
+    wrk_pid[$p]=$!
+  done
+  for p in $PROXIES; do wait "${wrk_pid[$p]}" || true; done
+  for p in $PROXIES; do
+    local cpu=$(( ($(cpu_ticks "${pid_of[$p]}") - ticks_of[$p]) * 100 / ($(getconf CLK_TCK) * DURATION) ))
+    local line heap=-
+    line=$(awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}' "$work/run/paired-$p.out")
+    [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
+    echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap\t$cpu" | tee -a "$OUT/results.tsv"
+  done
+}
+
 [ "$PREWARM" -gt 0 ] && for p in $PROXIES; do
   for size in $SIZES; do
     timeout $((PREWARM + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${PREWARM}s" --timeout 10s \
@@ -222,6 +255,10 @@ for conns in $CONNS; do
   for size in $SIZES; do
     path=$(path_of "$size")
     for round in $(seq "$ROUNDS"); do
+      if [ "$PAIRED" = 1 ]; then
+        paired_round "$conns" "$size" "$path" "$round"
+        continue
+      fi
       # Rotate the order each round so that no proxy always runs first or last.
       read -ra plist <<<"$PROXIES"
       k=$(( (round - 1) % ${#plist[@]} ))
