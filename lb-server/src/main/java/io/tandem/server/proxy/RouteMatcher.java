@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * header names interned as {@link AsciiString}s, lists as arrays. Matching reads
  * a {@link RequestFacts} and allocates nothing unless a regex condition has to
  * run (a {@link java.util.regex.Matcher} per regex test, over the region of the
- * request's own string: no copy). Immutable; shared by
+ * request's own string: no copy; not when the regex's literal prefix already
+ * rules the request out). Immutable; shared by
  * every event loop.
  */
 final class RouteMatcher {
@@ -21,14 +22,14 @@ final class RouteMatcher {
     private final String hostSuffix;
     private final RouteMatch.PathMatch.Kind pathKind;
     private final String pathValue;
-    private final Pattern pathRegex;
+    private final Regex pathRegex;
     private final String[] methods;
     private final AsciiString[] headerNames;
     private final String[] headerValues;
-    private final Pattern[] headerRegexes;
+    private final Regex[] headerRegexes;
     private final String[] queryNames;
     private final String[] queryValues;
-    private final Pattern[] queryRegexes;
+    private final Regex[] queryRegexes;
     private final CidrRange[] source;
 
     RouteMatcher(RouteMatch match) {
@@ -38,12 +39,12 @@ final class RouteMatcher {
         RouteMatch.PathMatch path = match.path();
         this.pathKind = path == null ? null : path.kind();
         this.pathValue = path == null ? null : path.value();
-        this.pathRegex = pathKind == RouteMatch.PathMatch.Kind.REGEX ? Pattern.compile(pathValue) : null;
+        this.pathRegex = pathKind == RouteMatch.PathMatch.Kind.REGEX ? new Regex(pathValue) : null;
         this.methods = match.methods().toArray(new String[0]);
         List<RouteMatch.FieldMatch> headers = match.headers();
         this.headerNames = new AsciiString[headers.size()];
         this.headerValues = new String[headers.size()];
-        this.headerRegexes = new Pattern[headers.size()];
+        this.headerRegexes = new Regex[headers.size()];
         for (int i = 0; i < headers.size(); i++) {
             headerNames[i] = AsciiString.cached(headers.get(i).name());
             headerValues[i] = headers.get(i).equals();
@@ -52,7 +53,7 @@ final class RouteMatcher {
         List<RouteMatch.FieldMatch> query = match.query();
         this.queryNames = new String[query.size()];
         this.queryValues = new String[query.size()];
-        this.queryRegexes = new Pattern[query.size()];
+        this.queryRegexes = new Regex[query.size()];
         for (int i = 0; i < query.size(); i++) {
             queryNames[i] = query.get(i).name();
             queryValues[i] = query.get(i).equals();
@@ -61,8 +62,46 @@ final class RouteMatcher {
         this.source = match.source().toArray(new CidrRange[0]);
     }
 
-    private static Pattern regex(String regex) {
-        return regex == null ? null : Pattern.compile(regex);
+    private static Regex regex(String regex) {
+        return regex == null ? null : new Regex(regex);
+    }
+
+    /**
+     * A regex condition, matched against a whole region. The literal text every match must begin with
+     * ({@link #literalPrefix}) is compared first: a request it rules out costs no {@link java.util.regex.Matcher}
+     * (an allocation and a run of the engine), which is most requests walking a route they do not take.
+     */
+    static final class Regex {
+        private final Pattern pattern;
+        private final String prefix;
+
+        Regex(String regex) {
+            this.pattern = Pattern.compile(regex);
+            this.prefix = literalPrefix(regex);
+        }
+
+        boolean matches(String s, int start, int end) {
+            return end - start >= prefix.length() && s.startsWith(prefix, start)
+                    && pattern.matcher(s).region(start, end).matches();
+        }
+    }
+
+    /**
+     * The literal characters a whole-region match of {@code regex} must begin with: those before its first
+     * special character (a leading {@code ^} skipped), less the last one when a quantifier follows it;
+     * empty when the regex has an alternation anywhere (a branch may begin otherwise) or begins specially.
+     */
+    static String literalPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        int i = regex.startsWith("^") ? 1 : 0;
+        int from = i;
+        while (i < regex.length() && "\\^$.|?*+()[]{}".indexOf(regex.charAt(i)) < 0) {
+            i++;
+        }
+        int end = i < regex.length() && "?*+{".indexOf(regex.charAt(i)) >= 0 ? Math.max(from, i - 1) : i;
+        return regex.substring(from, end);
     }
 
     /** Whether every condition holds for {@code r}; cheapest tests first. */
@@ -106,7 +145,7 @@ final class RouteMatcher {
         return switch (pathKind) {
             case EXACT -> r.pathLength() == pathValue.length() && r.uri.startsWith(pathValue, r.pathStart);
             case PREFIX -> r.pathLength() >= pathValue.length() && r.uri.startsWith(pathValue, r.pathStart);
-            case REGEX -> pathRegex.matcher(r.uri).region(r.pathStart, r.pathEnd).matches();
+            case REGEX -> pathRegex.matches(r.uri, r.pathStart, r.pathEnd);
         };
     }
 
@@ -135,11 +174,11 @@ final class RouteMatcher {
         return true;
     }
 
-    private static boolean fieldMatches(String s, int start, int end, String equals, Pattern regex) {
+    private static boolean fieldMatches(String s, int start, int end, String equals, Regex regex) {
         if (equals != null) {
             return end - start == equals.length() && s.startsWith(equals, start);
         }
-        return regex == null || regex.matcher(s).region(start, end).matches();
+        return regex == null || regex.matches(s, start, end);
     }
 
     private boolean queryMatches(RequestFacts r) {
@@ -152,7 +191,7 @@ final class RouteMatcher {
     }
 
     /** Whether some {@code name=value} pair (or a bare {@code name}) of the query satisfies the condition. */
-    private static boolean queryParameterMatches(RequestFacts r, String name, String equals, Pattern regex) {
+    private static boolean queryParameterMatches(RequestFacts r, String name, String equals, Regex regex) {
         if (r.queryStart < 0) {
             return false;
         }

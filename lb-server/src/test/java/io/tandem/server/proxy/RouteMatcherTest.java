@@ -47,6 +47,39 @@ class RouteMatcherTest {
         assertThat(matches(host("*.example.com"), "GET", "/", "badexample.com", null)).isFalse();
     }
 
+    // The literal text a regex's matches must begin with, compared before the regex runs: never more than
+    // every match shares (a quantified last character, an alternation, a special start give less or none).
+    @Test
+    void regexLiteralPrefixes() {
+        assertThat(RouteMatcher.literalPrefix("^/users/[0-9]+/profile$")).isEqualTo("/users/");
+        assertThat(RouteMatcher.literalPrefix("/u/[0-9]+")).isEqualTo("/u/");
+        assertThat(RouteMatcher.literalPrefix("/api/v1?/x")).isEqualTo("/api/v");
+        assertThat(RouteMatcher.literalPrefix("/ab*c")).isEqualTo("/a");
+        assertThat(RouteMatcher.literalPrefix("/a{2}")).isEqualTo("/");
+        assertThat(RouteMatcher.literalPrefix("/a\\.b")).isEqualTo("/a");
+        assertThat(RouteMatcher.literalPrefix("/a|/b")).isEmpty();
+        assertThat(RouteMatcher.literalPrefix("(?i)/admin")).isEmpty();
+        assertThat(RouteMatcher.literalPrefix(".*\\.php")).isEmpty();
+        assertThat(RouteMatcher.literalPrefix("acme")).isEqualTo("acme");
+    }
+
+    // A regex condition gives the same answers with its prefix compared first.
+    @Test
+    void regexConditionsWithTheirPrefix() {
+        RouteMatch profile = path(PathMatch.Kind.REGEX, "^/users/[0-9]+/profile$");
+        assertThat(matches(profile, "GET", "/users/42/profile?tab=1", "h", null)).isTrue();
+        assertThat(matches(profile, "GET", "/users/x/profile", "h", null)).isFalse();
+        assertThat(matches(profile, "GET", "/user", "h", null)).isFalse();
+        assertThat(matches(profile, "GET", "/", "h", null)).isFalse();
+        assertThat(matches(path(PathMatch.Kind.REGEX, "/api/v1?/x"), "GET", "/api/v/x", "h", null)).isTrue();
+        assertThat(matches(path(PathMatch.Kind.REGEX, "/a|/b"), "GET", "/b", "h", null)).isTrue();
+        RouteMatch tenant = new RouteMatch(null, null, List.of(), List.of(new FieldMatch("X-Tenant", null,
+                "acme-[a-z]+")), List.of(), List.of());
+        assertThat(matches(tenant, "GET", "/", "h", null, "X-Tenant", "acme-east")).isTrue();
+        assertThat(matches(tenant, "GET", "/", "h", null, "X-Tenant", "acm")).isFalse();
+        assertThat(matches(tenant, "GET", "/", "h", null, "X-Tenant", "globex-east")).isFalse();
+    }
+
     // Paths are compared without the query, in origin and absolute form.
     @Test
     void paths() {
