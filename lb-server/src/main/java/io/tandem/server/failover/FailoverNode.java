@@ -461,10 +461,11 @@ public final class FailoverNode implements AutoCloseable {
             return;
         }
         if (state == FailoverState.MASTER && priority > 0
-                && System.nanoTime() - decidedAt > config.advertInterval().toNanos()) {
-            // The thread stood still between the decision and this send (frozen, paused): the peer may
-            // have taken over meanwhile, and a stale master's heartbeat would make it step down. The next
-            // input shows the machine the stall; it listens for the peer before it speaks again.
+                && System.nanoTime() - decidedAt > 2 * config.advertInterval().toNanos()) {
+            // The thread stood still between the decision and this send (frozen, paused) long enough for
+            // the peer to have taken over (its master-down interval runs from the heartbeat before): a stale
+            // master's heartbeat would make it step down. The next input shows the machine the stall; it
+            // listens for the peer before it speaks again. A shorter hold-up (a GC pause) still sends.
             log.debug("heartbeat not sent: decided {}ms ago", (System.nanoTime() - decidedAt) / 1_000_000);
             return;
         }
