@@ -265,17 +265,22 @@ final class Listeners {
         }
     }
 
-    /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
-    private BoundRedirect bindRedirect(ListenerConfig l) throws InterruptedException {
-        RedirectListener redirect = new RedirectListener(l);
-        HostPort from = l.redirectHttp().orElseThrow();
-        Channel ch = new ServerBootstrap()
+    /** A server socket on this node's loops and transport, with the options every listener has. */
+    private ServerBootstrap serverBootstrap() {
+        return new ServerBootstrap()
                 .group(acceptGroup, workerGroup)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR);
+    }
+
+    /** Binds the plain listener of {@code l}'s {@code redirect-http}. */
+    private BoundRedirect bindRedirect(ListenerConfig l) throws InterruptedException {
+        RedirectListener redirect = new RedirectListener(l);
+        HostPort from = l.redirectHttp().orElseThrow();
+        Channel ch = serverBootstrap()
                 .childHandler(redirect)
                 .bind(from.resolve()).sync().channel();
         return new BoundRedirect(redirect, ch, from);
@@ -291,13 +296,7 @@ final class Listeners {
             throws InterruptedException {
         ListenerRuntime runtime = new ListenerRuntime(l.name(), routing, metrics, transport, group);
         runtime.tls(tls);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(acceptGroup, workerGroup)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+        ServerBootstrap b = serverBootstrap()
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ProxyInitializer(runtime));
         if (transport.freebind() != null) {
