@@ -67,7 +67,7 @@ final class DockerPair implements AutoCloseable {
     private final List<StubBackend> web = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
     /**
-     * The JVM options of the nodes; null runs the image's own (docker/Dockerfile's JAVA_OPTS), as a user
+     * The JVM options of the nodes; null runs the image's own (the launcher's defaults), as a user
      * would: the failover measurements are taken from nodes started exactly like that.
      */
     String javaOpts;
@@ -112,6 +112,7 @@ final class DockerPair implements AutoCloseable {
             builtImage = new ImageFromDockerfile(IMAGE, false)
                     .withFileFromPath("docker/Dockerfile", ROOT.resolve("docker/Dockerfile"))
                     .withFileFromPath("docker/entrypoint.sh", ROOT.resolve("docker/entrypoint.sh"))
+                    .withFileFromPath("tandem", ROOT.resolve("tandem"))
                     .withFileFromPath("lb-server/target/tandem.jar", TandemProcess.JAR.toAbsolutePath())
                     .withDockerfilePath("docker/Dockerfile")
                     .withBuildArg("BASE_IMAGE", BASE_IMAGE)
@@ -212,9 +213,10 @@ final class DockerPair implements AutoCloseable {
                 .withEnv("TANDEM_RESTART", "on-failure")
                 .withEnv("TANDEM_RESTART_DELAY", "2")
                 .withCopyToContainer(Transferable.of(config(n, name, priority, peer, withVip)), "/etc/tandem/tandem.yaml")
-                .withCopyToContainer(Transferable.of(HexFormat.of().formatHex(key) + "\n", 0600), "/etc/tandem/pair.key");
+                // Root's copy: readable by the user tandem, whom the entrypoint runs Tandem as.
+                .withCopyToContainer(Transferable.of(HexFormat.of().formatHex(key) + "\n", 0644), "/etc/tandem/pair.key");
         if (javaOpts != null) {
-            c.withEnv("JAVA_OPTS", javaOpts);
+            c.withEnv("TANDEM_JAVA_OPTS", javaOpts);
         }
         c.start();
         Node node = new Node(name, ip, c);

@@ -35,7 +35,6 @@ final class CommandHelp {
             new Setting("TANDEM_JAVA_OPTS", "the launcher's JVM options, replacing its defaults (-D properties "
                     + "go here)", ALL),
             new Setting("TANDEM_JAR", "the jar the launcher runs", ALL),
-            new Setting("JAVA_OPTS", "the Docker image's JVM options (docker/entrypoint.sh)", ALL),
             new Setting("TANDEM_RESTART", "the Docker image's entrypoint: on-failure starts Tandem again "
                     + "TANDEM_RESTART_DELAY seconds (default 1) after it failed", Set.of("run")),
             new Setting("JAVA_HOME", "the JDK the launcher runs (else java on the PATH)", ALL));
