@@ -504,9 +504,14 @@ public final class FailoverNode implements AutoCloseable {
         if (wasMaster && peerAlive) {
             long deadline = now + HANDOVER_WAIT.toNanos();
             long nextSend = now + config.advertInterval().toNanos();
+            // Counted for the log: every wait below ends on a timeout or a datagram that is then read. A
+            // datagram left unread would end every later wait at once, and this real-time thread would spin
+            // and starve its CPU (the event loop serving the last requests) until the wait ran out.
+            int wakeUps = 0;
             while (System.nanoTime() - deadline < 0 && !peerHolds()) {
                 selector.select(Math.max(1, config.advertInterval().toMillis() / 4));
                 selector.selectedKeys().clear();
+                wakeUps++;
                 receiveAll();
                 if (System.nanoTime() - nextSend >= 0) {
                     send(0);
@@ -514,12 +519,17 @@ public final class FailoverNode implements AutoCloseable {
                 }
             }
             if (peerHolds()) {
+                long heldAfter = (System.nanoTime() - now) / 1_000_000;
                 long lingerUntil = System.nanoTime() + HANDOVER_LINGER.toNanos();
                 while (System.nanoTime() - lingerUntil < 0) {
                     selector.select(Math.max(1, (lingerUntil - System.nanoTime()) / 1_000_000));
                     selector.selectedKeys().clear();
+                    wakeUps++;
+                    // The new master's heartbeats keep coming: read them, or the next select returns at once.
+                    receiveAll();
                 }
-                log.info("peer {} holds the VIPs; this node releases them after its drain", status.peer().node());
+                log.info("peer {} holds the VIPs after {}ms; this node releases them after its drain "
+                        + "(heartbeat thread woke {} times while handing over)", status.peer().node(), heldAfter, wakeUps);
             } else {
                 log.warn("peer did not confirm the handover within {}; releasing the VIPs anyway", HANDOVER_WAIT);
             }
