@@ -499,6 +499,10 @@ class FailoverDockerIT {
                                 .orElse("(no priority line)"));
                 assertThat(load.ok.get()).isPositive();
                 assertThat(load.failures).as("failed requests").isEmpty();
+                if (DockerPair.REALTIME_BUDGET) {
+                    assertThat(a.container.getLogs()).as("lb-a's log, given %d us of real-time runtime a second",
+                            DockerPair.RT_RUNTIME).contains("tandem-failover runs with real-time priority (SCHED_RR 10)");
+                }
             }
             java.util.Map<String, Double> mb = b.scrape();
             String late = "tandem_failover_heartbeat_lateness_seconds";
