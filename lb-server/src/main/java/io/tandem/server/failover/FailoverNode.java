@@ -75,6 +75,8 @@ public final class FailoverNode implements AutoCloseable {
     private volatile Selector selector;
     private InetSocketAddress peer;
     private Thread thread;
+    /** The heartbeat thread's Linux thread id, which it tells once it runs (for {@link RealtimePriority}). */
+    private final CompletableFuture<String> threadId = new CompletableFuture<>();
     private long sequence;
     private long lastPeerHeartbeatAt = Long.MIN_VALUE;
     private volatile NodeStatus status;
@@ -208,13 +210,22 @@ public final class FailoverNode implements AutoCloseable {
         thread.setPriority(Thread.MAX_PRIORITY);
         thread.setDaemon(true);
         thread.start();
-        RealtimePriority.raise(thread.getName());
+        String tid = null;
+        try {
+            tid = threadId.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // stays null: normal priority, logged
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RealtimePriority.raise(thread.getName(), tid);
         log.info("failover node {} (priority {}, cluster {}) heartbeats on {} to {} every {}ms",
                 config.node(), config.priority(), config.clusterId(), bind, peer,
                 config.advertInterval().toMillis());
     }
 
     private void loop() {
+        threadId.complete(RealtimePriority.currentThreadId());
         try {
             long now = clock();
             apply(machine.onTracking(tracking.get(), now), now);

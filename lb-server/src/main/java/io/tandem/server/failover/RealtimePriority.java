@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +35,14 @@ final class RealtimePriority {
 
     private RealtimePriority() {}
 
-    static void raise(String threadName) {
-        String tid = tidOf(threadName);
+    /**
+     * Gives the thread {@code tid} (from {@link #currentThreadId()} on that thread) real-time priority.
+     * A thread's name is not a safe way to find it: the JVM names the OS thread only once the thread runs,
+     * which the starting thread may come before.
+     */
+    static void raise(String threadName, String tid) {
         if (tid == null) {
-            log.info("no thread {} in /proc/self/task; it runs at normal priority", threadName);
+            log.info("{} runs at normal priority: its thread id is unknown (no /proc/thread-self)", threadName);
             return;
         }
         String tooSmall = budgetTooSmall(Path.of("/proc/self/cgroup"), Path.of("/sys/fs/cgroup/cpu"));
@@ -64,23 +67,14 @@ final class RealtimePriority {
         }
     }
 
-    /** The Linux thread id of the named Java thread (its name is the task's comm, cut to 15 bytes). */
-    private static String tidOf(String threadName) {
-        String comm = threadName.length() > 15 ? threadName.substring(0, 15) : threadName;
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    if (Files.readString(task.resolve("comm")).strip().equals(comm)) {
-                        return task.getFileName().toString();
-                    }
-                } catch (IOException e) {
-                    // the task ended meanwhile
-                }
-            }
-        } catch (IOException e) {
+    /** The Linux thread id of the calling thread, or null where /proc/thread-self does not say. */
+    static String currentThreadId() {
+        try {
+            // "/proc/thread-self" -> "<pid>/task/<tid>"
+            return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+        } catch (IOException | UnsupportedOperationException e) {
             return null;
         }
-        return null;
     }
 
     /**

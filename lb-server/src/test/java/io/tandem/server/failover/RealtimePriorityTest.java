@@ -67,6 +67,24 @@ class RealtimePriorityTest {
         assertThat(RealtimePriority.budgetTooSmall(dir.resolve("absent"), mount)).isNull();
     }
 
+    @Test
+    void theCallingThreadsIdNamesItsTaskInProc() throws Exception {
+        java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            String id = RealtimePriority.currentThreadId();
+            try {
+                seen.complete(id + " " + Files.readString(Path.of("/proc/self/task", id, "comm")).strip());
+            } catch (IOException e) {
+                seen.completeExceptionally(e);
+            }
+        }, "rt-probe");
+        t.start();
+        String[] idAndName = seen.get(10, java.util.concurrent.TimeUnit.SECONDS).split(" ");
+        t.join();
+        assertThat(idAndName[0]).matches("[0-9]+").isNotEqualTo(RealtimePriority.currentThreadId());
+        assertThat(idAndName[1]).isEqualTo("rt-probe");
+    }
+
     private Path write(String name, String content) throws IOException {
         return Files.writeString(dir.resolve(name), content);
     }
