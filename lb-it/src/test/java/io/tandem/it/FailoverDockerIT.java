@@ -132,7 +132,7 @@ class FailoverDockerIT {
                 // (and one advert's jitter) after it; then the VIP is added and announced within
                 // TAKEOVER_MILLIS, and the client is served within 20 ms of the announcement (asserted above).
                 long master = Duration.between(killedAt, n[1].loggedAt("BACKUP -> MASTER", killedAt)).toMillis();
-                assertThat(master).as("MASTER after the kill").isLessThanOrEqualTo(
+                assertThat(master).as("MASTER after the kill (asked Docker at %s)\n%s", killedAt, n[1].logs()).isLessThanOrEqualTo(
                         masterDown(advert).toMillis() + advert.toMillis() + KILL_LATENCY_MILLIS);
                 assertThat(Duration.between(killedAt, probe.wall(arpAt)).toMillis() - master)
                         .as("the client's ARP entry moved after MASTER").isLessThanOrEqualTo(TAKEOVER_MILLIS);
