@@ -135,7 +135,7 @@ class FailoverDockerIT {
                 assertThat(master).as("MASTER after the kill (asked Docker at %s)\n%s", killedAt, n[1].logs()).isLessThanOrEqualTo(
                         masterDown(advert).toMillis() + advert.toMillis() + KILL_LATENCY_MILLIS);
                 assertThat(Duration.between(killedAt, probe.wall(arpAt)).toMillis() - master)
-                        .as("the client's ARP entry moved after MASTER").isLessThanOrEqualTo(TAKEOVER_MILLIS);
+                        .as("the client's ARP entry moved after MASTER\n%s", n[1].logs()).isLessThanOrEqualTo(TAKEOVER_MILLIS);
                 return afterKill;
             }
         }

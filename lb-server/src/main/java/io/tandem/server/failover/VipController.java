@@ -67,6 +67,10 @@ final class VipController implements AutoCloseable {
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tandem-vip");
         t.setDaemon(true);
+        // A takeover waits for this thread and the processes it starts (ip -batch, arping), which inherit
+        // its nice value: nice -5 where the JVM maps priorities (-XX:ThreadPriorityPolicy=1 with the right
+        // to, as in the Docker image), above the JIT's and GC's threads (-4) and the event loops (0).
+        t.setPriority(Thread.MAX_PRIORITY);
         return t;
     });
     /** Where each VIP was put last (vip thread only). */
