@@ -176,6 +176,13 @@ rss_mib() {
   echo $((total / 1024))
 }
 
+# A share of one CPU over DURATION, in percent with one decimal (whole percents hid differences of a
+# few percent between two proxies at 30 % each): cpu_pct TICKS.
+cpu_pct() {
+  local tenths=$(( $1 * 1000 / ($(getconf CLK_TCK) * DURATION) ))
+  echo "$((tenths / 10)).$((tenths % 10))"
+}
+
 # CPU time (user + system, in clock ticks) of a proxy: the process and its children.
 cpu_ticks() {
   local total=0 pid
@@ -236,7 +243,7 @@ paired_round() {
   done
   for p in $PROXIES; do wait "${wrk_pid[$p]}" || true; done
   for p in $PROXIES; do
-    local cpu=$(( ($(cpu_ticks "${pid_of[$p]}") - ticks_of[$p]) * 100 / ($(getconf CLK_TCK) * DURATION) ))
+    local cpu=$(cpu_pct $(( $(cpu_ticks "${pid_of[$p]}") - ticks_of[$p] )))
     local line heap=-
     line=$(awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}' "$work/run/paired-$p.out")
     [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
@@ -272,7 +279,7 @@ for conns in $CONNS; do
         heap=-
         [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
         # Share of one CPU the proxy used while measured: below 100, something else (wrk) set the pace.
-        cpu=$(( ($(cpu_ticks "${pid_of[$p]}") - ticks) * 100 / ($(getconf CLK_TCK) * DURATION) ))
+        cpu=$(cpu_pct $(( $(cpu_ticks "${pid_of[$p]}") - ticks )))
         echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap\t$cpu" | tee -a "$OUT/results.tsv"
       done
     done
