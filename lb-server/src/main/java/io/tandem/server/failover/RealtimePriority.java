@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>The budget must be large enough. With real-time group scheduling (cgroup v1, where Docker's
  * {@code --cpu-rt-runtime} applies) a group whose real-time tasks used up their runtime is not moved to
  * normal scheduling: it is stopped until its period ends, up to 950 ms of a 1 s period. The heartbeat
- * thread uses 9-18 ms of CPU a second at 20 ms adverts and bursts of some 20 ms when it starts or stops
- * cold, so the 50 ms a second once suggested here ran out (measured: the container's real-time queue
- * throttled for 377-908 ms, and a clean stop waited 1.7 s for its handover). Below {@link
+ * thread uses 9-18 ms of CPU a second at 20 ms adverts, more while it runs cold after the start (17 ms in
+ * its first 200 ms on an idle host), so the 50 ms a second once suggested here was too little (with a
+ * spin in the handover, since fixed, Docker pairs were throttled for 377-908 ms). Below {@link
  * #MIN_RUNTIME_MICROS} a second the thread therefore stays at normal priority, which only ever delays
  * it by a scheduling slice. {@code --reset-on-fork} keeps what the thread starts (processes, threads) out
  * of the budget.
