@@ -186,7 +186,11 @@ class FailoverDockerIT {
                 Instant killedAt = Instant.now();
                 long event = System.nanoTime();
                 a.killJvm();
-                assertThat(a.holdsVip()).as("the dead JVM's host still holds the VIP").isTrue();
+                boolean held = a.holdsVip();
+                assertThat(held).as("the dead JVM's host still holds the VIP (%dms after the kill was asked)\n%s%s",
+                        Duration.between(killedAt, Instant.now()).toMillis(),
+                        held ? "" : a.container.execInContainer("ip", "-o", "-4", "addr", "show").getStdout(),
+                        held ? "" : a.logs()).isTrue();
                 servedBy(probe, b);
                 // The entrypoint restarts Tandem after 2 s; the new JVM cleans up, waits as BACKUP, warms, preempts.
                 // Failed probes count from when it is warm, the start of the preemption: before that, a JVM
