@@ -32,7 +32,7 @@ PREWARM=${PREWARM:-10}
 ROUNDS=${ROUNDS:-3}
 CACHES=${CACHES:-"tandem varnish nginx"}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
-TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
+TANDEM_OPTS=${TANDEM_OPTS:-$(sh -c "$(grep -E '^(common|default)_opts=' "$root/tandem")"'; echo "$default_opts"')}
 OUT=${OUT:-$here/results/cache-$(date +%Y%m%d-%H%M%S)}
 ORIGIN=19200 TANDEM=19201 ADMIN=19202 VARNISH=19203 VARNISH_ADMIN=19204 NGINX_CACHE=19205
 LOAD_CPU=0 SERVER_CPU=1

@@ -30,7 +30,7 @@ ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$here/results/h2-$(date +%Y%m%d-%H%M%S)}
 JAVA=${JAVA:-java}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
-TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
+TANDEM_OPTS=${TANDEM_OPTS:-$(sh -c "$(grep -E '^(common|default)_opts=' "$root/tandem")"'; echo "$default_opts"')}
 B1=19210 B2=19211 TANDEM_B=19212 ADMIN_B=19213 NGINX=19214 HAPROXY=19215 TANDEM=19216 ADMIN=19217
 mkdir -p "$OUT"/run/tmp "$OUT"/www
 pids=()

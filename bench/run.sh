@@ -53,7 +53,7 @@ ROUNDS=${ROUNDS:-3}
 PROXIES=${PROXIES:-"haproxy nginx tandem"}
 TANDEM_JAR=${TANDEM_JAR:-$root/lb-server/target/tandem.jar}
 # The launcher's own JVM defaults, so the benchmark measures Tandem as shipped.
-TANDEM_OPTS=${TANDEM_OPTS:-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$root/tandem")}
+TANDEM_OPTS=${TANDEM_OPTS:-$(sh -c "$(grep -E '^(common|default)_opts=' "$root/tandem")"'; echo "$default_opts"')}
 JFR=${JFR:-0}
 PAIRED=${PAIRED:-0}
 TLS=${TLS:-none}

@@ -284,6 +284,7 @@ public final class Main implements Callable<Integer> {
             server.close();
             return FAILURE;
         }
+        OldGenGovernor.install();
         log.info("tandem {} running with {} (admin on {})", Version.get(), configFile, server.adminAddress());
         ServiceNotifier notifier = ServiceNotifier.fromEnvironment(System.getenv(), ProcessHandle.current().pid());
         server.notifier(notifier);
