@@ -37,7 +37,7 @@ class PackageDependenciesTest {
     private static final Set<String> ROOT = Set.of("Main", "TandemServer", "PairMember", "AnnounceMember", "WarmPath", "ConfigWatcher",
             "ReloadCommand",
             "SignalControl", "TlsContexts", "TicketKeyWatch", "CommandHelp", "Listeners", "BoundListener",
-            "PoolBuilder", "Membership", "ClientDrain", "SlowStartTicker");
+            "PoolBuilder", "Membership", "ClientDrain", "SlowStartTicker", "OldGenGovernor");
     private static final String ROOT_NODE = SERVER + " (root)";
     private static final String SHARED_NODE = SERVER + " (shared types)";
     private static final Path SOURCES = Path.of("src/main/java");
