@@ -43,9 +43,11 @@ class DockerImageIT {
                             + "CapBnd:\t" + VIP_CAPABILITIES + "\n"
                             + "CapAmb:\t" + VIP_CAPABILITIES + "\n");
             assertThat(inNode(a, "tr '\\0' ' ' </proc/$(pidof java)/cmdline")).startsWith("java -Xms64m -Xmx512m "
-                    + "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError "
-                    + "-Dio.netty.leakDetection.level=disabled -Dio.netty.tryReflectionSetAccessible=true "
-                    + "-jar /opt/tandem/tandem.jar run -c /etc/tandem/tandem.yaml");
+                    + "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions "
+                    + "-XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError "
+                    + "-XX:+IgnoreUnrecognizedVMOptions --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false "
+                    + "-Dio.netty.allocator.maxOrder=7 -Dio.netty.leakDetection.level=disabled "
+                    + "-Dio.netty.tryReflectionSetAccessible=true -jar /opt/tandem/tandem.jar run -c /etc/tandem/tandem.yaml");
             Poll.until(Duration.ofSeconds(90), "Docker's health check to pass", () -> "healthy".equals(
                     DockerClientFactory.instance().client().inspectContainerCmd(a.id()).exec()
                             .getState().getHealth().getStatus()));

@@ -21,12 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherIT {
 
-    private static final String SERIAL = "-Xms40m -Xmx512m -Xmn12m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m "
-            + "-XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled "
+    /** What both roles get after their collector flags. */
+    private static final String COMMON = "-XX:MetaspaceSize=48m -XX:+UnlockExperimentalVMOptions "
+            + "-XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError "
+            + "-XX:+IgnoreUnrecognizedVMOptions --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false "
+            + "-Dio.netty.allocator.maxOrder=7 -Dio.netty.leakDetection.level=disabled "
             + "-Dio.netty.tryReflectionSetAccessible=true";
-    private static final String PAIR = "-Xms64m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "
-            + "-XX:MaxDirectMemorySize=512m -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled "
-            + "-Dio.netty.tryReflectionSetAccessible=true";
+    private static final String SERIAL = "-Xms40m -Xmx512m -Xmn12m -XX:+UseSerialGC " + COMMON;
+    private static final String PAIR = "-Xms64m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 " + COMMON;
 
     @TempDir
     Path dir;
