@@ -327,7 +327,14 @@ class BackendTlsIT {
         HttpResponse<String> r = get("stalled", "/");
         assertThat(r.statusCode()).isEqualTo(504);
         assertThat(r.body()).isEqualTo("The backend did not accept a connection in time.\n");
-        JsonNode status = awaitState("stalled-check", silent.address(), "down");
+        // The check before the listener accepts runs with a 2 s floor on its timeout ("no TLS handshake within
+        // 2s"); the pool's own checks, every 200 ms, with its 500 ms. Wait for one of those.
+        awaitState("stalled-check", silent.address(), "down");
+        Poll.until(Duration.ofSeconds(10), "a check of stalled-check with the pool's timeout", () -> lb.admin()
+                .backend("stalled-check", silent.address()).path("lastCheck").path("detail").asText()
+                .endsWith("500ms"));
+        JsonNode status = lb.admin().backend("stalled-check", silent.address());
+        assertThat(status.path("state").asText()).isEqualTo("down");
         assertThat(status.path("lastCheck").path("result").asText()).isEqualTo("timeout");
         assertThat(status.path("lastCheck").path("detail").asText()).isEqualTo("no TLS handshake within 500ms");
     }
