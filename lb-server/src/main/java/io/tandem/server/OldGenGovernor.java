@@ -6,6 +6,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.Optional;
 import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 import javax.management.NotificationListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,15 +19,16 @@ import org.slf4j.LoggerFactory;
  * serial collector collects the old generation once it is full, so the heap stays near its initial
  * size. Later JDKs (seen on 25) instead expand the old generation by what each young collection promotes,
  * up to {@code -Xmx}: without a full collection the heap grew by about 1 MiB a second under load, to
- * 98 MiB of mostly dead requests after 90 s (docs/benchmarks.md, "Memory").
+ * 98 MiB of mostly dead requests after 90 s (docs/benchmarks.md, "Memory on JDK 17 and 25").
  *
  * <p>This asks for a full collection ({@link System#gc()}, on the JDK's notification thread, not on an
- * event loop) when the old generation's use passes a threshold: the size the collector itself would give
- * the generation after a full collection that found what the last one this asked for found live
+ * event loop) when the old generation's use passes a threshold: the size the collector itself gives the
+ * generation after a full collection, for the bytes the last collection this asked for found live
  * ({@code -XX:MinHeapFreeRatio} free: 1.67 times the live bytes by default), and never below the old
- * generation's size at start. That is what JDK 17 does by itself, made explicit: the heap follows the live set (10,000 connections raise it, their end lowers
- * it again) and not the garbage. It does nothing under the other collectors (a failover pair runs G1),
- * and nothing under {@code -XX:+DisableExplicitGC}, where the request is a no-op.
+ * generation's size at start. That is what JDK 17 does by itself, made explicit: the heap follows the
+ * live set (10,000 connections raise it, their end lowers it again) and not the garbage. It does nothing
+ * under the other collectors (a failover pair runs G1), and nothing under {@code -XX:+DisableExplicitGC},
+ * where the request is a no-op.
  */
 public final class OldGenGovernor {
 
@@ -64,12 +66,10 @@ public final class OldGenGovernor {
         OldGenGovernor governor = new OldGenGovernor(pool, pool.getUsage().getCommitted(),
                 max < 0 ? Long.MAX_VALUE : max, minHeapFreeRatio());
         NotificationEmitter emitter = (NotificationEmitter) ManagementFactory.getMemoryMXBean();
-        NotificationListener listener = (notification, handback) -> {
-            if (MemoryNotificationInfo.MEMORY_THRESHOLD_EXCEEDED.equals(notification.getType())) {
-                governor.collect();
-            }
-        };
-        emitter.addNotificationListener(listener, null, null);
+        NotificationListener listener = (notification, handback) -> governor.collect();
+        emitter.addNotificationListener(listener, notification -> MemoryNotificationInfo.MEMORY_THRESHOLD_EXCEEDED
+                .equals(notification.getType()) && notification.getUserData() instanceof CompositeData data
+                && SERIAL_OLD_POOL.equals(MemoryNotificationInfo.from(data).getPoolName()), null);
         pool.setUsageThreshold(threshold(0, governor.floor, governor.max, governor.minFreePercent));
         log.debug("old generation governed from {} KiB", governor.floor / 1024);
         return true;
