@@ -119,7 +119,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.transport = Transport.best();
         this.acceptGroup = transport.newGroup(1, "tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
-        this.listeners = new Listeners(transport, acceptGroup, workerGroup, metrics, clients.group());
+        this.listeners = new Listeners(transport, workerGroup, metrics, clients.group());
         this.poolBuilder = new PoolBuilder(metrics, workerGroup, this::changedHere, this::isMaster);
         this.membership = new Membership(new Membership.Node(metrics, workerThreads, () -> this.config,
                 () -> pools, listeners::bind, listeners::tls, listeners::notBound, () -> closing, this::drainClients));

@@ -25,16 +25,14 @@ import org.junit.jupiter.api.Test;
 class ListenersTest {
 
     private final ProxyMetrics metrics = new ProxyMetrics(false);
-    private final EventLoopGroup accept = Transport.nio().newGroup(1, "test-accept");
     private final EventLoopGroup io = Transport.nio().newGroup(1, "test-io");
-    private final Listeners listeners = new Listeners(Transport.nio(), accept, io, metrics,
+    private final Listeners listeners = new Listeners(Transport.nio(), io, metrics,
             new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE));
 
     @AfterEach
     void stop() {
         listeners.stopAccepting();
         io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-        accept.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
     private static int freePort() throws Exception {
