@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A storm of new connections against Tandem as shipped (the {@code tandem} launcher's JVM defaults, the
  * transport it picks): one client opens 10,000 connections as fast as it can and holds them idle. The daemon
  * takes every one, stays within its memory bound, serves a new client and one of the idle connections, and
- * logs no completion-queue overflow: each listener has one accept in flight at a time (Transport), so the
- * storm waits in the listen backlog instead of flooding the accept loop's ring.
+ * logs no completion-queue overflow: the multishot accept posts a completion per connection, and each
+ * io_uring loop's completion queue (Transport) holds a storm of this size between two of its passes.
  */
 class ConnectionStormIT {
 

@@ -46,7 +46,7 @@ final class CommandHelp {
             new Setting(ProxyMetrics.REQUEST_METRICS_PROPERTY, "false: no per-request metrics (for benchmarks)",
                     DAEMONS),
             new Setting("logback.configurationFile", "your own logback file (then TANDEM_LOG_* do nothing)", DAEMONS),
-            new Setting(Transport.MULTISHOT_ACCEPT, "Netty's io_uring multishot accept (default here: false)",
+            new Setting(Transport.MULTISHOT_ACCEPT, "false: Netty's io_uring accepts one connection at a time",
                     WITH_TRANSPORT));
 
     private CommandHelp() {}

@@ -21,6 +21,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -48,14 +49,11 @@ public record Transport(
     public static final String PROPERTY = "tandem.transport";
 
     /**
-     * Netty's switch for io_uring's multishot accept. Tandem turns it off unless
-     * the operator set it: one armed multishot accept lets the kernel post a
-     * completion for every connection it accepts, however many arrive before the
-     * accept loop runs again, so a storm of new connections (10,000 from one
-     * client in about a second) overflowed the loop's 4,096-entry completion
-     * queue. With one accept in flight per listener the loop takes connections
-     * in batches as it runs, like HAProxy's bounded accept per pass, and the rest
-     * wait in the kernel's listen backlog, where they cost the process nothing.
+     * Netty's switch for io_uring's multishot accept, on unless the operator turns it off. One armed multishot
+     * accept takes every connection the kernel has ready as it arrives; with one accept in flight at a time a
+     * listener took one connection per pass of its event loop once it accepted on the I/O loops, and a cold
+     * node (its passes slow while the JIT compiles) handshook 30 % fewer TLS connections in its first seconds
+     * (docs/benchmarks.md, "Accepting on the I/O loops").
      */
     static final String MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
 
@@ -65,10 +63,6 @@ public record Transport(
 
     /** The transport for a forced name (null: none) and the older {@code -Dtandem.nio=true} switch. */
     static Transport choose(String forced, boolean nioSwitch) {
-        // Before anything loads Netty's IoUring class, which reads it once.
-        if (System.getProperty(MULTISHOT_ACCEPT) == null) {
-            System.setProperty(MULTISHOT_ACCEPT, "false");
-        }
         if (forced != null) {
             return named(forced.trim().toLowerCase(Locale.ROOT));
         }
@@ -107,8 +101,17 @@ public record Transport(
         return new IllegalStateException("-D" + PROPERTY + "=" + name + ": not available here: " + cause, cause);
     }
 
+    /**
+     * Completion-queue entries of each io_uring loop: a multishot accept posts one per connection the kernel
+     * accepts until the loop reaps them, so a storm of new connections (10,000 from one client in about a
+     * second, ConnectionStormIT) overflowed Netty's default of 4,096 and made it log a warning per loop.
+     * 16 bytes each: 256 KiB per loop.
+     */
+    static final int COMPLETION_QUEUE = 16_384;
+
     private static Transport ioUring() {
-        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+        return new Transport("io_uring",
+                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE)), IoUringServerSocketChannel.class,
                 IoUringSocketChannel.class, IoUringDatagramChannel.class, IoUringChannelOption.IP_FREEBIND);
     }
 
