@@ -161,6 +161,31 @@ class TcpPoolIT {
         assertThat(f[4]).isEqualTo("idle-timeout");
     }
 
+    // Once the backend is connected, the pool's idle timeout counts too: the shorter of the two closes a
+    // session with no byte either way, whichever side's it is.
+    @Test
+    void poolsShorterIdleTimeoutClosesASplicedSession() throws Exception {
+        RawBackend a = named("a");
+        lb.config().listener("db", "db", l -> l.set("mode", "tcp").timeouts("idle: 60s")
+                        .accessLog("enabled: true"))
+                .pool("db", p -> p.backend(a).timeouts("idle: 300ms"));
+        lb.start();
+        int port;
+        try (TcpClient c = new TcpClient(lb.port("db"))) {
+            port = c.localPort();
+            assertThat(c.line()).isEqualTo("I am a");
+            assertThat(c.readByte()).isEqualTo(-1);
+        }
+        String needle = " db 127.0.0.1:" + port + " tcp ";
+        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
+        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        assertThat(f[0]).isEqualTo(a.address());
+        assertThat(f[2]).isEqualTo("8");                            // "I am a\r\n"
+        assertThat(Double.parseDouble(f[3])).isBetween(0.3, 30.0);
+        assertThat(f[4]).isEqualTo("idle-timeout");
+    }
+
     // Half-closes pass through: a client that sends its request and then a FIN still gets the answer, which
     // the backend writes only after that FIN; a backend that ends its output first still gets the client's
     // bytes. The session is logged once both directions have ended.

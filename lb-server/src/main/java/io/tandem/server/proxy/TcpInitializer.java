@@ -2,19 +2,17 @@ package io.tandem.server.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.tandem.config.ProxyProtocolConfig;
 import io.tandem.server.metrics.ProxyProtocolRejection;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The pipeline of a {@code mode: tcp} listener's client connection: the byte
  * counter (when request metrics are on), the {@link ProxyHeaderDecoder} of a
  * listener that accepts the PROXY protocol (a connection from another source
- * is closed unread), the idle timer of the listener's
- * {@code timeouts.idle} (no byte either way), the {@link SniPeek} of a
+ * is closed unread), the {@link SniPeek} of a
  * listener with {@code sni-routes}, then the {@link TcpSession},
- * which a {@link Tunnel} replaces once the backend is connected. The channel
+ * which a {@link Tunnel} replaces once the backend is connected (the session
+ * keeps the idle timer of both sides). The channel
  * starts without reading, so no client byte arrives before a backend is there
  * to take it. {@link ProxyInitializer} calls it for each connection of a
  * listener whose routing (the config in force) says {@code mode: tcp}.
@@ -47,8 +45,6 @@ final class TcpInitializer {
         if (proxyProtocol.accept()) {
             ch.pipeline().addLast("proxy-protocol", new ProxyHeaderDecoder(listener.meters()));
         }
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, routing.listener().idleTimeout().toMillis(),
-                TimeUnit.MILLISECONDS));
         if (routing.routesBySni()) {
             ch.pipeline().addLast("sni", new SniPeek(routing::sniRoute));
         }

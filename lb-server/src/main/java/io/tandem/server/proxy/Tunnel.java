@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * bytes are flushed, the other direction goes on, and both close when both
  * directions have ended, as HAProxy and nginx's {@code stream} do (a client
  * that sends a request and shuts its output down still gets the answer).
- * A tunnel with no traffic either way for the pool's {@code idle} timeout is
- * closed.
+ * An upgrade's tunnel with no traffic either way for the pool's {@code idle}
+ * timeout is closed (an {@link IdleStateHandler}); a TCP session's is timed by
+ * the session, which each side's reads tell.
  *
  * <p>Both channels share the client's event loop; a tunnel is never shared.
  */
@@ -45,10 +46,13 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private boolean ended;
     /** This side ended its output while the other direction was still open: it ended the session. */
     private boolean endedFirst;
+    /** Told after each batch of reads from this side (a TCP session's idle timer), or null. */
+    private final Runnable onRead;
 
-    private Tunnel(Channel peer, Runnable onClose) {
+    private Tunnel(Channel peer, Runnable onClose, Runnable onRead) {
         this.peer = peer;
         this.onClose = onClose;
+        this.onRead = onRead;
     }
 
     /**
@@ -59,8 +63,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     static void join(Channel client, BackendConnection connection) {
         assert client.eventLoop().inEventLoop();
         Channel backend = connection.channel();
-        client.pipeline().replace(ClientConnection.class, "tunnel", new Tunnel(backend, () -> { }));
-        backend.pipeline().replace(BackendConnection.class, "tunnel", new Tunnel(client, connection::tunnelClosed));
+        client.pipeline().replace(ClientConnection.class, "tunnel", new Tunnel(backend, () -> { }, null));
+        backend.pipeline().replace(BackendConnection.class, "tunnel", new Tunnel(client, connection::tunnelClosed, null));
         client.pipeline().remove(FrontendCodec.class);
         // The raw decoder has passed on every byte since the upgrade request; the
         // fallback decoder passes on what it holds after the 101 as it leaves.
@@ -84,11 +88,14 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
      * Puts a tunnel at the end of each pipeline of a TCP session whose backend connection is open (both
      * on the client's loop, both not reading yet), and starts reading each side while the other is
      * writable. Returns the client side's tunnel and the backend side's.
+     *
+     * @param onRead told after each batch of reads from either side
      */
-    static Tunnel[] splice(Channel client, Channel backend, Runnable onClientClose, Runnable onBackendClose) {
+    static Tunnel[] splice(Channel client, Channel backend, Runnable onClientClose, Runnable onBackendClose,
+                           Runnable onRead) {
         assert client.eventLoop().inEventLoop();
-        Tunnel fromClient = new Tunnel(backend, onClientClose);
-        Tunnel fromBackend = new Tunnel(client, onBackendClose);
+        Tunnel fromClient = new Tunnel(backend, onClientClose, onRead);
+        Tunnel fromBackend = new Tunnel(client, onBackendClose, onRead);
         fromClient.other = fromBackend;
         fromBackend.other = fromClient;
         client.pipeline().addLast("tunnel", fromClient);
@@ -134,6 +141,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
+        if (onRead != null) {
+            onRead.run();
+        }
     }
 
     @Override
