@@ -359,6 +359,8 @@ public final class Main implements Callable<Integer> {
             TandemConfig config = ConfigLoader.parse(yaml.toString(), "demo");
             server = new TandemServer(config, 2);
             server.start();
+            // The launcher starts the demo with the daemon's serial-collector flags: govern it the same way.
+            OldGenGovernor.install();
         } catch (Exception e) {
             err.println("tandem: cannot start the demo: " + describe(e));
             backends.forEach(DemoBackend::close);
