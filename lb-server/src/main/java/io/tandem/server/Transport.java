@@ -111,8 +111,9 @@ public record Transport(
 
     private static Transport ioUring() {
         return new Transport("io_uring",
-                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE)), IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class, IoUringDatagramChannel.class, IoUringChannelOption.IP_FREEBIND);
+                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE)),
+                IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class,
+                IoUringChannelOption.IP_FREEBIND);
     }
 
     private static Transport epoll() {

@@ -36,6 +36,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     /** Run once when this side closes (the backend side keeps its connection count right). */
     private final Runnable onClose;
+    /** Told after each batch of reads from this side (a TCP session's idle timer), or null. */
+    private final Runnable onRead;
     /** Bytes read from this side (and written to the peer). */
     private long bytes;
     /** Why this side closed itself ({@code idle-timeout}, {@code shutdown}), or null when its peer did. */
@@ -46,8 +48,6 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     private boolean ended;
     /** This side ended its output while the other direction was still open: it ended the session. */
     private boolean endedFirst;
-    /** Told after each batch of reads from this side (a TCP session's idle timer), or null. */
-    private final Runnable onRead;
 
     private Tunnel(Channel peer, Runnable onClose, Runnable onRead) {
         this.peer = peer;
@@ -64,7 +64,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
         assert client.eventLoop().inEventLoop();
         Channel backend = connection.channel();
         client.pipeline().replace(ClientConnection.class, "tunnel", new Tunnel(backend, () -> { }, null));
-        backend.pipeline().replace(BackendConnection.class, "tunnel", new Tunnel(client, connection::tunnelClosed, null));
+        backend.pipeline().replace(BackendConnection.class, "tunnel",
+                new Tunnel(client, connection::tunnelClosed, null));
         client.pipeline().remove(FrontendCodec.class);
         // The raw decoder has passed on every byte since the upgrade request; the
         // fallback decoder passes on what it holds after the 101 as it leaves.
