@@ -42,6 +42,17 @@ class TcpPoolIT {
     }
 
     /** The greeting of one new connection through listener {@code listener}, after one echoed line. */
+    /**
+     * The fields after {@code tcp} of the access-log line of listener {@code listener}'s session from client
+     * port {@code port} (BACKEND RECEIVED SENT SECONDS ENDING), once it is logged.
+     */
+    private String[] sessionLogFields(String listener, int port) {
+        String needle = " " + listener + " 127.0.0.1:" + port + " tcp ";
+        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
+        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
+        return line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+    }
+
     private String greeting(String listener) throws IOException {
         try (TcpClient c = new TcpClient(lb.port(listener))) {
             String hello = c.line();
@@ -150,10 +161,7 @@ class TcpPoolIT {
             assertThat(c.readByte()).isEqualTo(-1);
         }
         // TIME LISTENER CLIENT tcp BACKEND RECEIVED SENT SECONDS ENDING
-        String needle = " db 127.0.0.1:" + port + " tcp ";
-        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
-        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
-        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        String[] f = sessionLogFields("db", port);
         assertThat(f[0]).isEqualTo(a.address());
         assertThat(f[1]).isEqualTo("7");                            // "hello\r\n"
         assertThat(f[2]).isEqualTo(Integer.toString(8 + 10));       // "I am a\r\n" + "a: hello\r\n"
@@ -176,10 +184,7 @@ class TcpPoolIT {
             assertThat(c.line()).isEqualTo("I am a");
             assertThat(c.readByte()).isEqualTo(-1);
         }
-        String needle = " db 127.0.0.1:" + port + " tcp ";
-        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
-        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
-        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        String[] f = sessionLogFields("db", port);
         assertThat(f[0]).isEqualTo(a.address());
         assertThat(f[2]).isEqualTo("8");                            // "I am a\r\n"
         assertThat(Double.parseDouble(f[3])).isBetween(0.3, 30.0);
@@ -227,10 +232,7 @@ class TcpPoolIT {
         }
         assertThat(heardAfterFin).containsExactly("still here");
         // One line for the session: 8 bytes received, the answer's 24 sent, ended by the client (its FIN came first).
-        String needle = " count 127.0.0.1:" + port + " tcp ";
-        Poll.until(Duration.ofSeconds(5), "the access-log line", () -> lb.output().contains(needle));
-        String line = Arrays.stream(lb.output().split("\n")).filter(l -> l.contains(needle)).findFirst().orElseThrow();
-        String[] f = line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
+        String[] f = sessionLogFields("count", port);
         assertThat(f[0]).isEqualTo(counter.address());
         assertThat(f[1]).isEqualTo("8");
         assertThat(f[2]).isEqualTo(Integer.toString("read 8 bytes: question\r\n".length()));
