@@ -35,6 +35,11 @@ import java.util.Locale;
  * {@code -Dtandem.transport=io_uring|epoll|nio} forces one, and a forced
  * transport the platform lacks stops the start.
  *
+ * <p>The socket channels of all three open with {@code TCP_NODELAY} on (Netty's
+ * default wherever it runs but Android), so nothing sets it again: each option
+ * set on a bootstrap is a {@code setsockopt} per connection, and a TCP session
+ * has two (TransportTest checks the default).
+ *
  * @param freebind the listener option that lets a socket bind an address
  *        this host does not hold yet (a VIP), or null where there is none
  */

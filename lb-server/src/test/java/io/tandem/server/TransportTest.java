@@ -3,6 +3,13 @@ package io.tandem.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -10,6 +17,11 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TransportTest {
@@ -68,5 +80,42 @@ class TransportTest {
         assertThatThrownBy(() -> Transport.choose("kqueue", false))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("-Dtandem.transport=kqueue: expected io_uring, epoll or nio");
+    }
+
+    // Nothing sets TCP_NODELAY (a setsockopt per connection): every transport's sockets, accepted and
+    // connected, must have it on from the start.
+    @Test
+    void everyTransportsSocketsStartWithNoDelay() throws Exception {
+        List<Transport> transports = new ArrayList<>(List.of(Transport.nio()));
+        if (Epoll.isAvailable()) {
+            transports.add(Transport.choose("epoll", false));
+        }
+        if (IoUring.isAvailable()) {
+            transports.add(Transport.choose("io_uring", false));
+        }
+        for (Transport transport : transports) {
+            EventLoopGroup group = transport.newGroup(1, "nodelay-" + transport.name());
+            try {
+                CompletableFuture<Channel> accepted = new CompletableFuture<>();
+                Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                        .childHandler(new ChannelInitializer<>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                accepted.complete(ch);
+                            }
+                        })
+                        .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                Channel client = new Bootstrap().group(group).channel(transport.socketChannel())
+                        .handler(new ChannelHandlerAdapter() { })
+                        .connect(server.localAddress()).sync().channel();
+                Channel child = accepted.get(10, TimeUnit.SECONDS);
+                assertThat(client.config().getOption(ChannelOption.TCP_NODELAY)).as(transport.name()).isTrue();
+                assertThat(child.config().getOption(ChannelOption.TCP_NODELAY)).as(transport.name()).isTrue();
+                client.close().sync();
+                server.close().sync();
+            } finally {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
     }
 }

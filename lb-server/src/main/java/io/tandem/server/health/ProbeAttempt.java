@@ -56,7 +56,6 @@ final class ProbeAttempt {
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_LINGER, 0)
                 .handler(proxyProtocol == null ? Failures.INSTANCE : new ChannelInitializer<Channel>() {
                     @Override

@@ -69,7 +69,6 @@ interface BackendConnector {
                     .group(loop)
                     .channel(transport.socketChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
-                    .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                     .handler(pipeline)
                     .connect(backend.socketAddress());

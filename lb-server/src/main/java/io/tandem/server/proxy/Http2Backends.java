@@ -118,7 +118,6 @@ final class Http2Backends {
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -173,7 +173,6 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
                 .group(client.eventLoop())
                 .channel(listener.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
