@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -200,6 +201,10 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
                 other.peer.close();
             } else {
                 duplex.shutdownOutput();
+                // The peer's FIN now ends the session: Netty closes the channel on it (its channelInactive
+                // closes this side once flushed) instead of shutting its input down first, a syscall and,
+                // as the socket has closed by then, an exception per session.
+                peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
             }
         });
     }
