@@ -345,8 +345,12 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
             // Not a client that left before its backend was connected: no backend took the connection.
             pool.meters().tcpSessionFailed(routing.listenerIndex());
         }
-        routing.accessLog().session(clientAddress(), spliced ? backend.id() : null,
-                spliced ? pendingBytes + fromClient.bytes() : 0, spliced ? fromBackend.bytes() : 0, nanos, ending);
+        AccessLog log = routing.accessLog();
+        if (log != AccessLog.OFF) {
+            // Not even the client's address is formatted for a listener that does not log.
+            log.session(clientAddress(), spliced ? backend.id() : null,
+                    spliced ? pendingBytes + fromClient.bytes() : 0, spliced ? fromBackend.bytes() : 0, nanos, ending);
+        }
     }
 
     private String clientAddress() {
