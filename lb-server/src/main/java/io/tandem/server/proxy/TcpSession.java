@@ -75,6 +75,8 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
     /** The session's idle timer (started when the client connection is), and its timeout now. */
     private ConnectionTimer idleTimer;
     private long idleNanos;
+    /** What the timer runs when it expires: one object for the session, not one per read. */
+    private final Runnable onIdle = this::idle;
 
     /** Whether the connection must start with a PROXY header that is not read yet. */
     private boolean awaitingProxyHeader;
@@ -241,7 +243,7 @@ final class TcpSession extends ChannelInboundHandlerAdapter implements RequestCo
 
     /** A side read bytes (or the session began, or reached its backend): the idle timeout starts again. */
     private void active() {
-        idleTimer.arm(idleNanos, this::idle);
+        idleTimer.arm(idleNanos, onIdle);
     }
 
     /** No byte either way for the idle timeout: both sides close. */
