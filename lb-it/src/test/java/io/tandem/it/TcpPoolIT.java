@@ -41,7 +41,6 @@ class TcpPoolIT {
         });
     }
 
-    /** The greeting of one new connection through listener {@code listener}, after one echoed line. */
     /**
      * The fields after {@code tcp} of the access-log line of listener {@code listener}'s session from client
      * port {@code port} (BACKEND RECEIVED SENT SECONDS ENDING), once it is logged.
@@ -53,6 +52,7 @@ class TcpPoolIT {
         return line.substring(line.indexOf(needle) + needle.length()).trim().split(" ");
     }
 
+    /** The greeting of one new connection through listener {@code listener}, after one echoed line. */
     private String greeting(String listener) throws IOException {
         try (TcpClient c = new TcpClient(lb.port(listener))) {
             String hello = c.line();
