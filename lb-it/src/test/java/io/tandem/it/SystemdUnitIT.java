@@ -35,7 +35,8 @@ class SystemdUnitIT {
     }
 
     // apt-get install returns once systemd has READY=1; reload 0 then refused (non-zero, the old config
-    // serves on); SIGSTOP: the pings stop and systemd restarts the daemon; stop drains and exits 0; purge.
+    // serves on); a restart leaves the class-data archive the next daemon maps; SIGSTOP: the pings stop and
+    // systemd restarts the daemon; stop drains and exits 0; purge.
     @Test
     void theUnitStartsReloadsIsWatchedAndStops() throws Exception {
         DockerPair.requireDocker();
@@ -94,6 +95,12 @@ class SystemdUnitIT {
                     + "TimeoutAbortSec=5s\\n' >/etc/systemd/system/tandem.service.d/watchdog.conf"
                     + " && systemctl daemon-reload && systemctl restart tandem");
             String watched = sh.ok("systemctl show -p MainPID --value tandem").strip();
+            // The daemon the restart stopped wrote the class-data archive into the unit's cache directory, and
+            // the new one maps it.
+            assertThat(sh.ok("journalctl -u tandem -o cat --no-pager")).containsPattern(
+                    "class-data archive for the next start written to /var/cache/tandem/tandem-[^ ]+\\.jsa");
+            assertThat(sh.ok("grep -o -m 1 '/var/cache/tandem/tandem-.*\\.jsa' /proc/" + watched + "/maps"))
+                    .startsWith("/var/cache/tandem/tandem-");
             sh.ok("kill -STOP " + watched);
             Poll.until(WAIT, "systemd to restart the frozen daemon", () -> show(sh, "NRestarts", "ActiveState", "SubState")
                     .equals(Map.of("NRestarts", "1", "ActiveState", "active", "SubState", "running")));
@@ -108,6 +115,7 @@ class SystemdUnitIT {
 
             sh.ok("rm -r /etc/systemd/system/tandem.service.d && apt-get purge -y -q tandem");
             assertThat(sh.run("systemctl cat tandem").getExitCode()).isNotZero();
+            assertThat(sh.run("test -e /var/cache/tandem").getExitCode()).as("purge removed the cache").isNotZero();
         }
     }
 }

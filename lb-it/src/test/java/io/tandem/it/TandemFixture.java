@@ -249,7 +249,10 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
             return this;
         }
 
-        /** Runs the node through the repository's {@code tandem} launcher with its default JVM options. */
+        /**
+         * Runs the node through the repository's {@code tandem} launcher with its default JVM options (the
+         * {@link #environment} may set the launcher's own variables, e.g. TANDEM_CDS_DIR).
+         */
         Node shipped() {
             shipped = true;
             return this;
@@ -286,12 +289,11 @@ final class TandemFixture implements BeforeAllCallback, AfterAllCallback, AfterE
             writeConfig();
             List<String> args = new ArrayList<>(List.of("run", "-c", configFile().toString()));
             args.addAll(List.of(runArgs));
-            if (shipped && (!launcher.isEmpty() || !jvmOptions.isEmpty() || !environment.isEmpty())) {
-                throw new IllegalStateException("node " + name
-                        + ": a shipped node takes no launcher, JVM options or environment");
+            if (shipped && (!launcher.isEmpty() || !jvmOptions.isEmpty())) {
+                throw new IllegalStateException("node " + name + ": a shipped node takes no launcher or JVM options");
             }
             process = track(shipped
-                    ? TandemProcess.startShipped(dir(), args.toArray(String[]::new))
+                    ? TandemProcess.startShipped(dir(), environment, args.toArray(String[]::new))
                     : TandemProcess.start(dir(), environment, launcher, jvmOptions, args.toArray(String[]::new)));
             return process;
         }

@@ -81,6 +81,16 @@ final class TandemProcess implements AutoCloseable {
      * shipped settings to a bound (memory, the transport's rings). No leak tracking: the launcher turns it off.
      */
     static TandemProcess startShipped(Path workDir, String... args) throws IOException {
+        return startShipped(workDir, Map.of(), args);
+    }
+
+    /**
+     * Like {@link #startShipped(Path, String...)} with {@code environment} added. Without a TANDEM_CDS_DIR
+     * there the launcher keeps no class-data archive, so one shipped test does not start from what another
+     * left beside the jar.
+     */
+    static TandemProcess startShipped(Path workDir, Map<String, String> environment, String... args)
+            throws IOException {
         Path launcher = JAR.toAbsolutePath().normalize().getParent().getParent().getParent().resolve("tandem");
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(List.of(args));
@@ -90,6 +100,8 @@ final class TandemProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("TANDEM_"));
         pb.environment().put("TANDEM_JAR", JAR.toAbsolutePath().toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("TANDEM_CDS_DIR", "");
+        pb.environment().putAll(environment);
         return new TandemProcess(pb.start(), out);
     }
 

@@ -331,6 +331,8 @@ public final class Main implements Callable<Integer> {
                 log.warn("cannot remove pid file {}: {}", pidFile, e.toString());
             }
         }
+        // Drained: the next start maps what this run loaded, if the launcher asked for it.
+        ClassDataArchive.writeIfAsked(log);
         return OK;
     }
 
