@@ -35,6 +35,8 @@ final class CommandHelp {
             new Setting("TANDEM_JAVA_OPTS", "the launcher's JVM options, replacing its defaults (-D properties "
                     + "go here)", ALL),
             new Setting("TANDEM_JAR", "the jar the launcher runs", ALL),
+            new Setting("TANDEM_CDS_DIR", "where the launcher keeps the class-data archive (default: the jar's "
+                    + "directory; empty: none)", Set.of("run")),
             new Setting("TANDEM_RESTART", "the Docker image's entrypoint: on-failure starts Tandem again "
                     + "TANDEM_RESTART_DELAY seconds (default 1) after it failed", Set.of("run")),
             new Setting("JAVA_HOME", "the JDK the launcher runs (else java on the PATH)", ALL));
@@ -47,7 +49,9 @@ final class CommandHelp {
                     DAEMONS),
             new Setting("logback.configurationFile", "your own logback file (then TANDEM_LOG_* do nothing)", DAEMONS),
             new Setting(Transport.MULTISHOT_ACCEPT, "false: Netty's io_uring accepts one connection at a time",
-                    WITH_TRANSPORT));
+                    WITH_TRANSPORT),
+            new Setting(ClassDataArchive.PROPERTY, "set by the launcher: the class-data archive to write when a "
+                    + "signal stops the daemon", Set.of("run")));
 
     private CommandHelp() {}
 
