@@ -117,7 +117,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
         this.transport = Transport.best();
-        this.acceptGroup = transport.newGroup(1, "tandem-accept");
+        this.acceptGroup = transport.newControlGroup("tandem-accept");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.listeners = new Listeners(transport, workerGroup, metrics, clients.group());
         this.poolBuilder = new PoolBuilder(metrics, workerGroup, this::changedHere, this::isMaster);

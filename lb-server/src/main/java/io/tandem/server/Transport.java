@@ -40,12 +40,16 @@ import java.util.Locale;
  * set on a bootstrap is a {@code setsockopt} per connection, and a TCP session
  * has two (TransportTest checks the default).
  *
+ * @param ioHandlerFactory the handlers of the I/O loops, which accept and serve the listeners' connections
+ * @param controlHandlerFactory the handler of the control loop (admin API, DNS, slow start), which carries
+ *        little traffic and no proxy listener
  * @param freebind the listener option that lets a socket bind an address
  *        this host does not hold yet (a VIP), or null where there is none
  */
 public record Transport(
         String name,
         IoHandlerFactory ioHandlerFactory,
+        IoHandlerFactory controlHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
         Class<? extends SocketChannel> socketChannel,
         Class<? extends DatagramChannel> datagramChannel,
@@ -110,28 +114,45 @@ public record Transport(
      * Completion-queue entries of each io_uring loop: a multishot accept posts one per connection the kernel
      * accepts until the loop reaps them, so a storm of new connections (10,000 from one client in about a
      * second, ConnectionStormIT) overflowed Netty's default of 4,096 and made it log a warning per loop.
-     * 16 bytes each: 256 KiB per loop.
+     * 16 bytes each: 256 KiB per loop, and, Netty keeping a {@code ByteBuffer} view of each, 1.1 MiB of heap.
      */
     static final int COMPLETION_QUEUE = 16_384;
 
+    /**
+     * Completion-queue entries of the control loop: its admin listener and DNS queries see a few connections
+     * a second, and every entry costs some 70 bytes of heap for as long as the loop runs.
+     */
+    static final int CONTROL_COMPLETION_QUEUE = 2_048;
+
     private static Transport ioUring() {
         return new Transport("io_uring",
-                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE)),
+                ZeroCopyHeaders.shrinking(
+                        IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE))),
+                ZeroCopyHeaders.shrinking(
+                        IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(CONTROL_COMPLETION_QUEUE))),
                 IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class,
                 IoUringChannelOption.IP_FREEBIND);
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+        IoHandlerFactory handlers = EpollIoHandler.newFactory();
+        return new Transport("epoll", handlers, handlers, EpollServerSocketChannel.class,
                 EpollSocketChannel.class, EpollDatagramChannel.class, EpollChannelOption.IP_FREEBIND);
     }
 
     public static Transport nio() {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
+        IoHandlerFactory handlers = NioIoHandler.newFactory();
+        return new Transport("nio", handlers, handlers, NioServerSocketChannel.class,
                 NioSocketChannel.class, NioDatagramChannel.class, null);
     }
 
+    /** {@code threads} I/O loops. */
     public EventLoopGroup newGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
+    }
+
+    /** The one control loop. */
+    public EventLoopGroup newControlGroup(String threadName) {
+        return new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), controlHandlerFactory);
     }
 }
