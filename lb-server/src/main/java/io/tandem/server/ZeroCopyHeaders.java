@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
  * io_uring event loops with a smaller table of zero-copy message headers.
  *
  * <p>Netty 4.2's {@link IoUringIoHandler} allocates, per event loop, 1,024 message
- * headers (a number fixed in its constructor), each of four direct buffers and
- * their views: some 20,500 {@code DirectByteBuffer}s per loop, 1.3 MiB of heap
- * that lives as long as the loop, for all three loops 4 of the 12.6 MiB an idle
- * Tandem keeps live (docs/benchmarks.md, "A smaller live heap"). The only user
+ * headers (a number fixed in its constructor), each with its direct buffers and
+ * their views: some 4,000 {@code DirectByteBuffer}s and 1,024 holders per loop,
+ * 0.3 MiB of heap that lives as long as the loop, 0.9 of the 12.6 MiB an idle
+ * Tandem kept live over its three loops (docs/benchmarks.md, "A smaller live
+ * heap"). The only user
  * of that table is a socket's zero-copy {@code sendmsg}, which Tandem never asks
  * for (it sets no zero-copy write threshold; datagram channels keep tables of
  * their own). When the table is full Netty submits what it holds and starts it
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The table is a private field of Netty's, so it is replaced by reflection,
  * right after the handler is made and before its loop runs. Should a Netty
- * version lack the field or the class, the handler keeps its table and the
+ * version lack the field or the class, the handlers keep their tables and the
  * start log says so once; {@code TransportTest} checks the replacement against
  * the Netty version the build pins.
  */
@@ -33,7 +34,7 @@ final class ZeroCopyHeaders {
 
     private static final Logger log = LoggerFactory.getLogger(ZeroCopyHeaders.class);
 
-    /** Headers per loop: enough for a zero-copy write of 16 buffers before Netty submits. */
+    /** Headers per loop: one per zero-copy write, 16 writes in a pass of the loop before Netty submits. */
     static final short CAPACITY = 16;
 
     private static final Field TABLE;
@@ -60,6 +61,7 @@ final class ZeroCopyHeaders {
             capacity.setAccessible(true);
         } catch (ReflectiveOperationException | RuntimeException e) {
             unavailable = e.toString();
+            log.info("io_uring: Netty's tables of zero-copy message headers kept at their size ({})", unavailable);
         }
         TABLE = table;
         NEW_TABLE = newTable;
@@ -73,7 +75,6 @@ final class ZeroCopyHeaders {
     /** {@code netty}'s handlers, each with a table of {@link #CAPACITY} headers in place of Netty's. */
     static IoHandlerFactory shrinking(IoHandlerFactory netty) {
         if (UNAVAILABLE != null) {
-            log.info("io_uring: Netty's table of zero-copy message headers kept at its size ({})", UNAVAILABLE);
             return netty;
         }
         return new IoHandlerFactory() {
