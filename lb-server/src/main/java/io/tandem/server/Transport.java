@@ -125,13 +125,15 @@ public record Transport(
     static final int CONTROL_COMPLETION_QUEUE = 2_048;
 
     private static Transport ioUring() {
-        return new Transport("io_uring",
-                ZeroCopyHeaders.shrinking(
-                        IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_QUEUE))),
-                ZeroCopyHeaders.shrinking(
-                        IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(CONTROL_COMPLETION_QUEUE))),
+        return new Transport("io_uring", ioUringHandlers(COMPLETION_QUEUE), ioUringHandlers(CONTROL_COMPLETION_QUEUE),
                 IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class,
                 IoUringChannelOption.IP_FREEBIND);
+    }
+
+    /** Netty's io_uring handlers with {@code completionQueue} entries and a small zero-copy table. */
+    private static IoHandlerFactory ioUringHandlers(int completionQueue) {
+        return ZeroCopyHeaders.shrinking(
+                IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(completionQueue)));
     }
 
     private static Transport epoll() {
