@@ -51,6 +51,11 @@ class ProxyProtocolIT {
     static RawBackend v1;
     static RawBackend v2;
     static RawBackend privateBackend;
+    /** The header line of each connection to the drained pool as it opens, and again as it ends. */
+    static final BlockingQueue<String> drainedOpened = new LinkedBlockingQueue<>();
+    static final BlockingQueue<String> drainedClosed = new LinkedBlockingQueue<>();
+    static RawBackend drainedBackend;
+    static final String TOKEN = "proxy-protocol-admin-token";
     static RawBackend checked;
 
     @BeforeAll
@@ -88,6 +93,15 @@ class ProxyProtocolIT {
                 answer(s, "private");
             }
         });
+        // Keeps each connection, answering keep-alive; says when the connection opened and when it ended.
+        drainedBackend = lb.raw(s -> {
+            String header = line(s.getInputStream());
+            drainedOpened.add(header);
+            while (drainedBackend.readHead(s) != null) {
+                answer(s, "drained");
+            }
+            drainedClosed.add(header);
+        });
         // A backend that requires a header: a check that sends v2 LOCAL first is answered 200.
         checked = lb.raw(s -> {
             byte[] header = s.getInputStream().readNBytes(16);
@@ -97,10 +111,12 @@ class ProxyProtocolIT {
             }
         });
         lb.config()
+                .admin("token-file", lb.file("admin.token", TOKEN + "\n"))
                 .listener("front", "stub", l -> l
                         .set("proxy-protocol", "{ accept: true, from: [127.0.0.1/32, '::1/128'] }")
                         .accessLog("enabled: true")
                         .route("/private/", "private")
+                        .route("/drained/", "drained")
                         .route("/hash/", "hashed")
                         .route("/v1/", "v1"))
                 .listener("untrusted", "stub", l -> l.set("proxy-protocol", "{ accept: true, from: [10.0.0.0/8] }"))
@@ -112,11 +128,17 @@ class ProxyProtocolIT {
                 .pool("v1", p -> p.set("proxy-protocol", "v1").backend(v1))
                 .pool("v2", p -> p.set("proxy-protocol", "v2").backend(v2))
                 .pool("private", p -> p.set("proxy-protocol", "v1").backend(privateBackend))
+                .pool("drained", p -> p.set("proxy-protocol", "v1").backend(drainedBackend))
                 .pool("hashed", p -> p.strategy("consistent-hash").backends(h1, h2))
                 .pool("checked", p -> p.set("proxy-protocol", "v2")
                         .health("path: /healthz, interval: 200ms, timeout: 1s, rise: 1, fall: 1")
                         .backend(checked));
         lb.start();
+    }
+
+    /** POST /api/v1/reload with the admin token (the drain test needs one configured). */
+    static java.net.http.HttpResponse<String> reload() {
+        return lb.admin().post("/api/v1/reload", TOKEN, null);
     }
 
     static void answer(Socket s, String name) throws IOException {
@@ -378,6 +400,30 @@ class ProxyProtocolIT {
                 List.of("PROXY TCP4 203.0.113.2 192.0.2.1 40002 443\r\n", "203.0.113.2", "203.0.113.2"));
     }
 
+    // A backend drained through the admin API loses its idle connections at once, those private to a client
+    // too; the client's connection stays, and its next request, once the backend is enabled again, goes on
+    // a new backend connection with the header again.
+    @Test
+    void drainingClosesTheIdlePrivateConnections() throws Exception {
+        String header = "PROXY TCP4 203.0.113.7 192.0.2.1 40007 443\r\n";
+        String request = "GET /drained/ HTTP/1.1\r\nHost: x\r\n\r\n";
+        String backend = "/api/v1/pools/drained/backends/" + drainedBackend.address();
+        try (RawClient c = new RawClient(lb.port("front"))) {
+            c.send(header);
+            assertThat(c.send(request).read().header("x-backend")).isEqualTo("drained");
+            assertThat(drainedOpened.poll(10, TimeUnit.SECONDS)).isEqualTo(header);
+
+            assertThat(lb.admin().post(backend + "/drain", TOKEN, null).statusCode()).isEqualTo(200);
+            assertThat(drainedClosed.poll(10, TimeUnit.SECONDS)).isEqualTo(header);
+            assertThat(lb.admin().post(backend + "/enable", TOKEN, null).statusCode()).isEqualTo(200);
+
+            assertThat(c.send(request).read().header("x-backend")).isEqualTo("drained");
+            assertThat(drainedOpened.poll(10, TimeUnit.SECONDS)).isEqualTo(header);
+        }
+        assertThat(drainedClosed.poll(10, TimeUnit.SECONDS)).isEqualTo(header);
+        assertThat(drainedBackend.connections.get()).isEqualTo(2);
+    }
+
     // The health check of a v2 pool starts with v2 LOCAL, so a backend that requires a header is up.
     @Test
     void checksSendTheirHeader() throws Exception {
@@ -428,7 +474,7 @@ class ProxyProtocolIT {
         String good = lb.config().render();
         lb.writeConfig(good.replace("from: [127.0.0.1/32, '::1/128']", "from: []"));
         try {
-            java.net.http.HttpResponse<String> r = lb.reload();
+            java.net.http.HttpResponse<String> r = reload();
             assertThat(r.statusCode()).isEqualTo(422);
             assertThat(r.body()).contains("\"applied\" : false")
                     .contains(config + ":").contains("listeners[0].proxy-protocol.from: needs at least one address range");
@@ -450,7 +496,7 @@ class ProxyProtocolIT {
             lb.config().listener("toggle").set("proxy-protocol", "{ accept: true, from: [127.0.0.1/32] }");
             lb.writeConfig();
             try {
-                assertThat(lb.reload().statusCode()).isEqualTo(200);
+                assertThat(reload().statusCode()).isEqualTo(200);
                 try (RawClient plain = new RawClient(lb.port("toggle"))) {
                     plain.send(GET);
                     assertThat(plain.closedByPeer()).isTrue();
@@ -466,7 +512,7 @@ class ProxyProtocolIT {
             } finally {
                 lb.config().listener("toggle").set("proxy-protocol", "{ accept: false }");
                 lb.writeConfig();
-                assertThat(lb.reload().statusCode()).isEqualTo(200);
+                assertThat(reload().statusCode()).isEqualTo(200);
             }
         }
     }

@@ -4,13 +4,17 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.tandem.core.pool.Backend;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Idle keep-alive connections to backends, one set per event loop (DESIGN.md
  * decision 1): a connection is only ever used by the loop that opened it, so
- * the pool needs no locks. Access only from an event loop thread.
+ * the pool needs no locks. It also knows the loop's open
+ * {@link PrivateConnections}, so that a backend drained or removed loses its
+ * idle connections there too. Access only from an event loop thread.
  */
 final class BackendConnections implements IdleConnections {
 
@@ -28,6 +32,8 @@ final class BackendConnections implements IdleConnections {
     };
 
     private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+    /** The private sets of this loop's client connections that send a PROXY header, until they close. */
+    private final Set<PrivateConnections> privates = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private BackendConnections() {}
 
@@ -72,7 +78,10 @@ final class BackendConnections implements IdleConnections {
         }
     }
 
-    /** Closes every idle connection to {@code backend} (it was removed or drained). */
+    /**
+     * Closes every idle connection to {@code backend} (it was removed or drained): the shared ones and
+     * those private to a client.
+     */
     void closeAll(Backend backend) {
         ArrayDeque<Channel> q = idle.remove(backend);
         if (q != null) {
@@ -80,5 +89,18 @@ final class BackendConnections implements IdleConnections {
                 ch.close();
             }
         }
+        for (PrivateConnections p : privates) {
+            p.closeIdle(backend);
+        }
+    }
+
+    /** A client connection's private set opened on this loop; it stays known until {@link #closed}. */
+    void opened(PrivateConnections p) {
+        privates.add(p);
+    }
+
+    /** The client connection of {@code p} closed. */
+    void closed(PrivateConnections p) {
+        privates.remove(p);
     }
 }

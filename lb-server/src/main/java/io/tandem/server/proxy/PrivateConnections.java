@@ -16,7 +16,9 @@ import java.util.Map;
  * port, so it may carry this client connection's requests only, never
  * another's (HAProxy's "private" connections): an idle one waits here, one
  * per backend, instead of in the loop's shared pool, and closes with the
- * client connection. Confined to the client's event loop.
+ * client connection, or when its backend is drained or removed (the loop's
+ * {@link BackendConnections} knows every open set). Confined to the client's
+ * event loop, on which it is made.
  */
 final class PrivateConnections implements IdleConnections {
 
@@ -25,10 +27,14 @@ final class PrivateConnections implements IdleConnections {
     private final Map<Backend, Channel> idle = new IdentityHashMap<>(2);
     private boolean closed;
 
-    /** {@code source}: the client's address and port; {@code destination}: where it connected. */
+    /**
+     * {@code source}: the client's address and port; {@code destination}: where it connected. Call on the
+     * client's event loop; {@link #closeAll} must follow when the client connection closes.
+     */
     PrivateConnections(InetSocketAddress source, InetSocketAddress destination) {
         this.source = source;
         this.destination = destination;
+        BackendConnections.current().opened(this);
     }
 
     /** The header a new connection of this client starts with. */
@@ -60,8 +66,19 @@ final class PrivateConnections implements IdleConnections {
         idle.remove(backend, ch);
     }
 
+    /** Closes the idle connection to {@code backend}, if there is one: the backend was drained or removed. */
+    void closeIdle(Backend backend) {
+        Channel ch = idle.remove(backend);
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
     /** The client connection closed: so do its idle backend connections, and any that come back later. */
     void closeAll() {
+        if (!closed) {
+            BackendConnections.current().closed(this);
+        }
         closed = true;
         List<Channel> all = new ArrayList<>(idle.values());
         idle.clear();
