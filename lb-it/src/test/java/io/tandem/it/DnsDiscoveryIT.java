@@ -179,4 +179,30 @@ class DnsDiscoveryIT {
         }
         assertThat(answered).isEqualTo(Map.of("a", 300, "b", 100));
     }
+
+    // An answer too large for UDP comes back truncated (the TC bit, no records); the query is asked again
+    // over TCP, and its records become the pool's backends as they would over UDP.
+    @Test
+    void aTruncatedAnswerIsAskedAgainOverTcp() throws Exception {
+        TestDnsServer dns = dns();
+        StubBackend a = lb.stub("a");
+        StubBackend b = lb.stub("b");
+        dns.srv("_http._tcp.big.test", 30,
+                new TestDnsServer.Srv(10, 1, a.port(), "a.big.test", "127.0.0.1"),
+                new TestDnsServer.Srv(10, 1, b.port(), "b.big.test", "127.0.0.1"));
+        dns.tooLargeForUdp("_http._tcp.big.test");
+        lb.config().listener("web", "web").raw("resolvers: [" + dns.address() + "]")
+                .pool("web", p -> p.entry("{ dns-srv: _http._tcp.big.test }"));
+        lb.start();
+
+        assertThat(origins()).isEqualTo(Map.of(a.address(), "dns", b.address(), "dns"));
+        assertThat(dns.tcpQueries("_http._tcp.big.test")).isPositive();
+        Map<String, Integer> answered = new HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = get();
+            assertThat(r.statusCode()).isEqualTo(200);
+            answered.merge(r.headers().firstValue("X-Backend").orElse("?"), 1, Integer::sum);
+        }
+        assertThat(answered).isEqualTo(Map.of("a", 5, "b", 5));
+    }
 }

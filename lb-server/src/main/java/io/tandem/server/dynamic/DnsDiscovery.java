@@ -211,6 +211,9 @@ public final class DnsDiscovery implements AutoCloseable {
         if (resolver == null) {
             DnsNameResolverBuilder b = new DnsNameResolverBuilder(loop)
                     .datagramChannelType(transport.datagramChannel())
+                    // An answer too large for UDP (the TC bit: many SRV records, a server without EDNS) is
+                    // asked again over TCP, as RFC 7766 requires, instead of read as the empty part it is.
+                    .socketChannelType(transport.socketChannel())
                     .queryTimeoutMillis(QUERY_TIMEOUT_MILLIS)
                     .recursionDesired(true);
             if (resolvers.isEmpty()) {
