@@ -71,4 +71,33 @@ class PolicyReloadIT {
         assertThat(refused.body()).contains("\"applied\" : false").contains("is not bcrypt");
         assertThat(get("/status.txt")).isEqualTo("200 two");
     }
+
+    // A reload keeps a route's per-client counts: a client over its rate stays refused after a reload that
+    // does not touch the route, and a reload that raises the rate lets through exactly the difference.
+    @Test
+    void reloadKeepsTheCountsOfRateLimits() throws Exception {
+        StubBackend web = lb.stub("web");
+        lb.config().listener("web", "web", l -> l
+                        .routeMap("{ match: { path: { prefix: /rated/ } }, pool: web, limits: { rate: 3/h } }")
+                        .routeMap("{ match: { path: { exact: /status.txt } }, respond: { body: one } }"))
+                .pool("web", p -> p.backend(web));
+        lb.start();
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("/rated/")).startsWith("200 ");
+        }
+        assertThat(get("/rated/")).startsWith("429 ");
+
+        String other = lb.config().render().replace("respond: { body: one }", "respond: { body: two }");
+        lb.writeConfig(other);
+        assertThat(lb.reload().body()).contains("\"applied\" : true");
+        assertThat(get("/status.txt")).isEqualTo("200 two");
+        assertThat(get("/rated/")).startsWith("429 ");
+
+        lb.writeConfig(other.replace("rate: 3/h", "rate: 5/h"));
+        assertThat(lb.reload().body()).contains("\"applied\" : true");
+        assertThat(get("/rated/")).startsWith("200 ");
+        assertThat(get("/rated/")).startsWith("200 ");
+        assertThat(get("/rated/")).startsWith("429 ");
+        assertThat(web.requests.get()).isEqualTo(5);
+    }
 }

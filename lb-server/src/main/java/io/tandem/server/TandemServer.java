@@ -36,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -424,13 +425,20 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         return ReloadResult.refused(problems);
     }
 
-    /** The routing of each listener of {@code next} (by name) over {@code nextPools} and {@code nextCaches}. */
+    /**
+     * The routing of each listener of {@code next} (by name) over {@code nextPools} and {@code nextCaches};
+     * a listener running now under the same name hands its routes' per-client counters on.
+     */
     private Map<String, Routing> routings(TandemConfig next, Map<String, PoolRuntime> nextPools,
                                           Map<String, HttpCache> nextCaches) {
+        Map<String, Routing> running = new HashMap<>();
+        for (ListenerRuntime r : listeners.runtimes()) {
+            running.put(r.name(), r.routing());
+        }
         Map<String, Routing> routings = new LinkedHashMap<>();
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
-            routings.put(l.name(), new Routing(l, i, nextPools, accessLogs, nextCaches));
+            routings.put(l.name(), new Routing(l, i, nextPools, accessLogs, nextCaches, running.get(l.name())));
         }
         return routings;
     }

@@ -23,6 +23,11 @@ import java.util.function.LongSupplier;
  * stripe chosen by its address hash, so event loops rarely wait for each other
  * and each lock is held for a map lookup and a few counter updates. Time comes
  * from an injected nanosecond clock (tests pin it). Safe from any thread.
+ *
+ * <p>A reload makes a route's limiter again; made over the one before it (the
+ * same window and table size), it shares that one's table, so clients keep
+ * their counts and requests in flight across the reload and only the limits
+ * change, as nginx keeps a {@code limit_req} zone's state across a reload.
  */
 public final class ClientLimiter {
 
@@ -35,9 +40,10 @@ public final class ClientLimiter {
     private final int rate;
     private final long windowNanos;
     private final int connections;
+    private final int capacity;
     private final LongSupplier nanoClock;
-    private final Stripe[] stripes = new Stripe[STRIPES];
-    private final LongAdder evictions = new LongAdder();
+    private final Stripe[] stripes;
+    private final LongAdder evictions;
 
     /**
      * @param rate        requests per window per client; 0 for no rate limit
@@ -47,14 +53,37 @@ public final class ClientLimiter {
      * @param nanoClock   monotonic nanoseconds ({@code System::nanoTime}; a fake one in tests)
      */
     public ClientLimiter(int rate, long windowNanos, int connections, int capacity, LongSupplier nanoClock) {
+        this(rate, windowNanos, connections, capacity, nanoClock, null);
+    }
+
+    /**
+     * As the constructor above, over the table of {@code before} (the limiter this one replaces, or null)
+     * when that one has the same window and capacity: its clients keep their counts and requests in
+     * flight. Otherwise the table starts empty.
+     */
+    public ClientLimiter(int rate, long windowNanos, int connections, int capacity, LongSupplier nanoClock,
+                         ClientLimiter before) {
         this.rate = rate;
         this.windowNanos = windowNanos;
         this.connections = connections;
+        this.capacity = capacity;
         this.nanoClock = nanoClock;
-        int perStripe = Math.max(1, capacity / STRIPES);
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe(perStripe, evictions);
+        if (before != null && before.windowNanos == windowNanos && before.capacity == capacity) {
+            this.stripes = before.stripes;
+            this.evictions = before.evictions;
+        } else {
+            this.stripes = new Stripe[STRIPES];
+            this.evictions = new LongAdder();
+            int perStripe = Math.max(1, capacity / STRIPES);
+            for (int i = 0; i < STRIPES; i++) {
+                stripes[i] = new Stripe(perStripe, evictions);
+            }
         }
+    }
+
+    /** Whether this limiter counts in the table of {@code other} (one was made over the other). */
+    public boolean sharesCountsWith(ClientLimiter other) {
+        return other != null && other.stripes == stripes;
     }
 
     /** One client's counters; kept in the table until forgotten, held by its requests in flight. */

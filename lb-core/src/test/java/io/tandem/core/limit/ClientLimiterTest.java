@@ -94,4 +94,41 @@ class ClientLimiterTest {
         }
         assertThat(afresh).isPositive();
     }
+
+    // Made over the limiter before a reload (same window, same table size), a limiter keeps each client's
+    // count and requests in flight and applies its own limits to them.
+    @Test
+    void aReloadedLimiterKeepsTheCountsOfTheOneBefore() {
+        ClientLimiter before = limiter(3, 2, 1000);
+        ClientLimiter.Client a = before.client(A);
+        assertThat(before.admit(a)).isEqualTo(ADMITTED);
+        assertThat(before.admit(a)).isEqualTo(ADMITTED);
+        a.release();
+
+        ClientLimiter after = new ClientLimiter(2, SECOND, 1, 1000, now::get, before);
+        assertThat(after.sharesCountsWith(before)).isTrue();
+        ClientLimiter.Client same = after.client(A);
+        assertThat(same).isSameAs(a);
+        // One request of A is still in flight: the new cap of 1 is reached.
+        assertThat(after.admit(same)).isEqualTo(CONNECTIONS);
+        same.release();
+        // Two counted in this window: the new rate of 2 is reached.
+        assertThat(after.admit(same)).isEqualTo(RATE);
+        assertThat(after.size()).isEqualTo(1);
+    }
+
+    // Another window or another table size is another way of counting: the new limiter starts empty.
+    @Test
+    void aReloadedLimiterWithAnotherWindowOrSizeStartsEmpty() {
+        ClientLimiter before = limiter(1, 0, 1000);
+        assertThat(before.admit(before.client(A))).isEqualTo(ADMITTED);
+
+        ClientLimiter otherWindow = new ClientLimiter(1, 2 * SECOND, 0, 1000, now::get, before);
+        ClientLimiter otherSize = new ClientLimiter(1, SECOND, 0, 2000, now::get, before);
+        assertThat(otherWindow.sharesCountsWith(before)).isFalse();
+        assertThat(otherSize.sharesCountsWith(before)).isFalse();
+        assertThat(otherWindow.admit(otherWindow.client(A))).isEqualTo(ADMITTED);
+        assertThat(otherSize.admit(otherSize.client(A))).isEqualTo(ADMITTED);
+        assertThat(before.admit(before.client(A))).isEqualTo(RATE);
+    }
 }

@@ -42,12 +42,13 @@ final class Route {
     private final RouteCache cache;
 
     private Route(RouteMatcher matcher, PoolRuntime pool, RewriteConfig rewrite, RedirectConfig redirect,
-                  RespondConfig respond, AccessRule access, RouteLimits limits, int trackedClients, RouteCache cache) {
+                  RespondConfig respond, AccessRule access, RouteLimits limits, int trackedClients, RouteCache cache,
+                  ClientLimiter before) {
         this.matcher = matcher;
         this.cache = cache;
         this.bodyLimit = limits.body();
         this.limiter = limits.perClient() ? new ClientLimiter(limits.rate(), limits.window().toNanos(),
-                limits.connections(), trackedClients, System::nanoTime) : null;
+                limits.connections(), trackedClients, System::nanoTime, before) : null;
         this.access = access;
         this.pool = pool;
         this.rewrite = rewrite;
@@ -91,9 +92,18 @@ final class Route {
 
     /** @param cache the route's cache (its own or the listener's), or null */
     static Route of(RouteConfig config, PoolRuntime pool, int trackedClients, RouteCache cache) {
+        return of(config, pool, trackedClients, cache, null);
+    }
+
+    /**
+     * @param before the per-client counters of this route before a reload (see {@link ClientLimiter}), or
+     *               null
+     */
+    static Route of(RouteConfig config, PoolRuntime pool, int trackedClients, RouteCache cache,
+                    ClientLimiter before) {
         return new Route(new RouteMatcher(config.match()), pool, config.rewrite(), config.redirect().orElse(null),
                 config.respond().orElse(null), AccessRule.of(config.access()), config.limits(), trackedClients,
-                pool == null ? null : cache);
+                pool == null ? null : cache, before);
     }
 
     /** The route of requests no configured route matches. */
@@ -103,7 +113,8 @@ final class Route {
 
     /** The route of requests no configured route matches, with the listener's cache (or null). */
     static Route fallback(PoolRuntime pool, RouteCache cache) {
-        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN, RouteLimits.NONE, 0, cache);
+        return new Route(null, pool, RewriteConfig.NONE, null, null, AccessRule.OPEN, RouteLimits.NONE, 0, cache,
+                null);
     }
 
     /** The cache of this route's requests, or null. */

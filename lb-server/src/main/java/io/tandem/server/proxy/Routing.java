@@ -2,6 +2,7 @@ package io.tandem.server.proxy;
 
 import io.netty.util.AsciiString;
 import io.tandem.config.ListenerConfig;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.config.RouteConfig;
 import io.tandem.config.SniRouteConfig;
 import io.tandem.core.cache.RequestRules;
@@ -74,11 +75,27 @@ public final class Routing {
     /** With the node's caches, which the listener's and its routes' {@code cache} name. */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
                    Map<String, HttpCache> caches) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false);
+        this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false, null);
+    }
+
+    /**
+     * A reload's routing of a listener that {@code before} routed until now: a route whose {@code match}
+     * is unchanged keeps its per-client counters (requests counted in the window, requests in flight) when
+     * its window and the listener's {@code tracked-clients} are unchanged too, so a reload neither resets a
+     * client's rate nor frees its in-flight slots.
+     */
+    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
+                   Map<String, HttpCache> caches, Routing before) {
+        this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false, before);
     }
 
     private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
                     Map<String, HttpCache> caches, boolean warmUp) {
+        this(listener, listenerIndex, pools, accessLog, caches, warmUp, null);
+    }
+
+    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
+                    Map<String, HttpCache> caches, boolean warmUp, Routing before) {
         this.listener = listener;
         this.warmUp = warmUp;
         this.listenerIndex = listenerIndex;
@@ -88,7 +105,8 @@ public final class Routing {
         for (int i = 0; i < routes.length; i++) {
             RouteConfig r = configured.get(i);
             routes[i] = Route.of(r, r.pool() == null ? null : pools.get(r.pool()), listener.trackedClients(),
-                    routeCache(caches, r.cache() != null ? r.cache() : listener.cache(), r.cacheIgnoreCookies()));
+                    routeCache(caches, r.cache() != null ? r.cache() : listener.cache(), r.cacheIgnoreCookies()),
+                    before == null ? null : before.limiterOf(r));
         }
         this.defaultPool = pools.get(listener.pool());
         this.fallback = Route.fallback(defaultPool, routeCache(caches, listener.cache(), Optional.empty()));
@@ -131,6 +149,17 @@ public final class Routing {
             }
             this.sniRoutes = new SniMap<>(sni);
         }
+    }
+
+    /** The per-client counters of this routing's first route with the same {@code match} as {@code route}, or null. */
+    private ClientLimiter limiterOf(RouteConfig route) {
+        List<RouteConfig> configured = listener.routes();
+        for (int i = 0; i < configured.size(); i++) {
+            if (configured.get(i).match().equals(route.match())) {
+                return routes[i].limiter();
+            }
+        }
+        return null;
     }
 
     /**
