@@ -195,9 +195,15 @@ class StateSyncIT {
 
     // lb-b stopped (the link cut): changes made on lb-a meanwhile wait, and lb-a says it is not in
     // sync; lb-b started again (the link restored) is taught them and both say they are in sync.
+    // The status page of lb-a says the same as its /status: why it is not in sync, then in sync again; and
+    // the backend the API added shows its origin there.
     @Test
     void linkCutAndRestoredThenInSync() throws Exception {
         startPair();
+        Browser browser = lb.closeAfter(Browser.start(lb.dir()));
+        browser.navigate("http://127.0.0.1:" + nodes[0].adminPort() + "/?refresh=0.5");
+        Poll.until(Duration.ofSeconds(20), "lb-a's status page in sync",
+                () -> browser.text("#sync").equals("in sync"));
         nodes[1].process().close();
         Poll.until(Duration.ofSeconds(10), "lb-a not in sync", () -> !inSync(0));
         assertThat(call(0, "POST", "/api/v1/pools/web/backends/" + web1.address() + "/drain", null).statusCode())
@@ -208,9 +214,17 @@ class StateSyncIT {
         assertThat(sync.path("outbound").path("connected").asBoolean()).isFalse();
         assertThat(sync.path("detail").asText()).isEqualTo(
                 "the link to the peer is down; changes wait and go when it is back");
+        String row = "section.pool[data-pool='web'] tr[data-backend='%s'] .origin";
+        Poll.until(Duration.ofSeconds(10), "lb-a's status page showing the link down and the added backend",
+                () -> browser.text("#sync").equals("the link to the peer is down; changes wait and go when it is back")
+                        && !browser.findAll(String.format(row, web2.address())).isEmpty());
+        assertThat(browser.text(String.format(row, web2.address()))).isEqualTo("api");
+        assertThat(browser.text(String.format(row, web1.address()))).isEqualTo("file");
 
         nodes[1].restart();
         awaitInSync();
+        Poll.until(Duration.ofSeconds(10), "lb-a's status page in sync again",
+                () -> browser.text("#sync").equals("in sync"));
         assertThat(state(1, "web", web1.address())).isEqualTo("draining");
         JsonNode added = backend(1, "web", web2.address());
         assertThat(added.path("origin").asText()).isEqualTo("api");

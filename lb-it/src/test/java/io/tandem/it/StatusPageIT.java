@@ -74,6 +74,9 @@ class StatusPageIT {
         assertThat(browser.text(row("api", c.address()) + " td.check")).isEqualTo("–");
         assertThat(browser.text("#role")).isEqualToIgnoringCase("standalone");
         assertThat(browser.text("#peer")).isEqualTo("none");
+        assertThat(browser.text(row("web", a.address()) + " .origin")).isEqualTo("file");
+        // No state sync on a standalone node: its line stays hidden.
+        assertThat(browser.attribute("#sync-meta", "hidden")).isEqualTo("true");
         assertThat(browser.text("tr[data-listener='web']")).contains("web", "127.0.0.1:" + lb.port("web"));
     }
 
