@@ -2,10 +2,10 @@ package io.tandem.server.proxy;
 
 import io.netty.util.AsciiString;
 import io.tandem.config.ListenerConfig;
-import io.tandem.core.limit.ClientLimiter;
 import io.tandem.config.RouteConfig;
 import io.tandem.config.SniRouteConfig;
 import io.tandem.core.cache.RequestRules;
+import io.tandem.core.limit.ClientLimiter;
 import io.tandem.server.cache.HttpCache;
 import io.tandem.server.tls.SniMap;
 import java.util.ArrayList;
@@ -151,7 +151,7 @@ public final class Routing {
         }
     }
 
-    /** The per-client counters of this routing's first route with the same {@code match} as {@code route}, or null. */
+    /** The per-client counters of the first route here with the same {@code match} as {@code route}, or null. */
     private ClientLimiter limiterOf(RouteConfig route) {
         List<RouteConfig> configured = listener.routes();
         for (int i = 0; i < configured.size(); i++) {
