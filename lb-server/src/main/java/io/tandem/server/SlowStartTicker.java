@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Advances the slow-start ramps of the pools in force (a reload swaps them)
  * every tenth of the shortest slow-start period, and looks again every second
- * when no pool has one. Runs on the accept loop, not an I/O loop: a rebuild
+ * when no pool has one. Runs on the admin loop (`tandem-admin`), not an I/O loop: a rebuild
  * (a Maglev table takes ~1 ms) must not delay requests. Ramps start in
  * BackendPool.setState, whoever marks a backend UP.
  */

@@ -79,7 +79,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TandemServer.class);
 
     private final Transport transport;
-    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup adminGroup;
     private final EventLoopGroup workerGroup;
     private final ProxyMetrics metrics = ProxyMetrics.fromSystemProperties();
     /** The listeners' access logs and the syslog senders they share. */
@@ -118,7 +118,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
     public TandemServer(TandemConfig config, int workerThreads) {
         this.config = config;
         this.transport = Transport.best();
-        this.acceptGroup = transport.newControlGroup("tandem-accept");
+        this.adminGroup = transport.newControlGroup("tandem-admin");
         this.workerGroup = transport.newGroup(workerThreads, "tandem-io");
         this.listeners = new Listeners(transport, workerGroup, metrics, clients.group());
         this.poolBuilder = new PoolBuilder(metrics, workerGroup, this::changedHere, this::isMaster);
@@ -187,10 +187,10 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         this.notifier = serviceNotifier;
     }
 
-    /** Every event loop of this node: the accept loop first, then the I/O loops. */
+    /** Every event loop of this node: the admin loop first, then the I/O loops. */
     public List<EventExecutor> eventLoops() {
         List<EventExecutor> loops = new ArrayList<>();
-        acceptGroup.forEach(loops::add);
+        adminGroup.forEach(loops::add);
         workerGroup.forEach(loops::add);
         return loops;
     }
@@ -200,8 +200,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         Path source = Path.of(config.source());
         runtime = new RuntimeBackends(java.nio.file.Files.isRegularFile(source)
                 ? new StateFile(StateFile.beside(source)) : null, () -> pools, this::applyBackends, control,
-                acceptGroup.next());
-        dns = new DnsDiscovery(acceptGroup.next(), transport, metrics, (pool, backends) -> {
+                adminGroup.next());
+        dns = new DnsDiscovery(adminGroup.next(), transport, metrics, (pool, backends) -> {
             try {
                 control.execute(() -> runtime.dnsAnswered(pool, backends));
             } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -219,8 +219,8 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         caches.commit(config.caches(), startCaches, AdminToken.load(config.admin().tokenFile()).check());
         pools.values().forEach(p -> PoolMeters.ensureGauges(metrics, p.pool()));
         pools.values().forEach(p -> p.health().activate(null));
-        // The accept group has one loop: ticks never overlap.
-        new SlowStartTicker(acceptGroup.next(), () -> pools).start();
+        // The admin group has one loop: ticks never overlap.
+        new SlowStartTicker(adminGroup.next(), () -> pools).start();
         try {
             // Every backend of a probe-first pool is checked before a listener accepts a connection.
             healthChecks = new HealthChecks(pools.values(), workerGroup, transport);
@@ -236,7 +236,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
             membership.start(config, runtime, control);
             // The admin port opens last: once /healthz answers, every listener is bound.
             admin = new AdminServer(this, AdminToken.load(config.admin().tokenFile()));
-            admin.bind(acceptGroup, config.admin().bind());
+            admin.bind(adminGroup, config.admin().bind());
             adminBind = config.admin().bind();
             dns.startPublishing();
             if (!metrics.requestMetrics()) {
@@ -369,7 +369,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         if (!next.admin().bind().equals(adminBind)) {
             nextAdmin = new AdminServer(this, nextToken);
             try {
-                nextAdmin.bind(acceptGroup, next.admin().bind());
+                nextAdmin.bind(adminGroup, next.admin().bind());
             } catch (Exception e) {
                 return refuse(List.of("admin: cannot bind " + next.admin().bind() + ": " + Listeners.describe(e)));
             }
@@ -549,7 +549,7 @@ public final class TandemServer implements AdminNode, AutoCloseable {
         }
         control.shutdownNow();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        adminGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
     private void stopFailover() {

@@ -87,7 +87,7 @@ public final class StateSync implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     /**
-     * @param applier   applies a change the peer made (called on the accept thread; must hand slow work over)
+     * @param applier   applies a change the peer made (called on the admin thread; must hand slow work over)
      * @param ejections this node's state of the moment for a full teach: its ejections (with the time they have
      *     left) and, on the master, its check verdicts
      */
