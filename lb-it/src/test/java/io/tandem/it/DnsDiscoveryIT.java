@@ -65,6 +65,17 @@ class DnsDiscoveryIT {
         }
     }
 
+    /** Which backend answered each of {@code n} requests, every one of which must get 200: name -> count. */
+    private Map<String, Integer> answeredBy(int n) {
+        Map<String, Integer> answered = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = get();
+            assertThat(r.statusCode()).isEqualTo(200);
+            answered.merge(r.headers().firstValue("X-Backend").orElse("?"), 1, Integer::sum);
+        }
+        return answered;
+    }
+
     /** A sample of entry {@code app.test:PORT} of pool web ({@code result} null for the gauges). */
     private double metric(String name, int port, String result) {
         PrometheusText scrape = PrometheusText.parse(lb.admin().get("/metrics").body());
@@ -171,13 +182,7 @@ class DnsDiscoveryIT {
                 a.address(), "dns weight 3 backup false",
                 b.address(), "dns weight 1 backup false",
                 c.address(), "dns weight 5 backup true"));
-        Map<String, Integer> answered = new HashMap<>();
-        for (int i = 0; i < 400; i++) {
-            HttpResponse<String> r = get();
-            assertThat(r.statusCode()).isEqualTo(200);
-            answered.merge(r.headers().firstValue("X-Backend").orElse("?"), 1, Integer::sum);
-        }
-        assertThat(answered).isEqualTo(Map.of("a", 300, "b", 100));
+        assertThat(answeredBy(400)).isEqualTo(Map.of("a", 300, "b", 100));
     }
 
     // An answer too large for UDP comes back truncated (the TC bit, no records); the query is asked again
@@ -197,12 +202,6 @@ class DnsDiscoveryIT {
 
         assertThat(origins()).isEqualTo(Map.of(a.address(), "dns", b.address(), "dns"));
         assertThat(dns.tcpQueries("_http._tcp.big.test")).isPositive();
-        Map<String, Integer> answered = new HashMap<>();
-        for (int i = 0; i < 10; i++) {
-            HttpResponse<String> r = get();
-            assertThat(r.statusCode()).isEqualTo(200);
-            answered.merge(r.headers().firstValue("X-Backend").orElse("?"), 1, Integer::sum);
-        }
-        assertThat(answered).isEqualTo(Map.of("a", 5, "b", 5));
+        assertThat(answeredBy(10)).isEqualTo(Map.of("a", 5, "b", 5));
     }
 }

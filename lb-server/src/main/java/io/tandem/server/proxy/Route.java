@@ -87,15 +87,11 @@ final class Route {
      * @param trackedClients client addresses its per-client limits remember
      */
     static Route of(RouteConfig config, PoolRuntime pool, int trackedClients) {
-        return of(config, pool, trackedClients, null);
-    }
-
-    /** @param cache the route's cache (its own or the listener's), or null */
-    static Route of(RouteConfig config, PoolRuntime pool, int trackedClients, RouteCache cache) {
-        return of(config, pool, trackedClients, cache, null);
+        return of(config, pool, trackedClients, null, null);
     }
 
     /**
+     * @param cache  the route's cache (its own or the listener's), or null
      * @param before the per-client counters of this route before a reload (see {@link ClientLimiter}), or
      *               null
      */

@@ -55,7 +55,8 @@ public final class Routing {
     }
 
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
-        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()), Map.of(), false);
+        this(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()), Map.of(), false,
+                null);
     }
 
     /**
@@ -64,22 +65,17 @@ public final class Routing {
      */
     public static Routing warmUp(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools) {
         return new Routing(listener, listenerIndex, pools, AccessLog.of(listener.name(), listener.accessLog()),
-                Map.of(), true);
+                Map.of(), true, null);
     }
 
     /** With the node's access logs, which own the syslog senders a listener's {@code access-log} may name. */
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener), Map.of(), false);
-    }
-
-    /** With the node's caches, which the listener's and its routes' {@code cache} name. */
-    public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
-                   Map<String, HttpCache> caches) {
-        this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false, null);
+        this(listener, listenerIndex, pools, accessLogs.of(listener), Map.of(), false, null);
     }
 
     /**
-     * A reload's routing of a listener that {@code before} routed until now: a route whose {@code match}
+     * With the node's caches, which the listener's and its routes' {@code cache} name. At a reload,
+     * {@code before} is the same listener's routing until now (null at start): a route whose {@code match}
      * is unchanged keeps its per-client counters (requests counted in the window, requests in flight) when
      * its window and the listener's {@code tracked-clients} are unchanged too, so a reload neither resets a
      * client's rate nor frees its in-flight slots.
@@ -87,11 +83,6 @@ public final class Routing {
     public Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLogs accessLogs,
                    Map<String, HttpCache> caches, Routing before) {
         this(listener, listenerIndex, pools, accessLogs.of(listener), caches, false, before);
-    }
-
-    private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
-                    Map<String, HttpCache> caches, boolean warmUp) {
-        this(listener, listenerIndex, pools, accessLog, caches, warmUp, null);
     }
 
     private Routing(ListenerConfig listener, int listenerIndex, Map<String, PoolRuntime> pools, AccessLog accessLog,
