@@ -168,6 +168,7 @@ final class Http2Backends {
     /** The HTTP/2 codec and what follows it, on a connection ready for HTTP/2 (connected; with TLS, h2 selected). */
     private static void addHttp2(Channel ch, PoolSettings settings) {
         ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
+                .headerSensitivityDetector(Http2Frontend.UNIQUE_VALUES)
                 .gracefulShutdownTimeoutMillis(0).build());
         ch.pipeline().addLast("h2-streams", new Http2MultiplexHandler(
                 new ChannelInboundHandlerAdapter()));

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -41,6 +42,17 @@ final class Http2Frontend {
 
     /** The first bytes of every HTTP/2 connection a client opens (RFC 9113 section 3.4). */
     private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
+
+    /**
+     * Fields whose value is new in every message, sent as never-indexed literals (RFC 7541 section 6.2.3):
+     * {@code x-request-id}. Indexed, each response's id would enter the connection's HPACK table and push an
+     * older field out, for a compression gain of nothing (no id comes twice); the table entry, kept alive for
+     * the next few dozen responses, is what a young collection then finds alive and promotes (one per
+     * response under load). Netty offers no "without indexing" form for such fields; never-indexed is the
+     * same bytes.
+     */
+    static final Http2HeadersEncoder.SensitivityDetector UNIQUE_VALUES =
+            (name, value) -> ForwardedHeaders.X_REQUEST_ID.contentEqualsIgnoreCase(name);
 
     private Http2Frontend() {}
 
@@ -76,7 +88,7 @@ final class Http2Frontend {
     }
 
     /** Netty's frame codec with the listener's limits. */
-    private static Http2FrameCodec codec(Http2Config config) {
+    static Http2FrameCodec codec(Http2Config config) {
         Http2Settings settings = new Http2Settings()
                 .maxConcurrentStreams(config.maxConcurrentStreams())
                 .maxHeaderListSize(config.maxHeaderListSize())
@@ -85,6 +97,7 @@ final class Http2Frontend {
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .headerSensitivityDetector(UNIQUE_VALUES)
                 // Rapid reset (CVE-2023-44487): more RST_STREAMs than this in the window is a connection error.
                 .decoderEnforceMaxRstFramesPerWindow(config.maxResets(), (int) config.resetWindow().toSeconds())
                 // PING and SETTINGS acknowledgements a client does not read (CVE-2019-9512, -9515).
