@@ -11,6 +11,7 @@ import io.netty.handler.ssl.OpenSslContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.tandem.config.ClientCertificateConfig;
 import io.tandem.config.Http2Config;
 import io.tandem.config.ListenerConfig;
 import io.tandem.config.ListenerTlsConfig;
@@ -47,6 +48,13 @@ public final class ListenerTls {
     /** TLS 1.3's suites in the JDK's names (the engines' defaults; OpenSSL's names differ only in spelling). */
     private static final List<String> TLS13_SUITES = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * The trust of a listener that asks no client for a certificate: nobody. Without a trust manager, Netty's
+     * OpenSSL server context loads the JDK's default trust store for a check that never runs: some 150 CA
+     * certificates parsed at every start and reload, and about 1 MB of heap kept as long as the context is.
+     */
+    private static final X509Certificate[] NO_CLIENT_CERTIFICATES = new X509Certificate[0];
 
     private final TlsEngine engine;
     private final ListenerTlsConfig config;
@@ -126,9 +134,13 @@ public final class ListenerTls {
                     .protocols(protocols)
                     .ciphers(suites)
                     .applicationProtocolConfig(alpn(listener.http2()));
-            config.clients().ifPresent(clients -> builder
-                    .trustManager(clients.authorities().toArray(new X509Certificate[0]))
-                    .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL));
+            if (config.clients().isPresent()) {
+                ClientCertificateConfig clients = config.clients().get();
+                builder.trustManager(clients.authorities().toArray(new X509Certificate[0]))
+                        .clientAuth(clients.required() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            } else {
+                builder.trustManager(NO_CLIENT_CERTIFICATES);
+            }
             if (stapling && c.ocsp().isPresent()) {
                 builder.enableOcsp(true);
             }
