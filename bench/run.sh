@@ -34,6 +34,12 @@
 #             same moment's noise, so the ratio of their req/s is the inverse ratio
 #             of their CPU cost per request, undisturbed by the machine's drift
 #             from one run to the next (an A/B such as "tandem tandem-policy") [0]
+#   COLD      1: measure each proxy as an outsider meets a node started a moment ago: in
+#             each round every proxy (in a rotated order) is started afresh, alone (no
+#             other proxy runs, so no JIT or start-up of one disturbs another's windows),
+#             measured at once over CONNS x SIZES in order (WARMUP then DURATION each;
+#             SIZES="5 5 5" gives three consecutive windows of one body) and stopped
+#             again; PREWARM and PAIRED do not apply                        [0]
 #   OUT       where results go                             [bench/results/<time>]
 # Everything it starts it stops again by PID, also on Ctrl-C. The run is
 # bounded: about ROUNDS x |SIZES| x |CONNS| x |PROXIES| x (WARMUP+DURATION+1) s,
@@ -58,6 +64,8 @@ JFR=${JFR:-0}
 PAIRED=${PAIRED:-0}
 TLS=${TLS:-none}
 CLOSE=${CLOSE:-0}
+COLD=${COLD:-0}
+[ "$COLD" = 1 ] && PREWARM=0 PAIRED=0
 OUT=${OUT:-$here/results/$(date +%Y%m%d-%H%M%S)}
 
 # Ports away from the usual ones, so a developer's own services are not hit.
@@ -145,25 +153,43 @@ declare -A pid_of port_of admin_of
 port_of=([haproxy]=$HAPROXY [nginx]=$NGINX [tandem]=$TANDEM [tandem-epoll]=$TANDEM_EPOLL
          [tandem-policy]=$TANDEM_POLICY [haproxy-tcp]=$HAPROXY_TCP [tandem-tcp]=$TANDEM_TCP)
 admin_of=([tandem]=$ADMIN [tandem-epoll]=$ADMIN_EPOLL [tandem-policy]=$ADMIN_POLICY [tandem-tcp]=$ADMIN_TCP)
-for p in $PROXIES; do
+# Starts proxy $1 on its core and waits for its listener; its PID goes to pid_of and pids.
+start_proxy() {
+  local p=$1 extra=""
   case $p in
-    haproxy) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy.cfg" -db >"$work/run/haproxy.log" 2>&1 & ;;
-    haproxy-tcp) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy-tcp.cfg" -db >"$work/run/haproxy-tcp.log" 2>&1 & ;;
+    haproxy) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy.cfg" -db >>"$work/run/haproxy.log" 2>&1 & ;;
+    haproxy-tcp) taskset -c "$PROXY_CPU" haproxy -f "$work/haproxy-tcp.cfg" -db >>"$work/run/haproxy-tcp.log" 2>&1 & ;;
     nginx)   taskset -c "$PROXY_CPU" nginx -p "$work" -c "$work/proxy.nginx.conf" -e "$work/run/nginx-proxy.error.log" & ;;
     tandem|tandem-epoll|tandem-policy|tandem-tcp)
-      extra=""
       [ "$p" = tandem-epoll ] && extra="-Dtandem.transport=epoll"
       [ "$JFR" = 1 ] && extra="$extra -XX:StartFlightRecording=filename=$OUT/$p.jfr,settings=profile"
       # shellcheck disable=SC2086
       taskset -c "$PROXY_CPU" "$JAVA" $TANDEM_OPTS $extra -jar "$TANDEM_JAR" run -c "$work/$p.yaml" \
-        >"$work/run/$p.log" 2>&1 & ;;
+        >>"$work/run/$p.log" 2>&1 & ;;
     *) echo "unknown proxy $p" >&2; exit 2 ;;
   esac
   pid_of[$p]=$!
   pids+=($!)
-done
+  await_port "${port_of[$p]}"
+}
+
+# Stops proxy $1 (COLD=1, between rounds) and waits until it has exited and freed its port.
+stop_proxy() {
+  local pid=${pid_of[$1]} q rest=()
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  # Out of the cleanup list: the PID may belong to another process later.
+  for q in "${pids[@]}"; do [ "$q" = "$pid" ] || rest+=("$q"); done
+  pids=("${rest[@]}")
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/${port_of[$1]}") 2>/dev/null || return 0
+    sleep 0.1
+  done
+  echo "$1 still listens on ${port_of[$1]}" >&2; exit 1
+}
+
 await_port $BACKEND1; await_port $BACKEND2
-for p in $PROXIES; do await_port "${port_of[$p]}"; done
+[ "$COLD" = 1 ] || for p in $PROXIES; do start_proxy "$p"; done
 
 path_of() { case $1 in 5) echo /;; *) echo "/$1.bin";; esac; }
 
@@ -215,7 +241,8 @@ java_version=$("$JAVA" -version 2>&1 | head -1)
   echo "# java: $java_version; $(nginx -v 2>&1); $(haproxy -v | head -1); $(wrk -v 2>&1 | head -1)"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# tls=$TLS close=$CLOSE paired=$PAIRED"
-  if [ "$TLS" != none ]; then
+  echo "# cold=$COLD"
+  if [ "$TLS" != none ] && [ "$COLD" != 1 ]; then
     for p in $PROXIES; do echo "# $p negotiates: $(negotiated "${port_of[$p]}")"; done
   fi
   echo -e "conns\tsize\tproxy\tround\trps\tp50_us\tp99_us\terrors\tnon2xx\trss_mib\theap_mib\tcpu_pct"
@@ -258,32 +285,54 @@ paired_round() {
   done
 done
 
-for conns in $CONNS; do
-  for size in $SIZES; do
-    path=$(path_of "$size")
-    for round in $(seq "$ROUNDS"); do
-      if [ "$PAIRED" = 1 ]; then
-        paired_round "$conns" "$size" "$path" "$round"
-        continue
+# One measured cell: proxy $1, $2 connections, body $3, round $4 (WARMUP discarded, then DURATION).
+measure() {
+  local p=$1 conns=$2 size=$3 round=$4 url ticks line heap cpu
+  url="$SCHEME://127.0.0.1:${port_of[$p]}$(path_of "$size")"
+  if [ "$WARMUP" -gt 0 ]; then
+    timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
+      "${close_header[@]}" "$url" >/dev/null
+  fi
+  ticks=$(cpu_ticks "${pid_of[$p]}")
+  line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
+    "${close_header[@]}" -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
+  heap=-
+  [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
+  # Share of one CPU the proxy used while measured: below 100, something else (wrk) set the pace.
+  cpu=$(cpu_pct $(( $(cpu_ticks "${pid_of[$p]}") - ticks )))
+  echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap\t$cpu" | tee -a "$OUT/results.tsv"
+}
+
+if [ "$COLD" = 1 ]; then
+  for round in $(seq "$ROUNDS"); do
+    read -ra plist <<<"$PROXIES"
+    k=$(( (round - 1) % ${#plist[@]} ))
+    for p in "${plist[@]:k}" "${plist[@]:0:k}"; do
+      start_proxy "$p"
+      if [ "$TLS" != none ] && [ "$round" = 1 ]; then
+        echo "# $p negotiates: $(negotiated "${port_of[$p]}")" >>"$OUT/negotiated.txt"
       fi
-      # Rotate the order each round so that no proxy always runs first or last.
-      read -ra plist <<<"$PROXIES"
-      k=$(( (round - 1) % ${#plist[@]} ))
-      for p in "${plist[@]:k}" "${plist[@]:0:k}"; do
-        url="$SCHEME://127.0.0.1:${port_of[$p]}$path"
-        timeout $((WARMUP + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${WARMUP}s" --timeout 10s \
-          "${close_header[@]}" "$url" >/dev/null
-        ticks=$(cpu_ticks "${pid_of[$p]}")
-        line=$(timeout $((DURATION + 20)) taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 10s \
-          "${close_header[@]}" -s "$here/conf/result.lua" "$url" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$6"\t"$7}')
-        heap=-
-        [ -n "${admin_of[$p]:-}" ] && heap=$(heap_mib "${admin_of[$p]}")
-        # Share of one CPU the proxy used while measured: below 100, something else (wrk) set the pace.
-        cpu=$(cpu_pct $(( $(cpu_ticks "${pid_of[$p]}") - ticks )))
-        echo -e "$conns\t$size\t$p\t$round\t$line\t$(rss_mib "${pid_of[$p]}")\t$heap\t$cpu" | tee -a "$OUT/results.tsv"
+      for conns in $CONNS; do
+        for size in $SIZES; do measure "$p" "$conns" "$size" "$round"; done
+      done
+      stop_proxy "$p"
+    done
+  done
+else
+  for conns in $CONNS; do
+    for size in $SIZES; do
+      for round in $(seq "$ROUNDS"); do
+        if [ "$PAIRED" = 1 ]; then
+          paired_round "$conns" "$size" "$(path_of "$size")" "$round"
+          continue
+        fi
+        # Rotate the order each round so that no proxy always runs first or last.
+        read -ra plist <<<"$PROXIES"
+        k=$(( (round - 1) % ${#plist[@]} ))
+        for p in "${plist[@]:k}" "${plist[@]:0:k}"; do measure "$p" "$conns" "$size" "$round"; done
       done
     done
   done
-done
+fi
 
 "$here/summarize.sh" "$OUT/results.tsv" | tee "$OUT/summary.md"
