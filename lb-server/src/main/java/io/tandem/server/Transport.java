@@ -1,5 +1,6 @@
 package io.tandem.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -146,6 +147,21 @@ public record Transport(
         IoHandlerFactory handlers = NioIoHandler.newFactory();
         return new Transport("nio", handlers, handlers, NioServerSocketChannel.class,
                 NioSocketChannel.class, NioDatagramChannel.class, null);
+    }
+
+    /**
+     * Sends the ACK that {@code ch}'s kernel holds back now ({@code TCP_QUICKACK}), rather than when its
+     * delayed-ACK timer fires (40 ms on Linux) or data to the peer carries it. Returns whether the transport
+     * could; NIO cannot, so a channel of it keeps the kernel's timing.
+     */
+    public static boolean ackNow(Channel ch) {
+        if (ch instanceof IoUringSocketChannel) {
+            return ch.config().setOption(IoUringChannelOption.TCP_QUICKACK, true);
+        }
+        if (ch instanceof EpollSocketChannel) {
+            return ch.config().setOption(EpollChannelOption.TCP_QUICKACK, true);
+        }
+        return false;
     }
 
     /** {@code threads} I/O loops. */

@@ -95,9 +95,10 @@ class TransportTest {
     }
 
     // Nothing sets TCP_NODELAY (a setsockopt per connection): every transport's sockets, accepted and
-    // connected, must have it on from the start.
+    // connected, must have it on from the start. And an accepted socket can be told to ACK at once where the
+    // transport has TCP_QUICKACK.
     @Test
-    void everyTransportsSocketsStartWithNoDelay() throws Exception {
+    void everyTransportsSocketsStartWithNoDelayAndAckNowWhereTheyCan() throws Exception {
         List<Transport> transports = new ArrayList<>(List.of(Transport.nio()));
         if (Epoll.isAvailable()) {
             transports.add(Transport.choose("epoll", false));
@@ -123,6 +124,14 @@ class TransportTest {
                 Channel child = accepted.get(10, TimeUnit.SECONDS);
                 assertThat(client.config().getOption(ChannelOption.TCP_NODELAY)).as(transport.name()).isTrue();
                 assertThat(child.config().getOption(ChannelOption.TCP_NODELAY)).as(transport.name()).isTrue();
+                // ackNow (after a TLS 1.3 handshake): TCP_QUICKACK on epoll and io_uring; NIO has no such option.
+                boolean nio = transport.name().equals("nio");
+                assertThat(Transport.ackNow(child)).as(transport.name()).isEqualTo(!nio);
+                if (!nio) {
+                    ChannelOption<Boolean> quickAck = transport.name().equals("epoll")
+                            ? EpollChannelOption.TCP_QUICKACK : IoUringChannelOption.TCP_QUICKACK;
+                    assertThat(child.config().getOption(quickAck)).as(transport.name()).isTrue();
+                }
                 client.close().sync();
                 server.close().sync();
             } finally {

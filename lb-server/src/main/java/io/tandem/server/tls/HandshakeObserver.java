@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.tandem.server.Transport;
 import io.tandem.server.metrics.TlsMeters;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
@@ -18,6 +19,16 @@ import javax.net.ssl.SSLSession;
  * the connection's event loop; one per connection.
  */
 final class HandshakeObserver extends ChannelInboundHandlerAdapter {
+
+    /**
+     * In TLS 1.3, BoringSSL sends its session tickets with its own Finished, so nothing answers the client's
+     * Finished: the kernel holds its ACK back for the delayed-ACK timer, 40 ms. A client with Nagle's
+     * algorithm on (a socket without {@code TCP_NODELAY}: Java's and Python's plain TLS sockets) does not send
+     * its request until that ACK comes, so its first request waited 40 ms (HAProxy, whose OpenSSL sends the
+     * tickets after the client's Finished, answered the same client in under a millisecond). When the
+     * handshake completes, the client's Finished is read, and the ACK goes at once.
+     */
+    private static final String TLS_1_3 = "TLSv1.3";
 
     private final TlsMeters meters;
 
@@ -32,6 +43,9 @@ final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             if (done.isSuccess()) {
                 SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
                 meters.handshake(session.getProtocol(), session.getCipherSuite());
+                if (TLS_1_3.equals(session.getProtocol())) {
+                    Transport.ackNow(ctx.channel());
+                }
             } else {
                 meters.failure(reason(done.cause()));
             }
