@@ -12,8 +12,9 @@ import java.util.Locale;
 import javax.net.ssl.SSLSession;
 
 /**
- * Counts how one connection's handshake ended, then leaves the pipeline, so
- * requests never pass through it. Sits right behind the TLS handler: sees
+ * Counts how one connection's handshake ended (and after a TLS 1.3 one has
+ * the client's Finished ACKed at once, see {@link #TLS_1_3}), then leaves the
+ * pipeline, so requests never pass through it. Sits right behind the TLS handler: sees
  * the handshake's completion event, or the SNI stage's timeout, or an
  * exception before any {@link SslHandler} exists (not TLS at all). Runs on
  * the connection's event loop; one per connection.
