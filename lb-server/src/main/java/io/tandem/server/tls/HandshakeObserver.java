@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.handler.ssl.SslProtocols;
 import io.tandem.server.Transport;
 import io.tandem.server.metrics.TlsMeters;
 import java.util.Locale;
@@ -13,23 +14,13 @@ import javax.net.ssl.SSLSession;
 
 /**
  * Counts how one connection's handshake ended (and after a TLS 1.3 one has
- * the client's Finished ACKed at once, see {@link #TLS_1_3}), then leaves the
+ * the client's Finished ACKed at once), then leaves the
  * pipeline, so requests never pass through it. Sits right behind the TLS handler: sees
  * the handshake's completion event, or the SNI stage's timeout, or an
  * exception before any {@link SslHandler} exists (not TLS at all). Runs on
  * the connection's event loop; one per connection.
  */
 final class HandshakeObserver extends ChannelInboundHandlerAdapter {
-
-    /**
-     * In TLS 1.3, BoringSSL sends its session tickets with its own Finished, so nothing answers the client's
-     * Finished: the kernel holds its ACK back for the delayed-ACK timer, 40 ms. A client with Nagle's
-     * algorithm on (a socket without {@code TCP_NODELAY}: Java's and Python's plain TLS sockets) does not send
-     * its request until that ACK comes, so its first request waited 40 ms (HAProxy, whose OpenSSL sends the
-     * tickets after the client's Finished, answered the same client in under a millisecond). When the
-     * handshake completes, the client's Finished is read, and the ACK goes at once.
-     */
-    private static final String TLS_1_3 = "TLSv1.3";
 
     private final TlsMeters meters;
 
@@ -44,7 +35,13 @@ final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             if (done.isSuccess()) {
                 SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
                 meters.handshake(session.getProtocol(), session.getCipherSuite());
-                if (TLS_1_3.equals(session.getProtocol())) {
+                if (SslProtocols.TLS_v1_3.equals(session.getProtocol())) {
+                    // BoringSSL sends its TLS 1.3 session tickets with its own Finished, so nothing answers the
+                    // client's Finished and the kernel holds its ACK for the delayed-ACK timer, 40 ms. A client
+                    // with Nagle's algorithm on (no TCP_NODELAY: Java's and Python's plain TLS sockets) keeps its
+                    // request back until that ACK comes (HAProxy, whose OpenSSL sends the tickets after the
+                    // client's Finished, answered such a client in under a millisecond). The Finished is read
+                    // by now: the ACK goes at once.
                     Transport.ackNow(ctx.channel());
                 }
             } else {
